@@ -1,0 +1,70 @@
+#include "protocol/topics.hpp"
+
+namespace sekimori::protocol {
+
+std::string_view channelName(PanelChannel channel) {
+    switch (channel) {
+        case PanelChannel::request: return "request";
+        case PanelChannel::reply: return "reply";
+        case PanelChannel::event: return "event";
+        case PanelChannel::status: return "status";
+    }
+    return "";
+}
+
+std::string panelTopic(std::string_view site, std::string_view panel, PanelChannel channel) {
+    std::string t = "sekimori/";
+    t.append(site).append("/panel/").append(panel).append("/").append(channelName(channel));
+    return t;
+}
+
+std::string panelWildcard(std::string_view site) {
+    return "sekimori/" + std::string(site) + "/panel/+/+";
+}
+
+std::string checkpointTopic(std::string_view site) {
+    return "sekimori/" + std::string(site) + "/audit/checkpoint";
+}
+
+std::string errorTopic(std::string_view site) {
+    return "sekimori/" + std::string(site) + "/error";
+}
+
+bool isValidId(std::string_view id) {
+    if (id.empty() || id.size() > 64) {
+        return false;
+    }
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_view topic) {
+    const std::string prefix = "sekimori/" + std::string(site) + "/panel/";
+    if (topic.substr(0, prefix.size()) != prefix) {
+        return std::nullopt;
+    }
+    topic.remove_prefix(prefix.size());
+    const auto slash = topic.find('/');
+    if (slash == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const std::string_view panel = topic.substr(0, slash);
+    const std::string_view channel = topic.substr(slash + 1);
+    if (!isValidId(panel)) {
+        return std::nullopt;
+    }
+    for (auto c : {PanelChannel::request, PanelChannel::reply, PanelChannel::event,
+                   PanelChannel::status}) {
+        if (channel == channelName(c)) {
+            return PanelTopic{std::string(panel), c};
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace sekimori::protocol
