@@ -4,6 +4,7 @@
 // its type and range. Parsing is strict: a missing field, a wrong type, an out-of-range value
 // or an unknown field is an error naming the field. Secrets never travel in clear: a PIN and a
 // fingerprint template are sealed with the panel's own key (secretbox, base64).
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,6 +72,27 @@ struct PanelStatus {
     bool online = false;
     std::string firmware;  // version string, may be empty in the last will
 };
+
+// Limits the codec enforces (docs/mqtt.md).
+inline constexpr std::size_t kMaxPayloadBytes = 4096;  // larger payloads are refused unparsed
+inline constexpr int kMaxChallengeTimeoutMs = 300'000;
+inline constexpr int kMaxUnlockMs = 600'000;
+
+// Decision reason codes (docs/mqtt.md). A Decision carries exactly one of these; "granted"
+// if and only if granted is true.
+namespace reason {
+inline constexpr std::string_view granted = "granted";
+inline constexpr std::string_view unknownCard = "unknown_card";
+inline constexpr std::string_view revoked = "revoked";
+inline constexpr std::string_view wrongPin = "wrong_pin";
+inline constexpr std::string_view fingerMismatch = "finger_mismatch";
+inline constexpr std::string_view outsideSchedule = "outside_schedule";
+inline constexpr std::string_view noAccess = "no_access";  // no grant for the door's zone
+inline constexpr std::string_view timeout = "timeout";
+inline constexpr std::string_view factorOutOfOrder = "factor_out_of_order";
+inline constexpr std::string_view controllerError = "controller_error";
+}  // namespace reason
+bool isReasonCode(std::string_view code);
 
 std::string_view toString(DoorSide side);
 std::string_view toString(Factor factor);

@@ -1,0 +1,580 @@
+#include "protocol/door_messages.hpp"
+
+#include <array>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
+
+#include "protocol/topics.hpp"
+
+namespace sekimori::protocol {
+
+namespace {
+
+// ordered_json keeps the fields in the order docs/mqtt.md lists them, which makes captured
+// traffic easy to read; parsing does not depend on order.
+using Json = nlohmann::ordered_json;
+
+constexpr std::size_t kMaxSessionChars = 64;
+constexpr std::size_t kMaxFirmwareChars = 64;
+constexpr std::size_t kSealOverhead = 24 + 16;  // secretbox nonce + MAC
+constexpr std::size_t kMaxPinBoxBytes = kSealOverhead + 56;
+constexpr std::size_t kMaxTemplateBoxBytes = kSealOverhead + 2008;
+
+// A key from the payload, made safe to echo in an error message (it may be anything).
+std::string printableKey(std::string_view key) {
+    std::string out;
+    for (char c : key.substr(0, 64)) {
+        out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    if (key.size() > 64) {
+        out += "...";
+    }
+    return out;
+}
+
+// Collects the first error; every check after it is a no-op, so parse functions read as a
+// straight list of fields.
+class FieldReader {
+  public:
+    explicit FieldReader(const Json& object) : object_(object) {}
+
+    bool ok() const { return error_.empty(); }
+    const std::string& error() const { return error_; }
+
+    void fail(std::string_view field, std::string_view what) {
+        if (error_.empty()) {
+            error_ = std::string(field) + ": " + std::string(what);
+        }
+    }
+
+    bool has(std::string_view field) const { return object_.contains(field); }
+
+    // Every key must be one of `allowed`.
+    void onlyFields(std::initializer_list<std::string_view> allowed) {
+        for (const auto& item : object_.items()) {
+            bool known = false;
+            for (auto name : allowed) {
+                known = known || item.key() == name;
+            }
+            if (!known) {
+                fail(printableKey(item.key()), "unknown field");
+                return;
+            }
+        }
+    }
+
+    std::string string(std::string_view field) {
+        const Json* value = need(field);
+        if (value == nullptr) {
+            return {};
+        }
+        if (!value->is_string()) {
+            fail(field, "must be a string");
+            return {};
+        }
+        return value->get<std::string>();
+    }
+
+    int integer(std::string_view field, int lo, int hi) {
+        const Json* value = need(field);
+        if (value == nullptr) {
+            return 0;
+        }
+        if (!value->is_number_integer()) {
+            fail(field, "must be an integer");
+            return 0;
+        }
+        // Compare in 64 bits so huge values are rejected, not wrapped. Non-negative numbers
+        // arrive as unsigned, negative ones as signed.
+        std::int64_t number = 0;
+        if (value->is_number_unsigned()) {
+            const auto unsignedNumber = value->get<std::uint64_t>();
+            number = unsignedNumber > static_cast<std::uint64_t>(hi)
+                         ? std::int64_t{hi} + 1
+                         : static_cast<std::int64_t>(unsignedNumber);
+        } else {
+            number = value->get<std::int64_t>();
+        }
+        if (number < lo || number > hi) {
+            fail(field, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+            return 0;
+        }
+        return static_cast<int>(number);
+    }
+
+    bool boolean(std::string_view field) {
+        const Json* value = need(field);
+        if (value == nullptr) {
+            return false;
+        }
+        if (!value->is_boolean()) {
+            fail(field, "must be true or false");
+            return false;
+        }
+        return value->get<bool>();
+    }
+
+  private:
+    const Json* need(std::string_view field) {
+        if (!ok()) {
+            return nullptr;
+        }
+        const auto it = object_.find(field);
+        if (it == object_.end()) {
+            fail(field, "missing");
+            return nullptr;
+        }
+        return &*it;
+    }
+
+    const Json& object_;
+    std::string error_;
+};
+
+// Parses `text` as one JSON object, refusing oversize input and duplicate keys (which would
+// let two readers of the same payload see different values).
+std::optional<Json> parseObject(std::string_view text, std::string& error) {
+    if (text.size() > kMaxPayloadBytes) {
+        error = "payload: larger than " + std::to_string(kMaxPayloadBytes) + " bytes";
+        return std::nullopt;
+    }
+    std::vector<std::set<std::string>> keysPerObject;
+    std::string duplicate;
+    const Json::parser_callback_t trackKeys = [&](int, Json::parse_event_t event, Json& parsed) {
+        using Event = Json::parse_event_t;
+        if (event == Event::object_start) {
+            keysPerObject.emplace_back();
+        } else if (event == Event::object_end && !keysPerObject.empty()) {
+            keysPerObject.pop_back();
+        } else if (event == Event::key && !keysPerObject.empty() && parsed.is_string()) {
+            const auto& key = parsed.get_ref<const std::string&>();
+            if (!keysPerObject.back().insert(key).second && duplicate.empty()) {
+                duplicate = key;
+            }
+        }
+        return true;
+    };
+    Json parsed = Json::parse(text.begin(), text.end(), trackKeys, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+        error = "payload: not valid JSON";
+        return std::nullopt;
+    }
+    if (!parsed.is_object()) {
+        error = "payload: must be a JSON object";
+        return std::nullopt;
+    }
+    if (!duplicate.empty()) {
+        error = printableKey(duplicate) + ": duplicate field";
+        return std::nullopt;
+    }
+    return parsed;
+}
+
+// Strings we produce may hold bytes that are not UTF-8 (a caller's bug); replace them rather
+// than throw.
+std::string dump(const Json& json) {
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool isSessionId(std::string_view id) {
+    if (id.empty() || id.size() > kMaxSessionChars) {
+        return false;
+    }
+    for (char c : id) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool isCardUid(std::string_view uid) {
+    if (uid.size() < 8 || uid.size() > 20 || uid.size() % 2 != 0) {
+        return false;
+    }
+    for (char c : uid) {
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int base64Value(char c) {
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '+') {
+        return 62;
+    }
+    if (c == '/') {
+        return 63;
+    }
+    return -1;
+}
+
+// Canonical standard base64 with padding (what libsodium's ORIGINAL variant accepts) whose
+// decoded size is within [minBytes, maxBytes].
+bool isBase64Box(std::string_view text, std::size_t minBytes, std::size_t maxBytes) {
+    if (text.empty() || text.size() % 4 != 0) {
+        return false;
+    }
+    std::size_t pad = 0;
+    while (pad < 2 && text[text.size() - 1 - pad] == '=') {
+        ++pad;
+    }
+    const std::string_view data = text.substr(0, text.size() - pad);
+    for (char c : data) {
+        if (base64Value(c) < 0) {
+            return false;
+        }
+    }
+    // The bits past the last whole byte must be zero, or decoders disagree.
+    const int last = base64Value(data.back());
+    if ((pad == 1 && (last & 0x3) != 0) || (pad == 2 && (last & 0xf) != 0)) {
+        return false;
+    }
+    const std::size_t bytes = text.size() / 4 * 3 - pad;
+    return bytes >= minBytes && bytes <= maxBytes;
+}
+
+bool isPrintableAscii(std::string_view text) {
+    for (char c : text) {
+        if (c < 0x20 || c >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string boxRangeText(std::size_t maxBytes) {
+    return "must be base64 of a sealed box (" + std::to_string(kSealOverhead + 1) + ".." +
+           std::to_string(maxBytes) + " bytes)";
+}
+
+void readSession(FieldReader& reader, std::string& out, bool optional = false) {
+    if (optional && !reader.has("session")) {
+        return;
+    }
+    out = reader.string("session");
+    if (reader.ok() && !isSessionId(out)) {
+        reader.fail("session", "must be 1..64 of [a-z0-9-]");
+    }
+}
+
+void readDoor(FieldReader& reader, std::string& out) {
+    out = reader.string("door");
+    if (reader.ok() && !isValidId(out)) {
+        reader.fail("door", "must be an id (1..64 of [a-z0-9_-])");
+    }
+}
+
+template <class T>
+Parsed<T> finish(const FieldReader& reader, T value) {
+    if (!reader.ok()) {
+        return Parsed<T>{std::nullopt, reader.error()};
+    }
+    return Parsed<T>{std::move(value), {}};
+}
+
+template <class T>
+Parsed<T> failure(std::string error) {
+    return Parsed<T>{std::nullopt, std::move(error)};
+}
+
+constexpr std::array kReasonCodes = {
+    reason::granted,          reason::unknownCard,     reason::revoked,  reason::wrongPin,
+    reason::fingerMismatch,   reason::outsideSchedule, reason::noAccess, reason::timeout,
+    reason::factorOutOfOrder, reason::controllerError,
+};
+
+constexpr std::array kEventKinds = {
+    DoorEventKind::opened,        DoorEventKind::closed,        DoorEventKind::forced,
+    DoorEventKind::heldOpen,      DoorEventKind::exitRequested, DoorEventKind::tamper,
+    DoorEventKind::tamperCleared,
+};
+
+}  // namespace
+
+bool isReasonCode(std::string_view code) {
+    for (auto known : kReasonCodes) {
+        if (code == known) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string_view toString(DoorSide side) {
+    switch (side) {
+        case DoorSide::entry:
+            return "entry";
+        case DoorSide::exit:
+            return "exit";
+    }
+    return "";
+}
+
+std::string_view toString(Factor factor) {
+    switch (factor) {
+        case Factor::card:
+            return "card";
+        case Factor::pin:
+            return "pin";
+        case Factor::finger:
+            return "finger";
+    }
+    return "";
+}
+
+std::string_view toString(DoorEventKind kind) {
+    switch (kind) {
+        case DoorEventKind::opened:
+            return "opened";
+        case DoorEventKind::closed:
+            return "closed";
+        case DoorEventKind::forced:
+            return "forced";
+        case DoorEventKind::heldOpen:
+            return "held_open";
+        case DoorEventKind::exitRequested:
+            return "exit_requested";
+        case DoorEventKind::tamper:
+            return "tamper";
+        case DoorEventKind::tamperCleared:
+            return "tamper_cleared";
+    }
+    return "";
+}
+
+// --- encode ----------------------------------------------------------------------------------
+
+std::string encode(const PanelRequest& message) {
+    Json json;
+    json["session"] = message.session;
+    json["door"] = message.door;
+    json["side"] = toString(message.side);
+    if (const auto* card = std::get_if<CardPresented>(&message.step)) {
+        json["step"] = "card";
+        json["card_uid"] = card->cardUid;
+    } else if (const auto* pin = std::get_if<PinEntered>(&message.step)) {
+        json["step"] = "pin";
+        json["pin_box"] = pin->pinBox;
+    } else if (const auto* finger = std::get_if<FingerScored>(&message.step)) {
+        json["step"] = "finger";
+        json["score"] = finger->score;
+    }
+    return dump(json);
+}
+
+std::string encode(const PanelReply& message) {
+    Json json;
+    json["session"] = message.session;
+    json["door"] = message.door;
+    if (const auto* challenge = std::get_if<Challenge>(&message.body)) {
+        json["type"] = "challenge";
+        json["next"] = toString(challenge->next);
+        if (challenge->next == Factor::finger) {
+            json["template_box"] = challenge->templateBox;
+        }
+        json["timeout_ms"] = challenge->timeoutMs;
+    } else if (const auto* decision = std::get_if<Decision>(&message.body)) {
+        json["type"] = "decision";
+        json["granted"] = decision->granted;
+        json["reason"] = decision->reason;
+        json["unlock_ms"] = decision->unlockMs;
+    }
+    return dump(json);
+}
+
+std::string encode(const PanelEvent& message) {
+    Json json;
+    json["door"] = message.door;
+    json["event"] = toString(message.kind);
+    if (!message.session.empty()) {
+        json["session"] = message.session;
+    }
+    return dump(json);
+}
+
+std::string encode(const PanelStatus& message) {
+    Json json;
+    json["online"] = message.online;
+    json["firmware"] = message.firmware;
+    return dump(json);
+}
+
+// --- parse -----------------------------------------------------------------------------------
+
+Parsed<PanelRequest> parsePanelRequest(std::string_view text) {
+    std::string error;
+    const auto json = parseObject(text, error);
+    if (!json) {
+        return failure<PanelRequest>(std::move(error));
+    }
+    FieldReader reader(*json);
+    PanelRequest out;
+    // The step decides which fields are allowed, so it is read first.
+    const std::string step = reader.string("step");
+    std::string_view stepField;
+    if (reader.ok()) {
+        if (step == "card") {
+            stepField = "card_uid";
+        } else if (step == "pin") {
+            stepField = "pin_box";
+        } else if (step == "finger") {
+            stepField = "score";
+        } else {
+            reader.fail("step", "must be \"card\", \"pin\" or \"finger\"");
+        }
+    }
+    if (reader.ok()) {
+        reader.onlyFields({"session", "door", "side", "step", stepField});
+    }
+    readSession(reader, out.session);
+    readDoor(reader, out.door);
+    const std::string side = reader.string("side");
+    if (reader.ok()) {
+        if (side == "entry") {
+            out.side = DoorSide::entry;
+        } else if (side == "exit") {
+            out.side = DoorSide::exit;
+        } else {
+            reader.fail("side", "must be \"entry\" or \"exit\"");
+        }
+    }
+    if (step == "card") {
+        CardPresented card{reader.string("card_uid")};
+        if (reader.ok() && !isCardUid(card.cardUid)) {
+            reader.fail("card_uid", "must be 8..20 upper-case hex digits, an even count");
+        }
+        out.step = std::move(card);
+    } else if (step == "pin") {
+        PinEntered pin{reader.string("pin_box")};
+        if (reader.ok() && !isBase64Box(pin.pinBox, kSealOverhead + 1, kMaxPinBoxBytes)) {
+            reader.fail("pin_box", boxRangeText(kMaxPinBoxBytes));
+        }
+        out.step = std::move(pin);
+    } else if (step == "finger") {
+        out.step = FingerScored{reader.integer("score", 0, 100)};
+    }
+    return finish(reader, std::move(out));
+}
+
+Parsed<PanelReply> parsePanelReply(std::string_view text) {
+    std::string error;
+    const auto json = parseObject(text, error);
+    if (!json) {
+        return failure<PanelReply>(std::move(error));
+    }
+    FieldReader reader(*json);
+    PanelReply out;
+    const std::string type = reader.string("type");
+    if (reader.ok()) {
+        if (type == "challenge") {
+            reader.onlyFields({"session", "door", "type", "next", "template_box", "timeout_ms"});
+        } else if (type == "decision") {
+            reader.onlyFields({"session", "door", "type", "granted", "reason", "unlock_ms"});
+        } else {
+            reader.fail("type", "must be \"challenge\" or \"decision\"");
+        }
+    }
+    readSession(reader, out.session);
+    readDoor(reader, out.door);
+    if (type == "challenge") {
+        Challenge challenge;
+        const std::string next = reader.string("next");
+        if (reader.ok()) {
+            if (next == "pin") {
+                challenge.next = Factor::pin;
+            } else if (next == "finger") {
+                challenge.next = Factor::finger;
+            } else {
+                reader.fail("next", "must be \"pin\" or \"finger\"");
+            }
+        }
+        if (reader.ok() && challenge.next == Factor::finger) {
+            challenge.templateBox = reader.string("template_box");
+            if (reader.ok() &&
+                !isBase64Box(challenge.templateBox, kSealOverhead + 1, kMaxTemplateBoxBytes)) {
+                reader.fail("template_box", boxRangeText(kMaxTemplateBoxBytes));
+            }
+        } else if (reader.ok() && reader.has("template_box")) {
+            reader.fail("template_box", "only allowed with next \"finger\"");
+        }
+        challenge.timeoutMs = reader.integer("timeout_ms", 1, kMaxChallengeTimeoutMs);
+        out.body = std::move(challenge);
+    } else if (type == "decision") {
+        Decision decision;
+        decision.granted = reader.boolean("granted");
+        decision.reason = reader.string("reason");
+        if (reader.ok() && !isReasonCode(decision.reason)) {
+            reader.fail("reason", "unknown reason code");
+        }
+        if (reader.ok() && (decision.reason == reason::granted) != decision.granted) {
+            reader.fail("reason", "must be \"granted\" exactly when granted is true");
+        }
+        if (decision.granted) {
+            decision.unlockMs = reader.integer("unlock_ms", 1, kMaxUnlockMs);
+        } else {
+            decision.unlockMs = reader.integer("unlock_ms", 0, 0);
+        }
+        out.body = std::move(decision);
+    }
+    return finish(reader, std::move(out));
+}
+
+Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
+    std::string error;
+    const auto json = parseObject(text, error);
+    if (!json) {
+        return failure<PanelEvent>(std::move(error));
+    }
+    FieldReader reader(*json);
+    PanelEvent out;
+    reader.onlyFields({"door", "event", "session"});
+    readDoor(reader, out.door);
+    const std::string kind = reader.string("event");
+    if (reader.ok()) {
+        bool known = false;
+        for (auto candidate : kEventKinds) {
+            if (kind == toString(candidate)) {
+                out.kind = candidate;
+                known = true;
+            }
+        }
+        if (!known) {
+            reader.fail("event", "unknown door event kind");
+        }
+    }
+    readSession(reader, out.session, /*optional=*/true);
+    return finish(reader, std::move(out));
+}
+
+Parsed<PanelStatus> parsePanelStatus(std::string_view text) {
+    std::string error;
+    const auto json = parseObject(text, error);
+    if (!json) {
+        return failure<PanelStatus>(std::move(error));
+    }
+    FieldReader reader(*json);
+    PanelStatus out;
+    reader.onlyFields({"online", "firmware"});
+    out.online = reader.boolean("online");
+    out.firmware = reader.string("firmware");
+    if (reader.ok() &&
+        (out.firmware.size() > kMaxFirmwareChars || !isPrintableAscii(out.firmware))) {
+        reader.fail("firmware", "must be at most 64 printable ASCII characters");
+    }
+    return finish(reader, std::move(out));
+}
+
+}  // namespace sekimori::protocol

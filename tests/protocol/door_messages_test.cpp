@@ -1,0 +1,280 @@
+#include "protocol/door_messages.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sekimori::protocol {
+namespace {
+
+// 44 bytes (nonce + MAC + 4 PIN digits) of canonical base64.
+const std::string kPinBox = std::string(56, 'A') + "AAAA";
+// 104 bytes (nonce + MAC + 64-byte template).
+const std::string kTemplateBox = std::string(136, 'B') + "BBA=";
+
+TEST(DoorMessages, RequestCardRoundTrip) {
+    PanelRequest request{"s-1", "server-room", DoorSide::entry, CardPresented{"04A1B2C3D4E5F6"}};
+    const std::string json = encode(request);
+    EXPECT_EQ(json, R"({"session":"s-1","door":"server-room","side":"entry","step":"card",)"
+                    R"("card_uid":"04A1B2C3D4E5F6"})");
+    const auto parsed = parsePanelRequest(json);
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(parsed.value->session, "s-1");
+    EXPECT_EQ(parsed.value->door, "server-room");
+    EXPECT_EQ(parsed.value->side, DoorSide::entry);
+    EXPECT_EQ(std::get<CardPresented>(parsed.value->step).cardUid, "04A1B2C3D4E5F6");
+}
+
+TEST(DoorMessages, RequestPinAndFingerRoundTrip) {
+    const auto pin =
+        parsePanelRequest(encode(PanelRequest{"a", "d", DoorSide::exit, PinEntered{kPinBox}}));
+    ASSERT_TRUE(pin) << pin.error;
+    EXPECT_EQ(pin.value->side, DoorSide::exit);
+    EXPECT_EQ(std::get<PinEntered>(pin.value->step).pinBox, kPinBox);
+
+    const auto finger =
+        parsePanelRequest(encode(PanelRequest{"a", "d", DoorSide::entry, FingerScored{93}}));
+    ASSERT_TRUE(finger) << finger.error;
+    EXPECT_EQ(std::get<FingerScored>(finger.value->step).score, 93);
+}
+
+TEST(DoorMessages, ReplyRoundTrips) {
+    PanelReply pinChallenge{"s1", "d1", Challenge{Factor::pin, "", 15000}};
+    EXPECT_EQ(encode(pinChallenge),
+              R"({"session":"s1","door":"d1","type":"challenge","next":"pin","timeout_ms":15000})");
+    auto parsed = parsePanelReply(encode(pinChallenge));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(std::get<Challenge>(parsed.value->body).next, Factor::pin);
+    EXPECT_EQ(std::get<Challenge>(parsed.value->body).timeoutMs, 15000);
+
+    PanelReply fingerChallenge{"s1", "d1", Challenge{Factor::finger, kTemplateBox, 20000}};
+    parsed = parsePanelReply(encode(fingerChallenge));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(std::get<Challenge>(parsed.value->body).templateBox, kTemplateBox);
+
+    PanelReply granted{"s1", "d1", Decision{true, "granted", 5000}};
+    EXPECT_EQ(encode(granted), R"({"session":"s1","door":"d1","type":"decision","granted":true,)"
+                               R"("reason":"granted","unlock_ms":5000})");
+    parsed = parsePanelReply(encode(granted));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_TRUE(std::get<Decision>(parsed.value->body).granted);
+    EXPECT_EQ(std::get<Decision>(parsed.value->body).unlockMs, 5000);
+
+    parsed = parsePanelReply(encode(PanelReply{"s1", "d1", Decision{false, "wrong_pin", 0}}));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(std::get<Decision>(parsed.value->body).reason, "wrong_pin");
+}
+
+TEST(DoorMessages, EveryReasonCodeParses) {
+    for (std::string code :
+         {"unknown_card", "revoked", "wrong_pin", "finger_mismatch", "outside_schedule",
+          "no_access", "timeout", "factor_out_of_order", "controller_error"}) {
+        EXPECT_TRUE(isReasonCode(code)) << code;
+        const auto parsed = parsePanelReply(encode(PanelReply{"s", "d", Decision{false, code, 0}}));
+        EXPECT_TRUE(parsed) << code << ": " << parsed.error;
+    }
+    EXPECT_TRUE(isReasonCode("granted"));
+    EXPECT_FALSE(isReasonCode("maybe"));
+}
+
+TEST(DoorMessages, EventAndStatusRoundTrip) {
+    for (auto kind : {DoorEventKind::opened, DoorEventKind::closed, DoorEventKind::forced,
+                      DoorEventKind::heldOpen, DoorEventKind::exitRequested, DoorEventKind::tamper,
+                      DoorEventKind::tamperCleared}) {
+        const auto parsed = parsePanelEvent(encode(PanelEvent{"door-1", kind, ""}));
+        ASSERT_TRUE(parsed) << parsed.error;
+        EXPECT_EQ(parsed.value->kind, kind);
+        EXPECT_TRUE(parsed.value->session.empty());
+    }
+    EXPECT_EQ(encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9"}),
+              R"({"door":"d","event":"held_open","session":"s9"})");
+    const auto withSession = parsePanelEvent(R"({"door":"d","event":"opened","session":"s9"})");
+    ASSERT_TRUE(withSession) << withSession.error;
+    EXPECT_EQ(withSession.value->session, "s9");
+
+    EXPECT_EQ(encode(PanelStatus{true, "0.1.0"}), R"({"online":true,"firmware":"0.1.0"})");
+    const auto status = parsePanelStatus(R"({"online":false,"firmware":""})");
+    ASSERT_TRUE(status) << status.error;
+    EXPECT_FALSE(status.value->online);
+}
+
+struct Malformed {
+    const char* name;
+    std::string json;
+    std::string error;
+};
+
+void expectErrors(const std::vector<Malformed>& table, auto parse) {
+    for (const auto& row : table) {
+        const auto parsed = parse(row.json);
+        EXPECT_FALSE(parsed) << row.name;
+        EXPECT_EQ(parsed.error, row.error) << row.name << ": " << row.json;
+    }
+}
+
+TEST(DoorMessages, MalformedRequests) {
+    const std::string big =
+        R"({"session":"s","door":"d","side":"entry","step":"card","card_uid":")" +
+        std::string(4100, 'A') + "\"}";
+    expectErrors(
+        {
+            {"not json", "{", "payload: not valid JSON"},
+            {"empty", "", "payload: not valid JSON"},
+            {"array", "[1,2]", "payload: must be a JSON object"},
+            {"number", "42", "payload: must be a JSON object"},
+            {"oversize", big, "payload: larger than 4096 bytes"},
+            {"missing step", R"({"session":"s","door":"d","side":"entry"})", "step: missing"},
+            {"bad step", R"({"session":"s","door":"d","side":"entry","step":"iris"})",
+             R"(step: must be "card", "pin" or "finger")"},
+            {"missing session", R"({"door":"d","side":"entry","step":"finger","score":1})",
+             "session: missing"},
+            {"session type", R"({"session":7,"door":"d","side":"entry","step":"finger","score":1})",
+             "session: must be a string"},
+            {"session chars",
+             R"({"session":"A_B","door":"d","side":"entry","step":"finger","score":1})",
+             "session: must be 1..64 of [a-z0-9-]"},
+            {"door id",
+             R"({"session":"s","door":"Door 1","side":"entry","step":"finger","score":1})",
+             "door: must be an id (1..64 of [a-z0-9_-])"},
+            {"side", R"({"session":"s","door":"d","side":"in","step":"finger","score":1})",
+             R"(side: must be "entry" or "exit")"},
+            {"unknown field",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":1,"pin":"1234"})",
+             "pin: unknown field"},
+            {"field of other step",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":1,"card_uid":"0011AABB"})",
+             "card_uid: unknown field"},
+            {"duplicate field",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":1,"score":99})",
+             "score: duplicate field"},
+            {"lower-case uid",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_uid":"04a1b2c3"})",
+             "card_uid: must be 8..20 upper-case hex digits, an even count"},
+            {"short uid",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_uid":"04A1B2"})",
+             "card_uid: must be 8..20 upper-case hex digits, an even count"},
+            {"odd uid",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_uid":"04A1B2C3D"})",
+             "card_uid: must be 8..20 upper-case hex digits, an even count"},
+            {"clear pin",
+             R"({"session":"s","door":"d","side":"entry","step":"pin","pin_box":"1234"})",
+             "pin_box: must be base64 of a sealed box (41..96 bytes)"},
+            {"pin box not base64",
+             R"({"session":"s","door":"d","side":"entry","step":"pin","pin_box":")" +
+                 std::string(59, 'A') + "!\"}",
+             "pin_box: must be base64 of a sealed box (41..96 bytes)"},
+            {"pin box stray bits",
+             R"({"session":"s","door":"d","side":"entry","step":"pin","pin_box":")" +
+                 std::string(56, 'A') + "AAB=\"}",
+             "pin_box: must be base64 of a sealed box (41..96 bytes)"},
+            {"pin box too short",
+             R"({"session":"s","door":"d","side":"entry","step":"pin","pin_box":")" +
+                 std::string(52, 'A') + "\"}",
+             "pin_box: must be base64 of a sealed box (41..96 bytes)"},
+            {"score float",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":90.5})",
+             "score: must be an integer"},
+            {"score string",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":"90"})",
+             "score: must be an integer"},
+            {"score high",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":101})",
+             "score: out of range 0..100"},
+            {"score negative",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":-1})",
+             "score: out of range 0..100"},
+            {"score huge",
+             R"({"session":"s","door":"d","side":"entry","step":"finger","score":18446744073709551615})",
+             "score: out of range 0..100"},
+            {"missing score", R"({"session":"s","door":"d","side":"entry","step":"finger"})",
+             "score: missing"},
+        },
+        parsePanelRequest);
+}
+
+TEST(DoorMessages, MalformedReplies) {
+    expectErrors(
+        {
+            {"missing type", R"({"session":"s","door":"d"})", "type: missing"},
+            {"bad type", R"({"session":"s","door":"d","type":"hello"})",
+             R"(type: must be "challenge" or "decision")"},
+            {"next card",
+             R"({"session":"s","door":"d","type":"challenge","next":"card","timeout_ms":1})",
+             R"(next: must be "pin" or "finger")"},
+            {"finger without template",
+             R"({"session":"s","door":"d","type":"challenge","next":"finger","timeout_ms":1})",
+             "template_box: missing"},
+            {"template with pin",
+             R"({"session":"s","door":"d","type":"challenge","next":"pin","template_box":")" +
+                 kTemplateBox + R"(","timeout_ms":1})",
+             R"(template_box: only allowed with next "finger")"},
+            {"timeout zero",
+             R"({"session":"s","door":"d","type":"challenge","next":"pin","timeout_ms":0})",
+             "timeout_ms: out of range 1..300000"},
+            {"granted field in challenge",
+             R"({"session":"s","door":"d","type":"challenge","next":"pin","timeout_ms":5,"granted":true})",
+             "granted: unknown field"},
+            {"granted as number",
+             R"({"session":"s","door":"d","type":"decision","granted":1,"reason":"granted","unlock_ms":5})",
+             "granted: must be true or false"},
+            {"unknown reason",
+             R"({"session":"s","door":"d","type":"decision","granted":false,"reason":"nope","unlock_ms":0})",
+             "reason: unknown reason code"},
+            {"granted with deny reason",
+             R"({"session":"s","door":"d","type":"decision","granted":true,"reason":"revoked","unlock_ms":5})",
+             R"(reason: must be "granted" exactly when granted is true)"},
+            {"denied with granted reason",
+             R"({"session":"s","door":"d","type":"decision","granted":false,"reason":"granted","unlock_ms":0})",
+             R"(reason: must be "granted" exactly when granted is true)"},
+            {"granted without unlock time",
+             R"({"session":"s","door":"d","type":"decision","granted":true,"reason":"granted","unlock_ms":0})",
+             "unlock_ms: out of range 1..600000"},
+            {"denied with unlock time",
+             R"({"session":"s","door":"d","type":"decision","granted":false,"reason":"timeout","unlock_ms":5})",
+             "unlock_ms: out of range 0..0"},
+        },
+        parsePanelReply);
+}
+
+TEST(DoorMessages, MalformedEventsAndStatus) {
+    expectErrors(
+        {
+            {"unknown kind", R"({"door":"d","event":"exploded"})",
+             "event: unknown door event kind"},
+            {"missing door", R"({"event":"opened"})", "door: missing"},
+            {"bad session", R"({"door":"d","event":"opened","session":""})",
+             "session: must be 1..64 of [a-z0-9-]"},
+            {"unknown field", R"({"door":"d","event":"opened","time":1})", "time: unknown field"},
+            {"control chars in key", "{\"door\":\"d\",\"event\":\"opened\",\"a\\u0001\":1}",
+             "a?: unknown field"},
+        },
+        parsePanelEvent);
+    expectErrors(
+        {
+            {"online string", R"({"online":"yes","firmware":""})", "online: must be true or false"},
+            {"firmware control", R"({"online":true,"firmware":"a\nb"})",
+             "firmware: must be at most 64 printable ASCII characters"},
+            {"missing firmware", R"({"online":true})", "firmware: missing"},
+        },
+        parsePanelStatus);
+}
+
+TEST(DoorMessages, InvalidUtf8NeverThrows) {
+    EXPECT_FALSE(parsePanelEvent("{\"door\":\"\xff\xfe\",\"event\":\"opened\"}"));
+    // Encoding a caller's invalid bytes replaces them instead of throwing.
+    const std::string json = encode(PanelEvent{"\xff", DoorEventKind::opened, ""});
+    EXPECT_FALSE(json.empty());
+    EXPECT_FALSE(parsePanelEvent(json));  // U+FFFD is not an id character
+}
+
+TEST(DoorMessages, DeepNestingIsRefusedCleanly) {
+    const std::string deep = std::string(2000, '[') + std::string(2000, ']');
+    EXPECT_EQ(parsePanelRequest(deep).error, "payload: must be a JSON object");
+    const std::string nested = R"({"door":"d","event":"opened","x":)" + std::string(1000, '[') +
+                               std::string(1000, ']') + "}";
+    EXPECT_EQ(parsePanelEvent(nested).error, "x: unknown field");
+}
+
+}  // namespace
+}  // namespace sekimori::protocol
