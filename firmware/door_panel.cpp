@@ -1,0 +1,314 @@
+#include "firmware/door_panel.hpp"
+
+#include <algorithm>
+
+namespace sekimori::firmware {
+
+namespace {
+
+namespace reason = protocol::reason;
+
+// Holds the state being changed and the outputs so far; each handler below reads as the
+// panel's rule for one input.
+struct Machine {
+    const PanelConfig& config;
+    PanelState state;
+    std::int64_t now;
+    std::vector<Output> outputs;
+
+    void emit(Output output) { outputs.push_back(std::move(output)); }
+    void ignore(std::string why) { emit(Ignored{std::move(why)}); }
+
+    protocol::PanelRequest newRequest() const {
+        protocol::PanelRequest out;
+        out.session = state.session;
+        out.door = config.door;
+        out.side = config.side;
+        return out;
+    }
+
+    void sendEvent(protocol::DoorEventKind kind, std::string session = {}) {
+        emit(SendEvent{protocol::PanelEvent{config.door, kind, std::move(session)}});
+    }
+
+    void endSession() {
+        state.phase = Phase::idle;
+        state.session.clear();
+        state.pinDigits.clear();
+        state.templateBox.clear();
+        state.deadlineMs = 0;
+    }
+
+    void deny(std::string_view code) {
+        endSession();
+        emit(Display{Screen::denied, std::string(code), 0});
+    }
+
+    void releaseLock(int ms, std::string session) {
+        state.lockReleased = true;
+        state.lockUntilMs = now + ms;
+        state.grantSession = std::move(session);
+        emit(DriveLock{true, ms});
+    }
+
+    void relock() {
+        if (state.lockReleased) {
+            state.lockReleased = false;
+            state.grantSession.clear();
+            emit(DriveLock{false, 0});
+        }
+    }
+
+    void awaitReply() {
+        state.phase = Phase::awaitingReply;
+        state.deadlineMs = now + config.replyTimeoutMs;
+        emit(Display{Screen::checking, {}, 0});
+    }
+
+    // Time-outs first, so an input that arrives after its deadline finds the session gone.
+    void expire() {
+        const bool waiting = state.phase != Phase::idle;
+        if (waiting && now >= state.deadlineMs) {
+            // No reply at all is the controller's failure; a missing factor is the person's.
+            deny(state.phase == Phase::awaitingReply ? reason::controllerError : reason::timeout);
+        }
+        if (state.lockReleased && now >= state.lockUntilMs) {
+            relock();
+        }
+        if (state.doorOpen && !state.heldOpenReported &&
+            now >= state.openedAtMs + config.heldOpenMs) {
+            state.heldOpenReported = true;
+            sendEvent(protocol::DoorEventKind::heldOpen, state.openSession);
+        }
+    }
+
+    void on(const CardRead& card) {
+        // A new card always starts over: whoever badged before has walked away, and replies
+        // to the old session become stale.
+        state.sessionCounter += 1;
+        endSession();
+        state.session = config.sessionPrefix + "-" + std::to_string(state.sessionCounter);
+        auto out = newRequest();
+        out.step = protocol::CardPresented{card.uid};
+        emit(SendRequest{std::move(out)});
+        awaitReply();
+    }
+
+    void on(const KeypadDigit& key) {
+        if (state.phase != Phase::awaitingPin) {
+            ignore("keypad: no PIN asked for");
+            return;
+        }
+        if (key.digit < '0' || key.digit > '9') {
+            ignore("keypad: not a digit");
+            return;
+        }
+        if (state.pinDigits.size() >= config.maxPinDigits) {
+            ignore("keypad: PIN too long");
+            return;
+        }
+        state.pinDigits.push_back(key.digit);
+        emit(Display{Screen::enterPin, {}, static_cast<int>(state.pinDigits.size())});
+    }
+
+    void on(const KeypadEnter&) {
+        if (state.phase != Phase::awaitingPin) {
+            ignore("keypad: no PIN asked for");
+            return;
+        }
+        if (state.pinDigits.empty()) {
+            ignore("keypad: no digits");
+            return;
+        }
+        auto out = newRequest();
+        out.step = protocol::PinEntered{};
+        emit(SendPin{std::move(out), state.pinDigits});
+        state.pinDigits.clear();
+        awaitReply();
+    }
+
+    void on(const FingerPlaced& finger) {
+        if (state.phase != Phase::awaitingFinger) {
+            ignore("finger: no finger asked for");
+            return;
+        }
+        auto out = newRequest();
+        out.step = protocol::FingerScored{std::clamp(finger.score.value_or(0), 0, 100)};
+        state.templateBox.clear();
+        emit(SendRequest{std::move(out)});
+        awaitReply();
+    }
+
+    void on(const ControllerReply& input) {
+        const auto& reply = input.reply;
+        if (reply.door != config.door) {
+            ignore("reply: for another door");
+            return;
+        }
+        if (state.phase == Phase::idle || reply.session != state.session) {
+            ignore("reply: stale session");
+            return;
+        }
+        if (const auto* decision = std::get_if<protocol::Decision>(&reply.body)) {
+            // A decision ends the session whatever the panel was waiting for: the controller
+            // may deny early (its own time-out, a revocation).
+            const std::string session = state.session;
+            endSession();
+            if (decision->granted) {
+                emit(Display{Screen::granted, {}, 0});
+                releaseLock(decision->unlockMs, session);
+            } else {
+                emit(Display{Screen::denied, decision->reason, 0});
+            }
+            return;
+        }
+        const auto& challenge = std::get<protocol::Challenge>(reply.body);
+        if (state.phase != Phase::awaitingReply) {
+            ignore("reply: challenge while collecting a factor");
+            return;
+        }
+        state.deadlineMs = now + challenge.timeoutMs;
+        if (challenge.next == protocol::Factor::finger) {
+            state.phase = Phase::awaitingFinger;
+            state.templateBox = challenge.templateBox;
+            emit(Display{Screen::placeFinger, {}, 0});
+        } else {
+            state.phase = Phase::awaitingPin;
+            state.pinDigits.clear();
+            emit(Display{Screen::enterPin, {}, 0});
+        }
+    }
+
+    void on(const DoorPosition& position) {
+        if (position.open == state.doorOpen) {
+            ignore("door: position unchanged");
+            return;
+        }
+        state.doorOpen = position.open;
+        if (position.open) {
+            state.openedAtMs = now;
+            state.heldOpenReported = false;
+            const bool exitWindow = state.exitUntilMs >= 0 && now < state.exitUntilMs;
+            if (state.lockReleased && !state.grantSession.empty()) {
+                state.openSession = state.grantSession;
+                sendEvent(protocol::DoorEventKind::opened, state.openSession);
+            } else if (state.lockReleased || exitWindow) {
+                state.openSession.clear();
+                sendEvent(protocol::DoorEventKind::opened);
+            } else {
+                state.openSession.clear();
+                sendEvent(protocol::DoorEventKind::forced);
+            }
+            return;
+        }
+        sendEvent(protocol::DoorEventKind::closed, state.openSession);
+        state.openSession.clear();
+        // Re-lock on closing so nobody follows through on the same grant.
+        relock();
+    }
+
+    void on(const ExitRequest&) {
+        sendEvent(protocol::DoorEventKind::exitRequested);
+        state.exitUntilMs = now + config.exitWindowMs;
+        if (!state.lockReleased || state.lockUntilMs < state.exitUntilMs) {
+            releaseLock(config.exitWindowMs, {});
+        }
+    }
+
+    void on(const TamperSwitch& tamper) {
+        if (tamper.active == state.tamperActive) {
+            ignore("tamper: unchanged");
+            return;
+        }
+        state.tamperActive = tamper.active;
+        sendEvent(tamper.active ? protocol::DoorEventKind::tamper
+                                : protocol::DoorEventKind::tamperCleared);
+    }
+
+    void on(const Tick&) {}
+};
+
+}  // namespace
+
+StepResult step(const PanelConfig& config, PanelState state, const Input& input,
+                std::int64_t nowMs) {
+    Machine machine{config, std::move(state), nowMs, {}};
+    machine.expire();
+    std::visit([&](const auto& value) { machine.on(value); }, input);
+    return StepResult{std::move(machine.state), std::move(machine.outputs)};
+}
+
+std::optional<std::int64_t> nextDeadline(const PanelConfig& config, const PanelState& state) {
+    std::optional<std::int64_t> next;
+    const auto consider = [&](std::int64_t at) { next = next ? std::min(*next, at) : at; };
+    if (state.phase != Phase::idle) {
+        consider(state.deadlineMs);
+    }
+    if (state.lockReleased) {
+        consider(state.lockUntilMs);
+    }
+    if (state.doorOpen && !state.heldOpenReported) {
+        consider(state.openedAtMs + config.heldOpenMs);
+    }
+    return next;
+}
+
+std::string_view toString(Screen screen) {
+    switch (screen) {
+        case Screen::idle:
+            return "idle";
+        case Screen::checking:
+            return "checking";
+        case Screen::enterPin:
+            return "enter_pin";
+        case Screen::placeFinger:
+            return "place_finger";
+        case Screen::granted:
+            return "granted";
+        case Screen::denied:
+            return "denied";
+    }
+    return "";
+}
+
+std::string displayText(const Display& display) {
+    switch (display.screen) {
+        case Screen::idle:
+            return "Present card";
+        case Screen::checking:
+            return "Please wait";
+        case Screen::enterPin:
+            return display.pinDigits == 0 ? "Enter PIN"
+                                          : "Enter PIN " + std::string(display.pinDigits, '*');
+        case Screen::placeFinger:
+            return "Place finger";
+        case Screen::granted:
+            return "Access granted";
+        case Screen::denied:
+            break;
+    }
+    const std::string_view code = display.reason;
+    std::string why = "refused";
+    if (code == reason::unknownCard) {
+        why = "unknown card";
+    } else if (code == reason::revoked) {
+        why = "card revoked";
+    } else if (code == reason::wrongPin) {
+        why = "wrong PIN";
+    } else if (code == reason::fingerMismatch) {
+        why = "fingerprint not recognised";
+    } else if (code == reason::outsideSchedule) {
+        why = "outside schedule";
+    } else if (code == reason::noAccess) {
+        why = "no access";
+    } else if (code == reason::timeout) {
+        why = "timed out";
+    } else if (code == reason::factorOutOfOrder) {
+        why = "wrong step";
+    } else if (code == reason::controllerError) {
+        why = "system error";
+    }
+    return "Access denied: " + why;
+}
+
+}  // namespace sekimori::firmware

@@ -1,0 +1,121 @@
+#pragma once
+// The door panel's logic as a pure state machine: step(config, state, input, nowMs) returns the
+// next state and what the hardware should do. No I/O, no clock: time comes in as nowMs (any
+// monotonic milliseconds), so every behaviour is tested as a table (tests/firmware).
+// DoorPanelRunner (door_panel_runner.hpp) carries the outputs out through the HAL.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/door_messages.hpp"
+
+namespace sekimori::firmware {
+
+struct PanelConfig {
+    std::string door;  // the door this panel reads for
+    protocol::DoorSide side = protocol::DoorSide::entry;
+    std::string sessionPrefix;      // random per boot ([a-z0-9]{1,40}); sessions are "<prefix>-<n>"
+    int replyTimeoutMs = 5000;      // no reply to a request within this: controller_error
+    int heldOpenMs = 30000;         // open longer than this: held_open (once per opening)
+    int exitWindowMs = 5000;        // request-to-exit releases the lock and excuses an opening
+    std::size_t maxPinDigits = 12;  // further digits are ignored
+};
+
+// --- inputs ----------------------------------------------------------------------------------
+struct CardRead {
+    std::string uid;  // upper-case hex, as the reader reports it
+};
+struct KeypadDigit {
+    char digit = '0';  // '0'..'9'; anything else is ignored
+};
+struct KeypadEnter {};
+// The HAL matched the live finger against the template of the current challenge; nullopt when
+// it could not (no template, box did not open, bad sample) and is sent as score 0.
+struct FingerPlaced {
+    std::optional<int> score;
+};
+struct ControllerReply {
+    protocol::PanelReply reply;
+};
+struct DoorPosition {
+    bool open = false;
+};
+struct ExitRequest {};
+struct TamperSwitch {
+    bool active = true;
+};
+struct Tick {};  // only time passes
+using Input = std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply,
+                           DoorPosition, ExitRequest, TamperSwitch, Tick>;
+
+// --- outputs ---------------------------------------------------------------------------------
+struct SendRequest {
+    protocol::PanelRequest request;  // card or finger step
+};
+// A PIN step: the HAL seals `digits` with the panel key into request's PinEntered::pinBox.
+struct SendPin {
+    protocol::PanelRequest request;
+    std::string digits;
+};
+struct SendEvent {
+    protocol::PanelEvent event;
+};
+struct DriveLock {
+    bool released = false;
+    int ms = 0;  // with released: how long (the hardware may re-lock by itself after it)
+};
+enum class Screen { idle, checking, enterPin, placeFinger, granted, denied };
+struct Display {
+    Screen screen = Screen::idle;
+    std::string reason;  // with denied: the reason code (protocol::reason)
+    int pinDigits = 0;   // with enterPin: how many digits are typed so far (shown masked)
+};
+// An input that changed nothing, and why (a stale reply, a key press while idle, ...).
+struct Ignored {
+    std::string why;
+};
+using Output = std::variant<SendRequest, SendPin, SendEvent, DriveLock, Display, Ignored>;
+
+// --- state -----------------------------------------------------------------------------------
+enum class Phase { idle, awaitingReply, awaitingPin, awaitingFinger };
+
+struct PanelState {
+    Phase phase = Phase::idle;
+    std::uint64_t sessionCounter = 0;
+    std::string session;          // current session, empty when idle
+    std::int64_t deadlineMs = 0;  // when the current phase gives up
+    std::string pinDigits;
+    std::string templateBox;  // the current finger challenge's sealed template
+
+    bool lockReleased = false;
+    std::int64_t lockUntilMs = 0;
+    std::string grantSession;       // the session whose grant released the lock (empty for exit)
+    std::int64_t exitUntilMs = -1;  // request-to-exit window end; -1 = none yet
+
+    bool doorOpen = false;
+    std::int64_t openedAtMs = 0;
+    std::string openSession;  // the granted session the current opening belongs to
+    bool heldOpenReported = false;
+
+    bool tamperActive = false;
+};
+
+struct StepResult {
+    PanelState state;
+    std::vector<Output> outputs;
+};
+
+// Expires whatever is due at nowMs, then applies the input.
+StepResult step(const PanelConfig& config, PanelState state, const Input& input,
+                std::int64_t nowMs);
+
+// The earliest time a Tick would change something; nullopt when nothing is pending.
+std::optional<std::int64_t> nextDeadline(const PanelConfig& config, const PanelState& state);
+
+std::string_view toString(Screen screen);
+// What the panel's screen says, in words.
+std::string displayText(const Display& display);
+
+}  // namespace sekimori::firmware

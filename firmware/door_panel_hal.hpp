@@ -1,0 +1,34 @@
+#pragma once
+// The door panel's hardware layer: everything the pure state machine (door_panel.hpp) cannot do
+// itself. A real panel implements it over its reader, keypad, secure element, lock relay and
+// MQTT client; sim/host_door_panel_hal implements it on a host with core crypto and io::MqttLink.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "firmware/door_panel.hpp"
+#include "protocol/door_messages.hpp"
+
+namespace sekimori::firmware {
+
+class DoorPanelHal {
+  public:
+    virtual ~DoorPanelHal() = default;
+
+    // Seals the PIN's ASCII digits with the panel key: base64(nonce || secretbox), the
+    // PinEntered::pinBox of docs/mqtt.md. The clear digits go no further than this call.
+    virtual std::string sealPin(std::string_view digits) = 0;
+    // Opens the sealed template of a finger challenge and matches the live sample against it
+    // 1:1; the score is 0..100. nullopt when the box does not open or the sample is unusable.
+    virtual std::optional<int> matchFinger(std::string_view templateBox,
+                                           std::string_view liveSample) = 0;
+    // Queue to the controller (request / event topics); never blocks.
+    virtual void publishRequest(const protocol::PanelRequest& request) = 0;
+    virtual void publishEvent(const protocol::PanelEvent& event) = 0;
+    // released: energise the release for ms (hardware may re-lock by itself after it);
+    // !released: re-lock now.
+    virtual void driveLock(bool released, int ms) = 0;
+    virtual void display(const Display& display) = 0;
+};
+
+}  // namespace sekimori::firmware

@@ -1,0 +1,293 @@
+#include "firmware/door_panel.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sekimori::firmware {
+namespace {
+
+using protocol::Challenge;
+using protocol::Decision;
+using protocol::Factor;
+using protocol::PanelReply;
+
+const std::string kTemplateBox = std::string(136, 'B') + "BBA=";
+
+PanelConfig config() {
+    PanelConfig c;
+    c.door = "server-room";
+    c.side = protocol::DoorSide::entry;
+    c.sessionPrefix = "b00t";
+    c.replyTimeoutMs = 5000;
+    c.heldOpenMs = 30000;
+    c.exitWindowMs = 5000;
+    return c;
+}
+
+// One line per output, so a table row states exactly what the panel does.
+std::string describe(const Output& output) {
+    if (const auto* send = std::get_if<SendRequest>(&output)) {
+        const auto& r = send->request;
+        std::string text = "request " + r.session + " ";
+        if (const auto* card = std::get_if<protocol::CardPresented>(&r.step)) {
+            return text + "card " + card->cardUid;
+        }
+        if (const auto* finger = std::get_if<protocol::FingerScored>(&r.step)) {
+            return text + "finger " + std::to_string(finger->score);
+        }
+        return text + "pin_box " + std::get<protocol::PinEntered>(r.step).pinBox;
+    }
+    if (const auto* pin = std::get_if<SendPin>(&output)) {
+        return "pin " + pin->request.session + " " + pin->digits;
+    }
+    if (const auto* event = std::get_if<SendEvent>(&output)) {
+        std::string text = "event " + std::string(protocol::toString(event->event.kind));
+        return event->event.session.empty() ? text : text + " " + event->event.session;
+    }
+    if (const auto* lock = std::get_if<DriveLock>(&output)) {
+        return lock->released ? "lock release " + std::to_string(lock->ms) : "lock relock";
+    }
+    if (const auto* display = std::get_if<Display>(&output)) {
+        std::string text = "display " + std::string(toString(display->screen));
+        if (!display->reason.empty()) {
+            text += " " + display->reason;
+        }
+        if (display->pinDigits > 0) {
+            text += " " + std::to_string(display->pinDigits);
+        }
+        return text;
+    }
+    return "ignored " + std::get<Ignored>(output).why;
+}
+
+Input reply(std::string session, std::variant<Challenge, Decision> body,
+            std::string door = "server-room") {
+    return ControllerReply{PanelReply{std::move(session), std::move(door), std::move(body)}};
+}
+Input pinChallenge(std::string session, int timeoutMs = 10000) {
+    return reply(std::move(session), Challenge{Factor::pin, "", timeoutMs});
+}
+Input fingerChallenge(std::string session, int timeoutMs = 10000) {
+    return reply(std::move(session), Challenge{Factor::finger, kTemplateBox, timeoutMs});
+}
+Input granted(std::string session, int unlockMs = 5000) {
+    return reply(std::move(session), Decision{true, "granted", unlockMs});
+}
+Input denied(std::string session, std::string code) {
+    return reply(std::move(session), Decision{false, std::move(code), 0});
+}
+
+struct Row {
+    std::int64_t atMs;
+    Input input;
+    std::vector<std::string> expect;
+};
+
+// Runs the rows in order from a fresh state and returns the final state.
+PanelState runTable(const PanelConfig& cfg, const std::vector<Row>& rows, PanelState state = {}) {
+    int index = 0;
+    for (const auto& row : rows) {
+        auto result = step(cfg, std::move(state), row.input, row.atMs);
+        state = std::move(result.state);
+        std::vector<std::string> got;
+        for (const auto& output : result.outputs) {
+            got.push_back(describe(output));
+        }
+        EXPECT_EQ(got, row.expect) << "row " << index << " at " << row.atMs << " ms";
+        ++index;
+    }
+    return state;
+}
+
+TEST(DoorPanel, ThreeFactorHappyPath) {
+    const auto state = runTable(
+        config(),
+        {
+            {1000, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+            {1010, pinChallenge("b00t-1"), {"display enter_pin"}},
+            {2000, KeypadDigit{'4'}, {"display enter_pin 1"}},
+            {2100, KeypadDigit{'7'}, {"display enter_pin 2"}},
+            {2200, KeypadDigit{'1'}, {"display enter_pin 3"}},
+            {2300, KeypadDigit{'1'}, {"display enter_pin 4"}},
+            {2400, KeypadEnter{}, {"pin b00t-1 4711", "display checking"}},
+            {2410, fingerChallenge("b00t-1"), {"display place_finger"}},
+            {3000, FingerPlaced{93}, {"request b00t-1 finger 93", "display checking"}},
+            {3010, granted("b00t-1"), {"display granted", "lock release 5000"}},
+            {4000, DoorPosition{true}, {"event opened b00t-1"}},
+            {6000, DoorPosition{false}, {"event closed b00t-1", "lock relock"}},
+            {9000, Tick{}, {}},  // already re-locked on closing: nothing more at 8010
+        });
+    EXPECT_EQ(state.phase, Phase::idle);
+    EXPECT_FALSE(state.lockReleased);
+    EXPECT_TRUE(state.pinDigits.empty());
+}
+
+TEST(DoorPanel, WrongPinReplyEndsTheSession) {
+    const auto state = runTable(
+        config(),
+        {
+            {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+            {10, pinChallenge("b00t-1"), {"display enter_pin"}},
+            {100, KeypadDigit{'0'}, {"display enter_pin 1"}},
+            {200, KeypadEnter{}, {"pin b00t-1 0", "display checking"}},
+            {210, denied("b00t-1", "wrong_pin"), {"display denied wrong_pin"}},
+            {220, KeypadDigit{'1'}, {"ignored keypad: no PIN asked for"}},
+            {230, granted("b00t-1"), {"ignored reply: stale session"}},
+            {240, DoorPosition{true}, {"event forced"}},
+        });
+    EXPECT_EQ(state.phase, Phase::idle);
+    EXPECT_TRUE(state.session.empty());
+}
+
+TEST(DoorPanel, StepTimeoutsAndControllerSilence) {
+    runTable(
+        config(),
+        {
+            {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+            {10, pinChallenge("b00t-1", 8000), {"display enter_pin"}},
+            {8009, KeypadDigit{'1'}, {"display enter_pin 1"}},
+            {8010, Tick{}, {"display denied timeout"}},
+            {8020, KeypadEnter{}, {"ignored keypad: no PIN asked for"}},
+            // The controller's own timeout denial arrives after the panel gave up.
+            {8030, denied("b00t-1", "timeout"), {"ignored reply: stale session"}},
+            // Finger challenge that is never answered.
+            {9000, CardRead{"04A1B2C3"}, {"request b00t-2 card 04A1B2C3", "display checking"}},
+            {9010, fingerChallenge("b00t-2", 3000), {"display place_finger"}},
+            {12010,
+             FingerPlaced{95},
+             {"display denied timeout", "ignored finger: no finger asked for"}},
+            // No reply at all within the reply timeout: the controller's failure.
+            {20000, CardRead{"04A1B2C3"}, {"request b00t-3 card 04A1B2C3", "display checking"}},
+            {24999, Tick{}, {}},
+            {25000, Tick{}, {"display denied controller_error"}},
+        });
+}
+
+TEST(DoorPanel, StaleAndForeignRepliesAreIgnored) {
+    runTable(config(),
+             {
+                 {0, granted("b00t-1"), {"ignored reply: stale session"}},  // idle
+                 {10, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+                 // A second card starts over; the first session's replies are now stale.
+                 {20,
+                  CardRead{"0011223344556677"},
+                  {"request b00t-2 card 0011223344556677", "display checking"}},
+                 {30, granted("b00t-1"), {"ignored reply: stale session"}},
+                 {40,
+                  reply("b00t-2", Decision{true, "granted", 3000}, "other-door"),
+                  {"ignored reply: for another door"}},
+                 {50, denied("b00t-2", "revoked"), {"display denied revoked"}},
+                 {60, granted("b00t-2"), {"ignored reply: stale session"}},
+             });
+}
+
+TEST(DoorPanel, ChallengeWhileCollectingAFactorIsIgnoredButADecisionIsNot) {
+    runTable(
+        config(),
+        {
+            {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+            {10, pinChallenge("b00t-1"), {"display enter_pin"}},
+            {20, fingerChallenge("b00t-1"), {"ignored reply: challenge while collecting a factor"}},
+            {30, KeypadDigit{'x'}, {"ignored keypad: not a digit"}},
+            {40, KeypadEnter{}, {"ignored keypad: no digits"}},
+            {50, denied("b00t-1", "revoked"), {"display denied revoked"}},
+        });
+}
+
+TEST(DoorPanel, ForcedOpenAndGrantThatExpiredUnused) {
+    runTable(config(),
+             {
+                 {0, DoorPosition{true}, {"event forced"}},
+                 {10, DoorPosition{true}, {"ignored door: position unchanged"}},
+                 {1000, DoorPosition{false}, {"event closed"}},
+                 {2000, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+                 {2010, granted("b00t-1", 4000), {"display granted", "lock release 4000"}},
+                 {6009, Tick{}, {}},
+                 {6010, Tick{}, {"lock relock"}},
+                 {7000, DoorPosition{true}, {"event forced"}},
+             });
+}
+
+TEST(DoorPanel, HeldOpenIsReportedOncePerOpening) {
+    runTable(config(),
+             {
+                 {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+                 {10, granted("b00t-1", 5000), {"display granted", "lock release 5000"}},
+                 {1000, DoorPosition{true}, {"event opened b00t-1"}},
+                 {5010, Tick{}, {"lock relock"}},
+                 {30999, Tick{}, {}},
+                 {31000, Tick{}, {"event held_open b00t-1"}},
+                 {60000, Tick{}, {}},
+                 {61000, DoorPosition{false}, {"event closed b00t-1"}},
+                 {62000, DoorPosition{true}, {"event forced"}},
+                 {92000, Tick{}, {"event held_open"}},
+             });
+}
+
+TEST(DoorPanel, RequestToExitReleasesAndExcusesTheOpening) {
+    runTable(config(), {
+                           {0, ExitRequest{}, {"event exit_requested", "lock release 5000"}},
+                           {1000, DoorPosition{true}, {"event opened"}},
+                           {3000, DoorPosition{false}, {"event closed", "lock relock"}},
+                           {10000, ExitRequest{}, {"event exit_requested", "lock release 5000"}},
+                           {15000, Tick{}, {"lock relock"}},
+                           {15001, DoorPosition{true}, {"event forced"}},
+                       });
+}
+
+TEST(DoorPanel, TamperReportsChangesOnly) {
+    runTable(config(), {
+                           {0, TamperSwitch{true}, {"event tamper"}},
+                           {10, TamperSwitch{true}, {"ignored tamper: unchanged"}},
+                           {20, TamperSwitch{false}, {"event tamper_cleared"}},
+                       });
+}
+
+TEST(DoorPanel, PinLengthIsBounded) {
+    PanelConfig cfg = config();
+    cfg.maxPinDigits = 2;
+    runTable(cfg,
+             {
+                 {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+                 {10, pinChallenge("b00t-1"), {"display enter_pin"}},
+                 {20, KeypadDigit{'1'}, {"display enter_pin 1"}},
+                 {30, KeypadDigit{'2'}, {"display enter_pin 2"}},
+                 {40, KeypadDigit{'3'}, {"ignored keypad: PIN too long"}},
+                 {50, KeypadEnter{}, {"pin b00t-1 12", "display checking"}},
+             });
+}
+
+TEST(DoorPanel, FingerWithoutScoreIsSentAsZero) {
+    runTable(config(),
+             {
+                 {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+                 {10, fingerChallenge("b00t-1"), {"display place_finger"}},
+                 {20, FingerPlaced{std::nullopt}, {"request b00t-1 finger 0", "display checking"}},
+             });
+}
+
+TEST(DoorPanel, NextDeadlineIsTheEarliestPendingOne) {
+    const PanelConfig cfg = config();
+    PanelState state;
+    EXPECT_EQ(nextDeadline(cfg, state), std::nullopt);
+    state = step(cfg, state, CardRead{"04A1B2C3"}, 100).state;
+    EXPECT_EQ(nextDeadline(cfg, state), 5100);
+    state = step(cfg, state, granted("b00t-1", 2000), 200).state;
+    EXPECT_EQ(nextDeadline(cfg, state), 2200);
+    state = step(cfg, state, DoorPosition{true}, 300).state;
+    EXPECT_EQ(nextDeadline(cfg, state), 2200);
+    state = step(cfg, state, Tick{}, 2200).state;
+    EXPECT_EQ(nextDeadline(cfg, state), 30300);
+}
+
+TEST(DoorPanel, DisplayTextNamesTheReason) {
+    EXPECT_EQ(displayText(Display{Screen::denied, "wrong_pin", 0}), "Access denied: wrong PIN");
+    EXPECT_EQ(displayText(Display{Screen::denied, "no_access", 0}), "Access denied: no access");
+    EXPECT_EQ(displayText(Display{Screen::enterPin, "", 3}), "Enter PIN ***");
+    EXPECT_EQ(displayText(Display{Screen::granted, "", 0}), "Access granted");
+}
+
+}  // namespace
+}  // namespace sekimori::firmware
