@@ -1,0 +1,46 @@
+// sekimori: the admin CLI. Each subcommand is one row of the table below.
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/audit_command.hpp"
+
+namespace {
+
+using Command = int (*)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+struct Subcommand {
+    std::string_view name;
+    Command run;
+    std::string_view summary;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"audit", &sekimori::app::runAuditCommand, "audit verify: check the tamper-evident trail"},
+};
+
+int usage(std::ostream& err) {
+    err << "usage: sekimori <command> [args]\ncommands:\n";
+    for (const auto& c : kSubcommands) {
+        err << "  " << c.name << "  " << c.summary << "\n";
+    }
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        return usage(std::cerr);
+    }
+    const std::string_view name = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    for (const auto& c : kSubcommands) {
+        if (c.name == name) {
+            return c.run(args, std::cout, std::cerr);
+        }
+    }
+    std::cerr << "sekimori: unknown command " << name << "\n";
+    return usage(std::cerr);
+}

@@ -1,0 +1,89 @@
+#pragma once
+// The audit hash chain: the canonical encoding of an event, its SHA-256 link to the previous
+// event, the audit tables, and the one-transaction append that every writer (daemon or CLI)
+// uses so that several processes can extend the same chain safely.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/crypto.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace sekimori::core {
+
+// Domain tag that starts every event encoding (docs/audit.md, "Event hash").
+inline constexpr std::string_view kAuditEventTag = "sekimori.audit.event.v1";
+
+// tag, seq (u64 BE), time_us (i64 BE), type, source, subject, payload, prev_hash (32 raw
+// bytes); every string is a u32 BE byte length followed by its bytes.
+Bytes encodeAuditEvent(std::uint64_t seq, const Event& event, const Hash& prevHash);
+Hash auditEventHash(std::uint64_t seq, const Event& event, const Hash& prevHash);
+
+// Stores a checkpoint row; a newer one of the same tree size replaces the older (heartbeats).
+extern const char* const kInsertCheckpointSql;
+
+// Creates audit_events and audit_checkpoints (migration component "audit").
+Result<void> migrateAuditSchema(Database& db);
+
+// The newest stored event: seq 0 and 32 zero bytes for an empty chain (the genesis link).
+struct ChainHead {
+    std::uint64_t seq = 0;
+    Hash hash{};
+};
+// Reads the head; call inside a transaction when the result decides what to write.
+Result<ChainHead> readChainHead(Database& db);
+
+// Appends events in one BEGIN IMMEDIATE transaction: reads the head from the table (another
+// process may have appended since), chains, inserts, commits. Keeps its prepared statements,
+// so a long-lived writer pays for preparing once.
+// Signs (tree size, head hash, time): set by the recorder so that a batch holding an event dated
+// before the newest checkpoint is covered by a checkpoint in the same transaction (the
+// verifier treats an uncovered, backdated event as a forgery; docs/audit.md).
+struct Checkpoint {
+    std::uint64_t treeSize = 0;  // number of events covered: seq 1..treeSize
+    Hash headHash{};             // hash of event treeSize (32 zero bytes when treeSize is 0)
+    TimeUs timeUs = 0;
+    Bytes signature;  // Ed25519 over encodeCheckpoint() (core/audit_checkpoint.hpp), 64 bytes
+};
+using HeadSigner = std::function<Checkpoint(std::uint64_t treeSize, const Hash& headHash)>;
+
+struct AppendOutcome {
+    std::vector<RecordedEvent> events;
+    std::optional<Checkpoint> checkpoint;  // stored in the same transaction, when one was due
+};
+
+class AuditAppender {
+  public:
+    // `db` must outlive the appender and have the audit schema (migrateAuditSchema).
+    static Result<AuditAppender> create(Database& db);
+
+    // On error nothing was stored (the transaction was rolled back).
+    Result<AppendOutcome> append(const std::vector<Event>& events,
+                                 const HeadSigner& coverBackdated = {});
+
+  private:
+    AuditAppender(Database& db, Statement head, Statement insert, Statement newestCheckpoint,
+                  Statement insertCheckpoint)
+        : db_(&db),
+          head_(std::move(head)),
+          insert_(std::move(insert)),
+          newestCheckpoint_(std::move(newestCheckpoint)),
+          insertCheckpoint_(std::move(insertCheckpoint)) {}
+    Result<AppendOutcome> appendInTransaction(const std::vector<Event>& events,
+                                              const HeadSigner& coverBackdated);
+
+    Database* db_;
+    Statement head_;
+    Statement insert_;
+    Statement newestCheckpoint_;
+    Statement insertCheckpoint_;
+};
+
+// For one-shot processes (the CLI): migrate if needed, append, commit.
+Result<std::vector<RecordedEvent>> appendEvents(Database& db, std::vector<Event> events);
+
+}  // namespace sekimori::core

@@ -1,0 +1,299 @@
+#include "core/audit_verify.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/audit_chain.hpp"
+#include "core/audit_checkpoint.hpp"
+#include "core/crypto.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace sekimori::core {
+namespace {
+
+std::string shortHex(const Hash& h) {
+    return toHex(h).substr(0, 16);
+}
+
+bool toHash(const std::string& bytes, Hash& out) {
+    if (bytes.size() != out.size()) {
+        return false;
+    }
+    std::copy(bytes.begin(), bytes.end(), out.begin());
+    return true;
+}
+
+struct SourcedCheckpoint {
+    Checkpoint checkpoint;
+    std::string origin;  // "file line 3" or "table"
+};
+
+Result<std::vector<SourcedCheckpoint>> readCheckpointFile(const std::string& path,
+                                                          std::vector<AuditFinding>& findings) {
+    std::ifstream in(path);
+    if (!in) {
+        return makeError("audit.checkpoint_file_missing", "cannot read checkpoint file " + path);
+    }
+    std::vector<SourcedCheckpoint> out;
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.empty()) {
+            continue;
+        }
+        auto c = checkpointFromJson(line);
+        if (!c) {
+            findings.push_back({0, "checkpoint file line " + std::to_string(number) +
+                                       " is malformed: " + c.error().message});
+            continue;
+        }
+        out.push_back({std::move(*c), "checkpoint file line " + std::to_string(number)});
+    }
+    return out;
+}
+
+Result<std::vector<SourcedCheckpoint>> readCheckpointTable(Database& db) {
+    auto select = db.prepare(
+        "SELECT tree_size, head_hash, time_us, signature FROM audit_checkpoints"
+        " ORDER BY tree_size");
+    if (!select) {
+        return select.error();
+    }
+    std::vector<SourcedCheckpoint> out;
+    for (;;) {
+        auto row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        Checkpoint c;
+        c.treeSize = static_cast<std::uint64_t>(select->columnInt(0));
+        if (!toHash(select->columnBlob(1), c.headHash)) {
+            c.headHash.fill(0xff);  // cannot match; reported as a bad signature
+        }
+        c.timeUs = select->columnInt(2);
+        c.signature = select->columnBlob(3);
+        std::string origin = "audit_checkpoints row " + std::to_string(c.treeSize);
+        out.push_back({std::move(c), std::move(origin)});
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> AuditVerifyReport::firstBadSeq() const {
+    if (findings.empty()) {
+        return std::nullopt;
+    }
+    return findings.front().seq;
+}
+
+Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
+    if (auto r = initCrypto(); !r) {
+        return r.error();
+    }
+    std::error_code ec;
+    if (options.dbPath.empty() || !std::filesystem::is_regular_file(options.dbPath, ec)) {
+        return makeError("audit.db_missing", "database " + options.dbPath + " does not exist");
+    }
+    const std::string checkpointFile = options.checkpointFile.empty()
+                                           ? defaultCheckpointFile(options.dbPath)
+                                           : options.checkpointFile;
+    const std::string publicKeyFile = options.publicKeyFile.empty()
+                                          ? publicKeyBesideCheckpoints(checkpointFile)
+                                          : options.publicKeyFile;
+    auto publicKey = readPublicKeyFile(publicKeyFile);
+    if (!publicKey) {
+        return publicKey.error();
+    }
+    auto db = Database::open(options.dbPath, Database::Mode::readOnly);
+    if (!db) {
+        return db.error();
+    }
+    AuditVerifyReport report;
+    auto& findings = report.findings;
+
+    std::vector<SourcedCheckpoint> checkpoints;
+    {
+        auto fromFile = readCheckpointFile(checkpointFile, findings);
+        if (!fromFile) {
+            return fromFile.error();
+        }
+        auto fromTable = readCheckpointTable(**db);
+        if (!fromTable) {
+            return makeError("audit.db_unreadable",
+                             options.dbPath + " has no readable audit_checkpoints table: " +
+                                 fromTable.error().message);
+        }
+        // The file is the copy the database admin cannot rewrite unnoticed; every checkpoint
+        // in it must also be in the table (the table keeps the newest per tree size).
+        std::set<std::uint64_t> tableSizes;
+        for (const auto& c : *fromTable) {
+            tableSizes.insert(c.checkpoint.treeSize);
+        }
+        for (const auto& c : *fromFile) {
+            if (verifyCheckpointSignature(c.checkpoint, *publicKey) &&
+                !tableSizes.count(c.checkpoint.treeSize)) {
+                findings.push_back(
+                    {c.checkpoint.treeSize, "checkpoint of tree size " +
+                                                std::to_string(c.checkpoint.treeSize) + " (" +
+                                                c.origin + ") is missing from audit_checkpoints"});
+            }
+        }
+        checkpoints = std::move(*fromFile);
+        checkpoints.insert(checkpoints.end(), fromTable->begin(), fromTable->end());
+    }
+
+    // Which stored hashes the checkpoints need, then one pass over the chain.
+    std::vector<SourcedCheckpoint> valid;
+    for (auto& c : checkpoints) {
+        if (!verifyCheckpointSignature(c.checkpoint, *publicKey)) {
+            findings.push_back({c.checkpoint.treeSize == 0 ? 1 : c.checkpoint.treeSize,
+                                c.origin + ": signature does not verify (tree size " +
+                                    std::to_string(c.checkpoint.treeSize) + ")"});
+            continue;
+        }
+        valid.push_back(std::move(c));
+    }
+    std::sort(valid.begin(), valid.end(), [](const auto& a, const auto& b) {
+        return a.checkpoint.treeSize < b.checkpoint.treeSize;
+    });
+    std::map<std::uint64_t, Hash> storedAt;
+    for (const auto& c : valid) {
+        storedAt[c.checkpoint.treeSize] = Hash{};
+    }
+
+    auto select = (*db)->prepare(
+        "SELECT seq, time_us, type, source, subject, payload, prev_hash, hash,"
+        " typeof(time_us) = 'integer' AND typeof(type) = 'text' AND typeof(source) = 'text'"
+        " AND typeof(subject) = 'text' AND typeof(payload) = 'text'"
+        " AND typeof(prev_hash) = 'blob' AND typeof(hash) = 'blob'"
+        " FROM audit_events ORDER BY seq");
+    if (!select) {
+        return makeError(
+            "audit.db_unreadable",
+            options.dbPath + " has no readable audit_events table: " + select.error().message);
+    }
+    std::uint64_t expected = 1;
+    Hash prevStored{};
+    std::vector<std::pair<std::uint64_t, TimeUs>> eventTimes;  // for the uncovered rule
+    const std::uint64_t coveredSize = valid.empty() ? 0 : valid.back().checkpoint.treeSize;
+    for (;;) {
+        auto row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        const std::int64_t rawSeq = select->columnInt(0);
+        const std::uint64_t seq = rawSeq < 0 ? 0 : static_cast<std::uint64_t>(rawSeq);
+        if (seq != expected) {
+            findings.push_back({std::min(seq, expected),
+                                seq > expected
+                                    ? "seq " + std::to_string(expected) + " to " +
+                                          std::to_string(seq - 1) +
+                                          " are missing (deleted or renumbered)"
+                                    : "seq " + std::to_string(rawSeq) + " is out of sequence"});
+        }
+        Event e;
+        e.timeUs = select->columnInt(1);
+        e.type = select->columnText(2);
+        e.source = select->columnText(3);
+        e.subject = select->columnText(4);
+        e.payload = select->columnText(5);
+        Hash prev{};
+        Hash stored{};
+        const bool prevOk = toHash(select->columnBlob(6), prev);
+        const bool hashOk = toHash(select->columnBlob(7), stored);
+        if (select->columnInt(8) == 0) {
+            findings.push_back(
+                {seq, "seq " + std::to_string(seq) + ": a column holds a value of the wrong type"});
+        }
+        if (!prevOk || prev != prevStored) {
+            findings.push_back({seq, "seq " + std::to_string(seq) +
+                                         ": prev_hash does not link to the event before it"});
+        }
+        const Hash computed = auditEventHash(seq, e, prev);
+        if (!hashOk || computed != stored) {
+            findings.push_back({seq, "seq " + std::to_string(seq) +
+                                         ": hash does not match the event's contents (stored " +
+                                         (hashOk ? shortHex(stored) : std::string("malformed")) +
+                                         ", computed " + shortHex(computed) + ")"});
+        }
+        if (auto it = storedAt.find(seq); it != storedAt.end()) {
+            it->second = stored;
+        }
+        if (seq > coveredSize) {
+            eventTimes.emplace_back(seq, e.timeUs);
+        }
+        prevStored = stored;
+        expected = seq + 1;
+        ++report.eventCount;
+        report.headHash = stored;
+    }
+    const std::uint64_t lastSeq = expected - 1;
+
+    // Checkpoints: each must match the chain at its tree size; none may exceed the chain.
+    std::uint64_t lastMatched = 0;
+    std::set<std::pair<std::uint64_t, TimeUs>> distinct;
+    TimeUs newestTime = 0;
+    bool anyValid = false;
+    for (const auto& sc : valid) {
+        const auto& c = sc.checkpoint;
+        distinct.emplace(c.treeSize, c.timeUs);
+        newestTime = anyValid ? std::max(newestTime, c.timeUs) : c.timeUs;
+        anyValid = true;
+        if (c.treeSize > lastSeq) {
+            findings.push_back({lastSeq + 1, "truncated: " + sc.origin + " signed " +
+                                                 std::to_string(c.treeSize) +
+                                                 " events but the database ends at seq " +
+                                                 std::to_string(lastSeq)});
+            continue;
+        }
+        const Hash head = c.treeSize == 0 ? Hash{} : storedAt[c.treeSize];
+        if (head != c.headHash) {
+            findings.push_back({lastMatched + 1, "events " + std::to_string(lastMatched + 1) +
+                                                     ".." + std::to_string(c.treeSize) +
+                                                     " differ from what " + sc.origin +
+                                                     " signed (head " + shortHex(c.headHash) +
+                                                     ", database " + shortHex(head) + ")"});
+            continue;
+        }
+        lastMatched = c.treeSize;
+    }
+    report.checkpointCount = distinct.size();
+    report.coveredSize = coveredSize;
+
+    // Events after the newest checkpoint: not yet signed. A backdated one is a forgery, since
+    // every writer with the key covers such events in the same transaction (docs/audit.md).
+    const TimeUs now = options.nowUs != 0 ? options.nowUs : SystemClock().nowUs();
+    const TimeUs latestAllowed =
+        now + std::chrono::duration_cast<std::chrono::microseconds>(options.maxClockSkew).count();
+    for (const auto& [seq, timeUs] : eventTimes) {
+        ++report.uncoveredCount;
+        if (options.requireCovered) {
+            findings.push_back(
+                {seq, "seq " + std::to_string(seq) + " is not covered by any signed checkpoint"});
+        } else if (anyValid && timeUs < newestTime) {
+            findings.push_back({seq, "seq " + std::to_string(seq) +
+                                         " is not covered by any checkpoint yet is dated before "
+                                         "the newest checkpoint (backdated tail)"});
+        } else if (timeUs > latestAllowed) {
+            findings.push_back({seq, "seq " + std::to_string(seq) +
+                                         " is not covered by any checkpoint and is dated in the "
+                                         "future"});
+        }
+    }
+    std::stable_sort(findings.begin(), findings.end(),
+                     [](const auto& a, const auto& b) { return a.seq < b.seq; });
+    return report;
+}
+
+}  // namespace sekimori::core

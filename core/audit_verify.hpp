@@ -1,0 +1,46 @@
+#pragma once
+// Verifies the audit trail from the database, the checkpoint file and the public key alone:
+// the chain from seq 1, contiguity, every checkpoint's signature and (tree size, head hash),
+// truncation below the newest checkpoint, and the rule for events after it (docs/audit.md).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+
+namespace sekimori::core {
+
+struct AuditVerifyOptions {
+    std::string dbPath;
+    std::string checkpointFile;  // empty: "<db path>.checkpoints"
+    std::string publicKeyFile;   // empty: audit-signing.pub beside the checkpoint file
+    // Every event must be covered by a checkpoint (for an audit after a clean shutdown).
+    bool requireCovered = false;
+    TimeUs nowUs = 0;  // 0: the system clock; uncovered events dated later than now + skew fail
+    std::chrono::seconds maxClockSkew{300};
+};
+
+struct AuditFinding {
+    std::uint64_t seq = 0;  // the first sequence number the finding is about
+    std::string message;
+};
+
+struct AuditVerifyReport {
+    std::vector<AuditFinding> findings;  // sorted by seq
+    std::uint64_t eventCount = 0;
+    std::uint64_t checkpointCount = 0;  // distinct validly signed checkpoints (file and table)
+    std::uint64_t coveredSize = 0;      // tree size of the newest valid checkpoint
+    std::uint64_t uncoveredCount = 0;   // events after it
+    Hash headHash{};                    // stored hash of the last event
+    bool intact() const { return findings.empty(); }
+    std::optional<std::uint64_t> firstBadSeq() const;
+};
+
+// An error means the verifier could not run (missing file, unreadable key): exit code 2.
+Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options);
+
+}  // namespace sekimori::core
