@@ -1,0 +1,128 @@
+#include "doors/access_decision.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+constexpr std::int64_t kUsPerMs = 1000;
+
+AccessDecision deny(const SessionState& session, DenyReason reason) {
+    return AccessDecision{session, Denied{reason}};
+}
+
+std::optional<protocol::Factor> factorOf(const Step& step) {
+    if (std::holds_alternative<CardStep>(step)) {
+        return protocol::Factor::card;
+    }
+    if (std::holds_alternative<PinStep>(step)) {
+        return protocol::Factor::pin;
+    }
+    if (std::holds_alternative<FingerStep>(step)) {
+        return protocol::Factor::finger;
+    }
+    return std::nullopt;
+}
+
+// Checked on every step, not only the card: a card revoked or a schedule ending mid-session
+// stops the session at its next step.
+std::optional<DenyReason> identityProblem(const AccessRequest& request,
+                                          const AccessSnapshot& snapshot) {
+    if (!snapshot.holder) {
+        return DenyReason::unknownCard;
+    }
+    if (snapshot.holder->cardRevoked || !snapshot.holder->personActive) {
+        return DenyReason::revoked;
+    }
+    if (request.side == protocol::DoorSide::exit) {
+        return std::nullopt;
+    }
+    if (!snapshot.hasGrant) {
+        return DenyReason::noAccess;
+    }
+    if (snapshot.schedule == nullptr || !isWithin(*snapshot.schedule, request.nowUs)) {
+        return DenyReason::outsideSchedule;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view reasonCode(DenyReason reason) {
+    switch (reason) {
+        case DenyReason::unknownCard:
+            return protocol::reason::unknownCard;
+        case DenyReason::revoked:
+            return protocol::reason::revoked;
+        case DenyReason::wrongPin:
+            return protocol::reason::wrongPin;
+        case DenyReason::fingerMismatch:
+            return protocol::reason::fingerMismatch;
+        case DenyReason::outsideSchedule:
+            return protocol::reason::outsideSchedule;
+        case DenyReason::noAccess:
+            return protocol::reason::noAccess;
+        case DenyReason::timeout:
+            return protocol::reason::timeout;
+        case DenyReason::factorOutOfOrder:
+            return protocol::reason::factorOutOfOrder;
+    }
+    return protocol::reason::controllerError;
+}
+
+std::string_view describe(DenyReason reason) {
+    switch (reason) {
+        case DenyReason::unknownCard:
+            return "Card not enrolled at this site.";
+        case DenyReason::revoked:
+            return "Card revoked or card holder deactivated.";
+        case DenyReason::wrongPin:
+            return "PIN did not match the enrolled PIN.";
+        case DenyReason::fingerMismatch:
+            return "Fingerprint score below the door's threshold, or no fingerprint enrolled.";
+        case DenyReason::outsideSchedule:
+            return "Card holder's schedule for this zone does not cover the current time.";
+        case DenyReason::noAccess:
+            return "Card holder has no access to this door's zone.";
+        case DenyReason::timeout:
+            return "Next step not presented within the door's time limit.";
+        case DenyReason::factorOutOfOrder:
+            return "Step presented out of the order this door requires.";
+    }
+    return "Unknown reason.";
+}
+
+AccessDecision decide(const AccessRequest& request, const AccessSnapshot& snapshot) {
+    const SessionState& session = snapshot.session;
+    if (std::holds_alternative<StepExpired>(request.step)) {
+        return deny(session, DenyReason::timeout);
+    }
+    if (snapshot.door == nullptr) {
+        return deny(session, DenyReason::noAccess);
+    }
+    const DoorSpec& door = *snapshot.door;
+    const auto& factors = factorsFor(door, request.side);
+    if (session.factorsDone > 0 &&
+        request.nowUs - session.lastStepUs > std::int64_t{door.stepTimeoutMs} * kUsPerMs) {
+        return deny(session, DenyReason::timeout);
+    }
+    if (session.factorsDone >= factors.size() ||
+        factorOf(request.step) != factors[session.factorsDone]) {
+        return deny(session, DenyReason::factorOutOfOrder);
+    }
+    if (auto problem = identityProblem(request, snapshot)) {
+        return deny(session, *problem);
+    }
+    if (const auto* pin = std::get_if<PinStep>(&request.step); pin && !pin->matches) {
+        return deny(session, DenyReason::wrongPin);
+    }
+    if (const auto* finger = std::get_if<FingerStep>(&request.step);
+        finger && finger->score < door.fingerThreshold) {
+        return deny(session, DenyReason::fingerMismatch);
+    }
+    const SessionState next{session.factorsDone + 1, request.nowUs};
+    if (next.factorsDone == factors.size()) {
+        return AccessDecision{next, Granted{}};
+    }
+    return AccessDecision{next, NextFactor{factors[next.factorsDone]}};
+}
+
+}  // namespace sekimori::doors

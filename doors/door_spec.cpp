@@ -1,0 +1,69 @@
+#include "doors/door_spec.hpp"
+
+#include <algorithm>
+
+#include "protocol/topics.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+core::Result<void> validateFactors(const DoorSpec& door, const std::vector<protocol::Factor>& list,
+                                   std::string_view side) {
+    const std::string where = "door " + door.id + " " + std::string(side) + " factors";
+    if (list.empty() || list.front() != protocol::Factor::card) {
+        return core::makeError("doors.bad_spec", where + " must start with card");
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (std::count(list.begin(), list.end(), list[i]) > 1) {
+            return core::makeError("doors.bad_spec",
+                                   where + " repeat " + std::string(protocol::toString(list[i])));
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side) {
+    return side == protocol::DoorSide::entry ? door.entryFactors : door.exitFactors;
+}
+
+core::Result<void> validateDoorSpec(const DoorSpec& door) {
+    const auto bad = [&](const std::string& what) {
+        return core::makeError("doors.bad_spec", "door " + door.id + ": " + what);
+    };
+    if (!protocol::isValidId(door.id)) {
+        return core::makeError("doors.bad_spec", "door id '" + door.id + "' is not a valid id");
+    }
+    if (!protocol::isValidId(door.panel)) {
+        return bad("panel '" + door.panel + "' is not a valid id");
+    }
+    if (!protocol::isValidId(door.fromZone) || !protocol::isValidId(door.toZone)) {
+        return bad("from_zone and to_zone must be valid ids");
+    }
+    if (door.fromZone == door.toZone) {
+        return bad("from_zone and to_zone must differ");
+    }
+    if (auto r = validateFactors(door, door.entryFactors, "entry"); !r) {
+        return r;
+    }
+    if (auto r = validateFactors(door, door.exitFactors, "exit"); !r) {
+        return r;
+    }
+    if (door.unlockMs <= 0 || door.unlockMs > protocol::kMaxUnlockMs) {
+        return bad("unlock_ms must be 1.." + std::to_string(protocol::kMaxUnlockMs));
+    }
+    if (door.stepTimeoutMs <= 0 || door.stepTimeoutMs > protocol::kMaxChallengeTimeoutMs) {
+        return bad("step_timeout_ms must be 1.." +
+                   std::to_string(protocol::kMaxChallengeTimeoutMs));
+    }
+    if (door.fingerThreshold < 0 || door.fingerThreshold > 100) {
+        return bad("finger_threshold must be 0..100");
+    }
+    if (door.heldOpenMs <= 0) {
+        return bad("held_open_ms must be positive");
+    }
+    return {};
+}
+
+}  // namespace sekimori::doors

@@ -1,0 +1,34 @@
+#pragma once
+// What the doors domain needs to know about one door. app/ maps the site configuration into
+// it; doors/ never reads configuration files itself.
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "protocol/door_messages.hpp"
+
+namespace sekimori::doors {
+
+struct DoorSpec {
+    std::string id;
+    std::string name;      // for operators
+    std::string panel;     // the panel that serves this door's readers
+    std::string fromZone;  // the outer zone (entry starts here)
+    std::string toZone;    // the inner zone (entry ends here)
+    // Factors in the order a person presents them; the first is always the card, which
+    // names the person.
+    std::vector<protocol::Factor> entryFactors{protocol::Factor::card, protocol::Factor::pin,
+                                               protocol::Factor::finger};
+    std::vector<protocol::Factor> exitFactors{protocol::Factor::card};
+    int unlockMs = 5000;        // lock release after a grant
+    int stepTimeoutMs = 15000;  // longest wait between two steps of one session
+    int fingerThreshold = 60;   // 0..100; a reader score below it is a mismatch
+    int heldOpenMs = 30000;     // open longer than this raises door.held_open
+};
+
+const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side);
+
+// Checks one door whole: ids, factor lists (card first, no repeats), ranges.
+core::Result<void> validateDoorSpec(const DoorSpec& door);
+
+}  // namespace sekimori::doors

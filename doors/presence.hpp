@@ -1,0 +1,48 @@
+#pragma once
+// Who is inside which zone now. A person is in at most one zone: the one they last passed
+// into. The controller calls pass() when a granted passage happened; pass() returns the
+// presence events to record.
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/event.hpp"
+
+namespace sekimori::doors {
+
+struct Passage {
+    std::string person;
+    std::string personName;
+    std::string door;
+    std::string fromZone;
+    std::string toZone;
+    core::TimeUs timeUs = 0;
+};
+
+class Presence {
+  public:
+    // Moves the person into passage.toZone: presence.left for the zone they were in (the
+    // recorded one, which is passage.fromZone unless a passage was missed) and presence.entered.
+    std::vector<core::Event> pass(const Passage& passage);
+
+    std::optional<std::string> zoneOf(const std::string& person) const;
+    std::vector<std::string> occupants(const std::string& zone) const;  // sorted ids
+    // {"zones": {"<zone>": [{"person":..,"person_name":..,"since_us":..}, ...]}}
+    nlohmann::json toJson() const;
+
+  private:
+    struct Whereabouts {
+        std::string zone;
+        std::string name;
+        core::TimeUs sinceUs = 0;
+    };
+    std::map<std::string, Whereabouts> byPerson_;
+    std::map<std::string, std::set<std::string>> byZone_;
+};
+
+}  // namespace sekimori::doors

@@ -1,0 +1,62 @@
+#include "doors/schedule.hpp"
+
+#include "protocol/topics.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+constexpr std::int64_t kUsPerMinute = 60'000'000;
+constexpr std::int64_t kMinutesPerDay = 1440;
+
+// Floor division: instants before 1970 still land on the right day.
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace
+
+core::Result<void> validateSchedule(const Schedule& schedule) {
+    if (!protocol::isValidId(schedule.id)) {
+        return core::makeError("doors.bad_schedule",
+                               "schedule id '" + schedule.id + "' is not a valid id");
+    }
+    if (schedule.utcOffsetMinutes < -14 * 60 || schedule.utcOffsetMinutes > 14 * 60) {
+        return core::makeError("doors.bad_schedule",
+                               "schedule " + schedule.id + ": utc offset out of -14h..+14h");
+    }
+    for (const auto& w : schedule.windows) {
+        if (w.days == 0 || (w.days & ~kEveryDay) != 0) {
+            return core::makeError("doors.bad_schedule",
+                                   "schedule " + schedule.id + ": a window has no valid days");
+        }
+        if (w.startMinute < 0 || w.endMinute > kMinutesPerDay || w.startMinute >= w.endMinute) {
+            return core::makeError(
+                "doors.bad_schedule",
+                "schedule " + schedule.id + ": a window must satisfy 0 <= start < end <= 24:00");
+        }
+    }
+    return {};
+}
+
+LocalTime toLocal(core::TimeUs utcUs, int utcOffsetMinutes) {
+    const std::int64_t minutes = floorDiv(utcUs, kUsPerMinute) + utcOffsetMinutes;
+    const std::int64_t day = floorDiv(minutes, kMinutesPerDay);
+    // 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
+    const std::int64_t weekday = ((day + 3) % 7 + 7) % 7;
+    return LocalTime{static_cast<int>(weekday), static_cast<int>(minutes - day * kMinutesPerDay)};
+}
+
+bool isWithin(const Schedule& schedule, core::TimeUs utcUs) {
+    const LocalTime local = toLocal(utcUs, schedule.utcOffsetMinutes);
+    const auto dayBit = static_cast<std::uint8_t>(1U << static_cast<unsigned>(local.weekday));
+    for (const auto& w : schedule.windows) {
+        if ((w.days & dayBit) != 0 && local.minuteOfDay >= w.startMinute &&
+            local.minuteOfDay < w.endMinute) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace sekimori::doors
