@@ -1,0 +1,26 @@
+#pragma once
+// Loads the site configuration (TOML) and checks it whole before anything starts: every
+// unknown key, wrong type, missing key, bad value and dangling reference is reported, each on
+// its own line as "file:line:column: key.path: what is wrong".
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "core/site_config_model.hpp"
+
+namespace sekimori::core {
+
+// Error codes: "config.unreadable" (file cannot be read), "config.syntax" (not TOML),
+// "config.invalid" (TOML, but the site model is wrong; message lists every problem).
+Result<SiteConfig> loadSiteConfig(const std::string& path);
+
+// nameForErrors prefixes each message; relative paths in [daemon] resolve against configDir
+// (the directory the text would live in; empty = the current working directory).
+Result<SiteConfig> loadSiteConfigFromString(std::string_view toml, std::string_view nameForErrors,
+                                            const std::filesystem::path& configDir = {});
+
+// True for 1..64 characters of [a-z0-9_-], the id syntax shared by every site object.
+bool isValidConfigId(std::string_view id);
+
+}  // namespace sekimori::core
