@@ -1,0 +1,401 @@
+#include "io/paho_mqtt_link.hpp"
+
+#include <mqtt/async_client.h>
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "core/log.hpp"
+#include "io/tcp_nodelay.hpp"
+
+namespace sekimori::io {
+namespace {
+
+constexpr std::string_view kComponent = "mqtt";
+constexpr int kQos = 1;
+// Offline publishes kept (in order, on disk when persistence is on) until the broker is back.
+constexpr int kMaxBufferedMessages = 100000;
+constexpr auto kKeepAlive = std::chrono::seconds(10);
+constexpr auto kConnectTimeout = std::chrono::seconds(5);
+constexpr auto kDisconnectWait = std::chrono::milliseconds(1000);
+
+// Adapts Paho's action listener to two callables; lives as long as the client that calls it.
+class ActionListener final : public mqtt::iaction_listener {
+  public:
+    std::function<void(const mqtt::token&)> success;
+    std::function<void(const mqtt::token&)> failure;
+
+  private:
+    void on_success(const mqtt::token& token) override {
+        if (success) {
+            success(token);
+        }
+    }
+    void on_failure(const mqtt::token& token) override {
+        if (failure) {
+            failure(token);
+        }
+    }
+};
+
+// Everything Paho's threads may reach. Paho threads never touch it directly: they post a
+// closure holding a weak pointer to the executor, which checks `stopped` before running.
+struct LinkState : std::enable_shared_from_this<LinkState> {
+    LinkState(boost::asio::any_io_executor exec, MqttOptions opts, PahoLinkTuning tune)
+        : executor(std::move(exec)),
+          options(std::move(opts)),
+          tuning(tune),
+          retryTimer(executor),
+          backoff(options.minBackoff) {}
+
+    boost::asio::any_io_executor executor;
+    const MqttOptions options;  // normalised: clientId set, maxBackoff >= minBackoff
+    const PahoLinkTuning tuning;
+    MqttLink::MessageHandler messageHandler;
+    MqttLink::ConnectionHandler connectionHandler;
+
+    std::atomic<bool> stopped{false};
+    std::atomic<bool> isConnected{false};
+
+    // io thread only
+    boost::asio::steady_timer retryTimer;
+    std::chrono::milliseconds backoff;
+    bool started = false;
+    bool connecting = false;
+    std::string lastReportedFailure;
+
+    // Declared before the client so they outlive it: Paho calls them until it is destroyed.
+    ActionListener connectListener;
+    ActionListener subscribeListener;
+    mqtt::connect_options connectOptions;
+    std::unique_ptr<mqtt::async_client> client;
+};
+
+std::string brokerLabel(const MqttOptions& options) {
+    return options.serverUri + " as '" + options.username + "' (client " + options.clientId + ")";
+}
+
+class PahoMqttLink final : public MqttLink {
+  public:
+    PahoMqttLink(boost::asio::any_io_executor executor, MqttOptions options, PahoLinkTuning tuning)
+        : state_(std::make_shared<LinkState>(std::move(executor), std::move(options), tuning)) {
+        buildClient();
+    }
+
+    ~PahoMqttLink() override { stop(); }
+
+    void onMessage(MessageHandler handler) override { state_->messageHandler = std::move(handler); }
+    void onConnection(ConnectionHandler handler) override {
+        state_->connectionHandler = std::move(handler);
+    }
+
+    void start() override {
+        if (state_->started || state_->stopped) {
+            return;
+        }
+        state_->started = true;
+        if (!state_->client) {
+            reportFailure(*state_, "MQTT client could not be created; see the log", true);
+            return;
+        }
+        startConnect(*state_);
+    }
+
+    void stop() override {
+        if (state_->stopped.exchange(true)) {
+            return;
+        }
+        state_->retryTimer.cancel();
+        state_->isConnected = false;
+        if (!state_->client) {
+            return;
+        }
+        state_->client->disable_callbacks();
+        try {
+            if (state_->client->is_connected()) {
+                state_->client->disconnect()->wait_for(kDisconnectWait);
+                core::logInfo(kComponent, "disconnected from " + brokerLabel(state_->options));
+            }
+        } catch (const mqtt::exception& e) {
+            core::logWarning(kComponent, std::string("disconnect failed: ") + e.what());
+        }
+    }
+
+    void publish(const std::string& topic, const std::string& payload, bool retained) override {
+        if (!state_->client || state_->stopped) {
+            core::logError(kComponent, "publish on a stopped MQTT link dropped (" + topic + ")");
+            return;
+        }
+        try {
+            // Asynchronous: Paho queues it (on disk with persistence) and sends it when it can.
+            state_->client->publish(topic, payload.data(), payload.size(), kQos, retained);
+        } catch (const mqtt::exception& e) {
+            core::logError(kComponent, "publish to " + topic + " failed: " + e.what());
+        }
+    }
+
+    bool connected() const override { return state_->isConnected; }
+
+  private:
+    void buildClient() {
+        LinkState& s = *state_;
+        const MqttOptions& o = s.options;
+
+        std::shared_ptr<const TcpNoDelay> noDelay;
+        if (s.tuning.tcpNoDelay) {
+            if (auto endpoint = parseBrokerUri(o.serverUri)) {
+                auto resolved = TcpNoDelay::forBroker(*endpoint);
+                if (resolved) {
+                    noDelay = std::make_shared<const TcpNoDelay>(std::move(resolved.value()));
+                } else {
+                    core::logWarning(kComponent, resolved.error().message +
+                                                     "; QoS 1 round trips will be slow (Nagle)");
+                }
+            }
+        }
+
+        mqtt::create_options createOptions(MQTTVERSION_3_1_1);
+        createOptions.set_send_while_disconnected(true, true);
+        createOptions.set_max_buffered_messages(kMaxBufferedMessages);
+        createOptions.set_delete_oldest_messages(false);
+        createOptions.set_persist_qos0(false);
+        try {
+            if (o.persistenceDir.empty()) {
+                s.client = std::make_unique<mqtt::async_client>(o.serverUri, o.clientId,
+                                                                createOptions, nullptr);
+            } else {
+                std::error_code ec;
+                std::filesystem::create_directories(o.persistenceDir, ec);
+                if (ec) {
+                    core::logError(kComponent, "cannot create MQTT persistence dir " +
+                                                   o.persistenceDir + ": " + ec.message());
+                }
+                s.client = std::make_unique<mqtt::async_client>(o.serverUri, o.clientId,
+                                                                createOptions, o.persistenceDir);
+            }
+        } catch (const mqtt::exception& e) {
+            core::logError(kComponent,
+                           "cannot create MQTT client for " + brokerLabel(o) + ": " + e.what());
+            return;
+        }
+
+        s.connectOptions.set_mqtt_version(MQTTVERSION_3_1_1);
+        s.connectOptions.set_clean_session(false);
+        s.connectOptions.set_keep_alive_interval(kKeepAlive);
+        s.connectOptions.set_connect_timeout(kConnectTimeout);
+        s.connectOptions.set_automatic_reconnect(false);  // our timer reconnects, in ms steps
+        if (!o.username.empty()) {
+            s.connectOptions.set_user_name(o.username);
+            s.connectOptions.set_password(o.password);
+        }
+        if (!o.willTopic.empty()) {
+            s.connectOptions.set_will(
+                mqtt::will_options(o.willTopic, o.willPayload, kQos, o.willRetained));
+        }
+
+        const std::weak_ptr<LinkState> weak = state_;
+        const auto executor = s.executor;
+        // The closures below run on Paho's threads: copy what they need, post, touch nothing.
+        s.connectListener.success = [weak, executor, noDelay](const mqtt::token&) {
+            if (noDelay) {
+                noDelay->applyToProcessSockets();
+            }
+            post(executor, weak, [](LinkState& state) { handleConnected(state); });
+        };
+        s.connectListener.failure = [weak, executor](const mqtt::token& token) {
+            const int rc = token.get_return_code();
+            post(executor, weak, [rc](LinkState& state) {
+                state.connecting = false;
+                reportFailure(state,
+                              "connect to " + state.options.serverUri +
+                                  " failed: " + describeConnectFailure(rc),
+                              isConnectRefusal(rc));
+                scheduleRetry(state, isConnectRefusal(rc));
+            });
+        };
+        s.subscribeListener.failure = [weak, executor](const mqtt::token& token) {
+            const int rc = token.get_return_code();
+            post(executor, weak, [rc](LinkState& state) {
+                core::logError(kComponent, "subscribe for " + brokerLabel(state.options) +
+                                               " failed: " + describeConnectFailure(rc));
+            });
+        };
+        s.client->set_connection_lost_handler([weak, executor](const std::string& cause) {
+            post(executor, weak, [cause](LinkState& state) {
+                state.isConnected = false;
+                reportFailure(state,
+                              "connection to " + state.options.serverUri + " lost" +
+                                  (cause.empty() ? std::string() : ": " + cause),
+                              false);
+                scheduleRetry(state, false);
+            });
+        });
+        s.client->set_message_callback([weak, executor](mqtt::const_message_ptr message) {
+            MqttMessage copy{message->get_topic(), message->get_payload_str(),
+                             message->is_retained()};
+            post(executor, weak, [copy = std::move(copy)](LinkState& state) {
+                if (state.messageHandler) {
+                    state.messageHandler(copy);
+                }
+            });
+        });
+    }
+
+    // Runs `work` on the executor if the link still exists and is not stopped.
+    template <class Work>
+    static void post(const boost::asio::any_io_executor& executor, std::weak_ptr<LinkState> weak,
+                     Work work) {
+        boost::asio::post(executor, [weak = std::move(weak), work = std::move(work)]() mutable {
+            const auto state = weak.lock();
+            if (state && !state->stopped) {
+                work(*state);
+            }
+        });
+    }
+
+    static void startConnect(LinkState& s) {
+        if (s.stopped || s.connecting || s.isConnected) {
+            return;
+        }
+        s.connecting = true;
+        try {
+            s.client->connect(s.connectOptions, nullptr, s.connectListener);
+        } catch (const mqtt::exception& e) {
+            s.connecting = false;
+            reportFailure(s, "connect to " + s.options.serverUri + " failed: " + e.what(), false);
+            scheduleRetry(s, false);
+        }
+    }
+
+    static void handleConnected(LinkState& s) {
+        s.connecting = false;
+        s.isConnected = true;
+        s.backoff = s.options.minBackoff;
+        s.lastReportedFailure.clear();
+        core::logInfo(kComponent, "connected to " + brokerLabel(s.options));
+        if (!s.options.subscriptions.empty()) {
+            // The session is persistent, but the broker may have lost it (restart without
+            // persistence, first connect): subscribe again every time.
+            auto filters = mqtt::string_collection::create(s.options.subscriptions);
+            const std::vector<int> qos(s.options.subscriptions.size(), kQos);
+            try {
+                s.client->subscribe(filters, qos, nullptr, s.subscribeListener);
+            } catch (const mqtt::exception& e) {
+                core::logError(kComponent, std::string("subscribe failed: ") + e.what());
+            }
+        }
+        if (s.connectionHandler) {
+            s.connectionHandler(true, "");
+        }
+    }
+
+    // Logs and reports a failure once per distinct reason, so a broker that keeps refusing
+    // does not fill the log on every retry.
+    static void reportFailure(LinkState& s, const std::string& reason, bool refusal) {
+        if (reason == s.lastReportedFailure) {
+            return;
+        }
+        s.lastReportedFailure = reason;
+        if (refusal) {
+            core::logError(kComponent, reason + " (account '" + s.options.username +
+                                           "'; check its password file and the broker ACL)");
+        } else {
+            core::logWarning(kComponent, reason + "; retrying");
+        }
+        if (s.connectionHandler) {
+            s.connectionHandler(false, reason);
+        }
+    }
+
+    static void scheduleRetry(LinkState& s, bool refusal) {
+        if (s.stopped) {
+            return;
+        }
+        // A refusal will not fix itself quickly: wait the longest step.
+        const auto delay = refusal ? s.options.maxBackoff : s.backoff;
+        s.backoff = std::min(s.backoff * 2, s.options.maxBackoff);
+        s.retryTimer.expires_after(delay);
+        s.retryTimer.async_wait([weak = s.weak_from_this()](const boost::system::error_code& ec) {
+            const auto state = weak.lock();
+            if (!ec && state && !state->stopped) {
+                startConnect(*state);
+            }
+        });
+    }
+
+    std::shared_ptr<LinkState> state_;
+};
+
+}  // namespace
+
+std::string describeConnectFailure(int returnCode) {
+    switch (returnCode) {
+        case 1:
+            return "refused: unacceptable protocol version";
+        case 2:
+            return "refused: client identifier rejected";
+        case 3:
+            return "refused: server unavailable";
+        case 4:
+            return "refused: bad user name or password";
+        case 5:
+            return "refused: not authorised";
+        case MQTTASYNC_FAILURE:
+            return "network failure (broker unreachable?)";
+        case MQTTASYNC_DISCONNECTED:
+            return "disconnected";
+        case MQTTASYNC_BAD_UTF8_STRING:
+            return "bad UTF-8 string";
+        case MQTTASYNC_NULL_PARAMETER:
+            return "null parameter";
+        case MQTTASYNC_BAD_STRUCTURE:
+            return "bad structure";
+        case MQTTASYNC_BAD_QOS:
+            return "bad QoS";
+        case MQTTASYNC_NO_MORE_MSGIDS:
+            return "no more message ids";
+        case MQTTASYNC_OPERATION_INCOMPLETE:
+            return "operation incomplete";
+        case MQTTASYNC_MAX_BUFFERED_MESSAGES:
+            return "offline buffer full";
+        case MQTTASYNC_SSL_NOT_SUPPORTED:
+            return "TLS not supported";
+        case MQTTASYNC_BAD_PROTOCOL:
+            return "bad protocol in server URI";
+        case MQTTASYNC_BAD_MQTT_OPTION:
+            return "bad MQTT option";
+        case MQTTASYNC_WRONG_MQTT_VERSION:
+            return "wrong MQTT version";
+        case 0x80:
+            return "refused by the broker (subscription not granted)";
+        default:
+            return "error code " + std::to_string(returnCode);
+    }
+}
+
+bool isConnectRefusal(int returnCode) {
+    return returnCode >= 1 && returnCode <= 5;
+}
+
+std::unique_ptr<MqttLink> makePahoMqttLink(boost::asio::any_io_executor executor,
+                                           MqttOptions options) {
+    return makePahoMqttLink(std::move(executor), std::move(options), PahoLinkTuning{});
+}
+
+std::unique_ptr<MqttLink> makePahoMqttLink(boost::asio::any_io_executor executor,
+                                           MqttOptions options, PahoLinkTuning tuning) {
+    if (options.clientId.empty()) {
+        // A persistent session needs a stable id; the account name is the natural one.
+        options.clientId = options.username;
+    }
+    options.minBackoff = std::max(options.minBackoff, std::chrono::milliseconds(1));
+    options.maxBackoff = std::max(options.maxBackoff, options.minBackoff);
+    return std::make_unique<PahoMqttLink>(std::move(executor), std::move(options), tuning);
+}
+
+}  // namespace sekimori::io
