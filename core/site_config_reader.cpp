@@ -130,7 +130,12 @@ class SectionReader {
         if (p.is_relative()) {
             p = base / p;
         }
-        return p.lexically_normal();
+        p = p.lexically_normal();
+        // "/srv/site/config/.." normalises to "/srv/site/"; drop the trailing separator.
+        if (!p.has_filename() && p.has_relative_path()) {
+            p = p.parent_path();
+        }
+        return p;
     }
 
     void readPath(TomlTableReader& r, std::string_view key, std::filesystem::path& field,
