@@ -115,7 +115,12 @@ class PahoMqttLink final : public MqttLink {
         if (!state_->client) {
             return;
         }
-        state_->client->disable_callbacks();
+        try {
+            // Paho refuses this while a connect is in flight; the `stopped` flag still keeps
+            // every handler from running, so that failure is harmless.
+            state_->client->disable_callbacks();
+        } catch (const mqtt::exception&) {
+        }
         try {
             if (state_->client->is_connected()) {
                 state_->client->disconnect()->wait_for(kDisconnectWait);
