@@ -214,7 +214,13 @@ bool AuditedRecorder::commitBatch() {
             lastError_ = recorded.error();
             retryAfter_ = std::chrono::steady_clock::now() + options_.retryInterval;
         }
-        reportError(recorded.error());
+        // Log once per episode (the callback hears every attempt).
+        if (failingAttempts_++ == 0) {
+            logError("audit", recorded.error().message + "; retrying, events stay queued");
+        }
+        if (options_.onError) {
+            options_.onError(recorded.error());
+        }
         flushed_.notify_all();
         return false;
     }
@@ -224,15 +230,20 @@ bool AuditedRecorder::commitBatch() {
             bus->publish(e);
         }
     });
+    if (recorded->checkpoint) {
+        publishCheckpoint(*recorded->checkpoint);
+    }
+    if (failingAttempts_ != 0) {
+        logInfo("audit", "audit writes recovered after " + std::to_string(failingAttempts_) +
+                             " failed attempts; nothing was lost");
+        failingAttempts_ = 0;
+    }
     {
         std::lock_guard lock(mutex_);
         committed_ += n;
         lastError_.reset();
     }
     flushed_.notify_all();
-    if (recorded->checkpoint) {
-        publishCheckpoint(*recorded->checkpoint);
-    }
     return true;
 }
 

@@ -101,6 +101,7 @@ class AuditedRecorder final : public EventRecorder {
 
     // Writer-thread state.
     TimeUs lastTickUs_ = 0;
+    std::uint64_t failingAttempts_ = 0;
     std::chrono::steady_clock::time_point retryAfter_{};
     std::thread writer_;
 };
