@@ -1,0 +1,43 @@
+#pragma once
+// The door panel HAL on a host: core crypto for the panel key, the fingerprint model for the
+// matcher, an io::MqttLink for the controller, and one JSON line per observable output (lock,
+// display, sent message) to a sink, so tests and the scenario driver can watch the "hardware".
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/crypto.hpp"
+#include "firmware/door_panel_hal.hpp"
+#include "io/mqtt_link.hpp"
+#include "protocol/topics.hpp"
+
+namespace sekimori::sim {
+
+class HostDoorPanelHal final : public firmware::DoorPanelHal {
+  public:
+    // Receives one compact JSON object per observable output, without a newline.
+    using LineSink = std::function<void(const std::string& line)>;
+
+    HostDoorPanelHal(std::string site, std::string panel, core::Bytes panelKey, io::MqttLink& link,
+                     LineSink sink);
+
+    std::string sealPin(std::string_view digits) override;
+    std::optional<int> matchFinger(std::string_view templateBox,
+                                   std::string_view liveSample) override;
+    void publishRequest(const protocol::PanelRequest& request) override;
+    void publishEvent(const protocol::PanelEvent& event) override;
+    void driveLock(bool released, int ms) override;
+    void display(const firmware::Display& display) override;
+
+  private:
+    void send(protocol::PanelChannel channel, const std::string& payload);
+
+    std::string site_;
+    std::string panel_;
+    core::Bytes panelKey_;
+    io::MqttLink& link_;
+    LineSink sink_;
+};
+
+}  // namespace sekimori::sim

@@ -1,0 +1,387 @@
+// sekimori-sim-panel: our door-panel firmware on a host. The pure state machine
+// (firmware/door_panel.hpp) runs behind the host HAL and talks MQTT to the controller exactly as
+// a real panel does; the person in front of it is played through stdin, and every observable
+// output is one JSON line on stdout. See sim/README.md.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "firmware/door_panel_runner.hpp"
+#include "io/mqtt_password_file.hpp"
+#include "io/paho_mqtt_link.hpp"
+#include "protocol/door_messages.hpp"
+#include "protocol/topics.hpp"
+#include "sim/fingerprint_model.hpp"
+#include "sim/host_door_panel_hal.hpp"
+
+namespace sekimori::sim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr std::string_view kProgram = "sekimori-sim-panel";
+constexpr std::string_view kFirmware = "sekimori-sim-panel 0.1.0";
+
+constexpr std::string_view kUsage =
+    "usage: sekimori-sim-panel --site SITE --panel ID --door DOOR --mqtt-uri URI\n"
+    "         --password-file F --panel-key-file K [--persistence-dir D] [--side entry|exit]\n"
+    "         [--reply-timeout-ms N] [--held-open-ms N] [--exit-window-ms N]\n"
+    "stdin, one command per line: card <UID> | pin <digits> | finger <seed> | open | close |\n"
+    "  exit | tamper | tamper-clear | quit   (EOF = quit)\n";
+
+struct Args {
+    std::string site;
+    std::string panel;
+    std::string door;
+    protocol::DoorSide side = protocol::DoorSide::entry;
+    std::string mqttUri;
+    std::string passwordFile;
+    std::string panelKeyFile;
+    std::string persistenceDir;
+    int replyTimeoutMs = 5000;
+    int heldOpenMs = 30000;
+    int exitWindowMs = 5000;
+};
+
+std::optional<int> parsePositive(const std::string& text) {
+    if (text.empty() || text.size() > 9) {
+        return std::nullopt;
+    }
+    int value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + (c - '0');
+    }
+    return value > 0 ? std::optional<int>(value) : std::nullopt;
+}
+
+// Returns the parsed arguments, or an error naming the option that was wrong.
+std::variant<Args, std::string> parseArgs(int argc, char** argv) {
+    Args args;
+    std::map<std::string, std::string*> strings = {
+        {"--site", &args.site},
+        {"--panel", &args.panel},
+        {"--door", &args.door},
+        {"--mqtt-uri", &args.mqttUri},
+        {"--password-file", &args.passwordFile},
+        {"--panel-key-file", &args.panelKeyFile},
+        {"--persistence-dir", &args.persistenceDir},
+    };
+    std::map<std::string, int*> numbers = {
+        {"--reply-timeout-ms", &args.replyTimeoutMs},
+        {"--held-open-ms", &args.heldOpenMs},
+        {"--exit-window-ms", &args.exitWindowMs},
+    };
+    std::string side = "entry";
+    for (int i = 1; i < argc; ++i) {
+        const std::string option = argv[i];
+        if (option == "--help" || option == "-h") {
+            return std::string("help");
+        }
+        if (i + 1 >= argc) {
+            return option + " needs a value (or is unknown)";
+        }
+        const std::string value = argv[++i];
+        if (auto it = strings.find(option); it != strings.end()) {
+            *it->second = value;
+        } else if (auto number = numbers.find(option); number != numbers.end()) {
+            const auto parsed = parsePositive(value);
+            if (!parsed) {
+                return option + " must be a positive integer, got '" + value + "'";
+            }
+            *number->second = *parsed;
+        } else if (option == "--side") {
+            side = value;
+        } else {
+            return "unknown option '" + option + "'";
+        }
+    }
+    for (const auto& [option, value] : strings) {
+        if (option != "--persistence-dir" && value->empty()) {
+            return option + " is required";
+        }
+    }
+    for (const auto& [option, value] : {std::pair<std::string, std::string>{"--site", args.site},
+                                        {"--panel", args.panel},
+                                        {"--door", args.door}}) {
+        if (!protocol::isValidId(value)) {
+            return option + " must be 1..64 of [a-z0-9_-], got '" + value + "'";
+        }
+    }
+    if (side == "entry" || side == "exit") {
+        args.side = side == "entry" ? protocol::DoorSide::entry : protocol::DoorSide::exit;
+    } else {
+        return "--side must be entry or exit, got '" + side + "'";
+    }
+    return args;
+}
+
+void printLine(const std::string& line) {
+    std::cout << line << '\n' << std::flush;
+}
+
+std::string dump(const Json& json) {
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Owns the panel: its MQTT link, HAL, state machine and tick timer. Everything runs on the one
+// io thread; stdin lines are posted to it.
+class SimPanel {
+  public:
+    SimPanel(boost::asio::io_context& io, const Args& args, core::Bytes panelKey,
+             std::string password)
+        : io_(io),
+          args_(args),
+          start_(std::chrono::steady_clock::now()),
+          timer_(io),
+          link_(io::makePahoMqttLink(io.get_executor(), linkOptions(args, std::move(password)))),
+          hal_(args.site, args.panel, std::move(panelKey), *link_, printLine),
+          runner_(panelConfig(args), hal_) {}
+
+    void start() {
+        const std::string replyTopic =
+            protocol::panelTopic(args_.site, args_.panel, protocol::PanelChannel::reply);
+        link_->onMessage([this, replyTopic](const io::MqttMessage& message) {
+            if (message.topic != replyTopic) {
+                return;  // the checkpoint, or anything the ACL lets through
+            }
+            const auto reply = protocol::parsePanelReply(message.payload);
+            if (!reply) {
+                printLine(dump(Json{
+                    {"out", "bad_payload"}, {"topic", message.topic}, {"error", reply.error}}));
+                return;
+            }
+            apply(firmware::ControllerReply{*reply.value});
+        });
+        link_->onConnection([this](bool connected, const std::string& reason) {
+            if (connected) {
+                // Every connect: the will may have replaced the retained status meanwhile.
+                link_->publish(
+                    statusTopic(),
+                    protocol::encode(protocol::PanelStatus{true, std::string(kFirmware)}),
+                    /*retained=*/true);
+            }
+            Json line{{"out", "connection"}, {"connected", connected}};
+            if (!connected) {
+                line["reason"] = reason;
+            }
+            printLine(dump(line));
+        });
+        link_->start();
+    }
+
+    // One stdin line ("quit" is handled by the reader, which stops reading).
+    void command(const std::string& text) {
+        std::istringstream words(text);
+        std::string verb;
+        std::string argument;
+        std::string extra;
+        words >> verb >> argument >> extra;
+        if (verb.empty()) {
+            return;
+        }
+        const bool needsArgument = verb == "card" || verb == "pin" || verb == "finger";
+        if (!extra.empty() || needsArgument == argument.empty()) {
+            reject(text, needsArgument ? "'" + verb + "' takes one argument"
+                                       : "'" + verb + "' takes no argument");
+            return;
+        }
+        if (verb == "card") {
+            apply(firmware::CardRead{argument});
+        } else if (verb == "pin") {
+            if (argument.find_first_not_of("0123456789") != std::string::npos) {
+                reject(text, "a PIN is digits only");
+                return;
+            }
+            for (char digit : argument) {
+                apply(firmware::KeypadDigit{digit});
+            }
+            apply(firmware::KeypadEnter{});
+        } else if (verb == "finger") {
+            report(
+                runner_.fingerPlaced(fingerprintSampleFromSeed(argument, fingerTries_++), nowMs()));
+        } else if (verb == "open" || verb == "close") {
+            apply(firmware::DoorPosition{verb == "open"});
+        } else if (verb == "exit") {
+            apply(firmware::ExitRequest{});
+        } else if (verb == "tamper" || verb == "tamper-clear") {
+            apply(firmware::TamperSwitch{verb == "tamper"});
+        } else {
+            reject(text, "unknown command '" + verb + "'");
+        }
+    }
+
+    // A clean stop sends no last will, so the panel says offline itself first.
+    void stop() {
+        timer_.cancel();
+        link_->publish(statusTopic(), protocol::encode(protocol::PanelStatus{false, ""}),
+                       /*retained=*/true);
+        link_->stop();
+        printLine(dump(Json{{"out", "stopped"}}));
+    }
+
+  private:
+    static io::MqttOptions linkOptions(const Args& args, std::string password) {
+        io::MqttOptions options;
+        options.serverUri = args.mqttUri;
+        options.clientId = args.panel;
+        options.username = args.panel;
+        options.password = std::move(password);
+        options.persistenceDir = args.persistenceDir;
+        options.subscriptions = {
+            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::reply)};
+        options.willTopic =
+            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::status);
+        options.willPayload = protocol::encode(protocol::PanelStatus{false, ""});
+        options.willRetained = true;
+        return options;
+    }
+
+    static firmware::PanelConfig panelConfig(const Args& args) {
+        firmware::PanelConfig config;
+        config.door = args.door;
+        config.side = args.side;
+        // Sessions must not repeat across restarts: a random prefix per boot.
+        config.sessionPrefix = core::toHex(core::randomBytes(4));
+        config.replyTimeoutMs = args.replyTimeoutMs;
+        config.heldOpenMs = args.heldOpenMs;
+        config.exitWindowMs = args.exitWindowMs;
+        return config;
+    }
+
+    std::string statusTopic() const {
+        return protocol::panelTopic(args_.site, args_.panel, protocol::PanelChannel::status);
+    }
+
+    std::int64_t nowMs() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - start_)
+            .count();
+    }
+
+    void reject(const std::string& text, const std::string& why) {
+        printLine(dump(Json{{"out", "error"}, {"command", text}, {"error", why}}));
+    }
+
+    void apply(const firmware::Input& input) { report(runner_.handle(input, nowMs())); }
+
+    // The HAL already printed what the hardware did; add what only the outputs tell.
+    void report(const std::vector<firmware::Output>& outputs) {
+        for (const auto& output : outputs) {
+            if (const auto* shown = std::get_if<firmware::Display>(&output)) {
+                if (shown->screen == firmware::Screen::granted) {
+                    printLine(
+                        dump(Json{{"out", "decision"}, {"granted", true}, {"reason", "granted"}}));
+                } else if (shown->screen == firmware::Screen::denied) {
+                    printLine(dump(
+                        Json{{"out", "decision"}, {"granted", false}, {"reason", shown->reason}}));
+                }
+            } else if (const auto* ignored = std::get_if<firmware::Ignored>(&output)) {
+                printLine(dump(Json{{"out", "ignored"}, {"why", ignored->why}}));
+            }
+        }
+        armTimer();
+    }
+
+    void armTimer() {
+        const auto deadline = runner_.nextDeadline();
+        timer_.cancel();
+        if (!deadline) {
+            return;
+        }
+        timer_.expires_at(start_ + std::chrono::milliseconds(*deadline));
+        timer_.async_wait([this](const boost::system::error_code& error) {
+            if (!error) {
+                apply(firmware::Tick{});
+            }
+        });
+    }
+
+    boost::asio::io_context& io_;
+    Args args_;
+    std::chrono::steady_clock::time_point start_;
+    boost::asio::steady_timer timer_;
+    std::unique_ptr<io::MqttLink> link_;
+    HostDoorPanelHal hal_;
+    firmware::DoorPanelRunner runner_;
+    std::uint64_t fingerTries_ = 0;
+};
+
+int fail(int code, const std::string& message) {
+    std::cerr << kProgram << ": " << message << '\n';
+    return code;
+}
+
+int run(int argc, char** argv) {
+    auto parsed = parseArgs(argc, argv);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+        if (*error == "help") {
+            std::cout << kUsage;
+            return 0;
+        }
+        std::cerr << kProgram << ": " << *error << '\n' << kUsage;
+        return 2;
+    }
+    const Args& args = std::get<Args>(parsed);
+    if (auto ready = core::initCrypto(); !ready) {
+        return fail(1, ready.error().message);
+    }
+    auto key = core::loadKeyFile(args.panelKeyFile, core::kBoxKeySize);
+    if (!key) {
+        return fail(1, "cannot use panel key: " + key.error().message);
+    }
+    auto password = io::readMqttPasswordFile(args.passwordFile);
+    if (!password) {
+        return fail(1, "cannot use MQTT password: " + password.error().message);
+    }
+
+    boost::asio::io_context io;
+    // Paho connects on its own threads, so the io_context must not run out of work meanwhile;
+    // only quit (io.stop) ends it.
+    auto work = boost::asio::make_work_guard(io);
+    SimPanel panel(io, args, std::move(*key), std::move(*password));
+    panel.start();
+
+    // std::getline blocks, so stdin is read on its own thread and each line handed to the io
+    // thread. The thread is detached: at quit it may still sit in a read that never returns.
+    std::thread([&io, &panel] {
+        // After its last post the thread touches nothing of main's: quit and EOF both end
+        // the loop first.
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            std::string verb;
+            std::istringstream(line) >> verb;
+            if (verb == "quit") {
+                break;
+            }
+            boost::asio::post(io, [&panel, line] { panel.command(line); });
+        }
+        boost::asio::post(io, [&io, &panel] {
+            panel.stop();
+            io.stop();
+        });
+    }).detach();
+
+    io.run();
+    return 0;
+}
+
+}  // namespace
+}  // namespace sekimori::sim
+
+int main(int argc, char** argv) {
+    return sekimori::sim::run(argc, argv);
+}

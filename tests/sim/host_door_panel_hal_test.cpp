@@ -1,0 +1,91 @@
+#include "sim/host_door_panel_hal.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sim/fingerprint_model.hpp"
+
+namespace sekimori::sim {
+namespace {
+
+// Records publishes; the HAL only ever publishes.
+class RecordingLink final : public io::MqttLink {
+  public:
+    void onMessage(MessageHandler) override {}
+    void onConnection(ConnectionHandler) override {}
+    void start() override {}
+    void stop() override {}
+    void publish(const std::string& topic, const std::string& payload, bool retained) override {
+        published.push_back({topic, payload, retained});
+    }
+    bool connected() const override { return true; }
+    std::vector<io::MqttMessage> published;
+};
+
+class HostDoorPanelHalTest : public ::testing::Test {
+  protected:
+    void SetUp() override { ASSERT_TRUE(core::initCrypto()); }
+
+    core::Bytes key = std::string(32, 'k');
+    RecordingLink link;
+    std::vector<std::string> lines;
+    HostDoorPanelHal hal{"site-1", "p-1", key, link,
+                         [this](const std::string& line) { lines.push_back(line); }};
+};
+
+TEST_F(HostDoorPanelHalTest, SealsThePinWithThePanelKey) {
+    const std::string box = hal.sealPin("4711");
+    const auto sealed = core::fromBase64(box);
+    ASSERT_TRUE(sealed);
+    const auto opened = core::openBox(key, *sealed);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, "4711");
+    EXPECT_FALSE(core::openBox(std::string(32, 'x'), *sealed));
+    // What the codec accepts as a pin_box.
+    const auto parsed = protocol::parsePanelRequest(protocol::encode(
+        protocol::PanelRequest{"s", "d", protocol::DoorSide::entry, protocol::PinEntered{box}}));
+    EXPECT_TRUE(parsed) << parsed.error;
+}
+
+TEST_F(HostDoorPanelHalTest, MatchesTheLiveFingerAgainstTheSealedTemplate) {
+    const std::string templateBox =
+        core::toBase64(core::sealBox(key, fingerprintTemplateFromSeed("alice")));
+    const auto same = hal.matchFinger(templateBox, fingerprintSampleFromSeed("alice", 3));
+    ASSERT_TRUE(same);
+    EXPECT_GE(*same, 85);
+    const auto other = hal.matchFinger(templateBox, fingerprintSampleFromSeed("mallory", 3));
+    ASSERT_TRUE(other);
+    EXPECT_LE(*other, 10);
+    // Sealed for another panel, or not base64 at all: no score.
+    const std::string foreign =
+        core::toBase64(core::sealBox(std::string(32, 'x'), fingerprintTemplateFromSeed("alice")));
+    EXPECT_EQ(hal.matchFinger(foreign, fingerprintSampleFromSeed("alice", 3)), std::nullopt);
+    EXPECT_EQ(hal.matchFinger("%%%", fingerprintSampleFromSeed("alice", 3)), std::nullopt);
+}
+
+TEST_F(HostDoorPanelHalTest, PublishesOnThePanelTopicsAndReportsEachOutput) {
+    hal.publishRequest(protocol::PanelRequest{"s-1", "d", protocol::DoorSide::entry,
+                                              protocol::CardPresented{"04A1B2C3"}});
+    hal.publishEvent(protocol::PanelEvent{"d", protocol::DoorEventKind::forced, ""});
+    hal.driveLock(true, 5000);
+    hal.display(firmware::Display{firmware::Screen::denied, "wrong_pin", 0});
+
+    ASSERT_EQ(link.published.size(), 2u);
+    EXPECT_EQ(link.published[0].topic, "sekimori/site-1/panel/p-1/request");
+    EXPECT_EQ(link.published[1].topic, "sekimori/site-1/panel/p-1/event");
+    EXPECT_EQ(link.published[1].payload, R"({"door":"d","event":"forced"})");
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(
+        lines[1],
+        R"({"out":"sent","topic":"sekimori/site-1/panel/p-1/event","payload":{"door":"d","event":"forced"}})");
+    EXPECT_EQ(lines[2], R"({"out":"lock","released":true,"ms":5000})");
+    EXPECT_EQ(
+        lines[3],
+        R"({"out":"display","screen":"denied","text":"Access denied: wrong PIN","reason":"wrong_pin"})");
+}
+
+}  // namespace
+}  // namespace sekimori::sim
