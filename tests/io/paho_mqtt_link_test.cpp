@@ -136,7 +136,7 @@ TEST_F(PahoMqttLinkTest, WrongPasswordIsRefusedReportedOnceAndNeverLogged) {
     EXPECT_EQ(log.find("wrong-password-7f3a"), std::string::npos) << log;
 }
 
-TEST_F(PahoMqttLinkTest, RefusalReasonIsReadable) {
+TEST(PahoConnectFailure, ReasonIsReadable) {
     EXPECT_EQ(describeConnectFailure(4), "refused: bad user name or password");
     EXPECT_EQ(describeConnectFailure(5), "refused: not authorised");
     EXPECT_TRUE(isConnectRefusal(5));
