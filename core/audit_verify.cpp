@@ -195,12 +195,16 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
         const std::int64_t rawSeq = select->columnInt(0);
         const std::uint64_t seq = rawSeq < 0 ? 0 : static_cast<std::uint64_t>(rawSeq);
         if (seq != expected) {
-            findings.push_back({std::min(seq, expected),
-                                seq > expected
-                                    ? "seq " + std::to_string(expected) + " to " +
-                                          std::to_string(seq - 1) +
-                                          " are missing (deleted or renumbered)"
-                                    : "seq " + std::to_string(rawSeq) + " is out of sequence"});
+            std::string what;
+            if (seq == expected + 1) {
+                what = "seq " + std::to_string(expected) + " is missing (deleted or renumbered)";
+            } else if (seq > expected) {
+                what = "seq " + std::to_string(expected) + " to " + std::to_string(seq - 1) +
+                       " are missing (deleted or renumbered)";
+            } else {
+                what = "seq " + std::to_string(rawSeq) + " is out of sequence";
+            }
+            findings.push_back({std::min(seq, expected), what});
         }
         Event e;
         e.timeUs = select->columnInt(1);
