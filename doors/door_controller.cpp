@@ -302,7 +302,8 @@ void DoorController::onRequest(const std::string& panel, const std::string& topi
         if (!digits) {
             reportError("mqtt.bad_payload", topic, panel,
                         "pin_box does not open with the key of panel '" + panel + "'");
-            deny(key, protocol::reason::controllerError, "PIN could not be read");
+            // docs/mqtt.md: a box that does not open counts as a wrong PIN.
+            deny(key, reasonCode(DenyReason::wrongPin), "PIN box did not open with the panel key.");
             return;
         }
         const PersonRecord* person = credentials_->person(session.person);

@@ -16,8 +16,9 @@ namespace sekimori::doors {
 
 inline constexpr std::size_t kMinPinDigits = 4;
 inline constexpr std::size_t kMaxPinDigits = 8;
-// A sealed, base64 template must fit in one challenge payload (protocol::kMaxPayloadBytes).
-inline constexpr std::size_t kMaxTemplateBytes = 2048;
+// docs/mqtt.md caps a challenge's template_box at 2048 sealed bytes; sealing adds a 24-byte
+// nonce and a 16-byte MAC.
+inline constexpr std::size_t kMaxTemplateBytes = 2048 - 40;
 
 struct EnrollmentKeys {
     core::Bytes pepper;       // pin-pepper.key, core::kPepperKeySize bytes

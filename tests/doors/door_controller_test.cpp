@@ -91,6 +91,7 @@ class DoorControllerTest : public ::testing::Test {
         d.stepTimeoutMs = stepTimeoutMs_;
         d.fingerThreshold = 60;
         d.unlockMs = 5000;
+        d.heldOpenMs = heldOpenMs_;
         return d;
     }
 
@@ -190,6 +191,7 @@ class DoorControllerTest : public ::testing::Test {
     std::unique_ptr<io::MqttLink> link_;
     std::unique_ptr<DoorController> controller_;
     int stepTimeoutMs_ = 15000;
+    int heldOpenMs_ = 30000;
     std::filesystem::path dbDir_;
 };
 
@@ -392,7 +394,7 @@ TEST_F(DoorControllerTest, PinSealedWithAnotherKeyIsABadPayloadAndADenial) {
           protocol::PinEntered{core::toBase64(core::sealBox(core::randomBytes(32), kPin))}});
     auto reply = awaitReply(2);
     ASSERT_NE(decisionOf(reply), nullptr);
-    EXPECT_EQ(decisionOf(reply)->reason, "controller_error");
+    EXPECT_EQ(decisionOf(reply)->reason, "wrong_pin");
     EXPECT_EQ(recorder_.ofType("mqtt.bad_payload").size(), 1U);
 }
 
@@ -453,6 +455,35 @@ TEST_F(DoorControllerTest, EnrollmentByAnotherProcessIsPickedUp) {
     auto reply = awaitReply(2);
     ASSERT_NE(challengeOf(reply), nullptr);
     EXPECT_EQ(challengeOf(reply)->next, Factor::pin);
+}
+
+TEST_F(DoorControllerTest, LargestEnrollableTemplateFitsInAChallenge) {
+    Enrollment e(*store_, clock_, {keys_.pepper, keys_.templateKey}, {}, "test");
+    ASSERT_TRUE(e.setFingerprint("alice", core::Bytes(kMaxTemplateBytes, '\x5a')));
+    startController();
+    sendCard("s15");
+    awaitReply(1);
+    sendPin("s15", kPin);
+    auto reply = awaitReply(2);  // replies() fails the test if the panel could not parse it
+    ASSERT_NE(challengeOf(reply), nullptr);
+    EXPECT_EQ(challengeOf(reply)->next, Factor::finger);
+}
+
+TEST_F(DoorControllerTest, DoorLeftOpenRaisesHeldOpenOnce) {
+    heldOpenMs_ = 40;
+    startController();
+    sendEvent(protocol::DoorEventKind::opened);
+    ASSERT_TRUE(runUntil([&] { return !recorder_.ofType("door.held_open").empty(); }));
+    EXPECT_NE(recorder_.ofType("door.held_open")[0].payload.find("controller"), std::string::npos);
+    sendEvent(protocol::DoorEventKind::heldOpen);  // the panel's own report of the same opening
+    runUntil([] { return false; }, 50);
+    EXPECT_EQ(recorder_.ofType("door.held_open").size(), 1U);
+    sendEvent(protocol::DoorEventKind::closed);
+    sendEvent(protocol::DoorEventKind::opened);
+    sendEvent(protocol::DoorEventKind::closed);
+    runUntil([] { return false; }, 80);  // closed in time: no second alarm
+    EXPECT_EQ(recorder_.ofType("door.held_open").size(), 1U);
+    EXPECT_EQ(recorder_.ofType("door.opened").size(), 2U);
 }
 
 TEST(DoorControllerCreate, RefusesADoorWhosePanelHasNoKey) {

@@ -117,7 +117,9 @@ TEST_F(EnrollmentTest, PinValidationAndEventsNeverHoldThePin) {
 TEST_F(EnrollmentTest, FingerprintValidationAndEventsNeverHoldTheTemplate) {
     EXPECT_TRUE(contains(errorOf(enroll_->setFingerprint("alice", "")), "template"));
     EXPECT_TRUE(contains(errorOf(enroll_->setFingerprint("alice", core::Bytes(4096, 'x'))),
-                         "1..2048 bytes"));
+                         "1..2008 bytes"));
+    ASSERT_TRUE(enroll_->setFingerprint("alice", core::Bytes(kMaxTemplateBytes, 'x')));
+    EXPECT_FALSE(enroll_->setFingerprint("alice", core::Bytes(kMaxTemplateBytes + 1, 'x')));
     auto r = enroll_->setFingerprint("alice", "TEMPLATE-BYTES");
     ASSERT_TRUE(r) << errorOf(r);
     EXPECT_EQ(r->front().type, "person.finger_set");
