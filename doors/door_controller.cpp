@@ -168,7 +168,11 @@ DoorController::~DoorController() {
 }
 
 void DoorController::start() {
-    link_.onMessage([this](const io::MqttMessage& message) { handleMessage(message); });
+    link_.onMessage([this, alive = std::weak_ptr<int>(alive_)](const io::MqttMessage& message) {
+        if (!alive.expired()) {  // after stop() or destruction the link may still deliver
+            handleMessage(message);
+        }
+    });
     armReloadTimer();
 }
 

@@ -486,6 +486,22 @@ TEST_F(DoorControllerTest, DoorLeftOpenRaisesHeldOpenOnce) {
     EXPECT_EQ(recorder_.ofType("door.opened").size(), 2U);
 }
 
+TEST_F(DoorControllerTest, NothingIsHandledAfterStopOrDestruction) {
+    stepTimeoutMs_ = 30;
+    startController();
+    sendCard("s16");
+    awaitReply(1);  // a session with a live step timer
+    controller_->stop();
+    sendCard("s17");
+    runUntil([] { return false; }, 80);
+    EXPECT_EQ(replies().size(), 1U);  // neither the new card nor the old timer was answered
+    EXPECT_TRUE(recorder_.ofType("access.denied").empty());
+    controller_.reset();  // the link outlives the controller and may still deliver
+    sendCard("s18");
+    runUntil([] { return false; }, 30);
+    EXPECT_EQ(replies().size(), 1U);
+}
+
 TEST(DoorControllerCreate, RefusesADoorWhosePanelHasNoKey) {
     ASSERT_TRUE(core::initCrypto());
     boost::asio::io_context io;
