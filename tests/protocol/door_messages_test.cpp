@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -274,6 +277,38 @@ TEST(DoorMessages, DeepNestingIsRefusedCleanly) {
     const std::string nested = R"({"door":"d","event":"opened","x":)" + std::string(1000, '[') +
                                std::string(1000, ']') + "}";
     EXPECT_EQ(parsePanelEvent(nested).error, "x: unknown field");
+}
+
+}  // namespace
+}  // namespace sekimori::protocol
+
+namespace sekimori::protocol {
+namespace {
+
+// The fuzz seeds double as examples: request_*, reply_*, event_*, status_* must parse with
+// their parser, bad_* with none.
+TEST(DoorMessages, FuzzCorpusSeedsParseAsNamed) {
+    const auto dir = std::filesystem::path(SEKIMORI_SOURCE_DIR) / "fuzz/corpus/mqtt_payload";
+    int checked = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        const std::string name = entry.path().filename().string();
+        const bool request = bool(parsePanelRequest(text));
+        const bool reply = bool(parsePanelReply(text));
+        const bool event = bool(parsePanelEvent(text));
+        const bool status = bool(parsePanelStatus(text));
+        if (name.starts_with("bad_")) {
+            EXPECT_FALSE(request || reply || event || status) << name;
+        } else {
+            EXPECT_EQ(request, name.starts_with("request_")) << name;
+            EXPECT_EQ(reply, name.starts_with("reply_")) << name;
+            EXPECT_EQ(event, name.starts_with("event_")) << name;
+            EXPECT_EQ(status, name.starts_with("status_")) << name;
+        }
+        ++checked;
+    }
+    EXPECT_GE(checked, 10);
 }
 
 }  // namespace
