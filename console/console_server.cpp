@@ -1,0 +1,141 @@
+#include "console/console_server.hpp"
+
+#include "console/console_app.hpp"
+#include "console/event_hub.hpp"
+#include "console/event_json.hpp"
+#include "console/operator_store.hpp"
+#include "console/tls_context.hpp"
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "core/sqlite_db.hpp"
+
+namespace sekimori::console {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+ConsoleServer::ConsoleServer(asio::io_context& io, ConsoleOptions options, core::EventBus& bus,
+                             core::EventRecorder& recorder, core::Clock& clock)
+    : io_(io),
+      options_(std::move(options)),
+      bus_(bus),
+      recorder_(recorder),
+      clock_(clock),
+      hub_(std::make_shared<EventHub>()) {}
+
+ConsoleServer::~ConsoleServer() {
+    stop();
+    // Login verifications in flight finish here; their replies find the app gone and drop.
+    work_.join();
+}
+
+core::Result<void> ConsoleServer::start() {
+    if (auto r = core::initCrypto(); !r) {
+        return r;
+    }
+    auto tls = makeServerTlsContext(options_.certFile, options_.keyFile);
+    if (!tls) {
+        return tls.error();
+    }
+    tls_ = std::move(*tls);
+    auto db = core::Database::open(options_.dbPath);
+    if (!db) {
+        return db.error();
+    }
+    if (auto m = migrateOperatorStore(**db); !m) {
+        return m;
+    }
+
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options_.address, ec);
+    if (ec) {
+        return core::makeError("console.listen",
+                               "address '" + options_.address + "': " + ec.message());
+    }
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    const tcp::endpoint endpoint(address, options_.port);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) {
+        acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor->bind(endpoint, ec);
+    }
+    if (!ec) {
+        acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return core::makeError(
+            "console.listen",
+            options_.address + ":" + std::to_string(options_.port) + ": " + ec.message());
+    }
+    boundPort_ = acceptor->local_endpoint().port();
+    acceptor_ = std::move(acceptor);
+
+    AppSettings settings;
+    settings.webRoot = options_.webRoot;
+    settings.sessionIdleUs = options_.sessionIdleUs;
+    if (options_.allowedOrigin.empty()) {
+        const auto port = std::to_string(boundPort_);
+        settings.allowedOrigins = {"https://localhost:" + port, "https://127.0.0.1:" + port};
+    } else {
+        settings.allowedOrigins = {options_.allowedOrigin};
+    }
+    app_ = std::make_shared<ConsoleApp>(std::move(settings), std::move(*db), recorder_, clock_,
+                                        io_.get_executor(), work_.get_executor());
+    app_->setDoorsProvider(doorsProvider_);
+    app_->setPresenceProvider(presenceProvider_);
+    app_->onSessionEnded([hub = hub_](const std::string& key) { hub->closeSession(key); });
+
+    subscription_ = bus_.subscribe<core::RecordedEvent>(
+        [hub = hub_](const core::RecordedEvent& e) { hub->broadcast(eventJson(e).dump()); });
+
+    core::logInfo("console",
+                  "listening on https://" + options_.address + ":" + std::to_string(boundPort_));
+    doAccept();
+    return {};
+}
+
+void ConsoleServer::stop() {
+    subscription_.reset();
+    if (acceptor_) {
+        boost::system::error_code ignored;
+        acceptor_->close(ignored);
+        acceptor_.reset();
+    }
+    hub_->closeAll();
+    app_.reset();
+}
+
+void ConsoleServer::doAccept() {
+    if (!acceptor_) {
+        return;
+    }
+    acceptor_->async_accept(io_, [this, alive = std::weak_ptr<int>(alive_)](
+                                     boost::system::error_code ec, tcp::socket socket) {
+        if (alive.expired() || ec == asio::error::operation_aborted || !acceptor_) {
+            return;  // stopped
+        }
+        if (!ec) {
+            HttpLimits limits{options_.bodyLimit, options_.requestTimeout};
+            std::make_shared<HttpSession>(std::move(socket), *tls_, app_, hub_, limits)->run();
+        }
+        doAccept();
+    });
+}
+
+void ConsoleServer::setDoorsProvider(std::function<nlohmann::json()> provider) {
+    doorsProvider_ = provider;
+    if (app_) {
+        app_->setDoorsProvider(std::move(provider));
+    }
+}
+
+void ConsoleServer::setPresenceProvider(std::function<nlohmann::json()> provider) {
+    presenceProvider_ = provider;
+    if (app_) {
+        app_->setPresenceProvider(std::move(provider));
+    }
+}
+
+}  // namespace sekimori::console

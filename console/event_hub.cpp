@@ -1,0 +1,73 @@
+#include "console/event_hub.hpp"
+
+#include <vector>
+
+#include "console/websocket_session.hpp"
+
+namespace sekimori::console {
+
+void EventHub::join(WebSocketSession* session) {
+    std::lock_guard lock(mutex_);
+    sessions_.insert(session);
+}
+
+void EventHub::leave(WebSocketSession* session) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(session);
+}
+
+std::size_t EventHub::size() const {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+void EventHub::broadcast(std::string message) {
+    auto shared = std::make_shared<const std::string>(std::move(message));
+    std::vector<std::weak_ptr<WebSocketSession>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        targets.reserve(sessions_.size());
+        for (auto* s : sessions_) {
+            targets.emplace_back(s->weak_from_this());
+        }
+    }
+    for (auto& w : targets) {
+        if (auto s = w.lock()) {
+            s->send(shared);
+        }
+    }
+}
+
+void EventHub::closeSession(const std::string& sessionKey) {
+    std::vector<std::weak_ptr<WebSocketSession>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto* s : sessions_) {
+            if (s->sessionKey() == sessionKey) {
+                targets.emplace_back(s->weak_from_this());
+            }
+        }
+    }
+    for (auto& w : targets) {
+        if (auto s = w.lock()) {
+            s->close();
+        }
+    }
+}
+
+void EventHub::closeAll() {
+    std::vector<std::weak_ptr<WebSocketSession>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto* s : sessions_) {
+            targets.emplace_back(s->weak_from_this());
+        }
+    }
+    for (auto& w : targets) {
+        if (auto s = w.lock()) {
+            s->close();
+        }
+    }
+}
+
+}  // namespace sekimori::console

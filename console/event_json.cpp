@@ -1,0 +1,28 @@
+#include "console/event_json.hpp"
+
+#include "core/crypto.hpp"
+
+namespace sekimori::console {
+
+nlohmann::json payloadObject(std::string_view payload) {
+    auto parsed = nlohmann::json::parse(payload, nullptr, false);
+    if (parsed.is_discarded()) {
+        return {{"unparsed", std::string(payload)}};
+    }
+    if (!parsed.is_object()) {
+        return {{"value", parsed}};
+    }
+    return parsed;
+}
+
+nlohmann::json eventJson(const core::RecordedEvent& e) {
+    return {{"seq", e.seq},
+            {"time_us", e.event.timeUs},
+            {"type", e.event.type},
+            {"source", e.event.source},
+            {"subject", e.event.subject},
+            {"payload", payloadObject(e.event.payload)},
+            {"hash", core::toHex(e.hash)}};
+}
+
+}  // namespace sekimori::console
