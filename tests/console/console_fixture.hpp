@@ -1,0 +1,199 @@
+#pragma once
+// A real ConsoleServer on loopback (own io thread, manual clock, temp DB and certificate) and a
+// small synchronous Beast HTTPS / WebSocket client for the console tests.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "console/console_server.hpp"
+#include "console/operator_store.hpp"
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "core/event_recorder.hpp"
+
+namespace sekimori::console::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+// Keeps what the console recorded, for assertions (record() runs on the io thread).
+class CapturingRecorder final : public core::EventRecorder {
+  public:
+    void record(core::Event event) override {
+        std::lock_guard lock(mutex_);
+        events_.push_back(std::move(event));
+    }
+    std::vector<core::Event> events() const {
+        std::lock_guard lock(mutex_);
+        return events_;
+    }
+    std::vector<core::Event> ofType(const std::string& type) const {
+        std::vector<core::Event> out;
+        for (auto& e : events()) {
+            if (e.type == type) {
+                out.push_back(e);
+            }
+        }
+        return out;
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    std::vector<core::Event> events_;
+};
+
+struct Reply {
+    unsigned status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names; last value wins
+    std::string body;
+    nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+inline std::string makeTempDir(const std::string& tag) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / ("sekimori-" + tag + "-XXXXXX"));
+    return ::mkdtemp(tmpl.data());
+}
+
+class ConsoleFixture : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = makeTempDir("console");
+        const std::string cmd =
+            std::string(SEKIMORI_SOURCE_DIR) + "/scripts/make-cert " + dir_ + " > /dev/null";
+        ASSERT_EQ(std::system(cmd.c_str()), 0);
+        dbPath_ = dir_ + "/site.db";
+        prepareDatabase();
+        {
+            auto db = core::Database::open(dbPath_);
+            ASSERT_TRUE(db.ok()) << db.error().message;
+            for (Role r : kAllRoles) {
+                const std::string name = "u-" + std::string(roleName(r));
+                auto pw = addOperator(**db, name, r, clock_.nowUs());
+                ASSERT_TRUE(pw.ok()) << pw.error().message;
+                passwords_[r] = *pw;
+            }
+        }
+        ConsoleOptions options;
+        options.port = 0;
+        options.certFile = dir_ + "/console-cert.pem";
+        options.keyFile = dir_ + "/console-key.pem";
+        options.webRoot = std::string(SEKIMORI_SOURCE_DIR) + "/console/web";
+        options.dbPath = dbPath_;
+        server_ = std::make_unique<ConsoleServer>(io_, options, bus_, recorder_, clock_);
+        auto started = server_->start();
+        ASSERT_TRUE(started.ok()) << started.error().message;
+        port_ = server_->port();
+        origin_ = "https://localhost:" + std::to_string(port_);
+        ioThread_ = std::thread([this] { io_.run(); });
+    }
+
+    void TearDown() override {
+        if (ioThread_.joinable()) {
+            asio::post(io_, [this] { server_->stop(); });
+            work_.reset();
+            io_.stop();
+            ioThread_.join();
+        }
+        server_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    // Hook for tests that need other components' tables before the server starts.
+    virtual void prepareDatabase() {}
+
+    // Runs f on the io thread and waits for it.
+    template <class F>
+    void onIo(F f) {
+        std::promise<void> done;
+        asio::post(io_, [&] {
+            f();
+            done.set_value();
+        });
+        done.get_future().get();
+    }
+
+    Reply request(http::verb method, const std::string& target, const std::string& body = "",
+                  const std::string& cookie = "", const std::string& origin = "") {
+        asio::io_context ioc;
+        asio::ssl::context tls(asio::ssl::context::tls_client);
+        tls.set_verify_mode(asio::ssl::verify_none);
+        beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+        beast::get_lowest_layer(stream).connect(
+            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+        stream.handshake(asio::ssl::stream_base::client);
+        http::request<http::string_body> req{method, target, 11};
+        req.set(http::field::host, "localhost");
+        if (!cookie.empty()) {
+            req.set(http::field::cookie, cookie);
+        }
+        if (!origin.empty()) {
+            req.set(http::field::origin, origin);
+        }
+        if (!body.empty()) {
+            req.set(http::field::content_type, "application/json");
+            req.body() = body;
+        }
+        req.keep_alive(false);
+        req.prepare_payload();
+        http::write(stream, req);
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        http::read(stream, buffer, res);
+        Reply out;
+        out.status = res.result_int();
+        for (auto& f : res) {
+            std::string name(f.name_string());
+            for (auto& c : name) {
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+            out.headers[name] = std::string(f.value());
+        }
+        out.body = res.body();
+        beast::error_code ignored;
+        stream.shutdown(ignored);
+        return out;
+    }
+
+    // Logs in and returns "sekimori_session=<token>" for the Cookie header.
+    std::string login(const std::string& name, const std::string& password) {
+        const nlohmann::json body = {{"name", name}, {"password", password}};
+        Reply r = request(http::verb::post, "/api/login", body.dump(), "", origin_);
+        EXPECT_EQ(r.status, 200u) << r.body;
+        const std::string setCookie = r.headers["set-cookie"];
+        return setCookie.substr(0, setCookie.find(';'));
+    }
+    std::string loginAs(Role role) {
+        return login("u-" + std::string(roleName(role)), passwords_[role]);
+    }
+
+    std::string dir_;
+    std::string dbPath_;
+    std::string origin_;
+    std::uint16_t port_ = 0;
+    std::map<Role, std::string> passwords_;
+    core::ManualClock clock_;
+    core::EventBus bus_;
+    CapturingRecorder recorder_;
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+    std::unique_ptr<ConsoleServer> server_;
+    std::thread ioThread_;
+};
+
+}  // namespace sekimori::console::testing
