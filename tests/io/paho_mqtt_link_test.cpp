@@ -18,6 +18,13 @@
 #include "tests/io/broker_fixture.hpp"
 #include "tests/io/io_thread.hpp"
 
+// Paho C 1.3.12 leaks small internal lists when clients are created and destroyed around a lost
+// connection (eclipse-paho/paho.mqtt.c#1406, fixed upstream later); none of it is ours. Scoped to
+// that library, so a leak in Sekimori's own code still fails the sanitizer run.
+extern "C" const char* __lsan_default_suppressions() {
+    return "leak:libpaho-mqtt3as.so\n";
+}
+
 namespace sekimori::io {
 namespace {
 
@@ -425,8 +432,11 @@ TEST_F(PahoMqttLinkTest, TcpNoDelayMakesARoundTripSubMillisecond) {
     RecordProperty("round_trip_p50_us_nodelay", std::to_string(withNoDelay));
     RecordProperty("round_trip_p50_us_nagle", std::to_string(withNagle));
     EXPECT_GT(withNoDelay, 0);
-    // 237 us p50 on this machine type; 88 ms with Nagle. 10 ms leaves room for a busy box.
-    EXPECT_LT(withNoDelay, 10'000);
+    // Relative, so a loaded machine or a sanitizer build does not flip it: Nagle's cost is the
+    // kernel's 40 ms delayed-ACK timer, which no amount of load makes shorter. Here: 0.85 ms
+    // against 88 ms p50 (Debug build, 2 shared cores).
+    EXPECT_LT(withNoDelay * 4, withNagle);
+    EXPECT_LT(withNoDelay, 40'000);
 }
 
 }  // namespace
