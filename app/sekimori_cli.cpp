@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "app/audit_command.hpp"
+#include "app/config_command.hpp"
+#include "app/operator_command.hpp"
+#include "app/person_command.hpp"
 
 namespace {
 
@@ -18,6 +21,9 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"audit", &sekimori::app::runAuditCommand, "audit verify: check the tamper-evident trail"},
+    {"person", &sekimori::app::runPersonCommand, "enroll people, cards, PINs, fingers, grants"},
+    {"operator", &sekimori::app::runOperatorCommand, "console accounts: add, list, disable"},
+    {"config", &sekimori::app::runConfigCommand, "check a site file, show fields"},
 };
 
 int usage(std::ostream& err) {
