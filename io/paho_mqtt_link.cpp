@@ -67,6 +67,7 @@ struct LinkState : std::enable_shared_from_this<LinkState> {
     std::chrono::milliseconds backoff;
     bool started = false;
     bool connecting = false;
+    bool subscribing = false;  // connected, waiting for the SUBACK
     std::string lastReportedFailure;
 
     // Declared before the client so they outlive it: Paho calls them until it is destroyed.
@@ -223,16 +224,17 @@ class PahoMqttLink final : public MqttLink {
                 scheduleRetry(state, isConnectRefusal(rc));
             });
         };
+        s.subscribeListener.success = [weak, executor](const mqtt::token&) {
+            post(executor, weak, [](LinkState& state) { handleSubscribed(state, true, 0); });
+        };
         s.subscribeListener.failure = [weak, executor](const mqtt::token& token) {
             const int rc = token.get_return_code();
-            post(executor, weak, [rc](LinkState& state) {
-                core::logError(kComponent, "subscribe for " + brokerLabel(state.options) +
-                                               " failed: " + describeConnectFailure(rc));
-            });
+            post(executor, weak, [rc](LinkState& state) { handleSubscribed(state, false, rc); });
         };
         s.client->set_connection_lost_handler([weak, executor](const std::string& cause) {
             post(executor, weak, [cause](LinkState& state) {
                 state.isConnected = false;
+                state.subscribing = false;
                 reportFailure(state,
                               "connection to " + state.options.serverUri + " lost" +
                                   (cause.empty() ? std::string() : ": " + cause),
@@ -264,7 +266,7 @@ class PahoMqttLink final : public MqttLink {
     }
 
     static void startConnect(LinkState& s) {
-        if (s.stopped || s.connecting || s.isConnected) {
+        if (s.stopped || s.connecting || s.subscribing || s.isConnected) {
             return;
         }
         s.connecting = true;
@@ -277,23 +279,45 @@ class PahoMqttLink final : public MqttLink {
         }
     }
 
+    // Connected at the MQTT level; the link counts as connected (connected(), the handler) only
+    // once its subscriptions are acknowledged, so "connected" means "replies will reach me".
     static void handleConnected(LinkState& s) {
         s.connecting = false;
-        s.isConnected = true;
         s.backoff = s.options.minBackoff;
+        if (s.options.subscriptions.empty()) {
+            markReady(s);
+            return;
+        }
+        // The session is persistent, but the broker may have lost it (restart without
+        // persistence, first connect): subscribe again every time.
+        auto filters = mqtt::string_collection::create(s.options.subscriptions);
+        const std::vector<int> qos(s.options.subscriptions.size(), kQos);
+        s.subscribing = true;
+        try {
+            s.client->subscribe(filters, qos, nullptr, s.subscribeListener);
+        } catch (const mqtt::exception& e) {
+            s.subscribing = false;
+            core::logError(kComponent, std::string("subscribe failed: ") + e.what());
+            markReady(s);  // publishing still works; the error says what will not arrive
+        }
+    }
+
+    static void handleSubscribed(LinkState& s, bool ok, int returnCode) {
+        if (!s.subscribing) {
+            return;  // an acknowledgement from a connection already lost
+        }
+        s.subscribing = false;
+        if (!ok) {
+            core::logError(kComponent, "subscribe for " + brokerLabel(s.options) +
+                                           " failed: " + describeConnectFailure(returnCode));
+        }
+        markReady(s);
+    }
+
+    static void markReady(LinkState& s) {
+        s.isConnected = true;
         s.lastReportedFailure.clear();
         core::logInfo(kComponent, "connected to " + brokerLabel(s.options));
-        if (!s.options.subscriptions.empty()) {
-            // The session is persistent, but the broker may have lost it (restart without
-            // persistence, first connect): subscribe again every time.
-            auto filters = mqtt::string_collection::create(s.options.subscriptions);
-            const std::vector<int> qos(s.options.subscriptions.size(), kQos);
-            try {
-                s.client->subscribe(filters, qos, nullptr, s.subscribeListener);
-            } catch (const mqtt::exception& e) {
-                core::logError(kComponent, std::string("subscribe failed: ") + e.what());
-            }
-        }
         if (s.connectionHandler) {
             s.connectionHandler(true, "");
         }
