@@ -124,6 +124,10 @@ void ConsoleServer::doAccept() {
     });
 }
 
+std::size_t ConsoleServer::liveStreams() const {
+    return hub_->size();
+}
+
 void ConsoleServer::setDoorsProvider(std::function<nlohmann::json()> provider) {
     doorsProvider_ = provider;
     if (app_) {

@@ -55,6 +55,8 @@ class ConsoleServer {
     // Stops accepting, closes live WebSockets, unsubscribes. Idempotent.
     void stop();
     std::uint16_t port() const { return boundPort_; }
+    // WebSocket event streams currently joined.
+    std::size_t liveStreams() const;
 
     // Data for GET /api/doors and GET /api/presence, called on the io thread per request.
     void setDoorsProvider(std::function<nlohmann::json()> provider);

@@ -1,0 +1,165 @@
+// /ws/events over real TLS: authorised sessions receive every RecordedEvent published on the
+// bus as JSON; the handshake is refused without a session, for a wrong role or a foreign Origin.
+#include "console_fixture.hpp"
+
+namespace sekimori::console::testing {
+namespace {
+
+namespace websocket = beast::websocket;
+using WsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+class ConsoleWebSocket : public ConsoleFixture {
+  protected:
+    // Opens /ws/events; returns the stream when the upgrade succeeded, else the HTTP status.
+    std::variant<std::unique_ptr<WsStream>, unsigned> open(const std::string& cookie,
+                                                           const std::string& origin) {
+        auto ws = std::make_unique<WsStream>(clientIo_, tls_);
+        beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(10));
+        beast::get_lowest_layer(*ws).connect(
+            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+        ws->next_layer().handshake(asio::ssl::stream_base::client);
+        beast::get_lowest_layer(*ws).expires_never();
+        ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+        ws->set_option(
+            websocket::stream_base::decorator([cookie, origin](websocket::request_type& r) {
+                if (!cookie.empty()) {
+                    r.set(http::field::cookie, cookie);
+                }
+                if (!origin.empty()) {
+                    r.set(http::field::origin, origin);
+                }
+            }));
+        websocket::response_type response;
+        beast::error_code ec;
+        ws->handshake(response, "localhost", "/ws/events", ec);
+        if (ec) {
+            return response.result_int();
+        }
+        return ws;
+    }
+
+    // Status of a raw upgrade request (Beast 1.74's sync handshake drops refused responses).
+    unsigned upgradeStatus(const std::string& cookie, const std::string& origin) {
+        beast::ssl_stream<beast::tcp_stream> stream(clientIo_, tls_);
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+        beast::get_lowest_layer(stream).connect(
+            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+        stream.handshake(asio::ssl::stream_base::client);
+        http::request<http::empty_body> req{http::verb::get, "/ws/events", 11};
+        req.set(http::field::host, "localhost");
+        req.set(http::field::upgrade, "websocket");
+        req.set(http::field::connection, "upgrade");
+        req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+        req.set(http::field::sec_websocket_version, "13");
+        if (!cookie.empty()) {
+            req.set(http::field::cookie, cookie);
+        }
+        if (!origin.empty()) {
+            req.set(http::field::origin, origin);
+        }
+        http::write(stream, req);
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        http::read(stream, buffer, res);
+        return res.result_int();
+    }
+
+    core::RecordedEvent grant(std::uint64_t seq) {
+        core::RecordedEvent e;
+        e.seq = seq;
+        e.event.timeUs = clock_.nowUs();
+        e.event.type = "access.granted";
+        e.event.source = "door:server-room";
+        e.event.subject = "p-tanaka";
+        e.event.payload =
+            R"({"door":"server-room","side":"outside","person":"p-tanaka","person_name":"Tanaka","decision":"granted","reason":"ok"})";
+        e.hash.fill(0xab);
+        return e;
+    }
+
+    // Waits until the hub lists `n` joined streams (the join happens after the accept).
+    void waitForStreams(std::size_t n) {
+        for (int i = 0; i < 200; ++i) {
+            std::size_t have = 0;
+            onIo([&] { have = server_->liveStreams(); });
+            if (have == n) {
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        FAIL() << "streams never reached " << n;
+    }
+
+    asio::io_context clientIo_;
+    asio::ssl::context tls_{[] {
+        asio::ssl::context c(asio::ssl::context::tls_client);
+        c.set_verify_mode(asio::ssl::verify_none);
+        return c;
+    }()};
+};
+
+TEST_F(ConsoleWebSocket, PushesEachPublishedEventAsJsonWithinMilliseconds) {
+    const std::string cookie = loginAs(Role::deskOperator);
+    auto opened = open(cookie, origin_);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(opened))
+        << "status " << std::get<unsigned>(opened);
+    auto& ws = *std::get<std::unique_ptr<WsStream>>(opened);
+    waitForStreams(1);
+
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+        const auto sent = std::chrono::steady_clock::now();
+        onIo([&] { bus_.publish(grant(seq)); });
+        beast::flat_buffer buffer;
+        ws.read(buffer);
+        const auto elapsed = std::chrono::steady_clock::now() - sent;
+        EXPECT_LT(elapsed, std::chrono::milliseconds(100));
+        const auto j = nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
+        EXPECT_EQ(j["seq"], seq);
+        EXPECT_EQ(j["type"], "access.granted");
+        EXPECT_EQ(j["source"], "door:server-room");
+        EXPECT_EQ(j["subject"], "p-tanaka");
+        EXPECT_EQ(j["time_us"], clock_.nowUs());
+        ASSERT_TRUE(j["payload"].is_object());
+        EXPECT_EQ(j["payload"]["decision"], "granted");
+        EXPECT_EQ(j["hash"].get<std::string>().size(), 64u);
+        EXPECT_EQ(j["hash"].get<std::string>().substr(0, 4), "abab");
+    }
+}
+
+TEST_F(ConsoleWebSocket, EveryStreamGetsTheEventAndLogoutClosesItsStream) {
+    const std::string auditor = loginAs(Role::auditor);
+    const std::string admin = loginAs(Role::securityAdmin);
+    auto a = open(auditor, origin_);
+    auto b = open(admin, origin_);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(a));
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(b));
+    waitForStreams(2);
+    onIo([&] { bus_.publish(grant(7)); });
+    for (auto* ws : {std::get<0>(a).get(), std::get<0>(b).get()}) {
+        beast::flat_buffer buffer;
+        ws->read(buffer);
+        EXPECT_EQ(nlohmann::json::parse(beast::buffers_to_string(buffer.data()))["seq"], 7);
+    }
+    EXPECT_EQ(request(http::verb::post, "/api/logout", "", auditor, origin_).status, 200u);
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    std::get<0>(a)->read(buffer, ec);
+    EXPECT_TRUE(ec) << "the logged-out stream must end";
+    waitForStreams(1);
+}
+
+TEST_F(ConsoleWebSocket, HandshakeIsRefusedWithoutSessionRoleOrOrigin) {
+    const std::string fac = loginAs(Role::facilityAdmin);
+    const std::string op = loginAs(Role::deskOperator);
+    EXPECT_EQ(upgradeStatus("", origin_), 401u);
+    EXPECT_EQ(upgradeStatus("sekimori_session=forged", origin_), 401u);
+    EXPECT_EQ(upgradeStatus(fac, origin_), 403u);
+    EXPECT_EQ(upgradeStatus(op, "https://evil.example"), 403u);
+    EXPECT_EQ(upgradeStatus(op, ""), 403u);
+    EXPECT_EQ(upgradeStatus(op, origin_), 101u);
+    EXPECT_EQ(recorder_.ofType("operator.forbidden").size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(open(op, origin_)));
+}
+
+}  // namespace
+}  // namespace sekimori::console::testing
