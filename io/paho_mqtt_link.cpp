@@ -43,8 +43,8 @@ class ActionListener final : public mqtt::iaction_listener {
     }
 };
 
-// Everything Paho's threads may reach. Paho threads never touch it directly: they post a
-// closure holding a weak pointer to the executor, which checks `stopped` before running.
+// The link's state. Paho's threads never touch it: they post to the executor a closure that
+// holds a weak pointer to it and runs only if the state still exists and is not stopped.
 struct LinkState : std::enable_shared_from_this<LinkState> {
     LinkState(boost::asio::any_io_executor exec, MqttOptions opts, PahoLinkTuning tune)
         : executor(std::move(exec)),
