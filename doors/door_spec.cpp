@@ -7,9 +7,13 @@
 namespace sekimori::doors {
 namespace {
 
+// An empty exit list is a door left by request-to-exit only (no reader inside).
 core::Result<void> validateFactors(const DoorSpec& door, const std::vector<protocol::Factor>& list,
-                                   std::string_view side) {
+                                   std::string_view side, bool mayBeEmpty) {
     const std::string where = "door " + door.id + " " + std::string(side) + " factors";
+    if (list.empty() && mayBeEmpty) {
+        return {};
+    }
     if (list.empty() || list.front() != protocol::Factor::card) {
         return core::makeError("doors.bad_spec", where + " must start with card");
     }
@@ -44,10 +48,10 @@ core::Result<void> validateDoorSpec(const DoorSpec& door) {
     if (door.fromZone == door.toZone) {
         return bad("from_zone and to_zone must differ");
     }
-    if (auto r = validateFactors(door, door.entryFactors, "entry"); !r) {
+    if (auto r = validateFactors(door, door.entryFactors, "entry", false); !r) {
         return r;
     }
-    if (auto r = validateFactors(door, door.exitFactors, "exit"); !r) {
+    if (auto r = validateFactors(door, door.exitFactors, "exit", true); !r) {
         return r;
     }
     if (door.unlockMs <= 0 || door.unlockMs > protocol::kMaxUnlockMs) {

@@ -243,7 +243,12 @@ TEST(DoorSpec, ValidationRejectsDoorsThatCannotIdentify) {
     d.entryFactors = {Factor::card, Factor::pin, Factor::pin};
     EXPECT_FALSE(validateDoorSpec(d));
     d = threeFactorDoor();
-    d.exitFactors = {};
+    d.entryFactors = {};
+    EXPECT_FALSE(validateDoorSpec(d));
+    d = threeFactorDoor();
+    d.exitFactors = {};  // left by request-to-exit only: valid (site config says so)
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.exitFactors = {Factor::pin};
     EXPECT_FALSE(validateDoorSpec(d));
     d = threeFactorDoor();
     d.fingerThreshold = 101;

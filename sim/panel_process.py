@@ -1,0 +1,85 @@
+"""Drives one `sekimori-sim-panel` process: writes control lines to its stdin and reads the
+JSON lines it prints (see sim/README.md). Shared by the scenario driver and the tests."""
+import json
+import queue
+import subprocess
+import threading
+import time
+
+
+class PanelProcess:
+    def __init__(self, binary, site, panel, door, mqtt_uri, password_file, panel_key_file,
+                 side="entry", log=None):
+        self.panel = panel
+        self.door = door
+        self.lines = queue.Queue()
+        self.proc = subprocess.Popen(
+            [binary, "--site", site, "--panel", panel, "--door", door, "--mqtt-uri", mqtt_uri,
+             "--password-file", password_file, "--panel-key-file", panel_key_file,
+             "--side", side],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL,
+            text=True, bufsize=1)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except json.JSONDecodeError:
+                self.lines.put({"out": "unparsed", "line": line.rstrip()})
+        self.lines.put({"out": "exited"})
+
+    def send(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def drain(self):
+        while True:
+            try:
+                self.lines.get_nowait()
+            except queue.Empty:
+                return
+
+    def wait_for(self, predicate, timeout=10.0):
+        """Returns the first output line satisfying predicate; raises TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"panel {self.panel}: no matching output in {timeout} s")
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line.get("out") == "exited":
+                raise RuntimeError(f"panel {self.panel} exited")
+            if predicate(line):
+                return line
+
+    def wait_connected(self, timeout=15.0):
+        self.wait_for(lambda l: l.get("out") == "connection" and l.get("connected"), timeout)
+
+    def badge(self, card, pin=None, finger=None, timeout=10.0):
+        """Presents a card and answers the prompts the controller asks for; returns the
+        decision line ({"out":"decision","granted":..,"reason":..})."""
+        self.drain()
+        self.send(f"card {card}")
+        while True:
+            line = self.wait_for(lambda l: l.get("out") in ("decision", "display"), timeout)
+            if line["out"] == "decision":
+                return line
+            screen = line.get("screen")
+            if screen == "enter_pin":
+                self.send(f"pin {pin if pin is not None else '0000'}")
+            elif screen == "place_finger":
+                self.send(f"finger {finger if finger is not None else 'nobody'}")
+
+    def stop(self, timeout=5.0):
+        if self.proc.poll() is None:
+            try:
+                self.send("quit")
+                self.proc.wait(timeout)
+            except (BrokenPipeError, subprocess.TimeoutExpired, ValueError):
+                self.proc.kill()
+                self.proc.wait()
