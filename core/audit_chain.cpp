@@ -1,6 +1,7 @@
 #include "core/audit_chain.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace sekimori::core {
 namespace {
@@ -153,19 +154,23 @@ Result<AppendOutcome> AuditAppender::appendInTransaction(const std::vector<Event
     AppendOutcome outcome;
     auto& out = outcome.events;
     out.reserve(events.size());
-    TimeUs oldest = events.front().timeUs;
+    TimeUs oldest = std::numeric_limits<TimeUs>::max();
+    const TimeUs nowUs = SystemClock().nowUs();
     for (const auto& event : events) {
         RecordedEvent r;
         r.seq = head.seq + 1;
         r.event = event;
+        if (r.event.timeUs == 0) {
+            r.event.timeUs = nowUs;  // stamped inside the transaction: never before a checkpoint
+        }
         r.prevHash = head.hash;
-        r.hash = auditEventHash(r.seq, event, r.prevHash);
+        r.hash = auditEventHash(r.seq, r.event, r.prevHash);
         insert_.bind(1, static_cast<std::int64_t>(r.seq))
-            .bind(2, std::int64_t{event.timeUs})
-            .bind(3, event.type)
-            .bind(4, event.source)
-            .bind(5, event.subject)
-            .bind(6, event.payload)
+            .bind(2, std::int64_t{r.event.timeUs})
+            .bind(3, r.event.type)
+            .bind(4, r.event.source)
+            .bind(5, r.event.subject)
+            .bind(6, r.event.payload)
             .bindBlob(7, r.prevHash.data(), r.prevHash.size())
             .bindBlob(8, r.hash.data(), r.hash.size());
         if (auto inserted = insert_.run(); !inserted) {
@@ -175,7 +180,7 @@ Result<AppendOutcome> AuditAppender::appendInTransaction(const std::vector<Event
         }
         head.seq = r.seq;
         head.hash = r.hash;
-        oldest = std::min(oldest, event.timeUs);
+        oldest = std::min(oldest, r.event.timeUs);
         out.push_back(std::move(r));
     }
     if (coverBackdated) {

@@ -83,7 +83,10 @@ class AuditAppender {
     Statement insertCheckpoint_;
 };
 
-// For one-shot processes (the CLI): migrate if needed, append, commit.
+// For one-shot processes (the CLI): migrate if needed, append, commit. Leave Event::timeUs 0
+// to have it stamped inside the transaction, so it is never dated before a checkpoint that
+// another process signed meanwhile (docs/audit.md, "Events after the newest checkpoint").
+// AuditAppender::append stamps such events the same way.
 Result<std::vector<RecordedEvent>> appendEvents(Database& db, std::vector<Event> events);
 
 }  // namespace sekimori::core

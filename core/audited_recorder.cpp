@@ -163,6 +163,9 @@ void AuditedRecorder::run() {
                 committedAll = false;
                 break;
             }
+            if (!stopping) {
+                maybeCheckpoint(false);  // keeps the 1 s cadence under sustained load
+            }
         }
         if (stopping) {
             std::size_t lost = 0;

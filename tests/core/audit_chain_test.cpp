@@ -163,3 +163,15 @@ TEST(AuditChain, FullDiskIsAnErrorAndStoresNothingOfTheBatch) {
     ASSERT_TRUE(appendEvents(**db, {sampleEvent(2, 3)}));
     expectContinuousChain(readAll(**db));
 }
+
+TEST(AuditChain, UnsetTimeIsStampedInsideTheTransaction) {
+    TempDir dir;
+    auto db = Database::open(dir.file("a.db"));
+    ASSERT_TRUE(db);
+    const TimeUs before = SystemClock().nowUs();
+    auto r = appendEvents(**db, {sampleEvent(1, 0)});
+    ASSERT_TRUE(r);
+    EXPECT_GE(r->front().event.timeUs, before);
+    EXPECT_EQ(r->front().hash, auditEventHash(1, r->front().event, Hash{}));
+    expectContinuousChain(readAll(**db));
+}
