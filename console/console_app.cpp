@@ -221,6 +221,26 @@ void ConsoleApp::registerRoutes() {
                 });
 }
 
+std::optional<SessionInfo> ConsoleApp::liveSession(const std::string& token) {
+    auto session = sessions_.touch(token);
+    if (!session) {
+        return std::nullopt;
+    }
+    // An account disabled (or removed) since login loses its sessions at once.
+    auto op = findOperator(*db_, session->name);
+    if (!op || !*op || (*op)->disabled) {
+        if (!op) {
+            core::logError("console", op.error().code + ": " + op.error().message);
+        }
+        sessions_.removeAllFor(session->name);
+        if (sessionEnded_) {
+            sessionEnded_(session->key);
+        }
+        return std::nullopt;
+    }
+    return session;
+}
+
 bool ConsoleApp::originAllowed(const HttpRequest& request) const {
     auto origin = request.find(http::field::origin);
     if (origin == request.end()) {
@@ -282,7 +302,7 @@ void ConsoleApp::handle(const HttpRequest& request, const std::string& remote, S
     ApiRequest api{request, path, parseQuery(queryText), std::nullopt, {}, remote};
     if (route->access.needsLogin) {
         api.sessionToken = cookieValue(request, kSessionCookie);
-        api.session = sessions_.touch(api.sessionToken);
+        api.session = liveSession(api.sessionToken);
         if (!api.session) {
             replyFor(jsonError(http::status::unauthorized, "not logged in"));
             return;
@@ -324,7 +344,7 @@ std::variant<SessionInfo, HttpResponse> ConsoleApp::authorizeEvents(const HttpRe
     if (!originAllowed(request)) {
         return toHttp(request, jsonError(http::status::forbidden, "origin not allowed"));
     }
-    auto session = sessions_.touch(cookieValue(request, kSessionCookie));
+    auto session = liveSession(cookieValue(request, kSessionCookie));
     if (!session) {
         return toHttp(request, jsonError(http::status::unauthorized, "not logged in"));
     }

@@ -69,6 +69,8 @@ class ConsoleApp : public std::enable_shared_from_this<ConsoleApp> {
     void getPeople(const ApiRequest& req, Reply reply);
     void getCheckpoints(const ApiRequest& req, Reply reply);
 
+    // The session for a cookie token, if it is live and its account still enabled.
+    std::optional<SessionInfo> liveSession(const std::string& token);
     bool originAllowed(const HttpRequest& request) const;
     void recordOperatorEvent(std::string type, const std::string& subject, nlohmann::json payload);
     HttpResponse staticFile(const HttpRequest& request) const;

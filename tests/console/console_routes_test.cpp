@@ -266,5 +266,29 @@ TEST_F(ConsoleRoutes, DoorsAndPresenceComeFromTheProviders) {
               "p1");
 }
 
+TEST_F(ConsoleRoutes, DisablingAnAccountEndsItsSessions) {
+    const std::string cookie = loginAs(Role::securityAdmin);
+    EXPECT_EQ(request(verb::get, "/api/me", "", cookie).status, 200u);
+    {
+        auto db = core::Database::open(dbPath_);
+        ASSERT_TRUE(db.ok());
+        ASSERT_TRUE(setOperatorDisabled(**db, "u-security_admin", true).ok());
+    }
+    EXPECT_EQ(request(verb::get, "/api/me", "", cookie).status, 401u);
+    const nlohmann::json body = {{"name", "u-security_admin"},
+                                 {"password", passwords_[Role::securityAdmin]}};
+    EXPECT_EQ(request(verb::post, "/api/login", body.dump()).status, 401u);
+    EXPECT_EQ(
+        nlohmann::json::parse(recorder_.ofType("operator.login_failed").at(0).payload)["reason"],
+        "disabled");
+}
+
+TEST_F(ConsoleRoutes, BodiesOverTheLimitAre413) {
+    const std::string big = "{\"name\": \"" + std::string(20 * 1024, 'a') + "\"}";
+    const Reply r = request(verb::post, "/api/login", big);
+    EXPECT_EQ(r.status, 413u);
+    EXPECT_EQ(r.json()["error"], "body: too large");
+}
+
 }  // namespace
 }  // namespace sekimori::console::testing
