@@ -83,3 +83,8 @@ class PanelProcess:
             except (BrokenPipeError, subprocess.TimeoutExpired, ValueError):
                 self.proc.kill()
                 self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except (BrokenPipeError, OSError):
+                pass

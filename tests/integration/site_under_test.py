@@ -1,0 +1,245 @@
+"""A whole site on loopback for integration tests: a real mosquitto (scripts/broker) with one
+account per panel, the real sekimorid, the sekimori CLI, and simulated panels. Everything runs
+in a temporary directory on free ports and is torn down by close()."""
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE_DIR = os.environ.get("SEKIMORI_SOURCE_DIR",
+                            os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BINARY_DIR = os.environ.get("SEKIMORI_BINARY_DIR", os.path.join(SOURCE_DIR, "build-test"))
+sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
+from panel_process import PanelProcess  # noqa: E402
+
+SITE = "it-site"
+
+SITE_TOML = """
+[site]
+id = "{site}"
+name = "Integration test site"
+utc_offset_minutes = 540
+
+[daemon]
+base_dir = "."
+data_dir = "data"
+key_dir = "keys"
+mqtt_uri = "tcp://127.0.0.1:{mqtt_port}"
+mqtt_password_file = "secrets/mqtt/sekimorid.password"
+console_listen = "127.0.0.1:{console_port}"
+console_cert = "tls/console-cert.pem"
+console_key = "tls/console-key.pem"
+console_web_root = "{web_root}"
+log_level = "info"
+
+[[zones]]
+id = "{site}"
+name = "Site"
+kind = "site"
+
+[[zones]]
+id = "bldg"
+name = "Building"
+parent = "{site}"
+kind = "building"
+
+[[zones]]
+id = "floor-3f"
+name = "3F"
+parent = "bldg"
+kind = "floor"
+
+[[zones]]
+id = "server-room"
+name = "Server room"
+parent = "floor-3f"
+kind = "management_area"
+
+[[schedules]]
+id = "24x7"
+name = "Always"
+windows = [{{ days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], start = "00:00", end = "24:00" }}]
+
+[[doors]]
+id = "building-entrance"
+name = "Building entrance"
+panel = "p-entrance"
+from_zone = "{site}"
+to_zone = "floor-3f"
+entry_factors = ["card"]
+exit_factors = []
+
+[[doors]]
+id = "server-room-door"
+name = "Server room door"
+panel = "p-server"
+from_zone = "floor-3f"
+to_zone = "server-room"
+entry_factors = ["card", "pin", "finger"]
+exit_factors = ["card"]
+step_timeout_ms = 10000
+finger_threshold = 60
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=30.0, proc=None, log=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("process exited early:\n" + (open(log).read() if log else ""))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port} after {timeout} s")
+
+
+class SiteUnderTest:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sekimori-it-")
+        self.mqtt_port = free_port()
+        self.console_port = free_port()
+        self.config = os.path.join(self.dir, "site.toml")
+        with open(self.config, "w") as f:
+            f.write(SITE_TOML.format(site=SITE, mqtt_port=self.mqtt_port,
+                                     console_port=self.console_port,
+                                     web_root=os.path.join(SOURCE_DIR, "console", "web")))
+        self.cli_path = os.path.join(BINARY_DIR, "app", "sekimori")
+        self.daemon_path = os.path.join(BINARY_DIR, "app", "sekimorid")
+        self.panel_path = os.path.join(BINARY_DIR, "sim", "sekimori-sim-panel")
+        self.files = []  # log files handed to child processes, closed by close()
+        self.panels = []
+        self.daemon = None
+        self.broker = None
+
+    # --- processes ------------------------------------------------------------------------
+    def start(self):
+        subprocess.run([os.path.join(SOURCE_DIR, "scripts", "make-cert"),
+                        os.path.join(self.dir, "tls")], check=True, capture_output=True)
+        subprocess.run([os.path.join(SOURCE_DIR, "scripts", "broker"), "init", self.dir,
+                        "--port", str(self.mqtt_port), "--site", SITE,
+                        "--panels", "p-entrance p-server", "--services", "sekimorid"],
+                       check=True, capture_output=True)
+        self.broker_log = os.path.join(self.dir, "broker.out")
+        self.broker = subprocess.Popen(
+            [os.path.join(SOURCE_DIR, "scripts", "broker"), "run", self.dir],
+            stdout=self._log(self.broker_log), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
+        self.start_daemon()
+
+    def start_daemon(self):
+        self.daemon_log = os.path.join(self.dir, "sekimorid.log")
+        self.daemon = subprocess.Popen([self.daemon_path, "--config", self.config],
+                                       stdout=self._log(self.daemon_log),
+                                       stderr=subprocess.STDOUT)
+        wait_port(self.console_port, timeout=60, proc=self.daemon, log=self.daemon_log)
+
+    def stop_daemon(self, timeout=20):
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.send_signal(signal.SIGTERM)
+            self.daemon.wait(timeout)
+        rc = self.daemon.returncode if self.daemon else None
+        self.daemon = None
+        return rc
+
+    def daemon_alive(self):
+        return self.daemon is not None and self.daemon.poll() is None
+
+    def panel(self, panel, door):
+        p = PanelProcess(self.panel_path, SITE, panel, door, f"tcp://127.0.0.1:{self.mqtt_port}",
+                         self.password_file(panel),
+                         os.path.join(self.dir, "keys", "panels", panel + ".key"),
+                         log=self._log(os.path.join(self.dir, panel + ".log")))
+        self.panels.append(p)
+        p.wait_connected()
+        return p
+
+    def close(self):
+        for p in self.panels:
+            p.stop()
+        try:
+            self.stop_daemon()
+        except subprocess.TimeoutExpired:
+            self.daemon.kill()
+        if self.broker and self.broker.poll() is None:
+            os.killpg(self.broker.pid, signal.SIGTERM)
+            self.broker.wait(10)
+        for f in self.files:
+            f.close()
+        if os.environ.get("SEKIMORI_KEEP_TEST_DIR"):
+            print("kept", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _log(self, path):
+        f = open(path, "a")
+        self.files.append(f)
+        return f
+
+    # --- helpers --------------------------------------------------------------------------
+    def password_file(self, account):
+        return os.path.join(self.dir, "secrets", "mqtt", account + ".password")
+
+    def password(self, account):
+        with open(self.password_file(account)) as f:
+            return f.read().strip()
+
+    def cli(self, *args, stdin=None, check=True):
+        r = subprocess.run([self.cli_path, *args], input=stdin, text=True, capture_output=True)
+        if check and r.returncode != 0:
+            raise AssertionError(f"sekimori {' '.join(args)} exited {r.returncode}: {r.stderr}")
+        return r
+
+    def enroll(self, person, name, card, pin, finger_seed, zones):
+        c = ["--config", self.config, "--as", "it-admin"]
+        self.cli("person", "add", *c, "--id", person, "--name", name)
+        self.cli("person", "card", *c, "--id", person, "--uid", card)
+        self.cli("person", "pin", *c, "--id", person, stdin=pin + "\n")
+        self.cli("person", "finger", *c, "--id", person, "--sim-seed", finger_seed)
+        for zone in zones:
+            self.cli("person", "grant", *c, "--id", person, "--zone", zone, "--schedule", "24x7")
+
+    def add_operator(self, name, role):
+        out = self.cli("operator", "add", "--config", self.config, "--name", name,
+                       "--role", role).stdout
+        return out.strip().rsplit(" ", 1)[-1]
+
+    @property
+    def database(self):
+        return os.path.join(self.dir, "data", "sekimori.db")
+
+    def events(self, type_prefix=""):
+        db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT seq, type, source, subject, payload FROM audit_events "
+                              "WHERE type LIKE ? ORDER BY seq", (type_prefix + "%",)).fetchall()
+        finally:
+            db.close()
+
+    def wait_event(self, predicate, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for e in self.events():
+                if predicate(e):
+                    return e
+            time.sleep(0.1)
+        raise AssertionError("no matching event in the audit trail")
+
+    def mosquitto_pub(self, user, topic, payload, password=None):
+        args = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.mqtt_port), "-q", "1",
+                "-i", f"it-{user or 'anon'}-{time.monotonic_ns()}", "-t", topic, "-m", payload]
+        if user:
+            args += ["-u", user, "-P", password if password is not None else self.password(user)]
+        return subprocess.run(args, capture_output=True, text=True, timeout=20)
