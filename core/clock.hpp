@@ -10,13 +10,13 @@ namespace sekimori::core {
 using TimeUs = std::int64_t;
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimeUs nowUs() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     TimeUs nowUs() const override {
         return std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
@@ -25,13 +25,13 @@ public:
 };
 
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(TimeUs start = 1'700'000'000'000'000) : now_(start) {}
     TimeUs nowUs() const override { return now_.load(); }
     void set(TimeUs t) { now_.store(t); }
     void advanceMs(std::int64_t ms) { now_.fetch_add(ms * 1000); }
 
-private:
+  private:
     std::atomic<TimeUs> now_;
 };
 

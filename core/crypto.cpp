@@ -15,7 +15,9 @@ namespace {
 const unsigned char* u8(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
-unsigned char* u8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+unsigned char* u8(std::string& s) {
+    return reinterpret_cast<unsigned char*>(s.data());
+}
 
 Result<Bytes> readKey(const std::string& path, std::size_t size) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -58,7 +60,9 @@ Result<void> initCrypto() {
     return {};
 }
 
-Result<Bytes> loadKeyFile(const std::string& path, std::size_t size) { return readKey(path, size); }
+Result<Bytes> loadKeyFile(const std::string& path, std::size_t size) {
+    return readKey(path, size);
+}
 
 Result<Bytes> loadOrCreateKeyFile(const std::string& path, std::size_t size) {
     std::error_code ec;
@@ -80,8 +84,8 @@ Result<Bytes> loadOrCreateKeyFile(const std::string& path, std::size_t size) {
             }
         } else {
             Bytes key = randomBytes(size);
-            const bool written = ::write(fd, key.data(), key.size()) ==
-                                 static_cast<ssize_t>(key.size());
+            const bool written =
+                ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
             const bool synced = ::fsync(fd) == 0;
             ::close(fd);
             sodium_memzero(key.data(), key.size());
@@ -143,8 +147,7 @@ Result<Bytes> openBox(std::string_view key, std::string_view sealed) {
 
 Result<std::string> hashPassword(std::string_view password) {
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, password.data(), password.size(),
-                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+    if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
         return makeError("crypto.pwhash", "out of memory while hashing a password");
     }

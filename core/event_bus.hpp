@@ -10,7 +10,7 @@
 namespace sekimori::core {
 
 class EventBus {
-public:
+  public:
     using Token = std::shared_ptr<void>;  // unsubscribes when the last copy is dropped
 
     template <class T>
@@ -43,7 +43,7 @@ public:
         }
     }
 
-private:
+  private:
     std::unordered_map<std::type_index, std::vector<std::weak_ptr<void>>> handlers_;
 };
 

@@ -9,7 +9,7 @@
 namespace sekimori::core {
 
 class EventRecorder {
-public:
+  public:
     virtual ~EventRecorder() = default;
     // Non-blocking; safe from the io thread. The RecordedEvent reaches the bus after commit.
     virtual void record(Event event) = 0;

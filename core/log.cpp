@@ -13,17 +13,25 @@ std::mutex gWriteMutex;
 
 const char* levelName(LogLevel level) {
     switch (level) {
-        case LogLevel::debug: return "debug";
-        case LogLevel::info: return "info";
-        case LogLevel::warning: return "warning";
-        case LogLevel::error: return "error";
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warning:
+            return "warning";
+        case LogLevel::error:
+            return "error";
     }
     return "?";
 }
 }  // namespace
 
-void setLogLevel(LogLevel level) { gLevel.store(static_cast<int>(level)); }
-LogLevel logLevel() { return static_cast<LogLevel>(gLevel.load()); }
+void setLogLevel(LogLevel level) {
+    gLevel.store(static_cast<int>(level));
+}
+LogLevel logLevel() {
+    return static_cast<LogLevel>(gLevel.load());
+}
 
 void logLine(LogLevel level, std::string_view component, std::string_view message) {
     if (static_cast<int>(level) < gLevel.load()) {

@@ -12,9 +12,17 @@ void setLogLevel(LogLevel level);
 LogLevel logLevel();
 void logLine(LogLevel level, std::string_view component, std::string_view message);
 
-inline void logDebug(std::string_view c, std::string_view m) { logLine(LogLevel::debug, c, m); }
-inline void logInfo(std::string_view c, std::string_view m) { logLine(LogLevel::info, c, m); }
-inline void logWarning(std::string_view c, std::string_view m) { logLine(LogLevel::warning, c, m); }
-inline void logError(std::string_view c, std::string_view m) { logLine(LogLevel::error, c, m); }
+inline void logDebug(std::string_view c, std::string_view m) {
+    logLine(LogLevel::debug, c, m);
+}
+inline void logInfo(std::string_view c, std::string_view m) {
+    logLine(LogLevel::info, c, m);
+}
+inline void logWarning(std::string_view c, std::string_view m) {
+    logLine(LogLevel::warning, c, m);
+}
+inline void logError(std::string_view c, std::string_view m) {
+    logLine(LogLevel::error, c, m);
+}
 
 }  // namespace sekimori::core

@@ -16,7 +16,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     sqlite3_bind_int64(stmt_, index, value);
@@ -68,7 +70,9 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::columnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::columnInt(int index) const {
+    return sqlite3_column_int64(stmt_, index);
+}
 
 std::string Statement::columnText(int index) const {
     const auto* text = sqlite3_column_text(stmt_, index);
@@ -90,11 +94,11 @@ bool Statement::columnIsNull(int index) const {
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode) {
     sqlite3* db = nullptr;
-    const int flags = mode == Mode::readOnly ? SQLITE_OPEN_READONLY
-                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int flags =
+        mode == Mode::readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-        std::string message = "cannot open database " + path + ": " +
-                              (db ? sqlite3_errmsg(db) : "out of memory");
+        std::string message =
+            "cannot open database " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return makeError("store.open", message);
     }
@@ -111,7 +115,9 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
     return database;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+    sqlite3_close_v2(db_);
+}
 
 Result<Statement> Database::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
@@ -134,7 +140,9 @@ Result<void> Database::exec(std::string_view sql) {
     return {};
 }
 
-std::string Database::lastError() const { return sqlite3_errmsg(db_); }
+std::string Database::lastError() const {
+    return sqlite3_errmsg(db_);
+}
 
 Result<void> Database::migrate(std::string_view component,
                                const std::vector<Migration>& migrations) {

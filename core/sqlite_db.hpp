@@ -14,7 +14,7 @@
 namespace sekimori::core {
 
 class Statement {
-public:
+  public:
     Statement() = default;
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     Statement(Statement&& other) noexcept;
@@ -39,7 +39,7 @@ public:
     std::string columnBlob(int index) const;
     bool columnIsNull(int index) const;
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
 };
@@ -50,7 +50,7 @@ struct Migration {
 };
 
 class Database {
-public:
+  public:
     enum class Mode { readWrite, readOnly };
 
     // Opens (creating if needed, in readWrite) with WAL, synchronous=FULL, foreign keys on and a
@@ -71,7 +71,7 @@ public:
     const std::string& path() const { return path_; }
     std::string lastError() const;
 
-private:
+  private:
     Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
     sqlite3* db_;
     std::string path_;

@@ -21,12 +21,12 @@ struct MqttMessage {
 
 struct MqttOptions {
     std::string serverUri = "tcp://127.0.0.1:1883";
-    std::string clientId;         // stable: the session is persistent (clean session off)
-    std::string username;         // one account per device and per service
-    std::string password;         // never logged
-    std::string persistenceDir;   // on-disk QoS 1 store; empty = in memory only
+    std::string clientId;        // stable: the session is persistent (clean session off)
+    std::string username;        // one account per device and per service
+    std::string password;        // never logged
+    std::string persistenceDir;  // on-disk QoS 1 store; empty = in memory only
     std::vector<std::string> subscriptions;  // (re)subscribed at QoS 1 on every connect
-    std::string willTopic;        // optional last will, e.g. a retained "offline" status
+    std::string willTopic;                   // optional last will, e.g. a retained "offline" status
     std::string willPayload;
     bool willRetained = true;
     std::chrono::milliseconds minBackoff{100};
@@ -34,7 +34,7 @@ struct MqttOptions {
 };
 
 class MqttLink {
-public:
+  public:
     using MessageHandler = std::function<void(const MqttMessage&)>;
     // connected == false carries the reason (refused credentials, lost link, ...).
     using ConnectionHandler = std::function<void(bool connected, const std::string& reason)>;

@@ -43,9 +43,9 @@ struct PanelRequest {
 // --- controller -> panel, topic .../reply ---------------------------------------------------
 enum class Factor { card, pin, finger };
 struct Challenge {
-    Factor next = Factor::pin;     // pin or finger
-    std::string templateBox;       // with next == finger: base64(secretbox(panel key, template))
-    int timeoutMs = 0;             // the panel gives up (and the controller denies) after this
+    Factor next = Factor::pin;  // pin or finger
+    std::string templateBox;    // with next == finger: base64(secretbox(panel key, template))
+    int timeoutMs = 0;          // the panel gives up (and the controller denies) after this
 };
 struct Decision {
     bool granted = false;

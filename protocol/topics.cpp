@@ -4,10 +4,14 @@ namespace sekimori::protocol {
 
 std::string_view channelName(PanelChannel channel) {
     switch (channel) {
-        case PanelChannel::request: return "request";
-        case PanelChannel::reply: return "reply";
-        case PanelChannel::event: return "event";
-        case PanelChannel::status: return "status";
+        case PanelChannel::request:
+            return "request";
+        case PanelChannel::reply:
+            return "reply";
+        case PanelChannel::event:
+            return "event";
+        case PanelChannel::status:
+            return "status";
     }
     return "";
 }
@@ -58,8 +62,8 @@ std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_vie
     if (!isValidId(panel)) {
         return std::nullopt;
     }
-    for (auto c : {PanelChannel::request, PanelChannel::reply, PanelChannel::event,
-                   PanelChannel::status}) {
+    for (auto c :
+         {PanelChannel::request, PanelChannel::reply, PanelChannel::event, PanelChannel::status}) {
         if (channel == channelName(c)) {
             return PanelTopic{std::string(panel), c};
         }
