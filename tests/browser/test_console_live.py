@@ -48,13 +48,15 @@ class ConsoleServerProcess:
         self.proc.stdin.flush()
 
     def close(self):
+        """Stops the server; returns its exit code (non-zero also when a sanitizer complained)."""
         try:
             self.send("quit")
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=20)
         except Exception:
             self.proc.kill()
             self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        return self.proc.returncode
 
 
 class ConsoleLiveTest(unittest.TestCase):
@@ -66,7 +68,9 @@ class ConsoleLiveTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.driver.quit()
-        cls.server.close()
+        code = cls.server.close()
+        if code != 0:
+            raise AssertionError("console_test_server exited with %s" % code)
 
     def setUp(self):
         self.driver.delete_all_cookies()
