@@ -149,6 +149,8 @@ function eventRow(e) {
   cell(tr, p.person_name || p.person || e.subject, 'person');
   cell(tr, decision === 'denied' ? 'DENIED' : decision, 'decision');
   cell(tr, p.reason || '', 'reason');
+  // The reason in words for denials, the field that was wrong for bad payloads.
+  cell(tr, p.detail || p.error || '', 'detail');
   return tr;
 }
 

@@ -108,7 +108,7 @@ class ConsolePage:
               const c = Array.from(tr.cells).map((td) => td.textContent);
               return {seq: Number(tr.dataset.seq), type: tr.dataset.type,
                       denied: tr.classList.contains('denied'), time: c[0], door: c[2],
-                      person: c[3], decision: c[4], reason: c[5]};
+                      person: c[3], decision: c[4], reason: c[5], detail: c[6] || ''};
             });""")
 
     def wait_for_event(self, predicate, timeout=None):

@@ -85,6 +85,7 @@ class ThreeFactorDoor(unittest.TestCase):
         self.assertEqual(decision["reason"], "wrong_pin")
         row = self.console_row("access.denied", reason="wrong_pin", after=before)
         self.assertTrue(row["denied"])
+        self.assertIn("PIN did not match", row["detail"])
         self.assertIn("Alice Aoki", row["person"])
 
     def test_03_unknown_card_is_denied(self):
