@@ -97,8 +97,8 @@ TEST(SiteConfigDemo, DaemonPathsResolveAgainstTheRepositoryRoot) {
     EXPECT_EQ(d.baseDir, root);
     EXPECT_EQ(d.dataDir, root / "var/data");
     EXPECT_EQ(d.keyDir, root / "var/keys");
-    EXPECT_EQ(d.consoleCert, root / "var/tls/console.crt");
-    EXPECT_EQ(d.consoleKey, root / "var/tls/console.key");
+    EXPECT_EQ(d.consoleCert, root / "var/tls/console-cert.pem");
+    EXPECT_EQ(d.consoleKey, root / "var/tls/console-key.pem");
     EXPECT_EQ(d.consoleWebRoot, root / "console/web");
     EXPECT_EQ(d.mqttUri, "tcp://127.0.0.1:18830");
     EXPECT_EQ(d.consoleHost, "127.0.0.1");
