@@ -171,8 +171,8 @@ class SectionReader {
             diag().error(r.keyPath("console_listen"),
                          "\"" + d.consoleListen + "\" is not host:port with a port 1..65535");
         }
-        readPath(r, "console_cert", d.consoleCert, "var/tls/console.crt");
-        readPath(r, "console_key", d.consoleKey, "var/tls/console.key");
+        readPath(r, "console_cert", d.consoleCert, "var/tls/console-cert.pem");
+        readPath(r, "console_key", d.consoleKey, "var/tls/console-key.pem");
         readPath(r, "console_web_root", d.consoleWebRoot, "console/web");
         setIf(d.logLevel, r.choice<LogLevel>("log_level", Presence::optional,
                                              {{"debug", LogLevel::debug},
