@@ -1,5 +1,6 @@
 #include "console/console_queries.hpp"
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,8 +22,14 @@ core::Result<bool> tableExists(core::Database& db, const char* table) {
     return *row;
 }
 
-core::Result<nlohmann::json> recentEvents(core::Database& db, int limit) {
-    auto exists = tableExists(db, "audit_events");
+namespace {
+
+// Runs `sql` (one ?1 for the limit) on `table` and maps each row; a table that does not exist
+// yet (a fresh database) reads as empty rather than as an error.
+core::Result<nlohmann::json> selectRows(
+    core::Database& db, const char* table, std::string_view sql, int limit,
+    const std::function<nlohmann::json(const core::Statement&)>& toJson) {
+    auto exists = tableExists(db, table);
     if (!exists) {
         return exists.error();
     }
@@ -30,9 +37,7 @@ core::Result<nlohmann::json> recentEvents(core::Database& db, int limit) {
     if (!*exists) {
         return out;
     }
-    auto st = db.prepare(
-        "SELECT seq, time_us, type, source, subject, payload, hash FROM audit_events"
-        " ORDER BY seq DESC LIMIT ?1");
+    auto st = db.prepare(sql);
     if (!st) {
         return st.error();
     }
@@ -43,49 +48,39 @@ core::Result<nlohmann::json> recentEvents(core::Database& db, int limit) {
             return row.error();
         }
         if (!*row) {
-            break;
+            return out;
         }
-        out.push_back({{"seq", st->columnInt(0)},
-                       {"time_us", st->columnInt(1)},
-                       {"type", st->columnText(2)},
-                       {"source", st->columnText(3)},
-                       {"subject", st->columnText(4)},
-                       {"payload", payloadObject(st->columnText(5))},
-                       {"hash", core::toHex(st->columnBlob(6))}});
+        out.push_back(toJson(*st));
     }
-    return out;
+}
+
+}  // namespace
+
+core::Result<nlohmann::json> recentEvents(core::Database& db, int limit) {
+    return selectRows(db, "audit_events",
+                      "SELECT seq, time_us, type, source, subject, payload, hash FROM audit_events"
+                      " ORDER BY seq DESC LIMIT ?1",
+                      limit, [](const core::Statement& st) {
+                          return nlohmann::json{{"seq", st.columnInt(0)},
+                                                {"time_us", st.columnInt(1)},
+                                                {"type", st.columnText(2)},
+                                                {"source", st.columnText(3)},
+                                                {"subject", st.columnText(4)},
+                                                {"payload", payloadObject(st.columnText(5))},
+                                                {"hash", core::toHex(st.columnBlob(6))}};
+                      });
 }
 
 core::Result<nlohmann::json> auditCheckpoints(core::Database& db, int limit) {
-    auto exists = tableExists(db, "audit_checkpoints");
-    if (!exists) {
-        return exists.error();
-    }
-    nlohmann::json out = nlohmann::json::array();
-    if (!*exists) {
-        return out;
-    }
-    auto st = db.prepare(
-        "SELECT tree_size, head_hash, time_us, signature FROM audit_checkpoints"
-        " ORDER BY tree_size DESC LIMIT ?1");
-    if (!st) {
-        return st.error();
-    }
-    st->bind(1, std::int64_t{limit});
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        out.push_back({{"tree_size", st->columnInt(0)},
-                       {"head_hash", core::toHex(st->columnBlob(1))},
-                       {"time_us", st->columnInt(2)},
-                       {"signature", core::toHex(st->columnBlob(3))}});
-    }
-    return out;
+    return selectRows(db, "audit_checkpoints",
+                      "SELECT tree_size, head_hash, time_us, signature FROM audit_checkpoints"
+                      " ORDER BY tree_size DESC LIMIT ?1",
+                      limit, [](const core::Statement& st) {
+                          return nlohmann::json{{"tree_size", st.columnInt(0)},
+                                                {"head_hash", core::toHex(st.columnBlob(1))},
+                                                {"time_us", st.columnInt(2)},
+                                                {"signature", core::toHex(st.columnBlob(3))}};
+                      });
 }
 
 core::Result<nlohmann::json> peopleList(core::Database& db, int limit) {
