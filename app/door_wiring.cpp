@@ -52,14 +52,14 @@ std::vector<doors::DoorSpec> doorSpecs(const core::SiteConfig& config) {
     return specs;
 }
 
-std::vector<doors::Schedule> schedules(const core::SiteConfig& config) {
-    std::vector<doors::Schedule> out;
+std::vector<policy::Schedule> schedules(const core::SiteConfig& config) {
+    std::vector<policy::Schedule> out;
     for (const auto& c : config.schedules) {
-        doors::Schedule s;
+        policy::Schedule s;
         s.id = c.id;
         s.utcOffsetMinutes = config.site.utcOffsetMinutes;
         for (const auto& w : c.windows) {
-            doors::WeeklyWindow window;
+            policy::WeeklyWindow window;
             window.days = 0;
             for (auto day : w.days) {
                 window.days =

@@ -9,12 +9,12 @@
 #include "doors/door_controller.hpp"
 #include "doors/door_spec.hpp"
 #include "doors/enrollment.hpp"
-#include "doors/schedule.hpp"
+#include "policy/schedule.hpp"
 
 namespace sekimori::app {
 
 std::vector<doors::DoorSpec> doorSpecs(const core::SiteConfig& config);
-std::vector<doors::Schedule> schedules(const core::SiteConfig& config);
+std::vector<policy::Schedule> schedules(const core::SiteConfig& config);
 doors::KnownNames knownNames(const core::SiteConfig& config);
 
 // Loads (creating on first use, 0600) the pepper, template and per-panel keys.

@@ -38,7 +38,7 @@ std::optional<DenyReason> identityProblem(const AccessRequest& request,
     if (!snapshot.hasGrant) {
         return DenyReason::noAccess;
     }
-    if (snapshot.schedule == nullptr || !isWithin(*snapshot.schedule, request.nowUs)) {
+    if (snapshot.schedule == nullptr || !policy::isWithin(*snapshot.schedule, request.nowUs)) {
         return DenyReason::outsideSchedule;
     }
     return std::nullopt;

@@ -10,7 +10,7 @@
 
 #include "core/clock.hpp"
 #include "doors/door_spec.hpp"
-#include "doors/schedule.hpp"
+#include "policy/schedule.hpp"
 #include "protocol/door_messages.hpp"
 
 namespace sekimori::doors {
@@ -64,7 +64,7 @@ struct AccessSnapshot {
     const DoorSpec* door = nullptr;
     std::optional<CardHolder> holder;    // empty: the card is not enrolled
     bool hasGrant = false;               // a grant for the side's target zone
-    const Schedule* schedule = nullptr;  // that grant's schedule; null when unknown
+    const policy::Schedule* schedule = nullptr;  // that grant's schedule; null when unknown
     SessionState session;
 };
 

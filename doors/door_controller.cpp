@@ -85,7 +85,7 @@ struct DoorController::PanelState {
 core::Result<std::unique_ptr<DoorController>> DoorController::create(
     boost::asio::any_io_executor executor, io::MqttLink& link, core::EventRecorder& recorder,
     const core::Clock& clock, std::string site, std::vector<DoorSpec> doors,
-    std::vector<Schedule> schedules, DoorKeys keys, CredentialStore& store,
+    std::vector<policy::Schedule> schedules, DoorKeys keys, CredentialStore& store,
     DoorControllerOptions options) {
     if (!protocol::isValidId(site)) {
         return core::makeError("doors.bad_spec", "site id '" + site + "' is not a valid id");
@@ -98,7 +98,7 @@ core::Result<std::unique_ptr<DoorController>> DoorController::create(
     }
     std::set<std::string> scheduleIds;
     for (const auto& s : schedules) {
-        if (auto r = validateSchedule(s); !r) {
+        if (auto r = policy::validateSchedule(s); !r) {
             return r.error();
         }
         if (!scheduleIds.insert(s.id).second) {
@@ -138,7 +138,7 @@ core::Result<std::unique_ptr<DoorController>> DoorController::create(
 
 DoorController::DoorController(boost::asio::any_io_executor executor, io::MqttLink& link,
                                core::EventRecorder& recorder, const core::Clock& clock,
-                               std::string site, std::vector<Schedule> schedules, DoorKeys keys,
+                               std::string site, std::vector<policy::Schedule> schedules, DoorKeys keys,
                                CredentialStore& store, DoorControllerOptions options)
     : executor_(std::move(executor)),
       link_(link),

@@ -24,7 +24,7 @@
 #include "doors/credential_store.hpp"
 #include "doors/door_spec.hpp"
 #include "doors/presence.hpp"
-#include "doors/schedule.hpp"
+#include "policy/schedule.hpp"
 #include "io/mqtt_link.hpp"
 #include "protocol/door_messages.hpp"
 
@@ -48,7 +48,7 @@ class DoorController {
     static core::Result<std::unique_ptr<DoorController>> create(
         boost::asio::any_io_executor executor, io::MqttLink& link, core::EventRecorder& recorder,
         const core::Clock& clock, std::string site, std::vector<DoorSpec> doors,
-        std::vector<Schedule> schedules, DoorKeys keys, CredentialStore& store,
+        std::vector<policy::Schedule> schedules, DoorKeys keys, CredentialStore& store,
         DoorControllerOptions options = {});
     ~DoorController();
     DoorController(const DoorController&) = delete;
@@ -79,7 +79,7 @@ class DoorController {
 
     DoorController(boost::asio::any_io_executor executor, io::MqttLink& link,
                    core::EventRecorder& recorder, const core::Clock& clock, std::string site,
-                   std::vector<Schedule> schedules, DoorKeys keys, CredentialStore& store,
+                   std::vector<policy::Schedule> schedules, DoorKeys keys, CredentialStore& store,
                    DoorControllerOptions options);
 
     void onRequest(const std::string& panel, const std::string& topic, std::string_view payload);
@@ -109,7 +109,7 @@ class DoorController {
     core::EventRecorder& recorder_;
     const core::Clock& clock_;
     std::string site_;
-    std::map<std::string, Schedule> schedules_;
+    std::map<std::string, policy::Schedule> schedules_;
     DoorKeys keys_;
     CredentialStore& store_;
     DoorControllerOptions options_;

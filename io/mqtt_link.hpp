@@ -45,6 +45,11 @@ class MqttLink {
     virtual void onMessage(MessageHandler handler) = 0;
     virtual void onConnection(ConnectionHandler handler) = 0;
 
+    // Adds or drops a topic filter at run time (QoS 1); the link keeps the set and subscribes
+    // it again after every reconnect. Idempotent per filter. io thread only.
+    virtual void subscribe(const std::string& filter) = 0;
+    virtual void unsubscribe(const std::string& filter) = 0;
+
     virtual void start() = 0;  // connects in the background; reconnects with backoff
     virtual void stop() = 0;   // disconnects cleanly; no handler runs after it returns
     virtual void publish(const std::string& topic, const std::string& payload,

@@ -5,6 +5,7 @@
 #include <set>
 
 using namespace sekimori::doors;
+using namespace sekimori::policy;
 using sekimori::core::TimeUs;
 using sekimori::protocol::DoorSide;
 using sekimori::protocol::Factor;

@@ -12,6 +12,7 @@
 
 using namespace sekimori;
 using namespace sekimori::doors;
+using namespace sekimori::policy;
 using protocol::DoorSide;
 using protocol::Factor;
 

@@ -1,8 +1,8 @@
-#include "doors/schedule.hpp"
+#include "policy/schedule.hpp"
 
 #include "protocol/topics.hpp"
 
-namespace sekimori::doors {
+namespace sekimori::policy {
 namespace {
 
 constexpr std::int64_t kUsPerMinute = 60'000'000;
@@ -59,4 +59,4 @@ bool isWithin(const Schedule& schedule, core::TimeUs utcUs) {
     return false;
 }
 
-}  // namespace sekimori::doors
+}  // namespace sekimori::policy

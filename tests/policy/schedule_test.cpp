@@ -1,8 +1,8 @@
-#include "doors/schedule.hpp"
+#include "policy/schedule.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace sekimori::doors;
+using namespace sekimori::policy;
 
 namespace {
 

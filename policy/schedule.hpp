@@ -8,7 +8,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
-namespace sekimori::doors {
+namespace sekimori::policy {
 
 // Days as a bit mask, Monday = bit 0 ... Sunday = bit 6.
 inline constexpr std::uint8_t kMonday = 1U << 0U;
@@ -40,4 +40,4 @@ LocalTime toLocal(core::TimeUs utcUs, int utcOffsetMinutes);
 
 bool isWithin(const Schedule& schedule, core::TimeUs utcUs);
 
-}  // namespace sekimori::doors
+}  // namespace sekimori::policy

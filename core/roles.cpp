@@ -1,6 +1,6 @@
-#include "console/roles.hpp"
+#include "core/roles.hpp"
 
-namespace sekimori::console {
+namespace sekimori::core {
 
 std::string_view roleName(Role role) {
     switch (role) {
@@ -35,4 +35,4 @@ std::vector<std::string> RoleSet::names() const {
     return out;
 }
 
-}  // namespace sekimori::console
+}  // namespace sekimori::core

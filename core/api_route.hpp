@@ -1,0 +1,69 @@
+#pragma once
+// A REST route as a domain declares it, without the network: a method, a path pattern with
+// {parameters}, the roles it admits and a handler. The console adapts these into its router
+// (bmcweb style: the privilege is written where the route is registered), checks the session
+// and the role before the handler runs, and records who acted.
+#include <functional>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "core/roles.hpp"
+
+namespace sekimori::core {
+
+enum class HttpMethod { get, post, put, patch, del };
+
+// What a handler sees of one authenticated request.
+struct ApiCall {
+    std::map<std::string, std::string> params;  // from the pattern: /api/doors/{id} -> "id"
+    std::map<std::string, std::string> query;   // decoded query string
+    nlohmann::json body;                        // the parsed JSON body, or null when none
+    std::string actor;                          // the operator's name, for the audit trail
+    Role role = Role::deskOperator;
+    std::string remote;  // peer address
+};
+
+// A JSON answer. 400 for bad input (message names what was wrong), 404 for an unknown id,
+// 403 when forbidden, 409 on a conflict; a 500 means a bug.
+struct ApiResult {
+    int status = 200;
+    nlohmann::json body = nlohmann::json::object();
+};
+
+// A body too large to hold at once (clips, exports, reports). `next` is called repeatedly on a
+// console worker thread and returns the next chunk; an empty chunk ends the body. An error
+// after the first chunk aborts the connection (the client sees a truncated transfer).
+struct StreamBody {
+    std::string contentType = "application/octet-stream";
+    std::string fileName;  // sets Content-Disposition: attachment when not empty
+    std::function<Result<std::string>()> next;
+};
+
+using ApiAnswer = std::variant<ApiResult, StreamBody>;
+using ApiReply = std::function<void(ApiAnswer)>;
+// Validates first, then answers by calling reply exactly once, now or after async work.
+using ApiHandler = std::function<void(const ApiCall&, ApiReply)>;
+
+// io: the handler only reads in-memory state of the io thread (microseconds).
+// worker: the handler may block (SQLite queries, files); it runs on the console's pool and
+// must not touch io-thread state.
+enum class RunOn { io, worker };
+
+struct ApiRoute {
+    HttpMethod method = HttpMethod::get;
+    std::string pattern;  // "/api/doors/{id}"; literal segments and whole-segment {names}
+    RoleSet roles;        // who may call it; never empty
+    RunOn runOn = RunOn::io;
+    ApiHandler handler;
+};
+
+inline ApiResult apiError(int status, std::string message) {
+    return ApiResult{status, nlohmann::json{{"error", std::move(message)}}};
+}
+
+}  // namespace sekimori::core

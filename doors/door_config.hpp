@@ -1,0 +1,63 @@
+#pragma once
+// The doors domain's part of the site file: [[doors]] and [[circle_gates]], read and checked by
+// doors' own ConfigSection (docs/config.md). Declares ids of kind "door", "circle_gate" and
+// "panel"; checks zones and the site rule that management and handling areas take all three
+// factors.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/config_section.hpp"
+#include "protocol/door_messages.hpp"
+
+namespace sekimori::doors {
+
+struct DoorConfig {
+    std::string id;
+    std::string name;
+    std::string panel;
+    std::string fromZone;
+    std::string toZone;
+    std::vector<protocol::Factor> entryFactors;  // in the order asked; card first
+    std::vector<protocol::Factor> exitFactors;   // empty = free exit by request-to-exit
+    std::chrono::milliseconds unlock{5000};
+    std::chrono::milliseconds stepTimeout{15000};
+    int fingerThreshold = 60;  // minimum match score 0..100 the controller accepts
+    std::chrono::milliseconds heldOpen{30000};
+};
+
+struct CircleGateConfig {
+    std::string id;
+    std::string name;
+    std::string panel;
+    std::string fromZone;
+    std::string toZone;
+    std::vector<protocol::Factor> entryFactors;
+    std::vector<protocol::Factor> exitFactors;
+    int maxOccupants = 1;
+    double maxWeightKg = 0;  // a cycle weighing more is refused as two people
+    std::chrono::milliseconds cycleTimeout{60000};
+    std::chrono::milliseconds stepTimeout{15000};
+    int fingerThreshold = 60;
+};
+
+struct DoorsConfig {
+    std::vector<DoorConfig> doors;
+    std::vector<CircleGateConfig> circleGates;
+};
+
+class DoorConfigSection final : public core::ConfigSection {
+  public:
+    std::vector<std::string_view> keys() const override;
+    void read(core::TomlTableReader& root, const std::filesystem::path& configDir,
+              core::IdRegistry& ids) override;
+    void check(const core::SiteConfig& site, const core::IdRegistry& ids,
+               core::ConfigDiagnostics& diagnostics) override;
+
+    const DoorsConfig& config() const { return config_; }
+
+  private:
+    DoorsConfig config_;
+};
+
+}  // namespace sekimori::doors

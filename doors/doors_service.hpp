@@ -1,0 +1,53 @@
+#pragma once
+// The doors domain as the daemon runs it: the panel gateway on the MQTT router, access
+// sessions, door state, presence, the credential cache, and the console's doors, presence and
+// people routes. app/door_wiring.cpp builds it.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "core/event_recorder.hpp"
+#include "core/service.hpp"
+#include "doors/door_config.hpp"
+#include "doors/door_keys.hpp"
+#include "io/mqtt_router.hpp"
+#include "policy/schedule.hpp"
+
+namespace sekimori::doors {
+
+struct DoorsServiceParts {
+    boost::asio::any_io_executor executor;  // the daemon's io thread
+    io::MqttRouter& router;
+    core::EventRecorder& recorder;
+    core::EventBus& bus;
+    const core::Clock& clock;
+    std::string site;
+    std::string databasePath;  // for the service's own reader connections (credential cache,
+                               // presence rebuild, people queries), never the io thread
+    DoorsConfig config;
+    std::vector<policy::Schedule> schedules;
+    DoorKeys keys;
+};
+
+class DoorsService final : public core::Service {
+  public:
+    static core::Result<std::unique_ptr<DoorsService>> create(DoorsServiceParts parts);
+    ~DoorsService() override;
+
+    std::string_view name() const override { return "doors"; }
+    core::Result<void> start() override;
+    void stop() override;
+    std::vector<core::ApiRoute> routes() override;
+    std::vector<core::EventVisibility> eventVisibility() override;
+
+  private:
+    struct Impl;
+    explicit DoorsService(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sekimori::doors
