@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/io_watchdog.hpp"
+
 namespace sekimori::core {
 
 Statement::Statement(Statement&& other) noexcept
@@ -120,6 +122,7 @@ Database::~Database() {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+    noteBlockingCallOnIoThread(sql);  // SQLite blocks on locks and the disk: never on the io thread
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
         SQLITE_OK) {
@@ -130,6 +133,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
 }
 
 Result<void> Database::exec(std::string_view sql) {
+    noteBlockingCallOnIoThread(sql);
     char* message = nullptr;
     const std::string text(sql);
     if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {

@@ -1,7 +1,17 @@
 """A whole site on loopback for integration tests: a real mosquitto (scripts/broker) with one
 account per panel, the real sekimorid, the sekimori CLI, and simulated panels. Everything runs
-in a temporary directory on free ports and is torn down by close()."""
+in a temporary directory on free ports and is torn down by close().
+
+The daemon always runs with its io watchdog on (SEKIMORI_IO_WATCHDOG_MS, core/io_watchdog.hpp):
+a handler that holds the io thread longer than 5 ms of CPU, or a SQLite call made on the io
+thread, is logged as an error and close() fails the scenario with those lines. A scenario can
+also give the daemon a slow disk (tests/support/slow_fsync.c).
+
+Paths come from SEKIMORI_SOURCE_DIR / SEKIMORI_BINARY_DIR (ctest sets both), so a scenario can
+run against another checkout's build; SEKIMORI_SLOW_FSYNC_LIB names the shim when that build
+has none."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,6 +24,11 @@ import time
 SOURCE_DIR = os.environ.get("SEKIMORI_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BINARY_DIR = os.environ.get("SEKIMORI_BINARY_DIR", os.path.join(SOURCE_DIR, "build-test"))
+SLOW_FSYNC_LIB = os.environ.get("SEKIMORI_SLOW_FSYNC_LIB",
+                                os.path.join(BINARY_DIR, "tests", "support", "slow_fsync.so"))
+IO_WATCHDOG_MS = "5"
+# What core/io_watchdog.cpp logs at error level ("<time> error   io-watchdog: ...").
+IO_WATCHDOG_ERROR = re.compile(r"\berror\s+io-watchdog: ")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
 from panel_process import PanelProcess  # noqa: E402
 
@@ -107,7 +122,9 @@ def wait_port(port, timeout=30.0, proc=None, log=None):
 
 
 class SiteUnderTest:
-    def __init__(self):
+    def __init__(self, slow_fsync_ms=None):
+        """slow_fsync_ms: every fsync of the daemon takes this much longer (a real disk's pace)."""
+        self.slow_fsync_ms = slow_fsync_ms
         self.dir = tempfile.mkdtemp(prefix="sekimori-it-")
         self.mqtt_port = free_port()
         self.console_port = free_port()
@@ -139,12 +156,31 @@ class SiteUnderTest:
         wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
         self.start_daemon()
 
+    def daemon_env(self):
+        env = dict(os.environ, SEKIMORI_IO_WATCHDOG_MS=IO_WATCHDOG_MS)
+        if self.slow_fsync_ms is not None:
+            if not os.path.exists(SLOW_FSYNC_LIB):
+                raise RuntimeError(f"no slow-disk shim at {SLOW_FSYNC_LIB} (build "
+                                   "sekimori_slow_fsync, or set SEKIMORI_SLOW_FSYNC_LIB)")
+            env["LD_PRELOAD"] = SLOW_FSYNC_LIB
+            env["SEKIMORI_SLOW_FSYNC_MS"] = str(self.slow_fsync_ms)
+            # The shim is loaded before the ASan runtime, which ASan refuses by default.
+            asan = env.get("ASAN_OPTIONS", "")
+            env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "verify_asan_link_order=0"
+        return env
+
     def start_daemon(self):
-        self.daemon_log = os.path.join(self.dir, "sekimorid.log")
+        self.daemon_log = os.path.join(self.dir, "sekimorid.log")  # appended to on a restart
         self.daemon = subprocess.Popen([self.daemon_path, "--config", self.config],
                                        stdout=self._log(self.daemon_log),
-                                       stderr=subprocess.STDOUT)
+                                       stderr=subprocess.STDOUT, env=self.daemon_env())
         wait_port(self.console_port, timeout=60, proc=self.daemon, log=self.daemon_log)
+
+    def kill_daemon(self):
+        """SIGKILL: no handler runs, nothing is flushed; what is not durable is lost."""
+        self.daemon.kill()
+        self.daemon.wait(20)
+        self.daemon = None
 
     def stop_daemon(self, timeout=20):
         if self.daemon and self.daemon.poll() is None:
@@ -166,7 +202,16 @@ class SiteUnderTest:
         p.wait_connected()
         return p
 
+    def io_watchdog_errors(self):
+        """The daemon's io watchdog errors so far, over every start of the daemon."""
+        path = os.path.join(self.dir, "sekimorid.log")
+        if not os.path.exists(path):
+            return []
+        with open(path, errors="replace") as f:
+            return [line.rstrip() for line in f if IO_WATCHDOG_ERROR.search(line)]
+
     def close(self):
+        """Tears everything down; then fails when the daemon's io thread was ever blocked."""
         for p in self.panels:
             p.stop()
         try:
@@ -178,10 +223,14 @@ class SiteUnderTest:
             self.broker.wait(10)
         for f in self.files:
             f.close()
-        if os.environ.get("SEKIMORI_KEEP_TEST_DIR"):
-            print("kept", self.dir)
+        blocked = self.io_watchdog_errors()
+        if os.environ.get("SEKIMORI_KEEP_TEST_DIR") or blocked:
+            print("kept", self.dir, file=sys.stderr)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if blocked:
+            raise AssertionError(f"the daemon's io thread was blocked ({len(blocked)} reports; "
+                                 "core/io_watchdog.hpp):\n" + "\n".join(blocked[:20]))
 
     def _log(self, path):
         f = open(path, "a")
