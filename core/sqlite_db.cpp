@@ -42,6 +42,11 @@ Statement& Statement::bindNull(int index) {
     return *this;
 }
 
+Statement& Statement::bindDouble(int index, double value) {
+    sqlite3_bind_double(stmt_, index, value);
+    return *this;
+}
+
 Result<bool> Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
@@ -92,6 +97,10 @@ std::string Statement::columnBlob(int index) const {
 
 bool Statement::columnIsNull(int index) const {
     return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+double Statement::columnDouble(int index) const {
+    return sqlite3_column_double(stmt_, index);
 }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode) {

@@ -28,6 +28,7 @@ class Statement {
     Statement& bind(int index, std::string_view text);
     Statement& bindBlob(int index, const void* data, std::size_t size);
     Statement& bindNull(int index);
+    Statement& bindDouble(int index, double value);
 
     // true: a row is ready; false: done. An error becomes a Result error.
     Result<bool> step();
@@ -38,6 +39,7 @@ class Statement {
     std::string columnText(int index) const;
     std::string columnBlob(int index) const;
     bool columnIsNull(int index) const;
+    double columnDouble(int index) const;
 
   private:
     sqlite3* db_ = nullptr;
