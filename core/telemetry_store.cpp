@@ -115,7 +115,9 @@ Result<void> inTransaction(Database& db, const std::function<Result<void>()>& bo
     if (done) {
         done = db.exec("COMMIT");
     }
-    if (!done && db.inTransaction()) {
+    if (!done) {
+        // SQLite may already have left the transaction (disk full, I/O error): then this fails
+        // harmlessly with "no transaction is active".
         (void)db.exec("ROLLBACK");
     }
     return done;
