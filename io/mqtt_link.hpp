@@ -2,8 +2,9 @@
 // The MQTT transport: one interface, a real implementation (Paho, io/paho_mqtt_link) and a
 // simulated one (in-memory broker, io/simulated_mqtt_link) for unit tests of one class.
 // Handlers run on the executor given at construction — the daemon's io thread — never on
-// the library's own threads. publish() never blocks; while offline, messages are queued
-// (and persisted on disk by the real implementation) and delivered in order on reconnect.
+// the library's own threads. publish() never blocks; while offline, messages are queued (in
+// memory, or on disk when the real implementation is given a persistence dir) and delivered in
+// order on reconnect.
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <functional>
@@ -21,10 +22,12 @@ struct MqttMessage {
 
 struct MqttOptions {
     std::string serverUri = "tcp://127.0.0.1:1883";
-    std::string clientId;        // stable: the session is persistent (clean session off)
-    std::string username;        // one account per device and per service
-    std::string password;        // never logged
-    std::string persistenceDir;  // on-disk QoS 1 store; empty = in memory only
+    std::string clientId;  // stable: the session is persistent (clean session off)
+    std::string username;  // one account per device and per service
+    std::string password;  // never logged
+    // Paho's on-disk QoS 1 store; empty = in memory only (what the daemon uses: its database is
+    // the outbox, see docs/mqtt.md, and file persistence writes on the caller's thread).
+    std::string persistenceDir;
     std::vector<std::string> subscriptions;  // (re)subscribed at QoS 1 on every connect
     std::string willTopic;                   // optional last will, e.g. a retained "offline" status
     std::string willPayload;
@@ -45,8 +48,14 @@ class MqttLink {
     virtual void onMessage(MessageHandler handler) = 0;
     virtual void onConnection(ConnectionHandler handler) = 0;
 
-    // Adds or drops a topic filter at run time (QoS 1); the link keeps the set and subscribes
-    // it again after every reconnect. Idempotent per filter. io thread only.
+    // Adds or drops a topic filter at run time (QoS 1), before or after start(). The link keeps
+    // the set (it starts as MqttOptions::subscriptions) and subscribes all of it again after
+    // every reconnect, before it reports "connected". The set is idempotent per filter, but
+    // subscribing a filter already in it sends the SUBSCRIBE again while connected, so the
+    // broker re-sends the retained messages it matches (how a second handler on one filter
+    // learns the current state). A filter dropped while offline is unsubscribed on the next
+    // connect (the broker session is persistent); after stop() the broker is left untouched,
+    // so the session keeps queueing for the next run. io thread only.
     virtual void subscribe(const std::string& filter) = 0;
     virtual void unsubscribe(const std::string& filter) = 0;
 

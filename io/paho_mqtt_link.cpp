@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -18,6 +19,7 @@ namespace {
 
 constexpr std::string_view kComponent = "mqtt";
 constexpr int kQos = 1;
+constexpr int kSubscribeRefused = 0x80;  // a SUBACK's return code for a refused filter
 // Offline publishes kept (in order, on disk when persistence is on) until the broker is back.
 constexpr int kMaxBufferedMessages = 100000;
 constexpr auto kKeepAlive = std::chrono::seconds(10);
@@ -51,7 +53,8 @@ struct LinkState : std::enable_shared_from_this<LinkState> {
           options(std::move(opts)),
           tuning(tune),
           retryTimer(executor),
-          backoff(options.minBackoff) {}
+          backoff(options.minBackoff),
+          filters(options.subscriptions.begin(), options.subscriptions.end()) {}
 
     boost::asio::any_io_executor executor;
     const MqttOptions options;  // normalised: clientId set, maxBackoff >= minBackoff
@@ -69,16 +72,56 @@ struct LinkState : std::enable_shared_from_this<LinkState> {
     bool connecting = false;
     bool subscribing = false;  // connected, waiting for the SUBACK
     std::string lastReportedFailure;
+    std::set<std::string> filters;       // subscribed on every connect
+    std::set<std::string> staleFilters;  // dropped while offline: unsubscribed on the next connect
 
     // Declared before the client so they outlive it: Paho calls them until it is destroyed.
     ActionListener connectListener;
-    ActionListener subscribeListener;
+    ActionListener subscribeListener;        // the whole set, on connect
+    ActionListener filterSubscribeListener;  // one filter, at run time
+    ActionListener unsubscribeListener;
     mqtt::connect_options connectOptions;
     std::unique_ptr<mqtt::async_client> client;
 };
 
 std::string brokerLabel(const MqttOptions& options) {
     return options.serverUri + " as '" + options.username + "' (client " + options.clientId + ")";
+}
+
+std::vector<std::string> tokenTopics(const mqtt::token& token) {
+    std::vector<std::string> topics;
+    if (const auto collection = token.get_topics()) {
+        for (std::size_t i = 0; i < collection->size(); ++i) {
+            topics.push_back((*collection)[i]);
+        }
+    }
+    return topics;
+}
+
+std::string joinFilters(const std::vector<std::string>& filters) {
+    std::string joined;
+    for (const auto& filter : filters) {
+        joined += (joined.empty() ? "" : ", ") + filter;
+    }
+    return joined.empty() ? "?" : joined;
+}
+
+// The filters of an acknowledged multi-filter SUBSCRIBE that the broker refused (return code
+// 0x80 in the SUBACK, e.g. denied by the ACL): Paho reports those as a success.
+std::vector<std::string> refusedFilters(const mqtt::token& token) {
+    std::vector<std::string> refused;
+    const auto topics = tokenTopics(token);
+    try {
+        const auto codes = token.get_subscribe_response().get_reason_codes();
+        for (std::size_t i = 0; i < codes.size() && i < topics.size(); ++i) {
+            if (static_cast<int>(codes[i]) >= kSubscribeRefused) {
+                refused.push_back(topics[i]);
+            }
+        }
+    } catch (const mqtt::exception&) {
+        // No SUBACK details: nothing to say beyond the success itself.
+    }
+    return refused;
 }
 
 class PahoMqttLink final : public MqttLink {
@@ -146,6 +189,28 @@ class PahoMqttLink final : public MqttLink {
     }
 
     bool connected() const override { return state_->isConnected; }
+
+    void subscribe(const std::string& filter) override {
+        LinkState& s = *state_;
+        s.filters.insert(filter);
+        s.staleFilters.erase(filter);
+        if (!s.stopped && s.client && sessionOpen(s)) {
+            sendSubscribe(s, filter);
+        }
+        // Otherwise the next connect subscribes the whole set.
+    }
+
+    void unsubscribe(const std::string& filter) override {
+        LinkState& s = *state_;
+        if (s.filters.erase(filter) == 0 || s.stopped || !s.client) {
+            return;  // after stop() the broker session keeps its subscriptions on purpose
+        }
+        if (sessionOpen(s)) {
+            sendUnsubscribe(s, {filter});
+        } else {
+            s.staleFilters.insert(filter);
+        }
+    }
 
   private:
     void buildClient() {
@@ -224,12 +289,55 @@ class PahoMqttLink final : public MqttLink {
                 scheduleRetry(state, isConnectRefusal(rc));
             });
         };
-        s.subscribeListener.success = [weak, executor](const mqtt::token&) {
-            post(executor, weak, [](LinkState& state) { handleSubscribed(state, true, 0); });
-        };
         s.subscribeListener.failure = [weak, executor](const mqtt::token& token) {
             const int rc = token.get_return_code();
-            post(executor, weak, [rc](LinkState& state) { handleSubscribed(state, false, rc); });
+            auto topics = tokenTopics(token);
+            post(executor, weak, [rc, topics = std::move(topics)](LinkState& state) {
+                if (state.subscribing) {
+                    core::logError(kComponent, "subscribe to " + joinFilters(topics) + " for " +
+                                                   brokerLabel(state.options) +
+                                                   " failed: " + describeConnectFailure(rc));
+                }
+                handleSubscribed(state);
+            });
+        };
+        s.subscribeListener.success = [weak, executor](const mqtt::token& token) {
+            auto refused = refusedFilters(token);
+            post(executor, weak, [refused = std::move(refused)](LinkState& state) {
+                if (!refused.empty()) {
+                    core::logError(kComponent, "broker refused the subscription to " +
+                                                   joinFilters(refused) + " for " +
+                                                   brokerLabel(state.options) +
+                                                   " (check the broker ACL)");
+                }
+                handleSubscribed(state);
+            });
+        };
+        s.filterSubscribeListener.failure = [weak, executor](const mqtt::token& token) {
+            const int rc = token.get_return_code();
+            auto topics = tokenTopics(token);
+            post(executor, weak, [rc, topics = std::move(topics)](LinkState& state) {
+                const std::string what = "subscribe to " + joinFilters(topics) + " for " +
+                                         brokerLabel(state.options) +
+                                         " failed: " + describeConnectFailure(rc);
+                if (rc == kSubscribeRefused) {
+                    core::logError(kComponent, what + " (check the broker ACL)");
+                } else {
+                    core::logWarning(kComponent, what + "; subscribed again on the next connect");
+                }
+            });
+        };
+        s.unsubscribeListener.failure = [weak, executor](const mqtt::token& token) {
+            auto topics = tokenTopics(token);
+            post(executor, weak, [topics = std::move(topics)](LinkState& state) {
+                for (const auto& filter : topics) {
+                    if (state.filters.count(filter) == 0) {
+                        state.staleFilters.insert(filter);
+                    }
+                }
+                core::logWarning(kComponent, "unsubscribe from " + joinFilters(topics) +
+                                                 " failed; retried on the next connect");
+            });
         };
         s.client->set_connection_lost_handler([weak, executor](const std::string& cause) {
             post(executor, weak, [cause](LinkState& state) {
@@ -284,14 +392,20 @@ class PahoMqttLink final : public MqttLink {
     static void handleConnected(LinkState& s) {
         s.connecting = false;
         s.backoff = s.options.minBackoff;
-        if (s.options.subscriptions.empty()) {
+        if (!s.staleFilters.empty()) {
+            // Dropped while offline, but still in the broker's persistent session.
+            sendUnsubscribe(s, {s.staleFilters.begin(), s.staleFilters.end()});
+            s.staleFilters.clear();
+        }
+        if (s.filters.empty()) {
             markReady(s);
             return;
         }
         // The session is persistent, but the broker may have lost it (restart without
         // persistence, first connect): subscribe again every time.
-        auto filters = mqtt::string_collection::create(s.options.subscriptions);
-        const std::vector<int> qos(s.options.subscriptions.size(), kQos);
+        const std::vector<std::string> wanted(s.filters.begin(), s.filters.end());
+        auto filters = mqtt::string_collection::create(wanted);
+        const std::vector<int> qos(wanted.size(), kQos);
         s.subscribing = true;
         try {
             s.client->subscribe(filters, qos, nullptr, s.subscribeListener);
@@ -302,15 +416,39 @@ class PahoMqttLink final : public MqttLink {
         }
     }
 
-    static void handleSubscribed(LinkState& s, bool ok, int returnCode) {
+    // The broker has accepted this connection and its subscription set was sent: a SUBSCRIBE
+    // or UNSUBSCRIBE now goes out at once, after the set.
+    static bool sessionOpen(const LinkState& s) { return s.subscribing || s.isConnected; }
+
+    static void sendSubscribe(LinkState& s, const std::string& filter) {
+        try {
+            s.client->subscribe(filter, kQos, nullptr, s.filterSubscribeListener);
+        } catch (const mqtt::exception& e) {
+            core::logWarning(kComponent, "subscribe to " + filter + " failed: " + e.what() +
+                                             "; subscribed again on the next connect");
+        }
+    }
+
+    static void sendUnsubscribe(LinkState& s, const std::vector<std::string>& filters) {
+        try {
+            s.client->unsubscribe(mqtt::string_collection::create(filters), nullptr,
+                                  s.unsubscribeListener);
+        } catch (const mqtt::exception& e) {
+            for (const auto& filter : filters) {
+                s.staleFilters.insert(filter);
+            }
+            core::logWarning(kComponent, "unsubscribe from " + joinFilters(filters) + " failed: " +
+                                             e.what() + "; retried on the next connect");
+        }
+    }
+
+    // The SUBACK (or failure) of the set subscribed on connect; either way the link is ready:
+    // publishing works, and the error logged says what will not arrive.
+    static void handleSubscribed(LinkState& s) {
         if (!s.subscribing) {
             return;  // an acknowledgement from a connection already lost
         }
         s.subscribing = false;
-        if (!ok) {
-            core::logError(kComponent, "subscribe for " + brokerLabel(s.options) +
-                                           " failed: " + describeConnectFailure(returnCode));
-        }
         markReady(s);
     }
 
@@ -400,7 +538,7 @@ std::string describeConnectFailure(int returnCode) {
             return "bad MQTT option";
         case MQTTASYNC_WRONG_MQTT_VERSION:
             return "wrong MQTT version";
-        case 0x80:
+        case kSubscribeRefused:
             return "refused by the broker (subscription not granted)";
         default:
             return "error code " + std::to_string(returnCode);

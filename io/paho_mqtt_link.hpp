@@ -1,7 +1,10 @@
 #pragma once
-// The real MQTT link: Paho MQTT C++ async client, QoS 1, persistent session with on-disk
-// persistence, reconnect with exponential backoff on an Asio timer, TCP_NODELAY on the broker
-// socket after every connect. Handlers run on the given executor; see io/mqtt_link.hpp.
+// The real MQTT link: Paho MQTT C++ async client, QoS 1, persistent session, run-time
+// subscriptions re-sent on every connect, reconnect with exponential backoff on an Asio timer,
+// TCP_NODELAY on the broker socket after every connect. Handlers run on the given executor; see
+// io/mqtt_link.hpp. With an empty MqttOptions::persistenceDir Paho keeps its QoS 1 queue in
+// memory and publish() touches no file; with one, every publish writes (never fsyncs) a file on
+// the calling thread, so the daemon leaves it empty and resends from its database instead.
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <string>

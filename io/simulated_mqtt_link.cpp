@@ -3,41 +3,13 @@
 #include <boost/asio/post.hpp>
 #include <utility>
 
-namespace sekimori::io {
+#include "io/mqtt_topic_filter.hpp"
 
-bool mqttTopicMatches(std::string_view filter, std::string_view topic) {
-    if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
-        (filter.front() == '+' || filter.front() == '#')) {
-        return false;
-    }
-    std::size_t f = 0;
-    std::size_t t = 0;
-    while (true) {
-        const std::size_t fEnd = std::min(filter.find('/', f), filter.size());
-        const std::string_view level = filter.substr(f, fEnd - f);
-        if (level == "#") {
-            return fEnd == filter.size();  // "#" must be last; it matches the parent level too
-        }
-        const std::size_t tEnd = std::min(topic.find('/', t), topic.size());
-        if (level != "+" && level != topic.substr(t, tEnd - t)) {
-            return false;
-        }
-        const bool filterDone = fEnd == filter.size();
-        const bool topicDone = tEnd == topic.size();
-        if (filterDone || topicDone) {
-            if (filterDone && topicDone) {
-                return true;
-            }
-            // "a/#" matches "a": the filter may still have exactly "/#" left.
-            return topicDone && filter.substr(fEnd) == "/#";
-        }
-        f = fEnd + 1;
-        t = tEnd + 1;
-    }
-}
+namespace sekimori::io {
 
 struct SimulatedMqttBroker::LinkCore {
     MqttOptions options;
+    std::set<std::string> filters;  // the session's subscriptions
     MqttLink::MessageHandler onMessage;
     MqttLink::ConnectionHandler onConnection;
     bool started = false;
@@ -94,6 +66,18 @@ class SimulatedMqttBroker::Link final : public MqttLink {
 
     bool connected() const override { return core_->connected; }
 
+    void subscribe(const std::string& filter) override {
+        core_->filters.insert(filter);
+        // Like a real broker, every SUBSCRIBE (a repeated one too) sends the retained messages
+        // the filter matches; while offline, the reconnect does.
+        const auto broker = broker_.lock();
+        if (core_->connected && broker) {
+            (*broker)->deliverRetained(core_, filter);
+        }
+    }
+
+    void unsubscribe(const std::string& filter) override { core_->filters.erase(filter); }
+
   private:
     std::weak_ptr<SimulatedMqttBroker*> broker_;
     std::shared_ptr<LinkCore> core_;
@@ -115,6 +99,7 @@ std::unique_ptr<MqttLink> SimulatedMqttBroker::makeLink(MqttOptions options) {
     if (options.clientId.empty()) {
         options.clientId = options.username;
     }
+    core->filters.insert(options.subscriptions.begin(), options.subscriptions.end());
     core->options = std::move(options);
     links_.push_back(core);
     return std::make_unique<Link>(self_, core, executor_);
@@ -184,6 +169,16 @@ std::optional<MqttMessage> SimulatedMqttBroker::retainedMessage(const std::strin
     return found->second;
 }
 
+std::set<std::string> SimulatedMqttBroker::subscriptions(const std::string& clientId) const {
+    for (const auto& weak : links_) {
+        const auto core = weak.lock();
+        if (core && !core->stopped && core->options.clientId == clientId) {
+            return core->filters;
+        }
+    }
+    return {};
+}
+
 void SimulatedMqttBroker::connectLink(const std::shared_ptr<LinkCore>& core) {
     if (core->stopped || core->connected) {
         return;
@@ -203,8 +198,8 @@ void SimulatedMqttBroker::connectLink(const std::shared_ptr<LinkCore>& core) {
     core->everConnected = true;
     notifyConnection(core, true, "");
     for (const auto& [topic, message] : retained_) {
-        for (const auto& filter : core->options.subscriptions) {
-            if (mqttTopicMatches(filter, topic)) {
+        for (const auto& filter : core->filters) {
+            if (topicMatches(filter, topic)) {
                 deliver(core, message);
                 break;
             }
@@ -233,8 +228,8 @@ void SimulatedMqttBroker::route(const MqttMessage& message) {
         if (core->stopped || !core->everConnected) {
             continue;
         }
-        for (const auto& filter : core->options.subscriptions) {
-            if (!mqttTopicMatches(filter, message.topic)) {
+        for (const auto& filter : core->filters) {
+            if (!topicMatches(filter, message.topic)) {
                 continue;
             }
             if (core->connected) {
@@ -243,6 +238,15 @@ void SimulatedMqttBroker::route(const MqttMessage& message) {
                 core->inbox.push_back(live);
             }
             break;
+        }
+    }
+}
+
+void SimulatedMqttBroker::deliverRetained(const std::shared_ptr<LinkCore>& core,
+                                          const std::string& filter) {
+    for (const auto& [topic, message] : retained_) {
+        if (topicMatches(filter, topic)) {
+            deliver(core, message);  // stored with retained = true
         }
     }
 }

@@ -1,25 +1,23 @@
 #pragma once
 // An in-memory MQTT broker and links with the MqttLink interface, for unit tests of one class
 // (a door controller, a panel client) without a broker process. It routes with + and #
-// wildcards, keeps retained messages, queues publishes while offline and publishes wills, all
-// on the given executor. It is not proof a feature works: it has no ACL, no network, no
-// persistence across processes and none of Paho's threads. Anything that must hold against the
-// real broker is tested in tests/io or tests/integration with tests/io/broker_fixture.hpp.
+// wildcards (once per link, however many of its filters match, as mosquitto does), keeps
+// retained messages and sends them flagged as retained to each new subscription, queues
+// publishes while offline and publishes wills, all on the given executor. It is not proof a feature
+// works: it has no ACL, no network, no persistence across processes and none of Paho's threads.
+// Anything that must hold against the real broker is tested in tests/io or tests/integration with
+// tests/io/broker_fixture.hpp.
 #include <boost/asio/any_io_executor.hpp>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "io/mqtt_link.hpp"
 
 namespace sekimori::io {
-
-// MQTT 3.1.1 topic filter matching: "+" is one level, a trailing "#" is this level and every
-// level below; wildcards at the first level never match topics that start with '$'.
-bool mqttTopicMatches(std::string_view filter, std::string_view topic);
 
 class SimulatedMqttBroker {
   public:
@@ -51,6 +49,8 @@ class SimulatedMqttBroker {
     // Every message the broker accepted, in order (wills included).
     const std::vector<MqttMessage>& accepted() const { return accepted_; }
     std::optional<MqttMessage> retainedMessage(const std::string& topic) const;
+    // The filters the session of this client id holds now (empty for an unknown one).
+    std::set<std::string> subscriptions(const std::string& clientId) const;
 
   private:
     struct LinkCore;
@@ -59,6 +59,7 @@ class SimulatedMqttBroker {
 
     void connectLink(const std::shared_ptr<LinkCore>& core);
     void route(const MqttMessage& message);
+    void deliverRetained(const std::shared_ptr<LinkCore>& core, const std::string& filter);
     void deliver(const std::shared_ptr<LinkCore>& core, MqttMessage message);
     void notifyConnection(const std::shared_ptr<LinkCore>& core, bool connected,
                           std::string reason);

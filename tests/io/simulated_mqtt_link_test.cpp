@@ -5,46 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <set>
+#include <string>
 
 namespace sekimori::io {
 namespace {
-
-struct TopicCase {
-    const char* filter;
-    const char* topic;
-    bool matches;
-};
-
-TEST(MqttTopicMatches, FollowsMqtt311) {
-    const TopicCase cases[] = {
-        {"a/b", "a/b", true},
-        {"a/b", "a/c", false},
-        {"a/b", "a/b/c", false},
-        {"a/b/c", "a/b", false},
-        {"a/+", "a/b", true},
-        {"a/+", "a/b/c", false},
-        {"a/+", "a", false},
-        {"a/+/c", "a/b/c", true},
-        {"+/+", "a/b", true},
-        {"+", "a", true},
-        {"+", "a/b", false},
-        {"a/#", "a", true},
-        {"a/#", "a/b", true},
-        {"a/#", "a/b/c", true},
-        {"a/#", "ab", false},
-        {"#", "a/b/c", true},
-        {"#", "$SYS/uptime", false},
-        {"+/uptime", "$SYS/uptime", false},
-        {"$SYS/#", "$SYS/uptime", true},
-        {"a//b", "a//b", true},
-        {"a/+/b", "a//b", true},
-        {"sekimori/s1/panel/+/request", "sekimori/s1/panel/p-a/request", true},
-        {"sekimori/s1/panel/+/request", "sekimori/s2/panel/p-a/request", false},
-    };
-    for (const auto& c : cases) {
-        EXPECT_EQ(mqttTopicMatches(c.filter, c.topic), c.matches) << c.filter << " vs " << c.topic;
-    }
-}
 
 class SimulatedMqttLinkTest : public ::testing::Test {
   protected:
@@ -201,6 +166,68 @@ TEST_F(SimulatedMqttLinkTest, NoHandlerRunsAfterStop) {
     settle();
     EXPECT_TRUE(daemon->messages.empty());
     EXPECT_FALSE(daemon->link->connected());
+}
+
+TEST_F(SimulatedMqttLinkTest, RunTimeSubscriptionsAddRemoveAndSurviveAnOutage) {
+    auto daemon = makeClient("sekimorid", {"s1/panel/+/request"});
+    auto panel = makeClient("p-a");
+    daemon->link->start();
+    panel->link->start();
+    settle();
+
+    daemon->link->subscribe("s1/panel/+/event");
+    daemon->link->subscribe("s1/panel/+/event");  // idempotent: one subscription
+    EXPECT_EQ(broker_.subscriptions("sekimorid"),
+              (std::set<std::string>{"s1/panel/+/event", "s1/panel/+/request"}));
+    panel->link->publish("s1/panel/p-a/event", "e1", false);
+    settle();
+    ASSERT_EQ(daemon->messages.size(), 1u);
+    EXPECT_EQ(daemon->messages[0].payload, "e1");
+
+    daemon->link->unsubscribe("s1/panel/+/request");  // one from the options goes too
+    daemon->link->unsubscribe("never/subscribed");
+    panel->link->publish("s1/panel/p-a/request", "dropped", false);
+    settle();
+    EXPECT_EQ(daemon->messages.size(), 1u);
+
+    broker_.setOnline(false);
+    daemon->link->subscribe("s1/audit/#");  // while offline: subscribed on reconnect
+    broker_.setOnline(true);
+    settle();
+    panel->link->publish("s1/audit/checkpoint", "cp", false);
+    panel->link->publish("s1/panel/p-a/event", "e2", false);
+    settle();
+    ASSERT_EQ(daemon->messages.size(), 3u);
+    EXPECT_EQ(daemon->messages[1].payload, "cp");
+    EXPECT_EQ(daemon->messages[2].payload, "e2");
+}
+
+TEST_F(SimulatedMqttLinkTest, EverySubscribeSendsTheRetainedMessagesItMatchesFlagged) {
+    broker_.publish("s1/panel/p-a/status", "online", true);
+    broker_.publish("s1/panel/p-b/status", "offline", true);
+    auto daemon = makeClient("sekimorid");
+    daemon->link->start();
+    settle();
+    EXPECT_TRUE(daemon->messages.empty());
+
+    daemon->link->subscribe("s1/panel/p-a/status");
+    settle();
+    ASSERT_EQ(daemon->messages.size(), 1u);
+    EXPECT_EQ(daemon->messages[0].payload, "online");
+    EXPECT_TRUE(daemon->messages[0].retained);
+
+    // A second, overlapping filter replays what it matches; a live message still arrives once
+    // and unflagged, however many filters match it.
+    daemon->link->subscribe("s1/panel/+/status");
+    settle();
+    ASSERT_EQ(daemon->messages.size(), 3u);
+    EXPECT_TRUE(daemon->messages[1].retained);
+    EXPECT_TRUE(daemon->messages[2].retained);
+    broker_.publish("s1/panel/p-a/status", "busy", true);
+    settle();
+    ASSERT_EQ(daemon->messages.size(), 4u);
+    EXPECT_EQ(daemon->messages[3].payload, "busy");
+    EXPECT_FALSE(daemon->messages[3].retained);
 }
 
 TEST_F(SimulatedMqttLinkTest, LinkMayOutliveTheBroker) {
