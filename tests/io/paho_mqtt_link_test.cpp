@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <regex>
 
@@ -266,6 +268,135 @@ TEST_F(PahoMqttLinkTest, QueuedMessagesSurviveARestartOfTheLinkItself) {
     EXPECT_EQ(messages.front().payload, "kept-1");
 }
 
+TEST_F(PahoMqttLinkTest, AFilterDroppedWhileOfflineIsUnsubscribedOnTheNextConnect) {
+    connectDaemonAndPanelA({panelTopic("+", "event"), panelTopic("+", "status")});
+    publish(*panelA_, panelTopic("p-a", "event"), "before");
+    ASSERT_TRUE(daemon_->recorder.waitForMessages(1)) << broker_.log();
+
+    broker_.stop();
+    ASSERT_TRUE(daemon_->recorder.waitForConnected(false));
+    io_.run([&] { daemon_->link->unsubscribe(panelTopic("+", "event")); });
+    const auto reportsBefore = daemon_->recorder.reports().size();
+    broker_.start();  // with its database: the persistent session still holds the filter
+    ASSERT_TRUE(daemon_->recorder.waitFor([&](const auto&, const auto& reports) {
+        return reports.size() > reportsBefore && reports.back().connected;
+    })) << broker_.log();
+    ASSERT_TRUE(panelA_->recorder.waitForConnected()) << broker_.log();
+
+    // The UNSUBSCRIBE went before the SUBSCRIBE whose SUBACK made the link "connected".
+    publish(*panelA_, panelTopic("p-a", "event"), "after");
+    publish(*panelA_, panelTopic("p-a", "status"), "marker");
+    ASSERT_TRUE(daemon_->recorder.waitFor([](const auto& messages, const auto&) {
+        return !messages.empty() && messages.back().payload == "marker";
+    })) << broker_.log();
+    for (const auto& message : daemon_->recorder.messages()) {
+        EXPECT_NE(message.payload, "after");
+    }
+}
+
+std::size_t countFiles(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::size_t count = 0;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        count += it->is_regular_file() ? 1 : 0;
+    }
+    return count;
+}
+
+std::vector<std::string> entries(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<double> timedPublishes(test::IoThread& io, MqttLink& link, const std::string& topic,
+                                   const std::string& prefix, int count) {
+    return io.run([&] {
+        std::vector<double> micros;
+        for (int i = 0; i < count; ++i) {
+            const auto begin = std::chrono::steady_clock::now();
+            link.publish(topic, prefix + std::to_string(i), false);
+            micros.push_back(
+                std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - begin)
+                    .count());
+        }
+        return micros;
+    });
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) {
+        return -1;
+    }
+    std::sort(values.begin(), values.end());
+    return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+// How sekimorid runs its link: no persistence directory. Paho keeps the QoS 1 queue in memory,
+// so what is published while the broker is down still arrives once it is back, and publish()
+// writes no file (Paho's default without a directory would be the working directory). The
+// panel's link, with a directory, shows what the check would see: Paho writes the queue there
+// during publish().
+TEST_F(PahoMqttLinkTest, WithoutAPersistenceDirThePublishQueueIsInMemoryAndNoFileIsWritten) {
+    const auto workingDirBefore = entries(std::filesystem::current_path());
+    auto daemonOptions = broker_.options("sekimorid");
+    const std::filesystem::path unusedDir = daemonOptions.persistenceDir;
+    daemonOptions.persistenceDir.clear();
+    daemon_ = makeClient(daemonOptions);
+    auto panelOptions = broker_.options("p-a");
+    panelOptions.subscriptions = {panelTopic("p-a", "reply")};
+    panelA_ = makeClient(panelOptions);
+    start(*daemon_);
+    start(*panelA_);
+    ASSERT_TRUE(daemon_->recorder.waitForConnected()) << broker_.log();
+    ASSERT_TRUE(panelA_->recorder.waitForConnected()) << broker_.log();
+
+    broker_.stop();
+    ASSERT_TRUE(daemon_->recorder.waitForConnected(false));
+    ASSERT_TRUE(panelA_->recorder.waitForConnected(false));
+    constexpr int kCount = 1000;
+    const auto inMemory =
+        timedPublishes(io_, *daemon_->link, panelTopic("p-a", "reply"), "reply-", kCount);
+    const auto filesBefore = countFiles(panelOptions.persistenceDir);
+    const auto onDisk =
+        timedPublishes(io_, *panelA_->link, panelTopic("p-a", "event"), "event-", 100);
+    EXPECT_GE(countFiles(panelOptions.persistenceDir), filesBefore + 100);
+    EXPECT_FALSE(std::filesystem::exists(unusedDir));
+    EXPECT_EQ(entries(std::filesystem::current_path()), workingDirBefore);
+
+    broker_.start();
+    const std::string last = "reply-" + std::to_string(kCount - 1);
+    ASSERT_TRUE(panelA_->recorder.waitFor([&](const auto& messages, const auto&) {
+        return !messages.empty() && messages.back().payload == last;
+    })) << broker_.log();
+    std::vector<std::string> firstSeen;  // QoS 1: at least once, in order of first arrival
+    for (const auto& message : panelA_->recorder.messages()) {
+        if (std::find(firstSeen.begin(), firstSeen.end(), message.payload) == firstSeen.end()) {
+            firstSeen.push_back(message.payload);
+        }
+    }
+    ASSERT_EQ(firstSeen.size(), static_cast<std::size_t>(kCount));
+    for (int i = 0; i < kCount; ++i) {
+        EXPECT_EQ(firstSeen[static_cast<std::size_t>(i)], "reply-" + std::to_string(i));
+    }
+    EXPECT_FALSE(std::filesystem::exists(unusedDir));
+
+    std::printf(
+        "publish() on the io thread, broker down: in memory p50=%.1f us p99=%.1f us "
+        "max=%.1f us; file store p50=%.1f us p99=%.1f us max=%.1f us\n",
+        percentile(inMemory, 0.5), percentile(inMemory, 0.99), percentile(inMemory, 1.0),
+        percentile(onDisk, 0.5), percentile(onDisk, 0.99), percentile(onDisk, 1.0));
+    RecordProperty("publish_in_memory_p99_us", std::to_string(percentile(inMemory, 0.99)));
+    RecordProperty("publish_file_store_p99_us", std::to_string(percentile(onDisk, 0.99)));
+    // The io thread's budget for one handler is 5 ms (issue 11's watchdog); a publish is a
+    // small part of one.
+    EXPECT_LT(percentile(inMemory, 0.99), 5000);
+}
+
 // Closes the socket under Paho, as a network failure would, by finding the fd whose local
 // port mosquitto logged for this client id.
 bool cutConnection(const test::MosquittoBroker& broker, const std::string& clientId) {
@@ -382,14 +513,6 @@ std::vector<double> roundTripsMicros(test::IoThread& io, MqttLink& requester,
                 .count());
     }
     return micros;
-}
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return -1;
-    }
-    std::sort(values.begin(), values.end());
-    return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
 }
 
 double measureRoundTripP50(test::MosquittoBroker& broker, test::IoThread& io, bool noDelay,
