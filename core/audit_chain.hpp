@@ -1,7 +1,8 @@
 #pragma once
 // The audit hash chain: the canonical encoding of an event, its SHA-256 link to the previous
 // event, the audit tables, and the one-transaction append that every writer (daemon or CLI)
-// uses so that several processes can extend the same chain safely.
+// uses so that several processes can extend the same chain safely, alone or inside a
+// transaction that also writes the state change the events record.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -37,9 +38,6 @@ struct ChainHead {
 // Reads the head; call inside a transaction when the result decides what to write.
 Result<ChainHead> readChainHead(Database& db);
 
-// Appends events in one BEGIN IMMEDIATE transaction: reads the head from the table (another
-// process may have appended since), chains, inserts, commits. Keeps its prepared statements,
-// so a long-lived writer pays for preparing once.
 // Signs (tree size, head hash, time): set by the recorder so that a batch holding an event dated
 // before the newest checkpoint is covered by a checkpoint in the same transaction (the
 // verifier treats an uncovered, backdated event as a forgery; docs/audit.md).
@@ -56,14 +54,31 @@ struct AppendOutcome {
     std::optional<Checkpoint> checkpoint;  // stored in the same transaction, when one was due
 };
 
+// Chains events into audit_events. The head is always read from the table inside the write
+// transaction (another process may have appended since), so the daemon and CLI processes can
+// extend one chain in turn. Keeps its prepared statements: a long-lived writer prepares once.
 class AuditAppender {
   public:
     // `db` must outlive the appender and have the audit schema (migrateAuditSchema).
     static Result<AuditAppender> create(Database& db);
 
-    // On error nothing was stored (the transaction was rolled back).
-    Result<AppendOutcome> append(const std::vector<Event>& events,
-                                 const HeadSigner& coverBackdated = {});
+    // Its own BEGIN IMMEDIATE transaction. On error nothing was stored (rolled back).
+    Result<AppendOutcome> append(std::vector<Event> events, const HeadSigner& coverBackdated = {});
+
+    // Takes part in a write transaction the caller opened (BEGIN IMMEDIATE) on the appender's
+    // connection and will commit: the caller's own rows and these events become durable
+    // together or not at all. On error the caller must roll back.
+    Result<AppendOutcome> appendWithin(std::vector<Event> events,
+                                       const HeadSigner& coverBackdated = {});
+
+    // The steps appendWithin is made of, for a writer that interleaves its own writes between
+    // events (the recorder applies each Change before chaining its events), all inside one open
+    // write transaction: startChain reads the head; chain stamps (timeUs 0 becomes now), links
+    // and inserts one event, moving from it only when it was stored; finishChain stores a
+    // covering checkpoint when one is due.
+    Result<void> startChain();
+    Result<RecordedEvent> chain(Event&& event);
+    Result<std::optional<Checkpoint>> finishChain(const HeadSigner& coverBackdated);
 
   private:
     AuditAppender(Database& db, Statement head, Statement insert, Statement newestCheckpoint,
@@ -73,20 +88,29 @@ class AuditAppender {
           insert_(std::move(insert)),
           newestCheckpoint_(std::move(newestCheckpoint)),
           insertCheckpoint_(std::move(insertCheckpoint)) {}
-    Result<AppendOutcome> appendInTransaction(const std::vector<Event>& events,
-                                              const HeadSigner& coverBackdated);
 
     Database* db_;
     Statement head_;
     Statement insert_;
     Statement newestCheckpoint_;
     Statement insertCheckpoint_;
+    // Between startChain and finishChain.
+    ChainHead chainHead_;
+    TimeUs chainNowUs_ = 0;
+    TimeUs oldestChainedUs_ = 0;
+    bool chainedAny_ = false;
 };
 
-// For one-shot processes (the CLI): migrate if needed, append, commit. Leave Event::timeUs 0
-// to have it stamped inside the transaction, so it is never dated before a checkpoint that
-// another process signed meanwhile (docs/audit.md, "Events after the newest checkpoint").
-// AuditAppender::append stamps such events the same way.
+// For one-shot processes (the CLI): migrates if needed, then in ONE BEGIN IMMEDIATE
+// transaction runs `write` (the caller's own rows) and appends the events it returns; both are
+// stored or neither (an error from `write` or the append rolls everything back). Leave
+// Event::timeUs 0 to have it stamped inside the transaction, so it is never dated before a
+// checkpoint that another process signed meanwhile (docs/audit.md, "Events after the newest
+// checkpoint").
+using AuditedWrite = std::function<Result<std::vector<Event>>()>;
+Result<std::vector<RecordedEvent>> commitWithEvents(Database& db, const AuditedWrite& write);
+
+// commitWithEvents with nothing but the events.
 Result<std::vector<RecordedEvent>> appendEvents(Database& db, std::vector<Event> events);
 
 }  // namespace sekimori::core

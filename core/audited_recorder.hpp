@@ -1,9 +1,13 @@
 #pragma once
-// The daemon's EventRecorder: record() only enqueues (safe on the io thread); one writer
-// thread with its own Database connection stores and chains whatever is queued in one
-// transaction per batch, then posts the RecordedEvents to the io executor, where they are
-// published on the EventBus in seq order. The same thread writes signed checkpoints.
+// The daemon's EventRecorder. record() and commit() only enqueue (safe on the io thread), into a
+// queue bounded in events. One writer thread with its own Database connection commits what is
+// queued in batches: one BEGIN IMMEDIATE per batch, each Change's apply inside its own SAVEPOINT
+// followed by its events, chained, then COMMIT under synchronous=FULL. A publisher thread then
+// parses each payload once and posts to the io executor, where the batch's events are published
+// on the EventBus in seq order and each Change's onDone runs — so a reply sent from onDone is
+// sent after its state and events are durable. The writer also writes the signed checkpoints.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,7 +17,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/audit_checkpoint.hpp"
 #include "core/clock.hpp"
@@ -24,10 +30,28 @@
 
 namespace sekimori::core {
 
+// Recorded by the recorder itself when a full queue has drained: how many events it refused
+// and when (payload {"count":N,"first_us":T,"last_us":T}; docs/audit.md, "Bounded queue").
+inline constexpr std::string_view kAuditEventsRefused = "audit.events_refused";
+// onDone's error code for a Change refused because the queue is full.
+inline constexpr std::string_view kAuditQueueFull = "audit.queue_full";
+// onDone's error code for a Change that could not be stored before stop().
+inline constexpr std::string_view kAuditStopped = "audit.stopped";
+
+// What doors and alarms react to. ok: commits succeed. failing: the last commit failed (disk
+// error or full disk); changes stay queued and are retried. full: the queue reached maxQueued and
+// new events are refused until it drains to half (then an audit.events_refused is recorded).
+enum class RecorderHealth { ok, failing, full };
+std::string_view recorderHealthName(RecorderHealth health);
+
 struct AuditedRecorderOptions {
     std::string signingKeyPath;   // e.g. var/keys/audit-signing.key; created when absent
     std::string checkpointFile;   // empty: "<db path>.checkpoints"
-    std::size_t maxBatch = 1000;  // events per transaction at most
+    std::size_t maxBatch = 1000;  // events per transaction at most (a Change is never split)
+    // Events held at most: queued, being written, or being handed to the bus. A Change without
+    // events counts as one. Beyond it, commit() and record() are refused (never dropped
+    // silently: counted, logged once per episode, recorded as audit.events_refused).
+    std::size_t maxQueued = 100'000;
     std::chrono::milliseconds checkpointInterval{1000};  // while the chain grows
     std::chrono::milliseconds heartbeatInterval{60000};  // when it does not
     std::chrono::milliseconds retryInterval{500};        // after a failed commit
@@ -39,6 +63,9 @@ struct AuditedRecorderOptions {
     // Called on the writer thread when a commit or checkpoint fails (disk full, I/O error).
     // The failed batch stays queued and is retried; nothing is published until stored.
     std::function<void(const Error& error)> onError;
+    // Posted to the io executor on every change of health(), in order: doors fall to their
+    // configured mode and an alarm is raised while it is not ok.
+    std::function<void(RecorderHealth health)> onHealth;
 };
 
 class AuditedRecorder final : public EventRecorder {
@@ -54,27 +81,63 @@ class AuditedRecorder final : public EventRecorder {
     AuditedRecorder(const AuditedRecorder&) = delete;
     AuditedRecorder& operator=(const AuditedRecorder&) = delete;
 
-    // Non-blocking. An event with timeUs 0 is stamped with the clock's time.
+    // commit({event}) without onDone. An event with timeUs 0 is stamped with the clock's time.
     void record(Event event) override;
 
-    // Blocks until every event recorded before the call is committed; returns the error of a
-    // commit that failed meanwhile (the events stay queued and are retried).
+    // Non-blocking. `apply` runs on the writer thread inside the batch's transaction, in a
+    // SAVEPOINT of its own; it must not BEGIN or COMMIT, and must only touch the domain's own
+    // tables. Its error (or exception) rolls back this Change alone; onDone hears it.
+    void commit(Change change) override;
+
+    // Blocks until every Change accepted before the call is committed (or its apply failed);
+    // returns the error of a commit that failed meanwhile (the changes stay queued, retried).
     Result<void> flush();
 
-    // Commits what is queued, writes the shutdown checkpoint and joins the writer. Idempotent.
+    // Commits what is queued, writes the shutdown checkpoint, hands the last events to the bus
+    // and joins its threads. Changes it could not store hear kAuditStopped. Idempotent.
     void stop();
 
-    std::uint64_t committedCount() const;
+    RecorderHealth health() const;
+    std::uint64_t committedCount() const;  // events stored since start
     std::uint64_t failedCommitCount() const;
-    std::size_t queuedCount() const;
+    std::uint64_t refusedCount() const;  // events refused since start (queue full or stopped)
+    std::size_t queuedCount() const;     // events held now (see maxQueued)
     std::optional<Checkpoint> lastCheckpoint() const;
 
   private:
+    struct Statements {
+        Statement begin, commit, rollback, savepoint, rollbackToSavepoint, releaseSavepoint;
+    };
+    // What one batch's transaction stored.
+    struct WrittenBatch {
+        std::vector<RecordedEvent> events;
+        std::vector<Result<void>> outcomes;  // per Change, in order: ok, or its apply's error
+        std::optional<Checkpoint> checkpoint;
+    };
+    using Done = std::function<void(const Result<void>&)>;
+    // Batches the bus is done with, handed back by the io thread so that their memory (parsed
+    // bodies above all) is freed on the publisher thread that allocated it: less work on the io
+    // thread, and glibc's per-thread caches serve the next parse instead of its shared arena.
+    // Shared, because an io handler may run after the recorder is gone.
+    struct SpentBatches {
+        std::mutex mutex;
+        std::vector<std::vector<RecordedEvent>> batches;
+    };
+
     AuditedRecorder(std::unique_ptr<Database> db, AuditAppender appender, AuditSigner signer,
-                    boost::asio::any_io_executor io, EventBus& bus, const Clock& clock,
-                    AuditedRecorderOptions options);
+                    Statements statements, boost::asio::any_io_executor io, EventBus& bus,
+                    const Clock& clock, AuditedRecorderOptions options);
     void run();
     bool commitBatch();
+    Result<WrittenBatch> writeBatch(std::vector<Change>& batch);
+    Result<void> writeChanges(std::vector<Change>& batch, WrittenBatch& written,
+                              std::vector<std::size_t>& chainedPerChange);
+    void handToBus(std::vector<RecordedEvent> events,
+                   std::vector<std::pair<Done, Result<void>>> dones, std::size_t weight);
+    void release(std::size_t weight);
+    void refuseLocked(std::size_t weight, TimeUs nowUs, bool& firstOfEpisode);
+    void updateHealthLocked();
+    void postDone(Done done, Error error);
     void maybeCheckpoint(bool force);
     void publishCheckpoint(const Checkpoint& checkpoint);
     void reportError(const Error& error);
@@ -82,6 +145,7 @@ class AuditedRecorder final : public EventRecorder {
     std::unique_ptr<Database> db_;
     AuditAppender appender_;
     AuditSigner signer_;
+    Statements sql_;
     boost::asio::any_io_executor io_;
     EventBus* bus_;
     const Clock* clock_;
@@ -90,10 +154,19 @@ class AuditedRecorder final : public EventRecorder {
     mutable std::mutex mutex_;
     std::condition_variable wake_;     // writer: work arrived or stop
     std::condition_variable flushed_;  // flush(): progress or failure
-    std::deque<Event> queue_;
-    std::uint64_t enqueued_ = 0;
+    std::deque<Change> queue_;
+    std::size_t held_ = 0;        // events queued, being written or being handed to the bus
+    std::uint64_t accepted_ = 0;  // Changes accepted
+    std::uint64_t decided_ = 0;   // Changes committed or refused by their apply
     std::uint64_t committed_ = 0;
     std::uint64_t failures_ = 0;
+    std::uint64_t refusedTotal_ = 0;
+    bool failing_ = false;
+    RecorderHealth health_ = RecorderHealth::ok;
+    // The current refusal episode (queue full), until the queue drains to half.
+    std::uint64_t refusedInEpisode_ = 0;
+    TimeUs firstRefusedUs_ = 0;
+    TimeUs lastRefusedUs_ = 0;
     std::optional<Error> lastError_;
     std::optional<Checkpoint> lastCheckpoint_;
     bool stopping_ = false;
@@ -103,6 +176,9 @@ class AuditedRecorder final : public EventRecorder {
     TimeUs lastTickUs_ = 0;
     std::uint64_t failingAttempts_ = 0;
     std::chrono::steady_clock::time_point retryAfter_{};
+    // Parses payloads and posts batches to io in commit order, off the writer's commit path.
+    std::shared_ptr<SpentBatches> spent_ = std::make_shared<SpentBatches>();
+    boost::asio::thread_pool publisher_{1};
     std::thread writer_;
 };
 

@@ -2,6 +2,8 @@
 // The one shape every state change takes on its way to the store, the audit chain and the bus.
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "core/clock.hpp"
@@ -26,6 +28,9 @@ struct RecordedEvent {
     Event event;
     Hash prevHash{};
     Hash hash{};
+    // The payload parsed once, by the recorder off the io thread, so that subscribers do not
+    // parse it again; null when the payload is not a JSON object. Shared: copies are cheap.
+    std::shared_ptr<const nlohmann::json> body;
 };
 
 }  // namespace sekimori::core

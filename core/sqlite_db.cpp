@@ -37,6 +37,16 @@ Statement& Statement::bindBlob(int index, const void* data, std::size_t size) {
     return *this;
 }
 
+Statement& Statement::bindTextRef(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    return *this;
+}
+
+Statement& Statement::bindBlobRef(int index, const void* data, std::size_t size) {
+    sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size), SQLITE_STATIC);
+    return *this;
+}
+
 Statement& Statement::bindNull(int index) {
     sqlite3_bind_null(stmt_, index);
     return *this;
@@ -151,6 +161,10 @@ Result<void> Database::exec(std::string_view sql) {
         return makeError("store.exec", "SQLite: " + error + " in [" + text + "]");
     }
     return {};
+}
+
+bool Database::inTransaction() const {
+    return sqlite3_get_autocommit(db_) == 0;
 }
 
 std::string Database::lastError() const {

@@ -29,6 +29,10 @@ class Statement {
     Statement& bindBlob(int index, const void* data, std::size_t size);
     Statement& bindNull(int index);
     Statement& bindDouble(int index, double value);
+    // Without a copy: the bytes must stay alive and unchanged until the statement is stepped
+    // and reset (the audit appender binds each event's strings this way, once per row).
+    Statement& bindTextRef(int index, std::string_view text);
+    Statement& bindBlobRef(int index, const void* data, std::size_t size);
 
     // true: a row is ready; false: done. An error becomes a Result error.
     Result<bool> step();
@@ -68,6 +72,10 @@ class Database {
     // Applies, in one transaction each, the migrations of `component` newer than the recorded
     // version; the version is kept in table schema_migrations.
     Result<void> migrate(std::string_view component, const std::vector<Migration>& migrations);
+
+    // True inside BEGIN ... COMMIT (the connection is not in autocommit mode). SQLite leaves a
+    // transaction by itself after some errors (disk full, I/O error); this tells.
+    bool inTransaction() const;
 
     sqlite3* handle() { return db_; }
     const std::string& path() const { return path_; }

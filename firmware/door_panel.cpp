@@ -287,27 +287,10 @@ std::string displayText(const Display& display) {
         case Screen::denied:
             break;
     }
-    const std::string_view code = display.reason;
-    std::string why = "refused";
-    if (code == reason::unknownCard) {
-        why = "unknown card";
-    } else if (code == reason::revoked) {
-        why = "card revoked";
-    } else if (code == reason::wrongPin) {
-        why = "wrong PIN";
-    } else if (code == reason::fingerMismatch) {
-        why = "fingerprint not recognised";
-    } else if (code == reason::outsideSchedule) {
-        why = "outside schedule";
-    } else if (code == reason::noAccess) {
-        why = "no access";
-    } else if (code == reason::timeout) {
-        why = "timed out";
-    } else if (code == reason::factorOutOfOrder) {
-        why = "wrong step";
-    } else if (code == reason::controllerError) {
-        why = "system error";
-    }
+    // The words come from the one reason-code table; a code the table lacks is refused by
+    // the parser before it gets here, so "refused" only covers a caller's bug.
+    const protocol::ReasonCode* known = protocol::findReasonCode(display.reason);
+    const std::string why = known == nullptr ? "refused" : std::string(known->panelText);
     return "Access denied: " + why;
 }
 

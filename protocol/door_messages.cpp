@@ -1,20 +1,13 @@
 #include "protocol/door_messages.hpp"
 
 #include <array>
-#include <initializer_list>
-#include <nlohmann/json.hpp>
-#include <set>
-#include <vector>
 
-#include "protocol/topics.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/json_fields.hpp"
 
 namespace sekimori::protocol {
 
 namespace {
-
-// ordered_json keeps the fields in the order docs/mqtt.md lists them, which makes captured
-// traffic easy to read; parsing does not depend on order.
-using Json = nlohmann::ordered_json;
 
 constexpr std::size_t kMaxSessionChars = 64;
 constexpr std::size_t kMaxFirmwareChars = 64;
@@ -22,160 +15,12 @@ constexpr std::size_t kSealOverhead = 24 + 16;  // secretbox nonce + MAC
 constexpr std::size_t kMaxPinBoxBytes = kSealOverhead + 56;
 constexpr std::size_t kMaxTemplateBoxBytes = kSealOverhead + 2008;
 
-// A key from the payload, made safe to echo in an error message (it may be anything).
-std::string printableKey(std::string_view key) {
-    std::string out;
-    for (char c : key.substr(0, 64)) {
-        out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    if (key.size() > 64) {
-        out += "...";
-    }
-    return out;
-}
-
-// Collects the first error; every check after it is a no-op, so parse functions read as a
-// straight list of fields.
-class FieldReader {
-  public:
-    explicit FieldReader(const Json& object) : object_(object) {}
-
-    bool ok() const { return error_.empty(); }
-    const std::string& error() const { return error_; }
-
-    void fail(std::string_view field, std::string_view what) {
-        if (error_.empty()) {
-            error_ = std::string(field) + ": " + std::string(what);
-        }
-    }
-
-    bool has(std::string_view field) const { return object_.contains(field); }
-
-    // Every key must be one of `allowed`.
-    void onlyFields(std::initializer_list<std::string_view> allowed) {
-        for (const auto& item : object_.items()) {
-            bool known = false;
-            for (auto name : allowed) {
-                known = known || item.key() == name;
-            }
-            if (!known) {
-                fail(printableKey(item.key()), "unknown field");
-                return;
-            }
-        }
-    }
-
-    std::string string(std::string_view field) {
-        const Json* value = need(field);
-        if (value == nullptr) {
-            return {};
-        }
-        if (!value->is_string()) {
-            fail(field, "must be a string");
-            return {};
-        }
-        return value->get<std::string>();
-    }
-
-    int integer(std::string_view field, int lo, int hi) {
-        const Json* value = need(field);
-        if (value == nullptr) {
-            return 0;
-        }
-        if (!value->is_number_integer()) {
-            fail(field, "must be an integer");
-            return 0;
-        }
-        // Compare in 64 bits so huge values are rejected, not wrapped. Non-negative numbers
-        // arrive as unsigned, negative ones as signed.
-        std::int64_t number = 0;
-        if (value->is_number_unsigned()) {
-            const auto unsignedNumber = value->get<std::uint64_t>();
-            number = unsignedNumber > static_cast<std::uint64_t>(hi)
-                         ? std::int64_t{hi} + 1
-                         : static_cast<std::int64_t>(unsignedNumber);
-        } else {
-            number = value->get<std::int64_t>();
-        }
-        if (number < lo || number > hi) {
-            fail(field, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-            return 0;
-        }
-        return static_cast<int>(number);
-    }
-
-    bool boolean(std::string_view field) {
-        const Json* value = need(field);
-        if (value == nullptr) {
-            return false;
-        }
-        if (!value->is_boolean()) {
-            fail(field, "must be true or false");
-            return false;
-        }
-        return value->get<bool>();
-    }
-
-  private:
-    const Json* need(std::string_view field) {
-        if (!ok()) {
-            return nullptr;
-        }
-        const auto it = object_.find(field);
-        if (it == object_.end()) {
-            fail(field, "missing");
-            return nullptr;
-        }
-        return &*it;
-    }
-
-    const Json& object_;
-    std::string error_;
-};
-
-// Parses `text` as one JSON object, refusing oversize input and duplicate keys (which would
-// let two readers of the same payload see different values).
 std::optional<Json> parseObject(std::string_view text, std::string& error) {
-    if (text.size() > kMaxPayloadBytes) {
-        error = "payload: larger than " + std::to_string(kMaxPayloadBytes) + " bytes";
-        return std::nullopt;
-    }
-    std::vector<std::set<std::string>> keysPerObject;
-    std::string duplicate;
-    const Json::parser_callback_t trackKeys = [&](int, Json::parse_event_t event, Json& parsed) {
-        using Event = Json::parse_event_t;
-        if (event == Event::object_start) {
-            keysPerObject.emplace_back();
-        } else if (event == Event::object_end && !keysPerObject.empty()) {
-            keysPerObject.pop_back();
-        } else if (event == Event::key && !keysPerObject.empty() && parsed.is_string()) {
-            const auto& key = parsed.get_ref<const std::string&>();
-            if (!keysPerObject.back().insert(key).second && duplicate.empty()) {
-                duplicate = key;
-            }
-        }
-        return true;
-    };
-    Json parsed = Json::parse(text.begin(), text.end(), trackKeys, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-        error = "payload: not valid JSON";
-        return std::nullopt;
-    }
-    if (!parsed.is_object()) {
-        error = "payload: must be a JSON object";
-        return std::nullopt;
-    }
-    if (!duplicate.empty()) {
-        error = printableKey(duplicate) + ": duplicate field";
-        return std::nullopt;
-    }
-    return parsed;
+    return parseStrictObject(text, kMaxPayloadBytes, error);
 }
 
-// Strings we produce may hold bytes that are not UTF-8 (a caller's bug); replace them rather
-// than throw.
 std::string dump(const Json& json) {
-    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return dumpCompact(json);
 }
 
 bool isSessionId(std::string_view id) {
@@ -290,12 +135,6 @@ Parsed<T> failure(std::string error) {
     return Parsed<T>{std::nullopt, std::move(error)};
 }
 
-constexpr std::array kReasonCodes = {
-    reason::granted,          reason::unknownCard,     reason::revoked,  reason::wrongPin,
-    reason::fingerMismatch,   reason::outsideSchedule, reason::noAccess, reason::timeout,
-    reason::factorOutOfOrder, reason::controllerError,
-};
-
 constexpr std::array kEventKinds = {
     DoorEventKind::opened,        DoorEventKind::closed,        DoorEventKind::forced,
     DoorEventKind::heldOpen,      DoorEventKind::exitRequested, DoorEventKind::tamper,
@@ -303,15 +142,6 @@ constexpr std::array kEventKinds = {
 };
 
 }  // namespace
-
-bool isReasonCode(std::string_view code) {
-    for (auto known : kReasonCodes) {
-        if (code == known) {
-            return true;
-        }
-    }
-    return false;
-}
 
 std::string_view toString(DoorSide side) {
     switch (side) {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <variant>
 
+#include "protocol/reason_codes.hpp"
+
 namespace sekimori::protocol {
 
 // protocol/ includes nothing of ours, so it carries its own small result type.
@@ -49,8 +51,7 @@ struct Challenge {
 };
 struct Decision {
     bool granted = false;
-    std::string reason;  // reason code, see docs/mqtt.md: "granted", "unknown_card", "revoked",
-                         // "wrong_pin", "finger_mismatch", "outside_schedule", "timeout", ...
+    std::string reason;  // a code of protocol/reason_codes.hpp; "granted" exactly when granted
     int unlockMs = 0;    // with granted: how long the lock is released
 };
 struct PanelReply {
@@ -77,22 +78,6 @@ struct PanelStatus {
 inline constexpr std::size_t kMaxPayloadBytes = 4096;  // larger payloads are refused unparsed
 inline constexpr int kMaxChallengeTimeoutMs = 300'000;
 inline constexpr int kMaxUnlockMs = 600'000;
-
-// Decision reason codes (docs/mqtt.md). A Decision carries exactly one of these; "granted"
-// if and only if granted is true.
-namespace reason {
-inline constexpr std::string_view granted = "granted";
-inline constexpr std::string_view unknownCard = "unknown_card";
-inline constexpr std::string_view revoked = "revoked";
-inline constexpr std::string_view wrongPin = "wrong_pin";
-inline constexpr std::string_view fingerMismatch = "finger_mismatch";
-inline constexpr std::string_view outsideSchedule = "outside_schedule";
-inline constexpr std::string_view noAccess = "no_access";  // no grant for the door's zone
-inline constexpr std::string_view timeout = "timeout";
-inline constexpr std::string_view factorOutOfOrder = "factor_out_of_order";
-inline constexpr std::string_view controllerError = "controller_error";
-}  // namespace reason
-bool isReasonCode(std::string_view code);
 
 std::string_view toString(DoorSide side);
 std::string_view toString(Factor factor);

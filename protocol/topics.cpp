@@ -22,6 +22,10 @@ std::string panelTopic(std::string_view site, std::string_view panel, PanelChann
     return t;
 }
 
+std::string panelChannelFilter(std::string_view site, PanelChannel channel) {
+    return panelTopic(site, "+", channel);
+}
+
 std::string panelWildcard(std::string_view site) {
     return "sekimori/" + std::string(site) + "/panel/+/+";
 }
@@ -32,19 +36,6 @@ std::string checkpointTopic(std::string_view site) {
 
 std::string errorTopic(std::string_view site) {
     return "sekimori/" + std::string(site) + "/error";
-}
-
-bool isValidId(std::string_view id) {
-    if (id.empty() || id.size() > 64) {
-        return false;
-    }
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
 }
 
 std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_view topic) {

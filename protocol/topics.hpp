@@ -10,13 +10,18 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/ids.hpp"
+
 namespace sekimori::protocol {
 
 enum class PanelChannel { request, reply, event, status };
 
 std::string_view channelName(PanelChannel channel);
 std::string panelTopic(std::string_view site, std::string_view panel, PanelChannel channel);
-// Wildcard the controller subscribes to for everything panels send.
+// Every panel's topic of one channel: "sekimori/<site>/panel/+/request". The doors service
+// subscribes to request, event and status separately (it never hears its own replies).
+std::string panelChannelFilter(std::string_view site, PanelChannel channel);
+// Everything under the site's panels (observers, broker ACLs).
 std::string panelWildcard(std::string_view site);
 std::string checkpointTopic(std::string_view site);
 std::string errorTopic(std::string_view site);
@@ -29,8 +34,5 @@ struct PanelTopic {
 // topic), including another site's.
 std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_view topic);
 
-// Identifiers (site, panel, door, zone, person ids) are 1..64 of [a-z0-9_-]; this keeps them
-// safe in topics, ACL patterns, file names and logs.
-bool isValidId(std::string_view id);
 
 }  // namespace sekimori::protocol

@@ -1,0 +1,59 @@
+#include "protocol/reason_codes.hpp"
+
+#include <array>
+
+namespace sekimori::protocol {
+namespace {
+
+constexpr std::array kTable = {
+    ReasonCode{reason::granted, "Every factor the door side requires was given, in order.",
+               "granted"},
+    ReasonCode{reason::unknownCard, "Card not enrolled at this site.", "unknown card"},
+    ReasonCode{reason::revoked, "Card revoked or card holder deactivated.", "card revoked"},
+    ReasonCode{reason::wrongPin, "PIN did not match the enrolled PIN.", "wrong PIN"},
+    ReasonCode{reason::fingerMismatch,
+               "Fingerprint score below the door's threshold, or no fingerprint enrolled.",
+               "fingerprint not recognised"},
+    ReasonCode{reason::outsideSchedule,
+               "Card holder's schedule for this zone does not cover the current time.",
+               "outside schedule"},
+    ReasonCode{reason::noAccess, "Card holder has no access to this door's zone.", "no access"},
+    ReasonCode{reason::timeout, "Next step not presented within the door's time limit.",
+               "timed out"},
+    ReasonCode{reason::factorOutOfOrder, "Step presented out of the order this door requires.",
+               "wrong step"},
+    ReasonCode{reason::storeUnavailable,
+               "The decision could not be stored in the audit trail (database down or recorder "
+               "queue full); the door stays locked until the store recovers.",
+               "system error"},
+    ReasonCode{reason::controllerError,
+               "The controller could not decide (bad key, damaged credential), or the panel got "
+               "no reply.",
+               "system error"},
+};
+
+}  // namespace
+
+std::span<const ReasonCode> reasonCodes() {
+    return kTable;
+}
+
+const ReasonCode* findReasonCode(std::string_view code) {
+    for (const auto& row : kTable) {
+        if (row.code == code) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+bool isReasonCode(std::string_view code) {
+    return findReasonCode(code) != nullptr;
+}
+
+std::string_view describeReason(std::string_view code) {
+    const ReasonCode* row = findReasonCode(code);
+    return row == nullptr ? "Unknown reason." : row->operatorText;
+}
+
+}  // namespace sekimori::protocol

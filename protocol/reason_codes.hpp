@@ -1,0 +1,40 @@
+#pragma once
+// The one table of decision reason codes: what a panel is told (PanelReply decision.reason),
+// what an access event records, and the words an operator and a panel screen show for each.
+// docs/mqtt.md lists the same rows (a test compares them); adding a code means changing this
+// table, that page and the panels together, since an unknown code is a parse error.
+#include <span>
+#include <string_view>
+
+namespace sekimori::protocol {
+
+namespace reason {
+inline constexpr std::string_view granted = "granted";
+inline constexpr std::string_view unknownCard = "unknown_card";
+inline constexpr std::string_view revoked = "revoked";
+inline constexpr std::string_view wrongPin = "wrong_pin";
+inline constexpr std::string_view fingerMismatch = "finger_mismatch";
+inline constexpr std::string_view outsideSchedule = "outside_schedule";
+inline constexpr std::string_view noAccess = "no_access";  // no grant for the door's zone
+inline constexpr std::string_view timeout = "timeout";
+inline constexpr std::string_view factorOutOfOrder = "factor_out_of_order";
+// The decision could not be made durable (store down, recorder queue full): doors fail secure.
+inline constexpr std::string_view storeUnavailable = "store_unavailable";
+inline constexpr std::string_view controllerError = "controller_error";
+}  // namespace reason
+
+struct ReasonCode {
+    std::string_view code;
+    std::string_view operatorText;  // a sentence an operator can act on (events, console)
+    std::string_view panelText;     // what the panel's screen says after "Access denied: "
+};
+
+// Every code, "granted" first.
+std::span<const ReasonCode> reasonCodes();
+// nullptr for a code not in the table.
+const ReasonCode* findReasonCode(std::string_view code);
+bool isReasonCode(std::string_view code);
+// The operator's sentence for `code`; a fixed text for an unknown code.
+std::string_view describeReason(std::string_view code);
+
+}  // namespace sekimori::protocol
