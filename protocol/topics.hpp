@@ -34,5 +34,4 @@ struct PanelTopic {
 // topic), including another site's.
 std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_view topic);
 
-
 }  // namespace sekimori::protocol
