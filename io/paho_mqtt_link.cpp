@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/io_watchdog.hpp"
 #include "core/log.hpp"
 #include "io/tcp_nodelay.hpp"
 
@@ -179,6 +180,11 @@ class PahoMqttLink final : public MqttLink {
         if (!state_->client || state_->stopped) {
             core::logError(kComponent, "publish on a stopped MQTT link dropped (" + topic + ")");
             return;
+        }
+        if (!state_->options.persistenceDir.empty()) {
+            // Paho writes the message to a file on this thread (docs/mqtt.md): the io watchdog
+            // counts it, so a daemon configured with a file store fails its scenarios.
+            core::noteBlockingCallOnIoThread("MQTT publish into Paho's file store");
         }
         try {
             // Asynchronous: Paho queues it (on disk with persistence) and sends it when it can.

@@ -11,12 +11,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <regex>
 
+#include "core/io_watchdog.hpp"
 #include "tests/io/broker_fixture.hpp"
 #include "tests/io/io_thread.hpp"
 
@@ -143,6 +146,31 @@ TEST_F(PahoMqttLinkTest, WrongPasswordIsRefusedReportedOnceAndNeverLogged) {
     }
     EXPECT_EQ(logged, 1u) << log;
     EXPECT_EQ(log.find("wrong-password-7f3a"), std::string::npos) << log;
+}
+
+// The io watchdog (core/io_watchdog) sees a publish that writes Paho's file store as a
+// blocking call on the io thread, and an in-memory one as nothing. No broker needed: Paho
+// queues (and with a directory, writes) before it ever connects.
+TEST(PahoFileStore, APublishIntoItIsABlockingCallOnTheWatchedIoThread) {
+    std::string dir = (std::filesystem::temp_directory_path() / "sekimori-paho-XXXXXX").string();
+    ASSERT_NE(mkdtemp(dir.data()), nullptr);
+    const core::IoWatchdogOptions watchdog{std::chrono::milliseconds(5)};
+    for (const bool fileStore : {false, true}) {
+        boost::asio::io_context io;
+        MqttOptions options;
+        options.serverUri = "tcp://127.0.0.1:1";
+        options.clientId = options.username = fileStore ? "with-files" : "in-memory";
+        options.persistenceDir = fileStore ? dir : "";
+        auto link = makePahoMqttLink(io.get_executor(), options);
+        boost::asio::post(io, [&] {
+            link->publish("sekimori/test/panel/p-a/reply", "one", false);
+            link->publish("sekimori/test/panel/p-a/reply", "two", false);
+        });
+        const auto counts = core::runIoLoop(io, watchdog);
+        EXPECT_EQ(counts.blockingCalls, fileStore ? 2u : 0u) << options.clientId;
+        link.reset();
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST(PahoConnectFailure, ReasonIsReadable) {
