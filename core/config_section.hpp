@@ -5,8 +5,8 @@
 // section reads (and declares its ids in the IdRegistry), then every section checks. Errors
 // name file:line:column and the key path, as core's own do; a key no section claims is an
 // unknown key.
+#include <filesystem>
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,9 +30,14 @@ class IdRegistry {
     bool require(std::string_view kind, const std::string& id, const std::string& keyPath,
                  ConfigDiagnostics& diagnostics) const;
     std::vector<std::string> ids(std::string_view kind) const;  // sorted
+    // Where `id` of `kind` was declared ("doors[0]"), or empty when it was not.
+    std::string declaredAt(std::string_view kind, const std::string& id) const;
 
   private:
-    std::map<std::string, std::set<std::string>, std::less<>> byKind_;
+    static std::string firstPath(const std::string& keyPath);
+
+    // kind -> id -> the key path that declared it, for "first used by doors[0]".
+    std::map<std::string, std::map<std::string, std::string>, std::less<>> byKind_;
 };
 
 class ConfigSection {

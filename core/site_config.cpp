@@ -1,6 +1,7 @@
 #include "core/site_config.hpp"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <system_error>
 
@@ -23,8 +24,34 @@ bool isValidConfigId(std::string_view id) {
     return true;
 }
 
+namespace {
+
+// Every key claimed by exactly one section; a key claimed twice is a wiring bug.
+Result<void> checkClaims(std::span<ConfigSection* const> sections) {
+    std::map<std::string, std::size_t, std::less<>> owner;
+    for (const std::string_view key : {"site", "daemon", "zones", "schedules"}) {
+        owner.emplace(std::string(key), sections.size());
+    }
+    for (std::size_t i = 0; i < sections.size(); ++i) {
+        for (const std::string_view key : sections[i]->keys()) {
+            if (!owner.emplace(std::string(key), i).second) {
+                return makeError("config.sections",
+                                 "top-level key \"" + std::string(key) +
+                                     "\" is claimed twice (by core or another section)");
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<SiteConfig> loadSiteConfigFromString(std::string_view toml, std::string_view nameForErrors,
+                                            std::span<ConfigSection* const> sections,
                                             const std::filesystem::path& configDir) {
+    if (auto claims = checkClaims(sections); !claims) {
+        return claims.error();
+    }
     const std::string name(nameForErrors);
     toml::table document;
     try {
@@ -51,15 +78,29 @@ Result<SiteConfig> loadSiteConfigFromString(std::string_view toml, std::string_v
     SiteConfig config;
     config.sourceName = name;
     TomlTableReader root(document, "", diagnostics);
-    readSiteConfig(root, dir.lexically_normal(), config);
-    checkSiteConfig(config, diagnostics);
+    IdRegistry ids;
+    const std::filesystem::path normalDir = dir.lexically_normal();
+    // Two passes, so references may point either way: everyone reads and declares, then checks.
+    readSiteConfig(root, normalDir, config, ids);
+    for (ConfigSection* section : sections) {
+        for (const std::string_view key : section->keys()) {
+            root.claim(key);
+        }
+        section->read(root, normalDir, ids);
+    }
+    root.finish();
+    checkSiteConfig(config, ids, diagnostics);
+    for (ConfigSection* section : sections) {
+        section->check(config, ids, diagnostics);
+    }
     if (!diagnostics.empty()) {
         return makeError("config.invalid", diagnostics.joined());
     }
     return config;
 }
 
-Result<SiteConfig> loadSiteConfig(const std::string& path) {
+Result<SiteConfig> loadSiteConfig(const std::string& path,
+                                  std::span<ConfigSection* const> sections) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return makeError("config.unreadable", path + ": cannot open the site configuration");
@@ -69,7 +110,8 @@ Result<SiteConfig> loadSiteConfig(const std::string& path) {
     if (in.bad()) {
         return makeError("config.unreadable", path + ": read failed");
     }
-    return loadSiteConfigFromString(text.str(), path, std::filesystem::path(path).parent_path());
+    return loadSiteConfigFromString(text.str(), path, sections,
+                                    std::filesystem::path(path).parent_path());
 }
 
 }  // namespace sekimori::core

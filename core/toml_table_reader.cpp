@@ -247,6 +247,10 @@ std::optional<std::size_t> TomlTableReader::forEachTable(
     return array->size();
 }
 
+void TomlTableReader::claim(std::string_view key) {
+    asked_.emplace_back(key);
+}
+
 void TomlTableReader::finish() {
     for (const auto& [key, node] : table_) {
         const std::string_view name = key.str();
@@ -254,20 +258,28 @@ void TomlTableReader::finish() {
             continue;
         }
         std::string message = "unknown key";
-        const std::string* nearest = nullptr;
-        std::size_t best = 3;  // suggest only within two edits
-        for (const auto& known : asked_) {
-            const std::size_t distance = editDistance(name, known);
-            if (distance < best) {
-                best = distance;
-                nearest = &known;
-            }
-        }
-        if (nearest != nullptr) {
-            message += " (did you mean \"" + *nearest + "\"?)";
+        if (auto near = nearestKey(name, asked_)) {
+            message += " (did you mean \"" + *near + "\"?)";
         }
         diagnostics_.errorAt(positionOf(key.source()), keyPath(name), std::move(message));
     }
+}
+
+std::optional<std::string> nearestKey(std::string_view word,
+                                      const std::vector<std::string>& candidates) {
+    const std::string* nearest = nullptr;
+    std::size_t best = 3;  // suggest only within two edits
+    for (const auto& known : candidates) {
+        const std::size_t distance = editDistance(word, known);
+        if (distance < best) {
+            best = distance;
+            nearest = &known;
+        }
+    }
+    if (nearest == nullptr) {
+        return std::nullopt;
+    }
+    return *nearest;
 }
 
 }  // namespace sekimori::core

@@ -66,6 +66,10 @@ class TomlTableReader {
         std::string_view key, Presence presence,
         const std::function<void(TomlTableReader&, std::size_t)>& read);
 
+    // Counts `key` as known without reading it (a top-level key another reader owns), so
+    // finish() neither reports it nor fails to suggest it.
+    void claim(std::string_view key);
+
     // Reports keys that were never asked for, suggesting a near known key.
     void finish();
 
@@ -78,6 +82,11 @@ class TomlTableReader {
     ConfigDiagnostics& diagnostics_;
     std::vector<std::string> asked_;
 };
+
+// The candidate within two edits of `word` (the closest; the first of equals), for "did you
+// mean" on unknown keys and unknown ids.
+std::optional<std::string> nearestKey(std::string_view word,
+                                      const std::vector<std::string>& candidates);
 
 // The error text for a wrong type: "expected integer, found string".
 std::string_view tomlTypeName(toml::node_type type);

@@ -1,0 +1,175 @@
+// [[doors]] and [[circle_gates]] as doors' own section reads and checks them.
+#include "doors/door_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/site_config.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+// The smallest valid site (ends on line 22); tests append to it.
+constexpr std::string_view minimalSite = R"(
+[site]
+id = "fx"
+name = "Fixture"
+utc_offset_minutes = 540
+
+[[zones]]
+id = "site"
+name = "Site"
+kind = "site"
+
+[[zones]]
+id = "bldg"
+name = "Building"
+parent = "site"
+kind = "building"
+
+[[zones]]
+id = "handling"
+name = "Handling area"
+parent = "bldg"
+kind = "handling_area"
+)";
+
+struct Loaded {
+    core::Result<core::SiteConfig> site;
+    DoorsConfig doors;
+};
+
+Loaded load(std::string_view extra) {
+    DoorConfigSection section;
+    std::vector<core::ConfigSection*> sections{&section};
+    auto site = core::loadSiteConfigFromString(std::string(minimalSite) + std::string(extra),
+                                               "t.toml", sections, "/srv/x");
+    return Loaded{std::move(site), section.config()};
+}
+
+std::size_t lineCount(const std::string& text) {
+    std::istringstream in(text);
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++n;
+    }
+    return n;
+}
+
+constexpr const char* door =
+    "[[doors]]\nid = \"d\"\nname = \"D\"\npanel = \"p-d\"\nfrom_zone = \"site\"\n"
+    "to_zone = \"bldg\"\n";
+
+TEST(DoorConfig, ReadsADoorWithDefaults) {
+    const auto loaded = load(std::string(door) + "entry_factors = [\"card\", \"pin\"]\n");
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    ASSERT_EQ(loaded.doors.doors.size(), 1U);
+    const DoorConfig& d = loaded.doors.doors[0];
+    EXPECT_EQ(d.panel, "p-d");
+    EXPECT_EQ(d.entryFactors, (std::vector{protocol::Factor::card, protocol::Factor::pin}));
+    EXPECT_TRUE(d.exitFactors.empty());
+    EXPECT_EQ(d.unlock, std::chrono::milliseconds(5000));
+    EXPECT_EQ(d.fingerThreshold, 60);
+}
+
+TEST(DoorConfig, ThreeFactorsIntoTheHandlingAreaIsAccepted) {
+    const auto loaded = load(
+        "[[doors]]\nid = \"h\"\nname = \"H\"\npanel = \"p-h\"\nfrom_zone = \"bldg\"\n"
+        "to_zone = \"handling\"\nentry_factors = [\"card\", \"pin\", \"finger\"]\n");
+    EXPECT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+}
+
+struct TextCase {
+    const char* name;
+    std::string extra;
+    const char* expected;
+};
+
+const TextCase textCases[] = {
+    {"HandlingAreaNeedsThreeFactors",
+     "[[doors]]\nid = \"h\"\nname = \"H\"\npanel = \"p-h\"\nfrom_zone = \"bldg\"\n"
+     "to_zone = \"handling\"\nentry_factors = [\"card\", \"pin\"]\n",
+     "t.toml:29:17: doors[0].entry_factors: entry into handling_area \"handling\" must require "
+     "all three factors: card, pin, finger"},
+    {"UnknownZoneSuggests",
+     std::string(door) + "entry_factors = [\"card\"]\n" +
+         "[[doors]]\nid = \"e\"\nname = \"E\"\npanel = \"p-e\"\n"
+         "from_zone = \"site\"\nto_zone = \"bldq\"\nentry_factors = "
+         "[\"card\"]\n",
+     "t.toml:35:11: doors[1].to_zone: unknown zone \"bldq\" (did you mean \"bldg\"?)"},
+    {"NanWeight",
+     "[[circle_gates]]\nid = \"g\"\nname = \"G\"\npanel = \"p-g\"\nfrom_zone = \"site\"\n"
+     "to_zone = \"bldg\"\nentry_factors = [\"card\"]\nmax_weight_kg = nan\n",
+     "t.toml:30:17: circle_gates[0].max_weight_kg: nan is out of range 30..300"},
+    {"TwoOccupantGate",
+     "[[circle_gates]]\nid = \"g\"\nname = \"G\"\npanel = \"p-g\"\nfrom_zone = \"site\"\n"
+     "to_zone = \"bldg\"\nentry_factors = [\"card\"]\nmax_weight_kg = 120\nmax_occupants = 2\n",
+     "t.toml:31:17: circle_gates[0].max_occupants: 2 is out of range 1..1"},
+    {"GateSharesPanelWithDoor",
+     std::string(door) + "entry_factors = [\"card\"]\n" +
+         "[[circle_gates]]\nid = \"g\"\nname = \"G\"\npanel = \"p-d\"\nfrom_zone = \"site\"\n"
+         "to_zone = \"bldg\"\nentry_factors = [\"card\"]\nmax_weight_kg = 120\n",
+     "t.toml:33:9: circle_gates[0].panel: panel \"p-d\" already serves doors[0]"},
+    {"GateIdCollidesWithDoorId",
+     std::string(door) + "entry_factors = [\"card\"]\n" +
+         "[[circle_gates]]\nid = \"d\"\nname = \"G\"\npanel = \"p-g\"\nfrom_zone = \"site\"\n"
+         "to_zone = \"bldg\"\nentry_factors = [\"card\"]\nmax_weight_kg = 120\n",
+     "t.toml:31:6: circle_gates[0].id: duplicate door or gate id \"d\" (first used by doors[0])"},
+    {"DoorIdCollidesWithZoneId",
+     "[[doors]]\nid = \"bldg\"\nname = \"D\"\npanel = \"p-d\"\nfrom_zone = \"site\"\n"
+     "to_zone = \"bldg\"\nentry_factors = [\"card\"]\n",
+     "t.toml:24:6: doors[0].id: duplicate door or gate id \"bldg\" (first used by zones[1])"},
+    {"DoorIntoItsOwnZone",
+     "[[doors]]\nid = \"d\"\nname = \"D\"\npanel = \"p-d\"\nfrom_zone = \"bldg\"\n"
+     "to_zone = \"bldg\"\nentry_factors = [\"card\"]\n",
+     "t.toml:28:11: doors[0].to_zone: a portal must join two different zones"},
+    {"EmptyEntryFactors", std::string(door) + "entry_factors = []\n",
+     "t.toml:29:17: doors[0].entry_factors: must name at least one factor"},
+    {"UnknownFactor", std::string(door) + "entry_factors = [\"card\", \"face\"]\n",
+     "t.toml:29:26: doors[0].entry_factors[1]: unknown factor \"face\""},
+    {"FactorTwice", std::string(door) + "entry_factors = [\"card\", \"card\"]\n",
+     "t.toml:29:26: doors[0].entry_factors[1]: factor \"card\" listed twice"},
+    {"CardFirst", std::string(door) + "entry_factors = [\"pin\", \"card\"]\n",
+     "t.toml:29:18: doors[0].entry_factors[0]: the first factor must be \"card\""},
+    {"UnknownDoorKey", std::string(door) + "entry_factors = [\"card\"]\nunlock_msec = 3\n",
+     "t.toml:30:1: doors[0].unlock_msec: unknown key (did you mean \"unlock_ms\"?)"},
+};
+
+class DoorConfigText : public ::testing::TestWithParam<TextCase> {};
+
+TEST_P(DoorConfigText, ReportsExactly) {
+    const auto loaded = load(GetParam().extra);
+    ASSERT_FALSE(loaded.site.ok());
+    const std::string& message = loaded.site.error().message;
+    EXPECT_EQ(message.substr(0, std::string_view(GetParam().expected).size()), GetParam().expected)
+        << message;
+    EXPECT_EQ(lineCount(message), 1U) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(DoorConfig, DoorConfigText, ::testing::ValuesIn(textCases),
+                         [](const auto& param) { return std::string(param.param.name); });
+
+TEST(DoorConfig, DeclaresDoorsGatesAndPanels) {
+    DoorConfigSection section;
+    core::ConfigDiagnostics diag("t.toml");
+    const auto document = toml::parse(
+        std::string(door) +
+        "entry_factors = [\"card\"]\n[[circle_gates]]\nid = \"g\"\nname = \"G\"\npanel = "
+        "\"p-g\"\nfrom_zone = \"site\"\nto_zone = \"bldg\"\nentry_factors = [\"card\"]\n"
+        "max_weight_kg = 120\n");
+    core::TomlTableReader root(document, "", diag);
+    core::IdRegistry ids;
+    section.read(root, "/srv/x", ids);
+    EXPECT_TRUE(diag.empty()) << diag.joined();
+    EXPECT_TRUE(ids.has("door", "d"));
+    EXPECT_TRUE(ids.has("circle_gate", "g"));
+    EXPECT_TRUE(ids.has("door_or_gate", "d"));
+    EXPECT_TRUE(ids.has("door_or_gate", "g"));
+    EXPECT_EQ(ids.ids("panel"), (std::vector<std::string>{"p-d", "p-g"}));
+}
+
+}  // namespace
+}  // namespace sekimori::doors
