@@ -18,25 +18,42 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
 
 core::Result<void> validateSchedule(const Schedule& schedule) {
     if (!protocol::isValidId(schedule.id)) {
-        return core::makeError("doors.bad_schedule",
+        return core::makeError("policy.bad_schedule",
                                "schedule id '" + schedule.id + "' is not a valid id");
     }
     if (schedule.utcOffsetMinutes < -14 * 60 || schedule.utcOffsetMinutes > 14 * 60) {
-        return core::makeError("doors.bad_schedule",
+        return core::makeError("policy.bad_schedule",
                                "schedule " + schedule.id + ": utc offset out of -14h..+14h");
+    }
+    if (schedule.holidays != HolidayRule::ignore && !schedule.calendar) {
+        return core::makeError("policy.bad_schedule", "schedule " + schedule.id + ": holidays = " +
+                                                          std::string(toString(schedule.holidays)) +
+                                                          " needs a holiday calendar");
     }
     for (const auto& w : schedule.windows) {
         if (w.days == 0 || (w.days & ~kEveryDay) != 0) {
-            return core::makeError("doors.bad_schedule",
+            return core::makeError("policy.bad_schedule",
                                    "schedule " + schedule.id + ": a window has no valid days");
         }
         if (w.startMinute < 0 || w.endMinute > kMinutesPerDay || w.startMinute >= w.endMinute) {
             return core::makeError(
-                "doors.bad_schedule",
+                "policy.bad_schedule",
                 "schedule " + schedule.id + ": a window must satisfy 0 <= start < end <= 24:00");
         }
     }
     return {};
+}
+
+std::string_view toString(HolidayRule rule) {
+    switch (rule) {
+        case HolidayRule::ignore:
+            return "ignore";
+        case HolidayRule::closedOnHolidays:
+            return "closed";
+        case HolidayRule::holidaysOnly:
+            return "only";
+    }
+    return "ignore";
 }
 
 LocalTime toLocal(core::TimeUs utcUs, int utcOffsetMinutes) {
@@ -44,11 +61,20 @@ LocalTime toLocal(core::TimeUs utcUs, int utcOffsetMinutes) {
     const std::int64_t day = floorDiv(minutes, kMinutesPerDay);
     // 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
     const std::int64_t weekday = ((day + 3) % 7 + 7) % 7;
-    return LocalTime{static_cast<int>(weekday), static_cast<int>(minutes - day * kMinutesPerDay)};
+    return LocalTime{static_cast<int>(weekday), static_cast<int>(minutes - day * kMinutesPerDay),
+                     day};
 }
 
 bool isWithin(const Schedule& schedule, core::TimeUs utcUs) {
     const LocalTime local = toLocal(utcUs, schedule.utcOffsetMinutes);
+    if (schedule.holidays != HolidayRule::ignore) {
+        // No calendar fails closed: validateSchedule refuses such a schedule up front.
+        const bool holiday = schedule.calendar && schedule.calendar->isHoliday(local.day);
+        const bool closedOnHolidays = schedule.holidays == HolidayRule::closedOnHolidays;
+        if (!schedule.calendar || holiday == closedOnHolidays) {
+            return false;
+        }
+    }
     const auto dayBit = static_cast<std::uint8_t>(1U << static_cast<unsigned>(local.weekday));
     for (const auto& w : schedule.windows) {
         if ((w.days & dayBit) != 0 && local.minuteOfDay >= w.startMinute &&

@@ -56,3 +56,73 @@ TEST(Schedule, ValidationNamesTheProblem) {
     EXPECT_FALSE(validateSchedule(Schedule{"x", 15 * 60, {}}));
     EXPECT_FALSE(validateSchedule(Schedule{"Bad Id", 540, {}}));
 }
+
+namespace {
+
+// Checked with Python: 2026-09-22 (Tue, 国民の休日) and 2026-09-24 (Thu), 10:00 JST; 2026-09-21
+// 23:30 UTC is already 09-22 08:30 in Tokyo.
+constexpr sekimori::core::TimeUs kHolidayTue1000Jst = 1'790'038'800'000'000;
+constexpr sekimori::core::TimeUs kWorkdayThu1000Jst = 1'790'211'600'000'000;
+constexpr sekimori::core::TimeUs kMon2330UtcHolidayInTokyo = 1'790'033'400'000'000;
+constexpr sekimori::core::TimeUs kClosureMon1000Jst = 1'798'419'600'000'000;  // 2026-12-28
+
+std::shared_ptr<const HolidayCalendar> japan() {
+    auto calendar =
+        HolidayCalendar::loadCsv(std::string(SEKIMORI_SOURCE_DIR) + "/policy/data/syukujitsu.csv");
+    EXPECT_TRUE(calendar);
+    auto withClosures = std::make_shared<HolidayCalendar>(std::move(calendar.value()));
+    EXPECT_TRUE(withClosures->addClosure(CivilDate{2026, 12, 28}, "年末年始"));
+    return withClosures;
+}
+
+Schedule withRule(HolidayRule rule, std::uint8_t days = kWeekdays) {
+    Schedule s{"office", 540, {{days, 8 * 60, 20 * 60}}};
+    s.holidays = rule;
+    s.calendar = japan();
+    return s;
+}
+
+}  // namespace
+
+TEST(Schedule, LocalDayFollowsTheOffset) {
+    EXPECT_EQ(toLocal(kMon2330UtcHolidayInTokyo, 540).day, dayNumber(CivilDate{2026, 9, 22}));
+    EXPECT_EQ(toLocal(kMon2330UtcHolidayInTokyo, 0).day, dayNumber(CivilDate{2026, 9, 21}));
+}
+
+TEST(Schedule, HolidayRulesAsATable) {
+    struct Row {
+        HolidayRule rule;
+        std::uint8_t days;
+        sekimori::core::TimeUs at;
+        bool within;
+    };
+    const Row rows[] = {
+        {HolidayRule::ignore, kWeekdays, kHolidayTue1000Jst, true},
+        {HolidayRule::ignore, kWeekdays, kWorkdayThu1000Jst, true},
+        {HolidayRule::closedOnHolidays, kWeekdays, kHolidayTue1000Jst, false},
+        {HolidayRule::closedOnHolidays, kWeekdays, kWorkdayThu1000Jst, true},
+        {HolidayRule::closedOnHolidays, kWeekdays, kMon2330UtcHolidayInTokyo, false},
+        {HolidayRule::closedOnHolidays, kWeekdays, kClosureMon1000Jst, false},  // site closure
+        {HolidayRule::holidaysOnly, kEveryDay, kHolidayTue1000Jst, true},
+        {HolidayRule::holidaysOnly, kEveryDay, kWorkdayThu1000Jst, false},
+        {HolidayRule::holidaysOnly, kEveryDay, kClosureMon1000Jst, true},
+        {HolidayRule::holidaysOnly, kEveryDay, kHolidayTue1000Jst - 3 * 3600'000'000LL, false},
+        {HolidayRule::holidaysOnly, kMonday, kHolidayTue1000Jst, false},  // windows still apply
+    };
+    for (const auto& row : rows) {
+        EXPECT_EQ(isWithin(withRule(row.rule, row.days), row.at), row.within)
+            << toString(row.rule) << " at " << row.at;
+    }
+}
+
+TEST(Schedule, AHolidayRuleNeedsACalendar) {
+    Schedule s = withRule(HolidayRule::closedOnHolidays);
+    EXPECT_TRUE(validateSchedule(s));
+    s.calendar = nullptr;
+    auto bad = validateSchedule(s);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("needs a holiday calendar"), std::string::npos);
+    EXPECT_FALSE(isWithin(s, kWorkdayThu1000Jst));  // fails closed if used anyway
+    s.holidays = HolidayRule::ignore;
+    EXPECT_TRUE(validateSchedule(s));
+}
