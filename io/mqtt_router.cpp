@@ -15,6 +15,7 @@ constexpr std::string_view kComponent = "mqtt";
 struct MqttRouter::Route {
     std::string filter;
     Handler handler;
+    Retained retained;
     bool active = true;  // false once its subscription is dropped
 };
 
@@ -47,13 +48,14 @@ MqttRouter::~MqttRouter() {
     }
 }
 
-MqttRouter::Subscription MqttRouter::subscribe(std::string filter, Handler handler) {
+MqttRouter::Subscription MqttRouter::subscribe(std::string filter, Handler handler,
+                                               Retained retained) {
     if (!isValidTopicFilter(filter) || !handler) {
         core::logError(kComponent, "refused a subscription to '" + filter + "': " +
                                        (handler ? "not a valid MQTT topic filter" : "no handler"));
         return nullptr;
     }
-    auto route = std::make_shared<Route>(Route{std::move(filter), std::move(handler)});
+    auto route = std::make_shared<Route>(Route{std::move(filter), std::move(handler), retained});
     routes_.push_back(route);
     ++filterUse_[route->filter];
     link_.subscribe(route->filter);
@@ -115,13 +117,23 @@ void MqttRouter::dispatch(const MqttMessage& message) {
         return;
     }
     const std::weak_ptr<MqttRouter*> alive = self_;
+    bool ignored = false;
     for (const auto& route : matching) {
         if (alive.expired()) {
             return;
         }
-        if (route->active) {
-            route->handler(message);
+        if (!route->active) {
+            continue;
         }
+        if (message.retained && route->retained == Retained::ignore) {
+            ignored = true;
+            continue;
+        }
+        route->handler(message);
+    }
+    if (ignored && !alive.expired()) {
+        core::logWarning(kComponent, "ignored a retained message on " + message.topic +
+                                         " (requests and events are taken live only)");
     }
 }
 

@@ -24,6 +24,9 @@ class MqttRouter {
     // Dropping the last copy unsubscribes: the handler is not called again, even later in a
     // dispatch under way, and the filter leaves the broker when no handler needs it any more.
     using Subscription = std::shared_ptr<void>;
+    // Requests and events are acted on once, live: a retained one (the ACL cannot stop a client
+    // retaining on any topic it may publish to) would be acted on again at every reconnect.
+    enum class Retained { deliver, ignore };
 
     // Installs itself as the link's only message and connection handler; call before
     // link.start(). The link must outlive the router. Destroying the router leaves the link's
@@ -40,8 +43,11 @@ class MqttRouter {
     // again if one had, so the broker replays the retained messages the filter matches: a new
     // handler learns the current state like a fresh MQTT client, and handlers already on a
     // matching filter may see those retained messages again (as after any reconnect).
-    // An invalid filter or an empty handler is a programming error: returns nullptr and logs.
-    [[nodiscard]] Subscription subscribe(std::string filter, Handler handler);
+    // With Retained::ignore the handler never sees a retained message (it is logged, and not
+    // unrouted). An invalid filter or an empty handler is a programming error: returns nullptr
+    // and logs.
+    [[nodiscard]] Subscription subscribe(std::string filter, Handler handler,
+                                         Retained retained = Retained::deliver);
     // Called with every connection change: `true` once the broker has acknowledged the
     // subscriptions the link had at connect time. Not replayed: ask connected() at start.
     [[nodiscard]] Subscription onConnection(ConnectionHandler handler);

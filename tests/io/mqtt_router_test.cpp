@@ -159,6 +159,23 @@ TEST_F(MqttRouterTest, RetainedFlagReachesHandlersAndANewHandlerGetsTheRetainedS
     EXPECT_FALSE(second.messages[1].retained);  // live delivery (MQTT 3.1.1)
 }
 
+TEST_F(MqttRouterTest, AHandlerThatIgnoresRetainedMessagesGetsOnlyLiveOnes) {
+    broker_.publish("s1/panel/p-a/request", "stale-request", true);  // a panel misbehaving
+    broker_.publish("s1/panel/p-a/status", "online", true);
+    Seen requests;
+    Seen all;
+    auto live =
+        router_->subscribe("s1/panel/+/request", requests.handler(), MqttRouter::Retained::ignore);
+    auto state = router_->subscribe("s1/panel/p-a/#", all.handler());
+    start();  // the connect sends each retained message once
+    EXPECT_TRUE(requests.messages.empty());
+    EXPECT_EQ(all.payloads(), (std::vector<std::string>{"stale-request", "online"}));
+    EXPECT_TRUE(unrouted_.messages.empty());  // ignored by its handler, not foreign
+
+    publish("s1/panel/p-a/request", "live-request", true);  // live delivery clears the flag
+    EXPECT_EQ(requests.payloads(), std::vector<std::string>{"live-request"});
+}
+
 TEST_F(MqttRouterTest, AHandlerThatDropsItsOwnSubscriptionIsNotCalledAgain) {
     Seen seen;
     MqttRouter::Subscription self;
