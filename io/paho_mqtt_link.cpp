@@ -13,6 +13,7 @@
 
 #include "core/io_watchdog.hpp"
 #include "core/log.hpp"
+#include "io/mqtt_topic_filter.hpp"
 #include "io/tcp_nodelay.hpp"
 
 namespace sekimori::io {
@@ -54,8 +55,7 @@ struct LinkState : std::enable_shared_from_this<LinkState> {
           options(std::move(opts)),
           tuning(tune),
           retryTimer(executor),
-          backoff(options.minBackoff),
-          filters(options.subscriptions.begin(), options.subscriptions.end()) {}
+          backoff(options.minBackoff) {}
 
     boost::asio::any_io_executor executor;
     const MqttOptions options;  // normalised: clientId set, maxBackoff >= minBackoff
@@ -107,6 +107,18 @@ std::string joinFilters(const std::vector<std::string>& filters) {
     return joined.empty() ? "?" : joined;
 }
 
+// mosquitto drops the connection of a client that subscribes an invalid filter, and the link
+// would subscribe it again on every reconnect: refuse it here, once, loudly.
+bool acceptableFilter(const std::string& filter) {
+    if (isValidTopicFilter(filter)) {
+        return true;
+    }
+    core::logError(kComponent, "refused to subscribe '" + filter +
+                                   "': not a valid MQTT topic filter (the broker would drop the "
+                                   "connection)");
+    return false;
+}
+
 // The filters of an acknowledged multi-filter SUBSCRIBE that the broker refused (return code
 // 0x80 in the SUBACK, e.g. denied by the ACL): Paho reports those as a success.
 std::vector<std::string> refusedFilters(const mqtt::token& token) {
@@ -129,6 +141,11 @@ class PahoMqttLink final : public MqttLink {
   public:
     PahoMqttLink(boost::asio::any_io_executor executor, MqttOptions options, PahoLinkTuning tuning)
         : state_(std::make_shared<LinkState>(std::move(executor), std::move(options), tuning)) {
+        for (const auto& filter : state_->options.subscriptions) {
+            if (acceptableFilter(filter)) {
+                state_->filters.insert(filter);
+            }
+        }
         buildClient();
     }
 
@@ -198,6 +215,9 @@ class PahoMqttLink final : public MqttLink {
 
     void subscribe(const std::string& filter) override {
         LinkState& s = *state_;
+        if (!acceptableFilter(filter)) {
+            return;
+        }
         s.filters.insert(filter);
         s.staleFilters.erase(filter);
         if (!s.stopped && s.client && sessionOpen(s)) {

@@ -3,9 +3,23 @@
 #include <boost/asio/post.hpp>
 #include <utility>
 
+#include "core/log.hpp"
 #include "io/mqtt_topic_filter.hpp"
 
 namespace sekimori::io {
+
+namespace {
+
+// As the real link does: a broker drops a client that subscribes an invalid filter.
+bool acceptableFilter(const std::string& filter) {
+    if (isValidTopicFilter(filter)) {
+        return true;
+    }
+    core::logError("mqtt", "refused to subscribe '" + filter + "': not a valid MQTT topic filter");
+    return false;
+}
+
+}  // namespace
 
 struct SimulatedMqttBroker::LinkCore {
     MqttOptions options;
@@ -67,6 +81,9 @@ class SimulatedMqttBroker::Link final : public MqttLink {
     bool connected() const override { return core_->connected; }
 
     void subscribe(const std::string& filter) override {
+        if (!acceptableFilter(filter)) {
+            return;
+        }
         core_->filters.insert(filter);
         // Like a real broker, every SUBSCRIBE (a repeated one too) sends the retained messages
         // the filter matches; while offline, the reconnect does.
@@ -99,7 +116,11 @@ std::unique_ptr<MqttLink> SimulatedMqttBroker::makeLink(MqttOptions options) {
     if (options.clientId.empty()) {
         options.clientId = options.username;
     }
-    core->filters.insert(options.subscriptions.begin(), options.subscriptions.end());
+    for (const auto& filter : options.subscriptions) {
+        if (acceptableFilter(filter)) {
+            core->filters.insert(filter);
+        }
+    }
     core->options = std::move(options);
     links_.push_back(core);
     return std::make_unique<Link>(self_, core, executor_);

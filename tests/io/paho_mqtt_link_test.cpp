@@ -296,6 +296,20 @@ TEST_F(PahoMqttLinkTest, QueuedMessagesSurviveARestartOfTheLinkItself) {
     EXPECT_EQ(messages.front().payload, "kept-1");
 }
 
+// mosquitto drops a client that subscribes an invalid filter; the link refuses it instead of
+// losing its connection on every reconnect.
+TEST_F(PahoMqttLinkTest, AnInvalidFilterIsRefusedAndTheRestStillWorks) {
+    connectDaemonAndPanelA({panelTopic("+", "event"), "sekimori/test/#/bad"});
+    io_.run([&] { daemon_->link->subscribe("sekimori/test/panel/a+"); });
+    io_.run([&] { daemon_->link->subscribe(panelTopic("+", "status")); });
+    publish(*panelA_, panelTopic("p-a", "event"), "e");
+    publish(*panelA_, panelTopic("p-a", "status"), "s");
+    ASSERT_TRUE(daemon_->recorder.waitForMessages(2)) << broker_.log();
+    EXPECT_EQ(daemon_->recorder.reports().size(), 1u);  // connected once, never dropped
+    EXPECT_EQ(broker_.log().find("disconnected due to protocol error"), std::string::npos)
+        << broker_.log();
+}
+
 TEST_F(PahoMqttLinkTest, AFilterDroppedWhileOfflineIsUnsubscribedOnTheNextConnect) {
     connectDaemonAndPanelA({panelTopic("+", "event"), panelTopic("+", "status")});
     publish(*panelA_, panelTopic("p-a", "event"), "before");

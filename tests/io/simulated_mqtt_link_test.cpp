@@ -202,6 +202,13 @@ TEST_F(SimulatedMqttLinkTest, RunTimeSubscriptionsAddRemoveAndSurviveAnOutage) {
     EXPECT_EQ(daemon->messages[2].payload, "e2");
 }
 
+TEST_F(SimulatedMqttLinkTest, AnInvalidFilterIsRefused) {
+    auto daemon = makeClient("sekimorid", {"s1/#/x", "s1/panel/+/event"});
+    daemon->link->subscribe("s1/a+");
+    daemon->link->subscribe("");
+    EXPECT_EQ(broker_.subscriptions("sekimorid"), std::set<std::string>{"s1/panel/+/event"});
+}
+
 TEST_F(SimulatedMqttLinkTest, EverySubscribeSendsTheRetainedMessagesItMatchesFlagged) {
     broker_.publish("s1/panel/p-a/status", "online", true);
     broker_.publish("s1/panel/p-b/status", "offline", true);
