@@ -1,7 +1,6 @@
 #include "console/console_queries.hpp"
 
 #include <functional>
-#include <map>
 #include <string>
 
 #include "console/event_json.hpp"
@@ -24,10 +23,11 @@ core::Result<bool> tableExists(core::Database& db, const char* table) {
 
 namespace {
 
-// Runs `sql` (one ?1 for the limit) on `table` and maps each row; a table that does not exist
-// yet (a fresh database) reads as empty rather than as an error.
+// Runs `sql` (?1 the limit, bindMore binds the rest) on `table` and maps each row; a table that
+// does not exist yet (a fresh database) reads as empty rather than as an error.
 core::Result<nlohmann::json> selectRows(
     core::Database& db, const char* table, std::string_view sql, int limit,
+    const std::function<void(core::Statement&)>& bindMore,
     const std::function<nlohmann::json(const core::Statement&)>& toJson) {
     auto exists = tableExists(db, table);
     if (!exists) {
@@ -42,6 +42,7 @@ core::Result<nlohmann::json> selectRows(
         return st.error();
     }
     st->bind(1, std::int64_t{limit});
+    bindMore(*st);
     for (;;) {
         auto row = st->step();
         if (!row) {
@@ -56,88 +57,49 @@ core::Result<nlohmann::json> selectRows(
 
 }  // namespace
 
-core::Result<nlohmann::json> recentEvents(core::Database& db, int limit) {
-    return selectRows(db, "audit_events",
-                      "SELECT seq, time_us, type, source, subject, payload, hash FROM audit_events"
-                      " ORDER BY seq DESC LIMIT ?1",
-                      limit, [](const core::Statement& st) {
-                          return nlohmann::json{{"seq", st.columnInt(0)},
-                                                {"time_us", st.columnInt(1)},
-                                                {"type", st.columnText(2)},
-                                                {"source", st.columnText(3)},
-                                                {"subject", st.columnText(4)},
-                                                {"payload", payloadObject(st.columnText(5))},
-                                                {"hash", core::toHex(st.columnBlob(6))}};
-                      });
+core::Result<nlohmann::json> recentEvents(core::Database& db, int limit,
+                                          const std::vector<std::string>& typePrefixes) {
+    if (typePrefixes.empty()) {
+        return nlohmann::json::array();
+    }
+    // One bound parameter per prefix (?2, ?3, ...); the SQL text holds no value of its own.
+    std::string sql =
+        "SELECT seq, time_us, type, source, subject, payload, hash FROM audit_events WHERE ";
+    for (std::size_t i = 0; i < typePrefixes.size(); ++i) {
+        const std::string p = "?" + std::to_string(i + 2);
+        sql += (i == 0 ? "" : " OR ") + ("substr(type, 1, length(" + p + ")) = " + p);
+    }
+    sql += " ORDER BY seq DESC LIMIT ?1";
+    return selectRows(
+        db, "audit_events", sql, limit,
+        [&typePrefixes](core::Statement& st) {
+            for (std::size_t i = 0; i < typePrefixes.size(); ++i) {
+                st.bind(static_cast<int>(i + 2), std::string_view(typePrefixes[i]));
+            }
+        },
+        [](const core::Statement& st) {
+            return nlohmann::json{{"seq", st.columnInt(0)},
+                                  {"time_us", st.columnInt(1)},
+                                  {"type", st.columnText(2)},
+                                  {"source", st.columnText(3)},
+                                  {"subject", st.columnText(4)},
+                                  {"payload", payloadObject(st.columnText(5))},
+                                  {"hash", core::toHex(st.columnBlob(6))}};
+        });
 }
 
 core::Result<nlohmann::json> auditCheckpoints(core::Database& db, int limit) {
-    return selectRows(db, "audit_checkpoints",
-                      "SELECT tree_size, head_hash, time_us, signature FROM audit_checkpoints"
-                      " ORDER BY tree_size DESC LIMIT ?1",
-                      limit, [](const core::Statement& st) {
-                          return nlohmann::json{{"tree_size", st.columnInt(0)},
-                                                {"head_hash", core::toHex(st.columnBlob(1))},
-                                                {"time_us", st.columnInt(2)},
-                                                {"signature", core::toHex(st.columnBlob(3))}};
-                      });
-}
-
-core::Result<nlohmann::json> peopleList(core::Database& db, int limit) {
-    nlohmann::json people = nlohmann::json::array();
-    auto exists = tableExists(db, "door_people");
-    if (!exists) {
-        return exists.error();
-    }
-    if (!*exists) {
-        return nlohmann::json{{"people", std::move(people)}};
-    }
-    // Only the columns an enroller needs; PINs and templates live in other tables, never read.
-    auto st = db.prepare("SELECT id, name, active FROM door_people ORDER BY id LIMIT ?1");
-    if (!st) {
-        return st.error();
-    }
-    st->bind(1, std::int64_t{limit});
-    std::map<std::string, std::size_t> index;
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        index[st->columnText(0)] = people.size();
-        people.push_back({{"id", st->columnText(0)},
-                          {"name", st->columnText(1)},
-                          {"active", st->columnInt(2) != 0},
-                          {"cards", nlohmann::json::array()}});
-    }
-    auto cardsExist = tableExists(db, "door_cards");
-    if (!cardsExist) {
-        return cardsExist.error();
-    }
-    if (*cardsExist) {
-        auto cards = db.prepare("SELECT uid, person, state FROM door_cards ORDER BY person, uid");
-        if (!cards) {
-            return cards.error();
-        }
-        for (;;) {
-            auto row = cards->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!*row) {
-                break;
-            }
-            auto it = index.find(cards->columnText(1));
-            if (it != index.end()) {
-                people[it->second]["cards"].push_back(
-                    {{"uid", cards->columnText(0)}, {"state", cards->columnText(2)}});
-            }
-        }
-    }
-    return nlohmann::json{{"people", std::move(people)}};
+    return selectRows(
+        db, "audit_checkpoints",
+        "SELECT tree_size, head_hash, time_us, signature FROM audit_checkpoints"
+        " ORDER BY tree_size DESC LIMIT ?1",
+        limit, [](core::Statement&) {},
+        [](const core::Statement& st) {
+            return nlohmann::json{{"tree_size", st.columnInt(0)},
+                                  {"head_hash", core::toHex(st.columnBlob(1))},
+                                  {"time_us", st.columnInt(2)},
+                                  {"signature", core::toHex(st.columnBlob(3))}};
+        });
 }
 
 }  // namespace sekimori::console

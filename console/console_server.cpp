@@ -1,5 +1,7 @@
 #include "console/console_server.hpp"
 
+#include <algorithm>
+
 #include "console/console_app.hpp"
 #include "console/event_hub.hpp"
 #include "console/event_json.hpp"
@@ -21,12 +23,18 @@ ConsoleServer::ConsoleServer(asio::io_context& io, ConsoleOptions options, core:
       bus_(bus),
       recorder_(recorder),
       clock_(clock),
+      work_(std::max(1U, options_.workerThreads)),
       hub_(std::make_shared<EventHub>()) {}
 
 ConsoleServer::~ConsoleServer() {
     stop();
-    // Login verifications in flight finish here; their replies find the app gone and drop.
+    // Work in flight (queries, logins, stream chunks) finishes here; replies find the app gone
+    // and drop.
     work_.join();
+}
+
+void ConsoleServer::addService(core::Service& service) {
+    services_.push_back(&service);
 }
 
 core::Result<void> ConsoleServer::start() {
@@ -44,6 +52,19 @@ core::Result<void> ConsoleServer::start() {
     }
     if (auto m = migrateOperatorStore(**db); !m) {
         return m;
+    }
+    AppSettings settings;
+    settings.webRoot = options_.webRoot;
+    settings.sessionIdleUs = options_.sessionIdleUs;
+    auto app = std::make_shared<ConsoleApp>(std::move(settings), std::move(*db), recorder_, clock_,
+                                            io_.get_executor(), work_.get_executor());
+    if (auto r = app->registerOwnRoutes(); !r) {
+        return r;
+    }
+    for (auto* service : services_) {
+        if (auto r = app->addService(*service); !r) {
+            return r;
+        }
     }
 
     boost::system::error_code ec;
@@ -72,23 +93,19 @@ core::Result<void> ConsoleServer::start() {
     boundPort_ = acceptor->local_endpoint().port();
     acceptor_ = std::move(acceptor);
 
-    AppSettings settings;
-    settings.webRoot = options_.webRoot;
-    settings.sessionIdleUs = options_.sessionIdleUs;
     if (options_.allowedOrigin.empty()) {
         const auto port = std::to_string(boundPort_);
-        settings.allowedOrigins = {"https://localhost:" + port, "https://127.0.0.1:" + port};
+        app->setAllowedOrigins({"https://localhost:" + port, "https://127.0.0.1:" + port});
     } else {
-        settings.allowedOrigins = {options_.allowedOrigin};
+        app->setAllowedOrigins({options_.allowedOrigin});
     }
-    app_ = std::make_shared<ConsoleApp>(std::move(settings), std::move(*db), recorder_, clock_,
-                                        io_.get_executor(), work_.get_executor());
-    app_->setDoorsProvider(doorsProvider_);
-    app_->setPresenceProvider(presenceProvider_);
-    app_->onSessionEnded([hub = hub_](const std::string& key) { hub->closeSession(key); });
+    app->onSessionEnded([hub = hub_](const std::string& key) { hub->closeSession(key); });
+    hub_->setRules(app->visibility());
+    app_ = std::move(app);
 
-    subscription_ = bus_.subscribe<core::RecordedEvent>(
-        [hub = hub_](const core::RecordedEvent& e) { hub->broadcast(eventJson(e).dump()); });
+    subscription_ = bus_.subscribe<core::RecordedEvent>([hub = hub_](const core::RecordedEvent& e) {
+        hub->broadcast(e.event.type, eventJson(e).dump());
+    });
 
     core::logInfo("console",
                   "listening on https://" + options_.address + ":" + std::to_string(boundPort_));
@@ -118,7 +135,9 @@ void ConsoleServer::doAccept() {
         }
         if (!ec) {
             HttpLimits limits{options_.bodyLimit, options_.requestTimeout};
-            std::make_shared<HttpSession>(std::move(socket), *tls_, app_, hub_, limits)->run();
+            std::make_shared<HttpSession>(std::move(socket), *tls_, app_, hub_, limits,
+                                          work_.get_executor())
+                ->run();
         }
         doAccept();
     });
@@ -126,20 +145,6 @@ void ConsoleServer::doAccept() {
 
 std::size_t ConsoleServer::liveStreams() const {
     return hub_->size();
-}
-
-void ConsoleServer::setDoorsProvider(std::function<nlohmann::json()> provider) {
-    doorsProvider_ = provider;
-    if (app_) {
-        app_->setDoorsProvider(std::move(provider));
-    }
-}
-
-void ConsoleServer::setPresenceProvider(std::function<nlohmann::json()> provider) {
-    presenceProvider_ = provider;
-    if (app_) {
-        app_->setPresenceProvider(std::move(provider));
-    }
 }
 
 }  // namespace sekimori::console

@@ -1,6 +1,12 @@
 #pragma once
-// The console's HTTPS + WebSocket server on the daemon's io_context: REST API, static web UI and
-// the live /ws/events stream of every RecordedEvent published on the bus.
+// The console's HTTPS + WebSocket server on the daemon's io_context: REST API (its own routes
+// and every service's), the static web shell and UI plugins, and the live /ws/events stream of
+// every RecordedEvent published on the bus, filtered by role.
+//
+// app/ builds it, adds each service, then starts it:
+//     console::ConsoleServer console(io, options, bus, recorder, clock);
+//     console.addService(doorsService);      // before start()
+//     if (auto r = console.start(); !r) ...  // errors name a conflicting route or plugin
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -9,8 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "console/http_session.hpp"
 #include "console/session_store.hpp"
@@ -18,6 +24,7 @@
 #include "core/event_bus.hpp"
 #include "core/event_recorder.hpp"
 #include "core/result.hpp"
+#include "core/service.hpp"
 
 namespace sekimori::console {
 
@@ -37,6 +44,9 @@ struct ConsoleOptions {
     std::size_t bodyLimit = 16 * 1024;
     std::chrono::seconds requestTimeout{30};
     core::TimeUs sessionIdleUs = kDefaultSessionIdleUs;
+    // Threads for work that must not run on the io thread: SQLite reads, static files,
+    // password hashing, RunOn::worker routes and stream bodies.
+    unsigned workerThreads = 2;
 };
 
 class ConsoleServer {
@@ -48,19 +58,20 @@ class ConsoleServer {
     ConsoleServer(const ConsoleServer&) = delete;
     ConsoleServer& operator=(const ConsoleServer&) = delete;
 
-    // Opens the database (migrating the "console" schema), loads the certificate, binds and
-    // starts accepting; subscribes to RecordedEvent on the bus. Call on the io thread or
-    // before the io_context runs.
+    // Before start(): the service's routes(), eventVisibility() and uiPlugin() are taken when
+    // the console starts. The service must outlive the console's stop().
+    void addService(core::Service& service);
+
+    // Opens the database (migrating the "console" schema), loads the certificate, registers
+    // the console's routes and every added service's (an error names a malformed or
+    // conflicting route, rule or plugin), binds and starts accepting; subscribes to
+    // RecordedEvent on the bus. Call on the io thread or before the io_context runs.
     core::Result<void> start();
     // Stops accepting, closes live WebSockets, unsubscribes. Idempotent.
     void stop();
     std::uint16_t port() const { return boundPort_; }
     // WebSocket event streams currently joined.
     std::size_t liveStreams() const;
-
-    // Data for GET /api/doors and GET /api/presence, called on the io thread per request.
-    void setDoorsProvider(std::function<nlohmann::json()> provider);
-    void setPresenceProvider(std::function<nlohmann::json()> provider);
 
     // For tests and tools: the app behind the server (valid after start()).
     ConsoleApp* app() { return app_.get(); }
@@ -73,14 +84,13 @@ class ConsoleServer {
     core::EventBus& bus_;
     core::EventRecorder& recorder_;
     core::Clock& clock_;
-    boost::asio::thread_pool work_{1};
+    boost::asio::thread_pool work_;
+    std::vector<core::Service*> services_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
     std::shared_ptr<ConsoleApp> app_;
     std::shared_ptr<EventHub> hub_;
     core::EventBus::Token subscription_;
-    std::function<nlohmann::json()> doorsProvider_;
-    std::function<nlohmann::json()> presenceProvider_;
     std::uint16_t boundPort_ = 0;
     // Pending accept handlers hold a weak copy: after destruction they must not touch `this`.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

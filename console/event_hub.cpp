@@ -21,16 +21,32 @@ std::size_t EventHub::size() const {
     return sessions_.size();
 }
 
-void EventHub::broadcast(std::string message) {
-    auto shared = std::make_shared<const std::string>(std::move(message));
+void EventHub::setRules(EventVisibilityRules rules) {
+    std::lock_guard lock(mutex_);
+    rules_ = std::move(rules);
+}
+
+void EventHub::broadcast(std::string_view type, std::string message) {
     std::vector<std::weak_ptr<WebSocketSession>> targets;
     {
         std::lock_guard lock(mutex_);
+        bool admitted[std::size(kAllRoles)] = {};
+        bool any = false;
+        for (std::size_t i = 0; i < std::size(kAllRoles); ++i) {
+            admitted[i] = rules_.admits(kAllRoles[i], type);
+            any = any || admitted[i];
+        }
+        if (!any) {
+            return;
+        }
         targets.reserve(sessions_.size());
         for (auto* s : sessions_) {
-            targets.emplace_back(s->weak_from_this());
+            if (admitted[static_cast<std::size_t>(s->role())]) {
+                targets.emplace_back(s->weak_from_this());
+            }
         }
     }
+    auto shared = std::make_shared<const std::string>(std::move(message));
     for (auto& w : targets) {
         if (auto s = w.lock()) {
             s->send(shared);

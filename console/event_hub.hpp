@@ -1,11 +1,15 @@
 #pragma once
 // Fans recorded events out to every live WebSocket, as in Beast's chat-multi example: weak
 // pointers are copied under the lock and one shared payload is sent outside it, so a slow or
-// closing session never holds the lock while the others wait.
+// closing session never holds the lock while the others wait. Each stream gets only the event
+// types its role may see (EventVisibilityRules).
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_set>
+
+#include "console/event_visibility.hpp"
 
 namespace sekimori::console {
 
@@ -15,7 +19,10 @@ class EventHub {
   public:
     void join(WebSocketSession* session);
     void leave(WebSocketSession* session);
-    void broadcast(std::string message);
+    // Set before the first stream joins.
+    void setRules(EventVisibilityRules rules);
+    // Sends `message` (the event's JSON) to every stream whose role may see `type`.
+    void broadcast(std::string_view type, std::string message);
     // Closes the streams opened under one login session (after logout).
     void closeSession(const std::string& sessionKey);
     void closeAll();
@@ -24,6 +31,7 @@ class EventHub {
   private:
     mutable std::mutex mutex_;
     std::unordered_set<WebSocketSession*> sessions_;
+    EventVisibilityRules rules_;
 };
 
 }  // namespace sekimori::console

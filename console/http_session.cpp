@@ -1,6 +1,8 @@
 #include "console/http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "console/console_app.hpp"
@@ -12,10 +14,33 @@ namespace sekimori::console {
 
 namespace beast = boost::beast;
 
+// The state of one streamed answer. `next` is called on the pool, one call at a time; the io
+// thread touches the rest.
+struct HttpSession::Streaming {
+    http::response<http::empty_body> head;
+    http::response_serializer<http::empty_body> serializer{head};
+    std::function<core::Result<std::string>()> next;
+    std::string chunk;  // the chunk being written
+    bool headWritten = false;
+    bool keepAlive = false;
+    unsigned version = 11;
+
+    explicit Streaming(StreamedResponse r)
+        : head(std::move(r.head)),
+          serializer(head),
+          next(std::move(r.next)),
+          keepAlive(head.keep_alive()),
+          version(head.version()) {}
+};
+
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context& tls,
                          std::weak_ptr<ConsoleApp> app, std::shared_ptr<EventHub> hub,
-                         HttpLimits limits)
-    : stream_(std::move(socket), tls), app_(std::move(app)), hub_(std::move(hub)), limits_(limits) {
+                         HttpLimits limits, boost::asio::any_io_executor pool)
+    : stream_(std::move(socket), tls),
+      app_(std::move(app)),
+      hub_(std::move(hub)),
+      limits_(limits),
+      pool_(std::move(pool)) {
     beast::error_code ec;
     auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) {
@@ -53,10 +78,8 @@ void HttpSession::onRead(beast::error_code ec, std::size_t) {
         return;
     }
     if (ec == http::error::body_limit) {
-        HttpRequest shape;
-        shape.version(11);
-        shape.keep_alive(false);
-        send(toHttp(shape, jsonError(http::status::payload_too_large, "body: too large")));
+        sendWhole(toHttp(ReplyShape{11, false, false},
+                         jsonError(http::status::payload_too_large, "body: too large")));
         return;
     }
     if (ec) {
@@ -68,29 +91,108 @@ void HttpSession::onRead(beast::error_code ec, std::size_t) {
         return;
     }
     if (beast::websocket::is_upgrade(parser_->get())) {
-        auto verdict = app->authorizeEvents(parser_->get(), remote_);
-        if (auto* refused = std::get_if<HttpResponse>(&verdict)) {
-            refused->keep_alive(false);
-            send(std::move(*refused));
-            return;
-        }
-        std::make_shared<WebSocketSession>(std::move(stream_), hub_,
-                                           std::get<SessionInfo>(verdict).key)
-            ->run(parser_->release());
+        app->authorizeEvents(parser_->get(), remote_,
+                             [self = shared_from_this()](ConsoleApp::EventsVerdict verdict) {
+                                 if (auto* refused = std::get_if<HttpResponse>(&verdict)) {
+                                     refused->keep_alive(false);
+                                     self->sendWhole(std::move(*refused));
+                                     return;
+                                 }
+                                 const auto& session = std::get<SessionInfo>(verdict);
+                                 std::make_shared<WebSocketSession>(std::move(self->stream_),
+                                                                    self->hub_, session.key,
+                                                                    session.role)
+                                     ->run(self->parser_->release());
+                             });
         return;
     }
-    app->handle(parser_->get(), remote_, [self = shared_from_this()](HttpResponse response) {
-        self->send(std::move(response));
+    app->handle(parser_->get(), remote_, [self = shared_from_this()](ConsoleAnswer answer) {
+        self->send(std::move(answer));
     });
 }
 
-void HttpSession::send(http::response<http::string_body> response) {
-    response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
+void HttpSession::send(ConsoleAnswer answer) {
+    if (auto* whole = std::get_if<HttpResponse>(&answer)) {
+        sendWhole(std::move(*whole));
+        return;
+    }
+    startStream(std::get<StreamedResponse>(std::move(answer)));
+}
+
+void HttpSession::sendWhole(HttpResponse response) {
+    response_ = std::make_shared<HttpResponse>(std::move(response));
     const bool keepAlive = response_->keep_alive();
     beast::get_lowest_layer(stream_).expires_after(limits_.timeout);
     http::async_write(
         stream_, *response_,
         beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), keepAlive));
+}
+
+void HttpSession::startStream(StreamedResponse response) {
+    streaming_ = std::make_shared<Streaming>(std::move(response));
+    pullChunk();
+}
+
+void HttpSession::pullChunk() {
+    boost::asio::post(pool_, [self = shared_from_this(), streaming = streaming_] {
+        auto chunk = streaming->next();
+        boost::asio::post(self->stream_.get_executor(), [self, chunk = std::move(chunk)]() mutable {
+            self->onChunk(std::move(chunk));
+        });
+    });
+}
+
+void HttpSession::onChunk(core::Result<std::string> chunk) {
+    auto& s = *streaming_;
+    if (!chunk) {
+        core::logError("console",
+                       "stream body: " + chunk.error().code + ": " + chunk.error().message);
+        if (!s.headWritten) {
+            streaming_.reset();
+            sendWhole(toHttp(ReplyShape{s.version, false, false},
+                             jsonError(http::status::internal_server_error, "internal error")));
+            return;
+        }
+        abort();
+        return;
+    }
+    s.chunk = std::move(*chunk);
+    auto self = shared_from_this();
+    auto writeBody = [self] {
+        auto& st = *self->streaming_;
+        beast::get_lowest_layer(self->stream_).expires_after(self->limits_.timeout);
+        if (st.chunk.empty()) {
+            boost::asio::async_write(
+                self->stream_, http::make_chunk_last(),
+                [self, keepAlive = st.keepAlive](beast::error_code ec, std::size_t n) {
+                    self->streaming_.reset();
+                    self->onWrite(keepAlive, ec, n);
+                });
+            return;
+        }
+        boost::asio::async_write(self->stream_, http::make_chunk(boost::asio::buffer(st.chunk)),
+                                 [self](beast::error_code ec, std::size_t) {
+                                     if (ec) {
+                                         self->streaming_.reset();
+                                         return;  // the client went away
+                                     }
+                                     self->pullChunk();
+                                 });
+    };
+    if (s.headWritten) {
+        writeBody();
+        return;
+    }
+    s.headWritten = true;
+    beast::get_lowest_layer(stream_).expires_after(limits_.timeout);
+    http::async_write_header(stream_, s.serializer,
+                             [self, writeBody](beast::error_code ec, std::size_t) {
+                                 if (ec) {
+                                     self->streaming_.reset();
+                                     return;
+                                 }
+                                 writeBody();
+                             });
 }
 
 void HttpSession::onWrite(bool keepAlive, beast::error_code ec, std::size_t) {
@@ -103,6 +205,16 @@ void HttpSession::onWrite(bool keepAlive, beast::error_code ec, std::size_t) {
         return;
     }
     doRead();
+}
+
+// Ends the connection without the final chunk, so the client sees a truncated body rather than
+// a complete one.
+void HttpSession::abort() {
+    streaming_.reset();
+    beast::error_code ignored;
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
 }
 
 void HttpSession::doClose() {

@@ -1,24 +1,20 @@
 #pragma once
-// The REST route table, bmcweb style: each route is a literal path with the roles it admits
-// declared where it is registered, so the whole access policy reads as one list.
-#include <boost/beast/http.hpp>
-#include <functional>
+// The REST route table, bmcweb style: each route is a pattern with the roles it admits declared
+// where it is registered, so the whole access policy reads as one list. A pattern is literal
+// segments and whole-segment {names}: "/api/alarms/{id}/ack". Where two patterns match a path,
+// the one with a literal segment at the first place they differ wins.
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "console/http_types.hpp"
 #include "console/roles.hpp"
-#include "console/session_store.hpp"
+#include "core/result.hpp"
 
 namespace sekimori::console {
-
-namespace http = boost::beast::http;
-using HttpRequest = http::request<http::string_body>;
-using HttpResponse = http::response<http::string_body>;
 
 struct RouteAccess {
     bool needsLogin = true;
@@ -29,40 +25,37 @@ struct RouteAccess {
     static RouteAccess only(RoleSet roles) { return {true, roles}; }
 };
 
-struct ApiRequest {
-    const HttpRequest& http;
-    std::string path;
-    std::map<std::string, std::string> query;
-    std::optional<SessionInfo> session;  // set whenever the route needs a login
-    std::string sessionToken;            // raw cookie value, for logout
-    std::string remote;                  // peer address, for the audit trail
+struct PathSegment {
+    bool isParam = false;
+    std::string text;  // the literal, or the parameter's name
 };
-
-struct ApiResponse {
-    http::status status = http::status::ok;
-    nlohmann::json body = nlohmann::json::object();
-    std::vector<std::pair<std::string, std::string>> headers;
-};
-
-ApiResponse jsonError(http::status status, std::string message);
-
-using Reply = std::function<void(ApiResponse)>;
-// A handler validates its input first and calls reply exactly once, now or after async work.
-using Handler = std::function<void(const ApiRequest&, Reply)>;
 
 struct Route {
-    http::verb method;
-    std::string path;
+    http::verb method = http::verb::get;
+    std::string pattern;
     RouteAccess access;
     Handler handler;
+    std::string owner;  // "console" or the service that declared it
+    std::vector<PathSegment> segments;
 };
+
+// Splits a pattern; an error names what is wrong with it.
+core::Result<std::vector<PathSegment>> parsePattern(std::string_view pattern);
 
 class Router {
   public:
-    void add(http::verb method, std::string_view path, RouteAccess access, Handler handler);
+    // An error when the pattern is malformed or the same method and path shape is taken.
+    core::Result<void> add(http::verb method, std::string_view pattern, RouteAccess access,
+                           Handler handler, std::string owner = "console");
 
-    enum class Match { found, unknownPath, wrongMethod };
-    std::pair<Match, const Route*> find(http::verb method, std::string_view path) const;
+    enum class Match { found, unknownPath, wrongMethod, badParam };
+    struct Found {
+        Match match = Match::unknownPath;
+        const Route* route = nullptr;
+        std::map<std::string, std::string> params;  // decoded
+        std::string error;                          // for badParam: names the parameter
+    };
+    Found find(http::verb method, std::string_view path) const;
     const std::vector<Route>& routes() const { return routes_; }
 
   private:

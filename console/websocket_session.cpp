@@ -11,8 +11,11 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 WebSocketSession::WebSocketSession(Stream&& stream, std::shared_ptr<EventHub> hub,
-                                   std::string sessionKey)
-    : ws_(std::move(stream)), hub_(std::move(hub)), sessionKey_(std::move(sessionKey)) {}
+                                   std::string sessionKey, Role role)
+    : ws_(std::move(stream)),
+      hub_(std::move(hub)),
+      sessionKey_(std::move(sessionKey)),
+      role_(role) {}
 
 WebSocketSession::~WebSocketSession() {
     if (joined_) {

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "console/roles.hpp"
+
 namespace sekimori::console {
 
 class EventHub;
@@ -19,7 +21,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     static constexpr std::size_t kMaxQueue = 256;
     using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
-    WebSocketSession(Stream&& stream, std::shared_ptr<EventHub> hub, std::string sessionKey);
+    WebSocketSession(Stream&& stream, std::shared_ptr<EventHub> hub, std::string sessionKey,
+                     Role role);
     ~WebSocketSession();
 
     void run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
@@ -27,6 +30,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     void send(std::shared_ptr<const std::string> message);
     void close();
     const std::string& sessionKey() const { return sessionKey_; }
+    Role role() const { return role_; }
 
   private:
     void onAccept(boost::beast::error_code ec);
@@ -40,6 +44,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     boost::beast::flat_buffer buffer_;
     std::shared_ptr<EventHub> hub_;
     std::string sessionKey_;
+    Role role_;
     std::deque<std::shared_ptr<const std::string>> queue_;
     bool joined_ = false;
     bool closing_ = false;

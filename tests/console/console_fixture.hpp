@@ -31,12 +31,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
 
-// Keeps what the console recorded, for assertions (record() runs on the io thread).
+// Keeps what the console recorded, for assertions (record() runs on the io thread). The
+// console only records operator events; it never commits a domain change.
 class CapturingRecorder final : public core::EventRecorder {
   public:
     void record(core::Event event) override {
         std::lock_guard lock(mutex_);
         events_.push_back(std::move(event));
+    }
+    void commit(core::Change change) override {
+        ADD_FAILURE() << "the console committed a change with " << change.events.size()
+                      << " events";
     }
     std::vector<core::Event> events() const {
         std::lock_guard lock(mutex_);
@@ -88,13 +93,9 @@ class ConsoleFixture : public ::testing::Test {
                 passwords_[r] = *pw;
             }
         }
-        ConsoleOptions options;
-        options.port = 0;
-        options.certFile = dir_ + "/console-cert.pem";
-        options.keyFile = dir_ + "/console-key.pem";
-        options.webRoot = std::string(SEKIMORI_SOURCE_DIR) + "/console/web";
-        options.dbPath = dbPath_;
+        const ConsoleOptions options = optionsFor(0);
         server_ = std::make_unique<ConsoleServer>(io_, options, bus_, recorder_, clock_);
+        addServices(*server_);
         auto started = server_->start();
         ASSERT_TRUE(started.ok()) << started.error().message;
         port_ = server_->port();
@@ -115,6 +116,18 @@ class ConsoleFixture : public ::testing::Test {
 
     // Hook for tests that need other components' tables before the server starts.
     virtual void prepareDatabase() {}
+    // Hook for tests that add services before the server starts.
+    virtual void addServices(ConsoleServer&) {}
+
+    ConsoleOptions optionsFor(std::uint16_t port) const {
+        ConsoleOptions options;
+        options.port = port;
+        options.certFile = dir_ + "/console-cert.pem";
+        options.keyFile = dir_ + "/console-key.pem";
+        options.webRoot = std::string(SEKIMORI_SOURCE_DIR) + "/console/web";
+        options.dbPath = dbPath_;
+        return options;
+    }
 
     // Runs f on the io thread and waits for it.
     template <class F>

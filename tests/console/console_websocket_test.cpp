@@ -1,5 +1,7 @@
-// /ws/events over real TLS: authorised sessions receive every RecordedEvent published on the
-// bus as JSON; the handshake is refused without a session, for a wrong role or a foreign Origin.
+// /ws/events over real TLS: authorised sessions receive the RecordedEvents published on the bus
+// that their role may see, as JSON; the handshake is refused without a session, for a wrong
+// role or a foreign Origin.
+#include "alarm_test_service.hpp"
 #include "console_fixture.hpp"
 
 namespace sekimori::console::testing {
@@ -10,6 +12,9 @@ using WsStream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 class ConsoleWebSocket : public ConsoleFixture {
   protected:
+    // Its rules admit access.* and alarm.* for the desk and the security admin.
+    void addServices(ConsoleServer& server) override { server.addService(alarms_); }
+
     // Opens /ws/events; returns the stream when the upgrade succeeded, else the HTTP status.
     std::variant<std::unique_ptr<WsStream>, unsigned> open(const std::string& cookie,
                                                            const std::string& origin) {
@@ -64,6 +69,32 @@ class ConsoleWebSocket : public ConsoleFixture {
         return res.result_int();
     }
 
+    core::RecordedEvent ofType(std::uint64_t seq, std::string type) {
+        core::RecordedEvent e;
+        e.seq = seq;
+        e.event.timeUs = clock_.nowUs();
+        e.event.type = std::move(type);
+        e.event.source = "test";
+        e.event.payload = "{}";
+        return e;
+    }
+
+    // The seqs a stream receives up to and including `last`.
+    std::vector<std::uint64_t> readUntil(WsStream& ws, std::uint64_t last) {
+        std::vector<std::uint64_t> out;
+        while (out.empty() || out.back() != last) {
+            beast::flat_buffer buffer;
+            beast::error_code ec;
+            ws.read(buffer, ec);
+            if (ec) {
+                ADD_FAILURE() << "stream ended: " << ec.message();
+                return out;
+            }
+            out.push_back(nlohmann::json::parse(beast::buffers_to_string(buffer.data()))["seq"]);
+        }
+        return out;
+    }
+
     core::RecordedEvent grant(std::uint64_t seq) {
         core::RecordedEvent e;
         e.seq = seq;
@@ -90,6 +121,7 @@ class ConsoleWebSocket : public ConsoleFixture {
         FAIL() << "streams never reached " << n;
     }
 
+    AlarmTestService alarms_;
     asio::io_context clientIo_;
     asio::ssl::context tls_{[] {
         asio::ssl::context c(asio::ssl::context::tls_client);
@@ -134,7 +166,7 @@ TEST_F(ConsoleWebSocket, EveryStreamGetsTheEventAndLogoutClosesItsStream) {
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(a));
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(b));
     waitForStreams(2);
-    onIo([&] { bus_.publish(grant(7)); });
+    onIo([&] { bus_.publish(ofType(7, "daemon.started")); });
     for (auto* ws : {std::get<0>(a).get(), std::get<0>(b).get()}) {
         beast::flat_buffer buffer;
         ws->read(buffer);
@@ -159,6 +191,29 @@ TEST_F(ConsoleWebSocket, HandshakeIsRefusedWithoutSessionRoleOrOrigin) {
     EXPECT_EQ(upgradeStatus(op, origin_), 101u);
     EXPECT_EQ(recorder_.ofType("operator.forbidden").size(), 1u);
     EXPECT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(open(op, origin_)));
+}
+
+TEST_F(ConsoleWebSocket, EachRoleReceivesOnlyTheTypesItsRulesAdmit) {
+    std::map<Role, std::unique_ptr<WsStream>> streams;
+    for (Role role : {Role::deskOperator, Role::securityAdmin, Role::auditor}) {
+        auto opened = open(loginAs(role), origin_);
+        ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(opened));
+        streams[role] = std::move(std::get<std::unique_ptr<WsStream>>(opened));
+    }
+    waitForStreams(3);
+    const std::vector<std::string> types = {
+        "operator.login",  "alarm.raised",     "access.granted", "audit.checkpoint",
+        "weird.unclaimed", "mqtt.bad_payload", "daemon.stopped"};
+    onIo([&] {
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            bus_.publish(ofType(i + 1, types[i]));
+        }
+    });
+    using Seqs = std::vector<std::uint64_t>;
+    // daemon.stopped (7) reaches everyone, so reading up to it shows what each missed.
+    EXPECT_EQ(readUntil(*streams[Role::deskOperator], 7), (Seqs{2, 3, 6, 7}));
+    EXPECT_EQ(readUntil(*streams[Role::securityAdmin], 7), (Seqs{1, 2, 3, 4, 6, 7}));
+    EXPECT_EQ(readUntil(*streams[Role::auditor], 7), (Seqs{1, 4, 6, 7}));
 }
 
 }  // namespace
