@@ -167,7 +167,7 @@ Result<std::unique_ptr<TelemetryStore>> TelemetryStore::open(TelemetryStoreOptio
         return writer.error();
     }
     // Samples are not audit data: a power cut may lose the last batches, never the file.
-    if (auto r = (*writer)->exec("PRAGMA synchronous=NORMAL"); !r) {
+    if (auto r = (*writer)->exec("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000"); !r) {
         return r.error();
     }
     if (auto r = (*writer)->migrate("telemetry", migrations()); !r) {
