@@ -1,0 +1,14 @@
+#pragma once
+// GET /api/health's body (docs/openapi.yaml, Health): every declared panel and the broker.
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "health/health_monitor.hpp"
+
+namespace sekimori::health {
+
+// Unknown values are null, never a guess: a panel whose status never arrived has
+// "online": null, a broker whose $SYS figures never came has "clients_connected": null.
+nlohmann::json healthJson(const HealthMonitor& monitor, bool linkConnected, core::TimeUs nowUs);
+
+}  // namespace sekimori::health
