@@ -120,7 +120,8 @@ bool acceptableFilter(const std::string& filter) {
 }
 
 // The filters of an acknowledged multi-filter SUBSCRIBE that the broker refused (return code
-// 0x80 in the SUBACK, e.g. denied by the ACL): Paho reports those as a success.
+// 0x80 in the SUBACK): Paho reports those as a success. Brokers that check their ACL at
+// subscribe time refuse this way; mosquitto 2.0 grants and filters at delivery instead.
 std::vector<std::string> refusedFilters(const mqtt::token& token) {
     std::vector<std::string> refused;
     const auto topics = tokenTopics(token);
@@ -419,9 +420,11 @@ class PahoMqttLink final : public MqttLink {
         s.connecting = false;
         s.backoff = s.options.minBackoff;
         if (!s.staleFilters.empty()) {
-            // Dropped while offline, but still in the broker's persistent session.
-            sendUnsubscribe(s, {s.staleFilters.begin(), s.staleFilters.end()});
+            // Dropped while offline, but still in the broker's persistent session. (A failed
+            // send puts them back for the next connect.)
+            const std::vector<std::string> stale(s.staleFilters.begin(), s.staleFilters.end());
             s.staleFilters.clear();
+            sendUnsubscribe(s, stale);
         }
         if (s.filters.empty()) {
             markReady(s);
