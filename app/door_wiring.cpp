@@ -1,56 +1,9 @@
 #include "app/door_wiring.hpp"
 
 #include "core/crypto.hpp"
+#include "doors/doors_service.hpp"
 
 namespace sekimori::app {
-namespace {
-
-protocol::Factor toProtocol(core::Factor factor) {
-    switch (factor) {
-        case core::Factor::card:
-            return protocol::Factor::card;
-        case core::Factor::pin:
-            return protocol::Factor::pin;
-        case core::Factor::finger:
-            return protocol::Factor::finger;
-    }
-    return protocol::Factor::card;
-}
-
-std::vector<protocol::Factor> toProtocol(const std::vector<core::Factor>& factors) {
-    std::vector<protocol::Factor> out;
-    out.reserve(factors.size());
-    for (auto f : factors) {
-        out.push_back(toProtocol(f));
-    }
-    return out;
-}
-
-int toMs(std::chrono::milliseconds ms) {
-    return static_cast<int>(ms.count());
-}
-
-}  // namespace
-
-std::vector<doors::DoorSpec> doorSpecs(const core::SiteConfig& config) {
-    std::vector<doors::DoorSpec> specs;
-    for (const auto& d : config.doors) {
-        doors::DoorSpec s;
-        s.id = d.id;
-        s.name = d.name;
-        s.panel = d.panel;
-        s.fromZone = d.fromZone;
-        s.toZone = d.toZone;
-        s.entryFactors = toProtocol(d.entryFactors);
-        s.exitFactors = toProtocol(d.exitFactors);
-        s.unlockMs = toMs(d.unlock);
-        s.stepTimeoutMs = toMs(d.stepTimeout);
-        s.fingerThreshold = d.fingerThreshold;
-        s.heldOpenMs = toMs(d.heldOpen);
-        specs.push_back(std::move(s));
-    }
-    return specs;
-}
 
 std::vector<policy::Schedule> schedules(const core::SiteConfig& config) {
     std::vector<policy::Schedule> out;
@@ -85,20 +38,31 @@ doors::KnownNames knownNames(const core::SiteConfig& config) {
     return names;
 }
 
-core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const core::SiteConfig& config,
-                                                   const SitePaths& paths) {
-    doors::DoorKeys keys;
+core::Result<doors::EnrollmentKeys> loadOrCreateEnrollmentKeys(const SitePaths& paths) {
     auto pepper = core::loadOrCreateKeyFile(paths.pepperKey.string(), core::kPepperKeySize);
     if (!pepper) {
         return pepper.error();
     }
-    keys.pepper = std::move(*pepper);
     auto templateKey = core::loadOrCreateKeyFile(paths.templateKey.string(), core::kBoxKeySize);
     if (!templateKey) {
         return templateKey.error();
     }
-    keys.templateKey = std::move(*templateKey);
-    for (const auto& d : config.doors) {
+    return doors::EnrollmentKeys{std::move(*pepper), std::move(*templateKey)};
+}
+
+core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const doors::DoorsConfig& doors,
+                                                   const SitePaths& paths) {
+    auto enrollment = loadOrCreateEnrollmentKeys(paths);
+    if (!enrollment) {
+        return enrollment.error();
+    }
+    doors::DoorKeys keys;
+    keys.pepper = std::move(enrollment->pepper);
+    keys.templateKey = std::move(enrollment->templateKey);
+    for (const auto& d : doors.doors) {
+        if (keys.panelKeys.count(d.panel) != 0) {
+            continue;
+        }
         auto key = core::loadOrCreateKeyFile(paths.panelKey(d.panel).string(), core::kBoxKeySize);
         if (!key) {
             return key.error();
@@ -106,6 +70,21 @@ core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const core::SiteConfig& confi
         keys.panelKeys[d.panel] = std::move(*key);
     }
     return keys;
+}
+
+core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts& parts,
+                                                              const doors::DoorsConfig& config) {
+    auto keys = loadOrCreateDoorKeys(config, parts.paths);
+    if (!keys) {
+        return keys.error();
+    }
+    auto service = doors::DoorsService::create(doors::DoorsServiceParts{
+        parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,
+        parts.paths.database.string(), config, schedules(parts.site), std::move(*keys)});
+    if (!service) {
+        return service.error();
+    }
+    return std::unique_ptr<core::Service>(std::move(*service));
 }
 
 }  // namespace sekimori::app

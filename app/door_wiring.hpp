@@ -1,24 +1,34 @@
 #pragma once
-// Maps the site configuration into what doors/ takes: door specs, schedules, keys and the
-// names enrollment may grant. doors/ never reads configuration itself.
+// The doors domain's wiring: builds doors::DoorsService from the daemon's shared parts and the
+// checked [[doors]] section, and loads the keys the doors need. doors/ never reads
+// configuration files or key files itself.
+#include <memory>
 #include <vector>
 
+#include "app/daemon_parts.hpp"
 #include "app/site_paths.hpp"
 #include "core/result.hpp"
+#include "core/service.hpp"
 #include "core/site_config_model.hpp"
-#include "doors/door_controller.hpp"
-#include "doors/door_spec.hpp"
+#include "doors/door_config.hpp"
+#include "doors/door_keys.hpp"
 #include "doors/enrollment.hpp"
 #include "policy/schedule.hpp"
 
 namespace sekimori::app {
 
-std::vector<doors::DoorSpec> doorSpecs(const core::SiteConfig& config);
+// The factory app/domains.cpp lists for "doors": loads (creating on first use) the keys of
+// every panel the doors name, and makes the service on parts.paths.database.
+core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts& parts,
+                                                              const doors::DoorsConfig& config);
+
 std::vector<policy::Schedule> schedules(const core::SiteConfig& config);
 doors::KnownNames knownNames(const core::SiteConfig& config);
 
-// Loads (creating on first use, 0600) the pepper, template and per-panel keys.
-core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const core::SiteConfig& config,
+// Loads (creating on first use, 0600) the pepper, template and per-panel keys of `doors`.
+core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const doors::DoorsConfig& doors,
                                                    const SitePaths& paths);
+// The two keys enrollment needs (the CLI): the PIN pepper and the template key.
+core::Result<doors::EnrollmentKeys> loadOrCreateEnrollmentKeys(const SitePaths& paths);
 
 }  // namespace sekimori::app

@@ -5,6 +5,21 @@
 namespace sekimori::doors {
 namespace {
 
+std::string generationMigration() {
+    std::string sql =
+        "CREATE TABLE door_generation(id INTEGER PRIMARY KEY CHECK(id = 1), n INTEGER NOT NULL);"
+        "INSERT INTO door_generation(id, n) VALUES(1, 0);";
+    for (const char* table :
+         {"door_people", "door_cards", "door_pins", "door_fingerprints", "door_zone_grants"}) {
+        for (const char* op : {"INSERT", "UPDATE", "DELETE"}) {
+            sql += std::string("CREATE TRIGGER ") + table + "_" + op + "_generation AFTER " + op +
+                   " ON " + table +
+                   " BEGIN UPDATE door_generation SET n = n + 1 WHERE id = 1; END;";
+        }
+    }
+    return sql;
+}
+
 const std::vector<core::Migration>& migrations() {
     static const std::vector<core::Migration> list{
         {1,
@@ -20,6 +35,10 @@ const std::vector<core::Migration>& migrations() {
          " template_box BLOB NOT NULL);"
          "CREATE TABLE door_zone_grants(person TEXT NOT NULL REFERENCES door_people(id),"
          " zone TEXT NOT NULL, schedule TEXT NOT NULL, PRIMARY KEY(person, zone));"},
+        // A counter every write to the credential tables bumps, whoever writes them: the
+        // daemon's credential cache reloads when it moved, and not on every audit commit
+        // (PRAGMA data_version changes with those too).
+        {2, generationMigration()},
     };
     return list;
 }
@@ -61,6 +80,14 @@ core::Result<std::unique_ptr<CredentialStore>> CredentialStore::open(core::Datab
     return store;
 }
 
+core::Result<std::unique_ptr<CredentialStore>> CredentialStore::attach(core::Database& db) {
+    std::unique_ptr<CredentialStore> store(new CredentialStore(db));
+    if (auto r = store->prepareAll(); !r) {
+        return r.error();
+    }
+    return store;
+}
+
 core::Result<void> CredentialStore::prepareAll() {
     const std::pair<core::Statement*, const char*> all[] = {
         {&findPerson_,
@@ -89,6 +116,7 @@ core::Result<void> CredentialStore::prepareAll() {
         {&allCards_, "SELECT uid, person, state FROM door_cards"},
         {&allGrants_, "SELECT person, zone, schedule FROM door_zone_grants"},
         {&dataVersion_, "PRAGMA data_version"},
+        {&generation_, "SELECT n FROM door_generation WHERE id = 1"},
         {&begin_, "BEGIN IMMEDIATE"},
         {&commit_, "COMMIT"},
         {&rollback_, "ROLLBACK"},
@@ -248,6 +276,25 @@ core::Result<std::int64_t> CredentialStore::dataVersion() {
     const std::int64_t version = dataVersion_.columnInt(0);
     dataVersion_.reset();
     return version;
+}
+
+}  // namespace sekimori::doors
+
+namespace sekimori::doors {
+
+core::Result<std::int64_t> CredentialStore::generation() {
+    auto row = generation_.step();
+    if (!row) {
+        generation_.reset();
+        return row.error();
+    }
+    if (!row.value()) {
+        generation_.reset();
+        return core::makeError("doors.generation", "door_generation has no row");
+    }
+    const std::int64_t n = generation_.columnInt(0);
+    generation_.reset();
+    return n;
 }
 
 }  // namespace sekimori::doors

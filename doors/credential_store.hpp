@@ -50,6 +50,10 @@ class CredentialStore {
     // Applies the "doors" migrations and prepares every statement.
     static core::Result<std::unique_ptr<CredentialStore>> open(core::Database& db);
 
+    // For a connection that only reads (the credential cache's): prepares every statement and
+    // migrates nothing; the daemon migrated at start (open).
+    static core::Result<std::unique_ptr<CredentialStore>> attach(core::Database& db);
+
     core::Result<std::optional<PersonRecord>> findPerson(const std::string& id);
     core::Result<std::optional<CardRecord>> findCard(const std::string& uid);
     // The person's active card, if any.
@@ -66,6 +70,8 @@ class CredentialStore {
     core::Result<CredentialSnapshot> loadSnapshot();
     // PRAGMA data_version: changes when another connection (the CLI) commits.
     core::Result<std::int64_t> dataVersion();
+    // Bumped by a trigger on every write to the credential tables, by any connection.
+    core::Result<std::int64_t> generation();
 
     // Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails).
     core::Result<void> transaction(const std::function<core::Result<void>()>& body);
@@ -77,7 +83,7 @@ class CredentialStore {
     core::Database& db_;
     core::Statement findPerson_, findCard_, activeCardOf_, insertPerson_, insertCard_, revokeCard_,
         storePin_, storeFinger_, storeGrant_, allPeople_, allCards_, allGrants_, dataVersion_,
-        begin_, commit_, rollback_;
+        generation_, begin_, commit_, rollback_;
 };
 
 }  // namespace sekimori::doors

@@ -1,4 +1,6 @@
 #pragma once
+// DEPRECATED: replaced by doors::DoorsService (doors/doors_service.hpp); deleted once
+// app/sekimorid_main.cpp builds the service through app/door_wiring.
 // The doors edge: serves the panels of one site over MQTT. It turns panel requests into
 // access decisions (doors/access_decision), answers on the panel's reply topic, tracks door
 // and panel state and presence, and records every state change as an event. All of it runs
@@ -22,19 +24,14 @@
 #include "core/result.hpp"
 #include "doors/access_decision.hpp"
 #include "doors/credential_store.hpp"
+#include "doors/door_keys.hpp"
 #include "doors/door_spec.hpp"
 #include "doors/presence.hpp"
-#include "policy/schedule.hpp"
 #include "io/mqtt_link.hpp"
+#include "policy/schedule.hpp"
 #include "protocol/door_messages.hpp"
 
 namespace sekimori::doors {
-
-struct DoorKeys {
-    core::Bytes pepper;                            // pin-pepper.key (32 bytes)
-    core::Bytes templateKey;                       // template.key (32 bytes)
-    std::map<std::string, core::Bytes> panelKeys;  // panels/<panel>.key by panel id (32 bytes)
-};
 
 struct DoorControllerOptions {
     // How often PRAGMA data_version is checked for enrollments made by another process.

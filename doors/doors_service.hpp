@@ -1,9 +1,12 @@
 #pragma once
 // The doors domain as the daemon runs it: the panel gateway on the MQTT router, access
 // sessions, door state, presence, the credential cache, and the console's doors, presence and
-// people routes. app/door_wiring.cpp builds it.
+// people routes. app/door_wiring.cpp builds it. Everything runs on the io executor except the
+// reader thread (credential snapshots, the presence rebuild) and the people route (a console
+// worker); nothing on the io thread touches SQLite.
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +34,9 @@ struct DoorsServiceParts {
     DoorsConfig config;
     std::vector<policy::Schedule> schedules;
     DoorKeys keys;
+    // How long a step's commit may take before the panel is told store_unavailable (the
+    // recorder retries a failing disk for as long as it takes; a panel gives up after 5 s).
+    std::chrono::milliseconds commitPatience{2000};
 };
 
 class DoorsService final : public core::Service {
@@ -43,6 +49,11 @@ class DoorsService final : public core::Service {
     void stop() override;
     std::vector<core::ApiRoute> routes() override;
     std::vector<core::EventVisibility> eventVisibility() override;
+
+    // start() returns at once; the service subscribes to the panels' topics only once the
+    // first credential snapshot is loaded and presence is rebuilt from the trail (both on its
+    // reader thread). True from then until stop(). io thread.
+    bool serving() const;
 
   private:
     struct Impl;

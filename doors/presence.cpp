@@ -1,15 +1,43 @@
 #include "doors/presence.hpp"
 
+#include "doors/door_event_types.hpp"
+
 namespace sekimori::doors {
 namespace {
 
-core::Event presenceEvent(const char* type, const Passage& p, const std::string& zone) {
+core::Event presenceEvent(core::EventType type, const Passage& p, const std::string& zone) {
     nlohmann::json payload{
         {"person", p.person}, {"person_name", p.personName}, {"zone", zone}, {"door", p.door}};
     return core::Event{p.timeUs, type, "door:" + p.door, p.person, payload.dump()};
 }
 
+std::string stringField(const nlohmann::json& object, const char* key) {
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
+
+void Presence::place(const std::string& person, Whereabouts where) {
+    remove(person);
+    byZone_[where.zone].insert(person);
+    byPerson_[person] = std::move(where);
+}
+
+void Presence::remove(const std::string& person) {
+    auto it = byPerson_.find(person);
+    if (it == byPerson_.end()) {
+        return;
+    }
+    auto zone = byZone_.find(it->second.zone);
+    if (zone != byZone_.end()) {
+        zone->second.erase(person);
+        if (zone->second.empty()) {
+            byZone_.erase(zone);
+        }
+    }
+    byPerson_.erase(it);
+}
 
 std::vector<core::Event> Presence::pass(const Passage& passage) {
     std::vector<core::Event> events;
@@ -18,19 +46,33 @@ std::vector<core::Event> Presence::pass(const Passage& passage) {
         if (it->second.zone == passage.toZone) {
             return events;  // already there: a repeated report moves nobody
         }
-        byZone_[it->second.zone].erase(passage.person);
-        if (byZone_[it->second.zone].empty()) {
-            byZone_.erase(it->second.zone);
-        }
-        events.push_back(presenceEvent("presence.left", passage, it->second.zone));
+        events.push_back(presenceEvent(kPresenceLeft, passage, it->second.zone));
     } else {
         // First sighting: the person was in the door's outer zone, unrecorded until now.
-        events.push_back(presenceEvent("presence.left", passage, passage.fromZone));
+        events.push_back(presenceEvent(kPresenceLeft, passage, passage.fromZone));
     }
-    byPerson_[passage.person] = Whereabouts{passage.toZone, passage.personName, passage.timeUs};
-    byZone_[passage.toZone].insert(passage.person);
-    events.push_back(presenceEvent("presence.entered", passage, passage.toZone));
+    place(passage.person, Whereabouts{passage.toZone, passage.personName, passage.timeUs});
+    events.push_back(presenceEvent(kPresenceEntered, passage, passage.toZone));
     return events;
+}
+
+void Presence::replay(std::string_view type, const nlohmann::json& payload, core::TimeUs timeUs) {
+    if (!payload.is_object()) {
+        return;
+    }
+    const std::string person = stringField(payload, "person");
+    const std::string zone = stringField(payload, "zone");
+    if (person.empty() || zone.empty()) {
+        return;
+    }
+    if (kPresenceEntered == type) {
+        place(person, Whereabouts{zone, stringField(payload, "person_name"), timeUs});
+    } else if (kPresenceLeft == type) {
+        auto it = byPerson_.find(person);
+        if (it != byPerson_.end() && it->second.zone == zone) {
+            remove(person);
+        }
+    }
 }
 
 std::optional<std::string> Presence::zoneOf(const std::string& person) const {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -30,6 +31,11 @@ class Presence {
     // recorded one, which is passage.fromZone unless a passage was missed) and presence.entered.
     std::vector<core::Event> pass(const Passage& passage);
 
+    // Applies one recorded presence.entered / presence.left (in seq order) and emits nothing:
+    // how presence is rebuilt from the audit trail at start (doors/presence_rebuild). Other
+    // types and payloads without person and zone are ignored.
+    void replay(std::string_view type, const nlohmann::json& payload, core::TimeUs timeUs);
+
     std::optional<std::string> zoneOf(const std::string& person) const;
     std::vector<std::string> occupants(const std::string& zone) const;  // sorted ids
     // {"zones": {"<zone>": [{"person":..,"person_name":..,"since_us":..}, ...]}}
@@ -41,6 +47,9 @@ class Presence {
         std::string name;
         core::TimeUs sinceUs = 0;
     };
+    void place(const std::string& person, Whereabouts where);
+    void remove(const std::string& person);
+
     std::map<std::string, Whereabouts> byPerson_;
     std::map<std::string, std::set<std::string>> byZone_;
 };

@@ -1,0 +1,97 @@
+#pragma once
+// The access sessions of every panel: one per (panel, door, side, panel session id), from the
+// card to the decision. Each step is decided by doors/access_decision over the current
+// credential snapshot; the events that record it are committed through the recorder, and the
+// reply (challenge or decision) goes to the panel only from the commit's onDone: a panel is
+// never told "granted" before the grant is durable. When the commit fails (store down, queue
+// full) the panel is denied with store_unavailable and operators hear it on the error topic:
+// the doors fail secure. io thread only.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/event_recorder.hpp"
+#include "core/event_type.hpp"
+#include "doors/access_decision.hpp"
+#include "doors/credential_store.hpp"
+#include "doors/door_events.hpp"
+#include "doors/door_keys.hpp"
+#include "doors/door_spec.hpp"
+#include "doors/panel_gateway.hpp"
+#include "doors/presence.hpp"
+#include "policy/schedule.hpp"
+#include "protocol/door_messages.hpp"
+
+namespace sekimori::doors {
+
+struct AccessSessionsParts {
+    boost::asio::any_io_executor executor;
+    core::EventRecorder& recorder;
+    const core::Clock& clock;
+    PanelGateway& gateway;
+    const DoorKeys& keys;
+    const std::map<std::string, policy::Schedule>& schedules;
+    // Runs `then` once every credential change committed so far is in the snapshot
+    // (CredentialCache::refresh); a card step waits on it.
+    std::function<void(std::function<void()> then)> refreshCredentials;
+    // After a grant is durable and sent: the door's state takes the passage.
+    std::function<void(const DoorSpec& door, Passage passage)> onGranted;
+    // After any other access event of a door is durable and its reply sent.
+    std::function<void(const DoorSpec& door, core::EventType type)> onNoted;
+    // How long a step's commit may take before the panel is denied store_unavailable (below
+    // the panel's 5 s reply time-out, so it hears why).
+    std::chrono::milliseconds commitPatience{2000};
+};
+
+class AccessSessions {
+  public:
+    explicit AccessSessions(AccessSessionsParts parts);
+    ~AccessSessions();
+    AccessSessions(const AccessSessions&) = delete;
+    AccessSessions& operator=(const AccessSessions&) = delete;
+
+    void setCredentials(std::shared_ptr<const CredentialSnapshot> credentials);
+    bool hasCredentials() const { return credentials_ != nullptr; }
+
+    // A parsed request from `panel` for `door`, which the caller checked the panel serves.
+    void handle(const std::string& panel, const std::string& topic, const DoorSpec& door,
+                const protocol::PanelRequest& request);
+    // Cancels every timer and pending reply; nothing of a session runs afterwards.
+    void stop();
+    std::size_t openSessions() const { return sessions_.size(); }
+
+  private:
+    struct Session;
+
+    void decideStep(const std::string& key, std::uint64_t generation, Step step);
+    AccessSnapshot snapshotFor(Session& session) const;
+    void apply(Session& session, const AccessDecision& decision);
+    void challenge(Session& session, protocol::Factor next);
+    void grant(Session& session);
+    void deny(Session& session, std::string_view reasonCode, std::string_view detail);
+    // Commits `event`; then, if it is durable, `deliver` runs; if not, the panel is denied
+    // with store_unavailable and the session under `key` (a challenged one; empty when the
+    // session already ended) ends.
+    void commitThen(core::Event event, AccessContext context, std::string panel, std::string key,
+                    std::string_view wanted, std::function<void()> deliver);
+    void armStepTimer(Session& session);
+    std::unique_ptr<Session> take(const std::string& key);
+    AccessContext contextOf(const Session& session) const;
+
+    AccessSessionsParts parts_;
+    std::shared_ptr<const CredentialSnapshot> credentials_;
+    std::map<std::string, std::unique_ptr<Session>> sessions_;
+    std::uint64_t nextGeneration_ = 1;
+    // Callbacks hold a weak copy: after stop() they do nothing.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace sekimori::doors

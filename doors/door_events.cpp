@@ -1,0 +1,80 @@
+#include "doors/door_events.hpp"
+
+#include "doors/door_event_types.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+core::Event accessEvent(core::EventType type, const AccessContext& c, std::string_view decision,
+                        std::string_view reasonCode, const nlohmann::json& extra,
+                        core::TimeUs now) {
+    nlohmann::json payload{{"door", c.door},
+                           {"side", std::string(protocol::toString(c.side))},
+                           {"person", c.person},
+                           {"person_name", c.personName},
+                           {"decision", std::string(decision)},
+                           {"reason", std::string(reasonCode)},
+                           {"session", c.session},
+                           {"card", c.card}};
+    if (extra.is_object()) {
+        payload.update(extra);
+    }
+    return core::Event{now, type, "door:" + c.door, c.person, payload.dump()};
+}
+
+}  // namespace
+
+core::Event challengeEvent(const AccessContext& context, protocol::Factor next, core::TimeUs now) {
+    return accessEvent(kAccessChallenge, context, "challenge", "",
+                       {{"next", std::string(protocol::toString(next))}}, now);
+}
+
+core::Event grantedEvent(const AccessContext& context, core::TimeUs now) {
+    return accessEvent(kAccessGranted, context, "granted", protocol::reason::granted, {}, now);
+}
+
+core::Event deniedEvent(const AccessContext& context, std::string_view reasonCode,
+                        std::string_view detail, core::TimeUs now) {
+    return accessEvent(kAccessDenied, context, "denied", reasonCode,
+                       {{"detail", std::string(detail)}}, now);
+}
+
+core::Event storeUnavailableEvent(const AccessContext& context, std::string_view wanted,
+                                  std::string_view error, core::TimeUs now) {
+    return accessEvent(kAccessStoreUnavailable, context, "denied",
+                       protocol::reason::storeUnavailable,
+                       {{"wanted", std::string(wanted)}, {"error", std::string(error)}}, now);
+}
+
+core::Event doorEvent(core::EventType type, const std::string& door, nlohmann::json details,
+                      const std::string& subject, core::TimeUs now) {
+    if (!details.is_object()) {
+        details = nlohmann::json::object();
+    }
+    details["door"] = door;
+    return core::Event{now, type, "door:" + door, subject, details.dump()};
+}
+
+core::Event panelStatusEvent(const std::string& panel, bool online, const std::string& firmware,
+                             core::TimeUs now) {
+    nlohmann::json body{{"panel", panel}, {"firmware", firmware}};
+    return core::Event{now, online ? kPanelOnline : kPanelOffline, "panel:" + panel, "",
+                       body.dump()};
+}
+
+core::Event edgeErrorEvent(core::EventType type, const std::string& topic, const std::string& panel,
+                           const std::string& error, core::TimeUs now) {
+    nlohmann::json payload{{"topic", topic}, {"panel", panel}, {"error", error}};
+    return core::Event{now, type, panel.empty() ? "doors" : "panel:" + panel, "", payload.dump()};
+}
+
+std::string errorTopicPayload(const core::Event& event) {
+    auto payload = nlohmann::json::parse(event.payload, nullptr, /*allow_exceptions=*/false);
+    if (!payload.is_object()) {
+        payload = nlohmann::json::object();
+    }
+    payload["type"] = event.type;
+    return payload.dump();
+}
+
+}  // namespace sekimori::doors

@@ -1,0 +1,17 @@
+#pragma once
+// The secrets the doors service holds while it runs (app/door_wiring.cpp loads them from
+// var/keys/). The service wipes its copies when it is destroyed.
+#include <map>
+#include <string>
+
+#include "core/crypto.hpp"
+
+namespace sekimori::doors {
+
+struct DoorKeys {
+    core::Bytes pepper;                            // pin-pepper.key (32 bytes)
+    core::Bytes templateKey;                       // template.key (32 bytes)
+    std::map<std::string, core::Bytes> panelKeys;  // panels/<panel>.key by panel id (32 bytes)
+};
+
+}  // namespace sekimori::doors

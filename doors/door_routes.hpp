@@ -1,0 +1,33 @@
+#pragma once
+// The console routes of the doors domain (docs/openapi.yaml), declared with their roles where
+// they are registered:
+//   GET /api/doors         {"doors": [doorJson...]}             operator, security_admin,
+//   facility_admin GET /api/doors/{id}    {"door": doorJson}, 404 unknown id   same GET
+//   /api/presence      Presence::toJson(): {"zones": {...}}  same GET /api/people peopleList():
+//   {"people": [...]}       facility_admin; ?limit=1..1000
+// The first three read io-thread state (RunOn::io); people reads SQLite on a console worker.
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/api_route.hpp"
+
+namespace sekimori::doors {
+
+struct DoorRouteSources {
+    std::function<nlohmann::json()> doors;                                  // io thread
+    std::function<std::optional<nlohmann::json>(const std::string&)> door;  // io thread
+    std::function<nlohmann::json()> presence;                               // io thread
+    std::string databasePath;  // people: a read-only connection per call, on the worker
+};
+
+inline constexpr core::RoleSet kDoorViewers{core::Role::deskOperator, core::Role::securityAdmin,
+                                            core::Role::facilityAdmin};
+inline constexpr core::RoleSet kEnrollers{core::Role::facilityAdmin};
+
+std::vector<core::ApiRoute> doorRoutes(DoorRouteSources sources);
+
+}  // namespace sekimori::doors

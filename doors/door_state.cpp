@@ -1,0 +1,144 @@
+#include "doors/door_state.hpp"
+
+#include "doors/door_event_types.hpp"
+#include "doors/door_events.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+constexpr core::TimeUs kUsPerMs = 1000;
+
+core::TimeUs heldOpenDueUs(const DoorSpec& spec, const DoorState& state) {
+    return state.openedAtUs + core::TimeUs{spec.heldOpenMs} * kUsPerMs;
+}
+
+struct Stepper {
+    const DoorSpec& spec;
+    DoorState& state;
+    std::vector<DoorOutput>& outputs;
+    core::TimeUs now;
+
+    void record(core::EventType type, nlohmann::json details, const std::string& subject = {}) {
+        state.lastEventType = std::string(type.name);
+        state.lastEventUs = now;
+        outputs.emplace_back(
+            RecordDoorEvent{doorEvent(type, spec.id, std::move(details), subject, now)});
+    }
+
+    void expire() {
+        if (state.open.value_or(false) && !state.heldOpenRaised &&
+            now >= heldOpenDueUs(spec, state)) {
+            state.heldOpenRaised = true;
+            record(kDoorHeldOpen,
+                   {{"detected_by", "controller"}, {"held_open_ms", spec.heldOpenMs}});
+        }
+        if (state.pendingPassage && now > state.pendingUntilUs) {
+            state.pendingPassage.reset();  // granted, but nobody went through in time
+        }
+    }
+
+    void on(const GrantDelivered& grant) {
+        state.unlockedUntilUs = now + core::TimeUs{spec.unlockMs} * kUsPerMs;
+        state.lastEventType = std::string(kAccessGranted.name);
+        state.lastEventUs = now;
+        if (state.open.has_value()) {
+            // The door reports its position: the person has passed only once it opens.
+            state.pendingPassage = grant.passage;
+            state.pendingUntilUs = state.unlockedUntilUs;
+            return;
+        }
+        Passage passage = grant.passage;
+        passage.timeUs = now;
+        outputs.emplace_back(MovePresence{std::move(passage)});
+    }
+
+    void on(const AccessNoted& noted) {
+        state.lastEventType = std::string(noted.type.name);
+        state.lastEventUs = now;
+    }
+
+    void on(const PanelReport& report) {
+        nlohmann::json details = nlohmann::json::object();
+        if (!report.session.empty()) {
+            details["session"] = report.session;
+        }
+        using Kind = protocol::DoorEventKind;
+        switch (report.kind) {
+            case Kind::opened:
+            case Kind::forced: {
+                state.open = true;
+                state.openedAtUs = now;
+                state.heldOpenRaised = false;
+                std::optional<Passage> passage;
+                if (report.kind == Kind::opened && state.pendingPassage &&
+                    now <= state.pendingUntilUs) {
+                    passage = std::move(state.pendingPassage);
+                }
+                state.pendingPassage.reset();
+                record(report.kind == Kind::opened ? kDoorOpened : kDoorForced, details,
+                       passage ? passage->person : std::string());
+                if (passage) {
+                    passage->timeUs = now;
+                    outputs.emplace_back(MovePresence{std::move(*passage)});
+                }
+                return;
+            }
+            case Kind::closed:
+                state.open = false;
+                record(kDoorClosed, details);
+                return;
+            case Kind::heldOpen:
+                if (state.heldOpenRaised) {
+                    return;  // the controller's own deadline already raised it
+                }
+                state.heldOpenRaised = true;
+                details["detected_by"] = "panel";
+                record(kDoorHeldOpen, details);
+                return;
+            case Kind::exitRequested:
+                record(kDoorExitRequested, details);
+                return;
+            case Kind::tamper:
+            case Kind::tamperCleared:
+                state.tamper = report.kind == Kind::tamper;
+                details["state"] = state.tamper ? "active" : "cleared";
+                record(kDoorTamper, details);
+                return;
+        }
+    }
+
+    void on(const DoorTick&) {}
+};
+
+}  // namespace
+
+DoorStepResult step(const DoorSpec& spec, DoorState state, const DoorInput& input,
+                    core::TimeUs nowUs) {
+    DoorStepResult result{std::move(state), {}};
+    Stepper stepper{spec, result.state, result.outputs, nowUs};
+    stepper.expire();
+    std::visit([&](const auto& in) { stepper.on(in); }, input);
+    return result;
+}
+
+std::optional<core::TimeUs> nextDeadline(const DoorSpec& spec, const DoorState& state) {
+    std::optional<core::TimeUs> due;
+    const auto consider = [&](core::TimeUs t) {
+        if (!due || t < *due) {
+            due = t;
+        }
+    };
+    if (state.open.value_or(false) && !state.heldOpenRaised) {
+        consider(heldOpenDueUs(spec, state));
+    }
+    if (state.pendingPassage) {
+        consider(state.pendingUntilUs + 1);
+    }
+    return due;
+}
+
+bool isUnlocked(const DoorState& state, core::TimeUs nowUs) {
+    return nowUs < state.unlockedUntilUs;
+}
+
+}  // namespace sekimori::doors

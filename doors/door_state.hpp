@@ -1,0 +1,75 @@
+#pragma once
+// One door's state as the controller tracks it (lock, position, tamper, held-open, the passage
+// a grant is waiting to see), as a pure step function like firmware/door_panel:
+// step(spec, state, input, now) -> (state, outputs). Time-outs first, then one handler per
+// input; nextDeadline() tells the runner when a Tick would change something. No I/O, no clock,
+// no timer: the doors service carries the outputs out (records events, moves presence) and
+// arms one timer at nextDeadline(). Tested as a table (tests/doors/door_state_test.cpp).
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/event.hpp"
+#include "core/event_type.hpp"
+#include "doors/door_spec.hpp"
+#include "doors/presence.hpp"
+#include "protocol/door_messages.hpp"
+
+namespace sekimori::doors {
+
+struct DoorState {
+    core::TimeUs unlockedUntilUs = 0;  // the lock is released before this time
+    std::optional<bool> open;          // empty until the panel reports the position
+    core::TimeUs openedAtUs = 0;       // with open == true
+    bool heldOpenRaised = false;       // one door.held_open per opening
+    bool tamper = false;
+    std::optional<Passage> pendingPassage;  // a grant waiting for the door to open
+    core::TimeUs pendingUntilUs = 0;
+    std::string lastEventType;  // for the console: the door's latest event
+    core::TimeUs lastEventUs = 0;
+};
+
+// --- inputs ----------------------------------------------------------------------------------
+// A grant is durable and the panel was told: the lock is released; the passage happens now
+// (a door that never reports its position) or when the door next opens.
+struct GrantDelivered {
+    Passage passage;
+};
+// Another access event of this door was recorded (challenge, denial): the console's last event.
+struct AccessNoted {
+    core::EventType type;
+};
+// The panel reported what the door did.
+struct PanelReport {
+    protocol::DoorEventKind kind = protocol::DoorEventKind::opened;
+    std::string session;  // optional
+};
+struct DoorTick {};  // only time passes
+using DoorInput = std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick>;
+
+// --- outputs ---------------------------------------------------------------------------------
+struct RecordDoorEvent {
+    core::Event event;  // built by doors/door_events
+};
+// A person passed: presence moves them (and returns the presence events to record).
+struct MovePresence {
+    Passage passage;
+};
+using DoorOutput = std::variant<RecordDoorEvent, MovePresence>;
+
+struct DoorStepResult {
+    DoorState state;
+    std::vector<DoorOutput> outputs;
+};
+
+DoorStepResult step(const DoorSpec& spec, DoorState state, const DoorInput& input,
+                    core::TimeUs nowUs);
+
+// The earliest time a DoorTick would change something; nullopt when nothing is pending.
+std::optional<core::TimeUs> nextDeadline(const DoorSpec& spec, const DoorState& state);
+
+bool isUnlocked(const DoorState& state, core::TimeUs nowUs);
+
+}  // namespace sekimori::doors

@@ -1,0 +1,384 @@
+#include "doors/doors_service.hpp"
+
+#include <sodium.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <set>
+#include <utility>
+
+#include "core/core_event_types.hpp"
+#include "core/log.hpp"
+#include "doors/access_sessions.hpp"
+#include "doors/credential_cache.hpp"
+#include "doors/door_event_types.hpp"
+#include "doors/door_events.hpp"
+#include "doors/door_routes.hpp"
+#include "doors/door_state.hpp"
+#include "doors/door_views.hpp"
+#include "doors/panel_gateway.hpp"
+#include "doors/presence_rebuild.hpp"
+#include "protocol/ids.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+constexpr std::string_view kComponent = "doors";
+
+void wipe(core::Bytes& secret) {
+    if (!secret.empty()) {
+        sodium_memzero(secret.data(), secret.size());
+    }
+    secret.clear();
+}
+
+int toMs(std::chrono::milliseconds ms) {
+    return static_cast<int>(ms.count());
+}
+
+DoorSpec specFrom(const DoorConfig& c) {
+    DoorSpec s;
+    s.id = c.id;
+    s.name = c.name;
+    s.panel = c.panel;
+    s.fromZone = c.fromZone;
+    s.toZone = c.toZone;
+    s.entryFactors = c.entryFactors;
+    s.exitFactors = c.exitFactors;
+    s.unlockMs = toMs(c.unlock);
+    s.stepTimeoutMs = toMs(c.stepTimeout);
+    s.fingerThreshold = c.fingerThreshold;
+    s.heldOpenMs = toMs(c.heldOpen);
+    return s;
+}
+
+core::Result<void> checkParts(const DoorsServiceParts& parts) {
+    if (!protocol::isValidId(parts.site)) {
+        return core::makeError("doors.bad_spec", "site id '" + parts.site + "' is not a valid id");
+    }
+    if (parts.keys.pepper.size() != core::kPepperKeySize) {
+        return core::makeError("doors.key", "PIN pepper key must be 32 bytes");
+    }
+    if (parts.keys.templateKey.size() != core::kBoxKeySize) {
+        return core::makeError("doors.key", "template key must be 32 bytes");
+    }
+    std::set<std::string> scheduleIds;
+    for (const auto& s : parts.schedules) {
+        if (auto r = policy::validateSchedule(s); !r) {
+            return r.error();
+        }
+        if (!scheduleIds.insert(s.id).second) {
+            return core::makeError("doors.bad_schedule", "schedule " + s.id + " defined twice");
+        }
+    }
+    std::set<std::string> doorIds;
+    for (const auto& d : parts.config.doors) {
+        if (auto r = validateDoorSpec(specFrom(d)); !r) {
+            return r.error();
+        }
+        if (!doorIds.insert(d.id).second) {
+            return core::makeError("doors.bad_spec", "door " + d.id + " defined twice");
+        }
+        auto key = parts.keys.panelKeys.find(d.panel);
+        if (key == parts.keys.panelKeys.end() || key->second.size() != core::kBoxKeySize) {
+            return core::makeError("doors.key",
+                                   "door " + d.id + ": panel " + d.panel + " has no 32-byte key");
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+struct DoorsService::Impl {
+    struct Door {
+        DoorSpec spec;
+        DoorState state;
+        std::unique_ptr<boost::asio::steady_timer> timer;  // armed at nextDeadline()
+    };
+
+    explicit Impl(DoorsServiceParts p) : parts(std::move(p)) {}
+
+    DoorsServiceParts parts;
+    std::map<std::string, policy::Schedule> schedules;
+    std::map<std::string, Door> doors;  // by door id; nodes are stable (sessions point at specs)
+    std::map<std::string, PanelView> panels;
+    Presence presence;
+    std::unique_ptr<CredentialCache> cache;
+    std::unique_ptr<PanelGateway> gateway;
+    std::unique_ptr<AccessSessions> sessions;
+    bool started = false;
+    bool credentialsLoaded = false;
+    bool presenceLoaded = false;
+    bool serving = false;
+    std::shared_ptr<int> alive = std::make_shared<int>(0);
+
+    void start();
+    void stop();
+    void maybeServe();
+    void onRequest(const std::string& panel, const std::string& topic,
+                   const protocol::PanelRequest& request);
+    void onEvent(const std::string& panel, const std::string& topic,
+                 const protocol::PanelEvent& event);
+    void onStatus(const std::string& panel, const protocol::PanelStatus& status);
+    void feed(Door& door, const DoorInput& input);
+    void armDoorTimer(Door& door);
+    nlohmann::json doorsJson() const;
+};
+
+core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServiceParts parts) {
+    if (auto r = checkParts(parts); !r) {
+        return r.error();
+    }
+    {
+        // The daemon migrates the doors tables once, here, before any reader connects.
+        auto db = core::Database::open(parts.databasePath);
+        if (!db) {
+            return db.error();
+        }
+        auto store = CredentialStore::open(**db);
+        if (!store) {
+            return store.error();
+        }
+    }
+    auto impl = std::make_unique<Impl>(std::move(parts));
+    auto cache = CredentialCache::open(impl->parts.executor, impl->parts.databasePath);
+    if (!cache) {
+        return cache.error();
+    }
+    impl->cache = std::move(*cache);
+    for (auto& s : impl->parts.schedules) {
+        const std::string id = s.id;
+        impl->schedules.emplace(id, s);
+    }
+    std::set<std::string> panelIds;
+    for (const auto& d : impl->parts.config.doors) {
+        Impl::Door door;
+        door.spec = specFrom(d);
+        door.timer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
+        impl->panels[d.panel];
+        panelIds.insert(d.panel);
+        impl->doors.emplace(d.id, std::move(door));
+    }
+    Impl* raw = impl.get();
+    impl->gateway = std::make_unique<PanelGateway>(impl->parts.router, impl->parts.recorder,
+                                                   impl->parts.clock, impl->parts.site, panelIds);
+    impl->sessions = std::make_unique<AccessSessions>(AccessSessionsParts{
+        impl->parts.executor, impl->parts.recorder, impl->parts.clock, *impl->gateway,
+        impl->parts.keys, impl->schedules,
+        [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
+        [raw](const DoorSpec& spec, Passage passage) {
+            raw->feed(raw->doors.at(spec.id), GrantDelivered{std::move(passage)});
+        },
+        [raw](const DoorSpec& spec, core::EventType type) {
+            raw->feed(raw->doors.at(spec.id), AccessNoted{type});
+        },
+        impl->parts.commitPatience});
+    return std::unique_ptr<DoorsService>(new DoorsService(std::move(impl)));
+}
+
+DoorsService::DoorsService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+DoorsService::~DoorsService() {
+    stop();
+    wipe(impl_->parts.keys.pepper);
+    wipe(impl_->parts.keys.templateKey);
+    for (auto& [panel, key] : impl_->parts.keys.panelKeys) {
+        wipe(key);
+    }
+}
+
+core::Result<void> DoorsService::start() {
+    impl_->start();
+    return {};
+}
+
+void DoorsService::stop() {
+    impl_->stop();
+}
+
+bool DoorsService::serving() const {
+    return impl_->serving;
+}
+
+void DoorsService::Impl::start() {
+    if (started) {
+        return;
+    }
+    started = true;
+    cache->start([this, token = std::weak_ptr<int>(alive)](
+                     std::shared_ptr<const CredentialSnapshot> snapshot) {
+        if (token.expired()) {
+            return;
+        }
+        sessions->setCredentials(std::move(snapshot));
+        credentialsLoaded = true;
+        maybeServe();
+    });
+    cache->post([this, token = std::weak_ptr<int>(alive)](core::Database& db) {
+        auto rebuilt = rebuildPresence(db);
+        boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt)]() mutable {
+            if (token.expired()) {
+                return;
+            }
+            if (rebuilt) {
+                presence = std::move(rebuilt.value());
+                core::logInfo(kComponent, "presence rebuilt from the audit trail");
+            } else {
+                // Serving matters more than presence; operators hear why it may be incomplete.
+                core::logError(kComponent, "presence could not be rebuilt from the audit trail: " +
+                                               rebuilt.error().message);
+            }
+            presenceLoaded = true;
+            maybeServe();
+        });
+    });
+}
+
+void DoorsService::Impl::maybeServe() {
+    if (serving || !credentialsLoaded || !presenceLoaded) {
+        return;
+    }
+    auto subscribed = gateway->start(PanelGateway::Handlers{
+        [this](const std::string& panel, const std::string& topic,
+               const protocol::PanelRequest& request) { onRequest(panel, topic, request); },
+        [this](const std::string& panel, const std::string& topic,
+               const protocol::PanelEvent& event) { onEvent(panel, topic, event); },
+        [this](const std::string& panel, const protocol::PanelStatus& status) {
+            onStatus(panel, status);
+        }});
+    if (!subscribed) {
+        core::logError(kComponent, subscribed.error().message);
+        return;
+    }
+    serving = true;
+    core::logInfo(kComponent, "serving " + std::to_string(doors.size()) + " doors");
+}
+
+void DoorsService::Impl::stop() {
+    alive = std::make_shared<int>(0);
+    if (gateway) {
+        gateway->stop();
+    }
+    if (sessions) {
+        sessions->stop();
+    }
+    for (auto& [id, door] : doors) {
+        door.timer->cancel();
+    }
+    if (cache) {
+        cache->stop();
+    }
+    serving = false;
+}
+
+void DoorsService::Impl::onRequest(const std::string& panel, const std::string& topic,
+                                   const protocol::PanelRequest& request) {
+    auto door = doors.find(request.door);
+    if (door == doors.end() || door->second.spec.panel != panel) {
+        gateway->reportError(core::kMqttBadPayload, topic, panel,
+                             "door '" + request.door + "' is not served by panel '" + panel + "'");
+        return;
+    }
+    sessions->handle(panel, topic, door->second.spec, request);
+}
+
+void DoorsService::Impl::onEvent(const std::string& panel, const std::string& topic,
+                                 const protocol::PanelEvent& event) {
+    auto door = doors.find(event.door);
+    if (door == doors.end() || door->second.spec.panel != panel) {
+        gateway->reportError(core::kMqttBadPayload, topic, panel,
+                             "door '" + event.door + "' is not served by panel '" + panel + "'");
+        return;
+    }
+    feed(door->second, PanelReport{event.kind, event.session});
+}
+
+void DoorsService::Impl::onStatus(const std::string& panel, const protocol::PanelStatus& status) {
+    PanelView& view = panels.at(panel);
+    if (!status.firmware.empty()) {
+        view.firmware = status.firmware;
+    }
+    if (view.online == status.online) {
+        return;  // a retained status seen again after a reconnect changes nothing
+    }
+    view.online = status.online;
+    parts.recorder.record(
+        panelStatusEvent(panel, status.online, view.firmware, parts.clock.nowUs()));
+    if (status.online) {
+        core::logInfo(kComponent, "panel " + panel + " online");
+    } else {
+        core::logWarning(kComponent, "panel " + panel + " offline");
+    }
+}
+
+void DoorsService::Impl::feed(Door& door, const DoorInput& input) {
+    auto result = step(door.spec, std::move(door.state), input, parts.clock.nowUs());
+    door.state = std::move(result.state);
+    for (auto& output : result.outputs) {
+        if (auto* record = std::get_if<RecordDoorEvent>(&output)) {
+            parts.recorder.record(std::move(record->event));
+        } else if (auto* move = std::get_if<MovePresence>(&output)) {
+            for (auto& e : presence.pass(move->passage)) {
+                parts.recorder.record(std::move(e));
+            }
+        }
+    }
+    armDoorTimer(door);
+}
+
+void DoorsService::Impl::armDoorTimer(Door& door) {
+    door.timer->cancel();
+    const auto due = nextDeadline(door.spec, door.state);
+    if (!due) {
+        return;
+    }
+    const core::TimeUs wait = std::max<core::TimeUs>(0, *due - parts.clock.nowUs());
+    door.timer->expires_after(std::chrono::microseconds(wait));
+    door.timer->async_wait([this, token = std::weak_ptr<int>(alive),
+                            id = door.spec.id](const boost::system::error_code& ec) {
+        if (ec || token.expired()) {
+            return;
+        }
+        feed(doors.at(id), DoorTick{});
+    });
+}
+
+nlohmann::json DoorsService::Impl::doorsJson() const {
+    const core::TimeUs now = parts.clock.nowUs();
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [id, door] : doors) {
+        list.push_back(doorJson(door.spec, door.state, panels.at(door.spec.panel), now));
+    }
+    return list;
+}
+
+std::vector<core::ApiRoute> DoorsService::routes() {
+    Impl* impl = impl_.get();
+    return doorRoutes(DoorRouteSources{
+        [impl] { return impl->doorsJson(); },
+        [impl](const std::string& id) -> std::optional<nlohmann::json> {
+            auto it = impl->doors.find(id);
+            if (it == impl->doors.end()) {
+                return std::nullopt;
+            }
+            return doorJson(it->second.spec, it->second.state,
+                            impl->panels.at(it->second.spec.panel), impl->parts.clock.nowUs());
+        },
+        [impl] { return impl->presence.toJson(); }, impl->parts.databasePath});
+}
+
+std::vector<core::EventVisibility> DoorsService::eventVisibility() {
+    // Who watches the doors live: the desk and security admins work them, auditors read them.
+    const core::RoleSet watchers{core::Role::deskOperator, core::Role::securityAdmin,
+                                 core::Role::auditor};
+    // Presence is also for facility admins, who see /api/presence.
+    const core::RoleSet presenceWatchers{core::Role::deskOperator, core::Role::securityAdmin,
+                                         core::Role::auditor, core::Role::facilityAdmin};
+    return {{"access.", watchers},
+            {"door.", watchers},
+            {"panel.", watchers},
+            {"presence.", presenceWatchers}};
+}
+
+}  // namespace sekimori::doors
