@@ -62,8 +62,8 @@ struct CardHolder {
 
 struct AccessSnapshot {
     const DoorSpec* door = nullptr;
-    std::optional<CardHolder> holder;    // empty: the card is not enrolled
-    bool hasGrant = false;               // a grant for the side's target zone
+    std::optional<CardHolder> holder;            // empty: the card is not enrolled
+    bool hasGrant = false;                       // a grant for the side's target zone
     const policy::Schedule* schedule = nullptr;  // that grant's schedule; null when unknown
     SessionState session;
 };

@@ -138,8 +138,8 @@ core::Result<std::unique_ptr<DoorController>> DoorController::create(
 
 DoorController::DoorController(boost::asio::any_io_executor executor, io::MqttLink& link,
                                core::EventRecorder& recorder, const core::Clock& clock,
-                               std::string site, std::vector<policy::Schedule> schedules, DoorKeys keys,
-                               CredentialStore& store, DoorControllerOptions options)
+                               std::string site, std::vector<policy::Schedule> schedules,
+                               DoorKeys keys, CredentialStore& store, DoorControllerOptions options)
     : executor_(std::move(executor)),
       link_(link),
       recorder_(recorder),
