@@ -1,13 +1,16 @@
-// Feeds arbitrary bytes to every door-flow payload parser (protocol/door_messages.hpp). Beyond
-// "never crashes, never throws", it checks that whatever parses re-encodes to a payload that
-// parses to the same encoding, so the controller and panels can never disagree on a message
-// they both accepted.
+// Feeds arbitrary bytes to every door-flow payload parser (protocol/door_messages.hpp) and to
+// the strict JSON reader under them (protocol/json_fields.hpp). Beyond "never crashes, never
+// throws", it checks that whatever parses re-encodes to a payload that parses to the same
+// encoding, so the controller and panels can never disagree on a message they both accepted,
+// and that a decision's reason is always a row of the one reason-code table.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "protocol/door_messages.hpp"
+#include "protocol/json_fields.hpp"
+#include "protocol/reason_codes.hpp"
 
 namespace {
 
@@ -27,6 +30,34 @@ void checkStable(std::string_view input, Parse parse) {
     }
 }
 
+void checkStrictObject(std::string_view input) {
+    std::string error;
+    const auto first = sekimori::protocol::parseStrictObject(input, 4096, error);
+    if (!first) {
+        if (error.empty()) {
+            __builtin_trap();
+        }
+        return;
+    }
+    const std::string encoded = sekimori::protocol::dumpCompact(*first);
+    const auto second = sekimori::protocol::parseStrictObject(encoded, encoded.size(), error);
+    if (!second || sekimori::protocol::dumpCompact(*second) != encoded) {
+        __builtin_trap();
+    }
+}
+
+void checkReason(std::string_view input) {
+    const auto reply = sekimori::protocol::parsePanelReply(input);
+    if (!reply) {
+        return;
+    }
+    if (const auto* d = std::get_if<sekimori::protocol::Decision>(&reply.value->body)) {
+        if (sekimori::protocol::findReasonCode(d->reason) == nullptr) {
+            __builtin_trap();
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -35,5 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     checkStable(input, sekimori::protocol::parsePanelReply);
     checkStable(input, sekimori::protocol::parsePanelEvent);
     checkStable(input, sekimori::protocol::parsePanelStatus);
+    checkStrictObject(input);
+    checkReason(input);
     return 0;
 }
