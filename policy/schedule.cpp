@@ -56,6 +56,16 @@ std::string_view toString(HolidayRule rule) {
     return "ignore";
 }
 
+std::optional<HolidayRule> holidayRuleFromString(std::string_view word) {
+    for (const auto rule :
+         {HolidayRule::ignore, HolidayRule::closedOnHolidays, HolidayRule::holidaysOnly}) {
+        if (word == toString(rule)) {
+            return rule;
+        }
+    }
+    return std::nullopt;
+}
+
 LocalTime toLocal(core::TimeUs utcUs, int utcOffsetMinutes) {
     const std::int64_t minutes = floorDiv(utcUs, kUsPerMinute) + utcOffsetMinutes;
     const std::int64_t day = floorDiv(minutes, kMinutesPerDay);

@@ -5,6 +5,7 @@
 // and drill windows all ask the same isWithin().
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,7 +35,9 @@ enum class HolidayRule {
     closedOnHolidays,  // never open on such a day: office doors, hub timers
     holidaysOnly,      // open only on such days, in its windows: holiday maintenance
 };
+// The config words (docs/holidays.md): "ignore", "closed", "only"; nullopt for anything else.
 std::string_view toString(HolidayRule rule);
+std::optional<HolidayRule> holidayRuleFromString(std::string_view word);
 
 struct Schedule {
     std::string id;

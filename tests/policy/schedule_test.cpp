@@ -126,3 +126,13 @@ TEST(Schedule, AHolidayRuleNeedsACalendar) {
     s.holidays = HolidayRule::ignore;
     EXPECT_TRUE(validateSchedule(s));
 }
+
+TEST(Schedule, HolidayRuleWords) {
+    for (const auto rule :
+         {HolidayRule::ignore, HolidayRule::closedOnHolidays, HolidayRule::holidaysOnly}) {
+        EXPECT_EQ(holidayRuleFromString(toString(rule)), rule);
+    }
+    EXPECT_EQ(toString(HolidayRule::closedOnHolidays), "closed");
+    EXPECT_FALSE(holidayRuleFromString("Closed"));
+    EXPECT_FALSE(holidayRuleFromString(""));
+}
