@@ -219,7 +219,8 @@ TEST(EventTypesDocumented, EveryDeclaredTypeIsListedOnce) {
         if (places.size() > 1) {
             std::string where;
             for (const auto& p : places) {
-                where += " " + p.where();
+                where += ' ';
+                where += p.where();
             }
             ADD_FAILURE() << type << " is declared more than once:" << where;
         }
