@@ -4,8 +4,11 @@
 #include <string_view>
 
 #include "app/cli_args.hpp"
+#include "app/site_file.hpp"
 #include "app/site_paths.hpp"
-#include "core/site_config.hpp"
+#include "cameras/camera_config.hpp"
+#include "doors/door_config.hpp"
+#include "power/power_config.hpp"
 
 namespace sekimori::app {
 namespace {
@@ -16,7 +19,7 @@ constexpr std::string_view kUsage =
     "fields: site.id, panels (space separated, doors and circle gates), mqtt.port,\n"
     "        console.listen, data_dir, key_dir, database, initial_admin_file\n";
 
-std::string panels(const core::SiteConfig& config) {
+std::string panels(const doors::DoorsConfig& config) {
     std::set<std::string> ids;
     for (const auto& d : config.doors) {
         ids.insert(d.panel);
@@ -54,16 +57,24 @@ int runConfigCommand(const std::vector<std::string>& args, std::ostream& out, st
         err << "sekimori: " << path.error().message << "\n" << kUsage;
         return 2;
     }
-    auto config = core::loadSiteConfig(*path);
-    if (!config) {
-        err << config.error().message << "\n";
+    auto file = loadSiteFile(*path);
+    if (!file) {
+        err << file.error().message << "\n";
         return 1;
     }
+    const core::SiteConfig* config = &file->site;
+    const doors::DoorsConfig& doors = file->section<doors::DoorConfigSection>()->config();
     if (args[0] == "check") {
-        out << *path << ": ok (" << config->zones.size() << " zones, " << config->doors.size()
-            << " doors, " << config->circleGates.size() << " circle gates, "
-            << config->cameras.size() << " cameras, " << config->hubTimers.size()
-            << " hub timers)\n";
+        const auto* cameras = file->section<cameras::CameraConfigSection>();
+        const auto* power = file->section<power::PowerConfigSection>();
+        out << *path << ": ok (" << config->zones.size() << " zones, " << doors.doors.size()
+            << " doors, " << doors.circleGates.size() << " circle gates, "
+            << cameras->config().cameras.size() << " cameras, "
+            << power->config().hubTimers.size() << " hub timers; sections:";
+        for (const auto& domain : file->domains) {
+            out << " " << domain.name;
+        }
+        out << ")\n";
         return 0;
     }
     auto field = parsed->require("field");
@@ -75,7 +86,7 @@ int runConfigCommand(const std::vector<std::string>& args, std::ostream& out, st
     if (*field == "site.id") {
         out << config->site.id << "\n";
     } else if (*field == "panels") {
-        out << panels(*config) << "\n";
+        out << panels(doors) << "\n";
     } else if (*field == "mqtt.port") {
         out << mqttPort(*config) << "\n";
     } else if (*field == "console.listen") {

@@ -1,6 +1,8 @@
-// sekimorid: the site controller daemon. The only place that picks real parts and wires them:
-// configuration -> audit recorder -> MQTT link -> door controller -> console, all on one
-// io_context; blocking work (SQLite writes, Paho, password hashing) runs on its own threads.
+// sekimorid: the site controller daemon. Loads the site file with every domain's section, builds
+// the shared parts (audited recorder, MQTT link and router, bus, clock, console) on one
+// io_context, makes each domain's service from the domain list (app/domains.cpp), starts them in
+// order and stops them in reverse. Blocking work (SQLite writes, Paho, password hashing) runs on
+// its own threads.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,20 +17,21 @@
 #include <vector>
 
 #include "app/cli_args.hpp"
-#include "app/door_wiring.hpp"
+#include "app/running_services.hpp"
+#include "app/site_file.hpp"
 #include "app/site_paths.hpp"
 #include "console/console_server.hpp"
 #include "console/operator_store.hpp"
 #include "core/audited_recorder.hpp"
 #include "core/clock.hpp"
+#include "core/core_event_types.hpp"
 #include "core/crypto.hpp"
 #include "core/event_bus.hpp"
 #include "core/log.hpp"
-#include "core/site_config.hpp"
 #include "core/sqlite_db.hpp"
-#include "doors/credential_store.hpp"
-#include "doors/door_controller.hpp"
+#include "doors/door_config.hpp"
 #include "io/mqtt_password_file.hpp"
+#include "io/mqtt_router.hpp"
 #include "io/paho_mqtt_link.hpp"
 #include "protocol/topics.hpp"
 
@@ -38,9 +41,10 @@ using namespace sekimori;
 
 constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage = "usage: sekimorid --config SITE.toml\n";
+constexpr const char* kComponent = "sekimorid";
 
 int fail(const core::Error& error) {
-    core::logError("sekimorid", error.message);
+    core::logError(kComponent, error.message);
     return error.code.rfind("config.", 0) == 0 ? 2 : 1;
 }
 
@@ -54,138 +58,173 @@ core::Result<void> makePrivateDir(const std::filesystem::path& dir) {
     return {};
 }
 
-core::Event daemonEvent(const core::Clock& clock, std::string type, nlohmann::json payload) {
-    return core::Event{clock.nowUs(), std::move(type), "sekimorid", "", payload.dump()};
+core::Event daemonEvent(const core::Clock& clock, core::EventType type, nlohmann::json payload) {
+    return core::Event{clock.nowUs(), type, kComponent, "", payload.dump()};
+}
+
+// QoS 1 queue in memory: the database is the durable outbox, so publishing does no file I/O
+// on the io thread. Services subscribe through the router, not here.
+core::Result<std::unique_ptr<io::MqttLink>> makeMqttLink(boost::asio::any_io_executor executor,
+                                                         const core::SiteConfig& site) {
+    auto password = io::readMqttPasswordFile(site.daemon.mqttPasswordFile);
+    if (!password) {
+        return password.error();
+    }
+    io::MqttOptions mqtt;
+    mqtt.serverUri = site.daemon.mqttUri;
+    mqtt.clientId = "sekimorid-" + site.site.id;
+    mqtt.username = site.daemon.mqttUser;
+    mqtt.password = std::move(*password);
+    return io::makePahoMqttLink(executor, std::move(mqtt));
+}
+
+core::Result<std::unique_ptr<core::AuditedRecorder>> makeRecorder(
+    const app::SitePaths& paths, boost::asio::any_io_executor executor, core::EventBus& bus,
+    const core::Clock& clock, io::MqttRouter& router, const std::string& site) {
+    auto writerDb = core::Database::open(paths.database.string());
+    if (!writerDb) {
+        return writerDb.error();
+    }
+    core::AuditedRecorderOptions options;
+    options.signingKeyPath = paths.signingKey.string();
+    options.checkpointFile = paths.checkpoints.string();
+    options.onCheckpoint = [executor, &router,
+                            topic = protocol::checkpointTopic(site)](const std::string& json) {
+        boost::asio::post(executor, [&router, topic, json] { router.publish(topic, json, true); });
+    };
+    options.onError = [](const core::Error& error) {
+        core::logError("audit", "commit failed, events stay queued: " + error.message);
+    };
+    options.onHealth = [](core::RecorderHealth health) {
+        core::logWarning("audit", "recorder " + std::string(core::recorderHealthName(health)));
+    };
+    return core::AuditedRecorder::create(std::move(*writerDb), executor, bus, clock,
+                                         std::move(options));
+}
+
+// A message on a topic no service subscribes to: recorded and reported on the error topic.
+void recordForeignTopic(core::EventRecorder& recorder, io::MqttRouter& router,
+                        const core::Clock& clock, const std::string& site,
+                        const io::MqttMessage& message) {
+    nlohmann::json payload{
+        {"topic", message.topic}, {"panel", ""}, {"error", "no service takes this topic"}};
+    core::logWarning(kComponent, "mqtt.foreign_topic on " + message.topic);
+    recorder.record(daemonEvent(clock, core::kMqttForeignTopic, payload));
+    payload["type"] = std::string(core::kMqttForeignTopic);
+    router.publish(protocol::errorTopic(site), payload.dump());
+}
+
+core::Result<void> prepareOperators(const app::SitePaths& paths, core::EventRecorder& recorder,
+                                    const core::Clock& clock) {
+    auto db = core::Database::open(paths.database.string());
+    if (!db) {
+        return db.error();
+    }
+    if (auto r = console::migrateOperatorStore(**db); !r) {
+        return r;
+    }
+    auto created = console::ensureInitialAdmin(**db, paths.initialAdminFile.string());
+    if (!created) {
+        return created.error();
+    }
+    if (*created) {
+        recorder.record(core::Event{clock.nowUs(), "operator.added", kComponent, "admin",
+                                    R"({"name":"admin","role":"security_admin"})"});
+        core::logInfo(kComponent,
+                      "first run: created console account 'admin'; its password is in " +
+                          paths.initialAdminFile.string());
+    }
+    return {};
+}
+
+console::ConsoleOptions consoleOptions(const core::SiteConfig& site, const app::SitePaths& paths) {
+    console::ConsoleOptions options;
+    options.address = site.daemon.consoleHost;
+    options.port = site.daemon.consolePort;
+    options.certFile = site.daemon.consoleCert.string();
+    options.keyFile = site.daemon.consoleKey.string();
+    options.webRoot = site.daemon.consoleWebRoot.string();
+    options.dbPath = paths.database.string();
+    return options;
 }
 
 int run(const std::string& configPath) {
     if (auto r = core::initCrypto(); !r) {
         return fail(r.error());
     }
-    auto config = core::loadSiteConfig(configPath);
-    if (!config) {
-        return fail(config.error());
+    auto file = app::loadSiteFile(configPath);
+    if (!file) {
+        return fail(file.error());
     }
-    core::setLogLevel(config->daemon.logLevel);
-    const app::SitePaths paths = app::sitePaths(*config);
-    for (const auto& dir : {config->daemon.dataDir, config->daemon.keyDir, paths.panelKeyDir}) {
+    const core::SiteConfig& site = file->site;
+    core::setLogLevel(site.daemon.logLevel);
+    const app::SitePaths paths = app::sitePaths(site);
+    for (const auto& dir : {site.daemon.dataDir, site.daemon.keyDir, paths.panelKeyDir}) {
         if (auto r = makePrivateDir(dir); !r) {
             return fail(r.error());
         }
     }
 
     boost::asio::io_context io;
+    auto executor = io.get_executor();
     core::EventBus bus;
     core::SystemClock clock;
-    auto executor = io.get_executor();
-
-    auto mainDb = core::Database::open(paths.database.string());
-    if (!mainDb) {
-        return fail(mainDb.error());
+    auto link = makeMqttLink(executor, site);
+    if (!link) {
+        return fail(link.error());
     }
-    auto writerDb = core::Database::open(paths.database.string());
-    if (!writerDb) {
-        return fail(writerDb.error());
-    }
-
-    // The link is created before the recorder so checkpoints can be published on it.
-    auto mqttPassword = io::readMqttPasswordFile(config->daemon.mqttPasswordFile);
-    if (!mqttPassword) {
-        return fail(mqttPassword.error());
-    }
-    io::MqttOptions mqtt;
-    mqtt.serverUri = config->daemon.mqttUri;
-    mqtt.clientId = "sekimorid-" + config->site.id;
-    mqtt.username = config->daemon.mqttUser;
-    mqtt.password = std::move(*mqttPassword);
-    mqtt.persistenceDir = paths.mqttPersistence.string();
-    mqtt.subscriptions = {protocol::panelWildcard(config->site.id)};
-    auto link = io::makePahoMqttLink(executor, mqtt);
-    io::MqttLink* linkPtr = link.get();
-
-    core::AuditedRecorderOptions auditOptions;
-    auditOptions.signingKeyPath = paths.signingKey.string();
-    auditOptions.checkpointFile = paths.checkpoints.string();
-    const std::string checkpointTopic = protocol::checkpointTopic(config->site.id);
-    auditOptions.onCheckpoint = [executor, linkPtr, checkpointTopic](const std::string& json) {
-        boost::asio::post(executor, [linkPtr, checkpointTopic, json] {
-            linkPtr->publish(checkpointTopic, json, true);
-        });
-    };
-    auditOptions.onError = [](const core::Error& error) {
-        core::logError("audit", "commit failed, events stay queued: " + error.message);
-    };
-    auto recorder = core::AuditedRecorder::create(std::move(*writerDb), executor, bus, clock,
-                                                  std::move(auditOptions));
+    io::MqttRouter router(**link);
+    auto recorder = makeRecorder(paths, executor, bus, clock, router, site.site.id);
     if (!recorder) {
         return fail(recorder.error());
     }
-
-    auto store = doors::CredentialStore::open(**mainDb);
-    if (!store) {
-        return fail(store.error());
-    }
-    auto keys = app::loadOrCreateDoorKeys(*config, paths);
-    if (!keys) {
-        return fail(keys.error());
-    }
-    auto doorController = doors::DoorController::create(
-        executor, *link, **recorder, clock, config->site.id, app::doorSpecs(*config),
-        app::schedules(*config), std::move(*keys), **store);
-    if (!doorController) {
-        return fail(doorController.error());
-    }
-
-    if (auto r = console::migrateOperatorStore(**mainDb); !r) {
+    core::EventRecorder& events = **recorder;
+    router.onUnrouted([&](const io::MqttMessage& m) {
+        recordForeignTopic(events, router, clock, site.site.id, m);
+    });
+    if (auto r = prepareOperators(paths, events, clock); !r) {
         return fail(r.error());
     }
-    auto createdAdmin = console::ensureInitialAdmin(**mainDb, paths.initialAdminFile.string());
-    if (!createdAdmin) {
-        return fail(createdAdmin.error());
-    }
-    if (*createdAdmin) {
-        (*recorder)->record(core::Event{clock.nowUs(), "operator.added", "sekimorid", "admin",
-                                        R"({"name":"admin","role":"security_admin"})"});
-        core::logInfo("sekimorid",
-                      "first run: created console account 'admin'; its password is in " +
-                          paths.initialAdminFile.string());
-    }
 
-    console::ConsoleOptions consoleOptions;
-    consoleOptions.address = config->daemon.consoleHost;
-    consoleOptions.port = config->daemon.consolePort;
-    consoleOptions.certFile = config->daemon.consoleCert.string();
-    consoleOptions.keyFile = config->daemon.consoleKey.string();
-    consoleOptions.webRoot = config->daemon.consoleWebRoot.string();
-    consoleOptions.dbPath = paths.database.string();
-    console::ConsoleServer consoleServer(io, consoleOptions, bus, **recorder, clock);
-    doors::DoorController* controller = doorController->get();
-    consoleServer.setDoorsProvider([controller] { return controller->doorsJson(); });
-    consoleServer.setPresenceProvider([controller] { return controller->presenceJson(); });
-
-    controller->start();
-    link->start();
-    if (auto r = consoleServer.start(); !r) {
+    const app::DaemonParts parts{
+        executor, router, events, bus, clock, site, file->modbusDevices->config(), paths};
+    auto services = app::RunningServices::make(file->domains, parts);
+    if (!services) {
+        return fail(services.error());
+    }
+    console::ConsoleServer console(io, consoleOptions(site, paths), bus, events, clock);
+    nlohmann::json serviceNames = nlohmann::json::array();
+    for (const auto& service : services->services()) {
+        console.addService(*service);
+        serviceNames.push_back(service->name());
+    }
+    if (auto r = services->startAll(); !r) {
         return fail(r.error());
     }
-    (*recorder)->record(daemonEvent(clock, "daemon.started",
-                                    {{"version", kVersion},
-                                     {"pid", static_cast<long>(::getpid())},
-                                     {"config", configPath},
-                                     {"doors", config->doors.size()}}));
-    core::logInfo("sekimorid", "site " + config->site.id + " up: console https://" +
-                                   config->daemon.consoleListen + "/, broker " +
-                                   config->daemon.mqttUri);
+    (*link)->start();
+    if (auto r = console.start(); !r) {
+        services->stopAll();
+        return fail(r.error());
+    }
+    const auto* doors = file->section<doors::DoorConfigSection>();
+    events.record(daemonEvent(clock, core::kDaemonStarted,
+                              {{"version", kVersion},
+                               {"pid", static_cast<long>(::getpid())},
+                               {"config", configPath},
+                               {"doors", doors != nullptr ? doors->config().doors.size() : 0},
+                               {"services", serviceNames}}));
+    core::logInfo(kComponent, "site " + site.site.id + " up: console https://" +
+                                  site.daemon.consoleListen + "/, broker " + site.daemon.mqttUri);
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) {
             return;
         }
-        core::logInfo("sekimorid", "signal " + std::to_string(signal) + ": stopping");
-        (*recorder)->record(daemonEvent(clock, "daemon.stopped", {{"signal", signal}}));
-        consoleServer.stop();
-        controller->stop();
+        core::logInfo(kComponent, "signal " + std::to_string(signal) + ": stopping");
+        events.record(daemonEvent(clock, core::kDaemonStopped, {{"signal", signal}}));
+        console.stop();
+        services->stopAll();
         io.stop();
     });
     io.run();
@@ -194,8 +233,8 @@ int run(const std::string& configPath) {
     (*recorder)->stop();
     io.restart();
     io.poll();
-    link->stop();
-    core::logInfo("sekimorid", "stopped");
+    (*link)->stop();
+    core::logInfo(kComponent, "stopped");
     return 0;
 }
 

@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/site_file.hpp"
 #include "core/audit_chain.hpp"
 #include "core/audit_checkpoint.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
-#include "core/site_config.hpp"
 
 namespace sekimori::app {
 
@@ -21,11 +21,11 @@ core::Result<SiteContext> openSite(const CliArgs& args) {
     if (auto r = core::initCrypto(); !r) {
         return r.error();
     }
-    auto config = core::loadSiteConfig(*configPath);
-    if (!config) {
-        return config.error();
+    auto file = loadSiteFile(*configPath);  // every domain's section: the whole-file check
+    if (!file) {
+        return file.error();
     }
-    SiteContext site{std::move(*config), {}, nullptr};
+    SiteContext site{std::move(file->site), {}, nullptr};
     site.paths = sitePaths(site.config);
     std::error_code ec;
     std::filesystem::create_directories(site.config.daemon.dataDir, ec);

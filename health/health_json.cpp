@@ -20,7 +20,8 @@ nlohmann::json panelJson(const PanelHealth& p, core::TimeUs nowUs) {
 
 }  // namespace
 
-nlohmann::json healthJson(const HealthMonitor& monitor, bool linkConnected, core::TimeUs nowUs) {
+nlohmann::json healthJson(const HealthMonitor& monitor, bool linkConnected, core::TimeUs nowUs,
+                          int utcOffsetMinutes) {
     nlohmann::json panels = nlohmann::json::array();
     for (const auto& p : monitor.panels()) {
         panels.push_back(panelJson(p, nowUs));
@@ -36,6 +37,7 @@ nlohmann::json healthJson(const HealthMonitor& monitor, bool linkConnected, core
                           {"uptime_s", orNull(s.uptimeSeconds)},
                           {"version", s.version}};
     return {{"now_us", nowUs},
+            {"utc_offset_minutes", utcOffsetMinutes},
             {"rate_window_s", monitor.config().rateWindow.count()},
             {"panels", std::move(panels)},
             {"broker", std::move(broker)}};

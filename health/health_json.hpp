@@ -9,6 +9,8 @@ namespace sekimori::health {
 
 // Unknown values are null, never a guess: a panel whose status never arrived has
 // "online": null, a broker whose $SYS figures never came has "clients_connected": null.
-nlohmann::json healthJson(const HealthMonitor& monitor, bool linkConnected, core::TimeUs nowUs);
+// utcOffsetMinutes is the site's ([site] utc_offset_minutes): the card shows times in it.
+nlohmann::json healthJson(const HealthMonitor& monitor, bool linkConnected, core::TimeUs nowUs,
+                          int utcOffsetMinutes);
 
 }  // namespace sekimori::health

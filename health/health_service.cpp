@@ -151,8 +151,9 @@ std::vector<core::ApiRoute> HealthService::routes() {
             reply(core::apiError(503, "the health service has stopped"));
             return;
         }
-        reply(core::ApiResult{200, healthJson(self->monitor, self->parts.router.connected(),
-                                              self->parts.clock.nowUs())});
+        reply(core::ApiResult{200,
+                              healthJson(self->monitor, self->parts.router.connected(),
+                                         self->parts.clock.nowUs(), self->parts.utcOffsetMinutes)});
     };
     return {std::move(route)};
 }

@@ -28,6 +28,7 @@ struct HealthServiceParts {
     core::EventRecorder& recorder;
     const core::Clock& clock;
     std::string site;
+    int utcOffsetMinutes = 0;  // the site's, for the card's times
     HealthConfig config;
     std::filesystem::path webDir;                   // the card's files (health/web)
     std::chrono::milliseconds checkInterval{1000};  // how often silences are looked for

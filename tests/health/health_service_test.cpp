@@ -50,9 +50,15 @@ class HealthServiceTest : public ::testing::Test {
         config.brokerStatsLostAfter = std::chrono::seconds(60);
         config.rateWindow = std::chrono::seconds(10);
         config.panels = {"p-a", "p-b"};
-        return HealthServiceParts{
-            io_.get_executor(),          router_, recorder_, clock_, "fx", config, "/srv/x/web",
-            std::chrono::milliseconds(1)};
+        return HealthServiceParts{io_.get_executor(),
+                                  router_,
+                                  recorder_,
+                                  clock_,
+                                  "fx",
+                                  540,
+                                  config,
+                                  "/srv/x/web",
+                                  std::chrono::milliseconds(1)};
     }
 
     // Runs the io_context until `done` holds; false after 5 s of real time (a hang).
@@ -110,6 +116,9 @@ TEST_F(HealthServiceTest, ServesPanelsAndBrokerFiguresAsTheyArrive) {
     ASSERT_TRUE(runUntil([&] { return getHealth(service)["panels"][0]["online"] == true; }));
 
     auto health = getHealth(service);
+    EXPECT_EQ(health["utc_offset_minutes"], 540);
+    EXPECT_EQ(health["now_us"], clock_.nowUs());
+    EXPECT_EQ(health["rate_window_s"], 10);
     EXPECT_EQ(health["panels"][0]["firmware"], "sekimori-panel 0.1.0");
     EXPECT_TRUE(health["panels"][0]["last_seen_us"].is_null()) << "retained is not a sign of life";
     EXPECT_TRUE(health["panels"][1]["online"].is_null());

@@ -1,0 +1,23 @@
+// The site's domains, in start order. One line per domain: its name, its config section, and
+// the factory in app/<domain>_wiring.cpp that makes its service from the daemon's shared parts.
+#include "app/domains.hpp"
+
+#include "app/door_wiring.hpp"
+#include "app/health_wiring.hpp"
+#include "cameras/camera_config.hpp"
+#include "hvac/hvac_config.hpp"
+#include "power/power_config.hpp"
+
+namespace sekimori::app {
+
+std::vector<Domain> siteDomains() {
+    std::vector<Domain> domains;
+    domains.push_back(domainWith<doors::DoorConfigSection>("doors", makeDoorsService));
+    domains.push_back(configOnly<cameras::CameraConfigSection>("cameras"));
+    domains.push_back(configOnly<power::PowerConfigSection>("power"));
+    domains.push_back(configOnly<hvac::HvacConfigSection>("hvac"));
+    domains.push_back(domainWith<health::HealthConfigSection>("health", makeHealthService));
+    return domains;
+}
+
+}  // namespace sekimori::app
