@@ -71,26 +71,33 @@ int runOperatorCommand(const std::vector<std::string>& args, std::ostream& out, 
             return reportFailure(
                 core::makeError("cli.bad_role", "unknown role '" + *roleText + "'"), err);
         }
-        auto password = console::addOperator(*site->db, *name, *role);
-        if (!password) {
-            return reportFailure(password.error(), err);
-        }
-        auto audited = auditCliEvents(
-            *site, {operatorEvent(*parsed, "operator.added", *name,
-                                  {{"name", *name}, {"role", console::roleName(*role)}})});
+        // The operator row and its audit event: one transaction, both or neither.
+        std::string password;
+        auto audited = commitCliChange(*site, [&]() -> core::Result<std::vector<core::Event>> {
+            auto added = console::addOperator(*site->db, *name, *role);
+            if (!added) {
+                return added.error();
+            }
+            password = std::move(*added);
+            return std::vector<core::Event>{
+                operatorEvent(*parsed, "operator.added", *name,
+                              {{"name", *name}, {"role", console::roleName(*role)}})};
+        });
         if (!audited) {
             return reportFailure(audited.error(), err);
         }
         out << "operator " << *name << " (" << console::roleName(*role)
-            << ") password: " << *password << "\n";
+            << ") password: " << password << "\n";
         return 0;
     }
     if (action == "disable") {
-        if (auto r = console::setOperatorDisabled(*site->db, *name, true); !r) {
-            return reportFailure(r.error(), err);
-        }
-        auto audited = auditCliEvents(
-            *site, {operatorEvent(*parsed, "operator.disabled", *name, {{"name", *name}})});
+        auto audited = commitCliChange(*site, [&]() -> core::Result<std::vector<core::Event>> {
+            if (auto r = console::setOperatorDisabled(*site->db, *name, true); !r) {
+                return r.error();
+            }
+            return std::vector<core::Event>{
+                operatorEvent(*parsed, "operator.disabled", *name, {{"name", *name}})};
+        });
         if (!audited) {
             return reportFailure(audited.error(), err);
         }

@@ -29,16 +29,29 @@ constexpr std::string_view kUsage =
 
 using Events = core::Result<std::vector<core::Event>>;
 
-// Reads one line of digits from stdin without keeping copies around.
-core::Result<std::string> readPinFromStdin() {
-    std::string line;
-    if (!std::getline(std::cin, line)) {
+// What an action needs from outside the database (stdin, a file), read before the write
+// transaction starts so that the database is never locked while the CLI waits. Wiped after use.
+struct ActionInput {
+    std::string pin;
+    core::Bytes templateBytes;
+    ActionInput() = default;
+    ActionInput(const ActionInput&) = delete;
+    ActionInput& operator=(const ActionInput&) = delete;
+    ~ActionInput() {
+        sodium_memzero(pin.data(), pin.size());
+        sodium_memzero(templateBytes.data(), templateBytes.size());
+    }
+};
+
+// Reads one line of digits from stdin.
+core::Result<void> readPinFromStdin(std::string& into) {
+    if (!std::getline(std::cin, into)) {
         return core::makeError("cli.pin_missing", "no PIN on stdin (pipe it in, one line)");
     }
-    if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
+    if (!into.empty() && into.back() == '\r') {
+        into.pop_back();
     }
-    return line;
+    return {};
 }
 
 core::Result<core::Bytes> readFile(const std::string& path) {
@@ -49,7 +62,29 @@ core::Result<core::Bytes> readFile(const std::string& path) {
     return core::Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
-Events runAction(const std::string& action, const CliArgs& args, doors::Enrollment& enrollment) {
+core::Result<void> readInput(const std::string& action, const CliArgs& args, ActionInput& input) {
+    if (action == "pin") {
+        return readPinFromStdin(input.pin);
+    }
+    if (action == "finger") {
+        core::Result<core::Bytes> templateBytes = core::makeError(
+            "cli.missing_option", "give --template-file F (from a reader) or --sim-seed SEED");
+        if (auto file = args.get("template-file")) {
+            templateBytes = readFile(*file);
+        } else if (auto seed = args.get("sim-seed")) {
+            templateBytes = sim::fingerprintTemplateFromSeed(*seed);
+        }
+        if (!templateBytes) {
+            return templateBytes.error();
+        }
+        input.templateBytes = std::move(*templateBytes);
+    }
+    return {};
+}
+
+// Runs inside the write transaction (commitCliChange): validates, writes, returns the events.
+Events runAction(const std::string& action, const CliArgs& args, const ActionInput& input,
+                 doors::Enrollment& enrollment) {
     if (action == "add") {
         auto id = args.require("id");
         auto name = args.require("name");
@@ -77,28 +112,10 @@ Events runAction(const std::string& action, const CliArgs& args, doors::Enrollme
         return enrollment.setCard(*id, *uid);
     }
     if (action == "pin") {
-        auto pin = readPinFromStdin();
-        if (!pin) {
-            return pin.error();
-        }
-        auto events = enrollment.setPin(*id, *pin);
-        sodium_memzero(pin->data(), pin->size());
-        return events;
+        return enrollment.setPin(*id, input.pin);
     }
     if (action == "finger") {
-        core::Result<core::Bytes> templateBytes = core::makeError(
-            "cli.missing_option", "give --template-file F (from a reader) or --sim-seed SEED");
-        if (auto file = args.get("template-file")) {
-            templateBytes = readFile(*file);
-        } else if (auto seed = args.get("sim-seed")) {
-            templateBytes = sim::fingerprintTemplateFromSeed(*seed);
-        }
-        if (!templateBytes) {
-            return templateBytes.error();
-        }
-        auto events = enrollment.setFingerprint(*id, *templateBytes);
-        sodium_memzero(templateBytes->data(), templateBytes->size());
-        return events;
+        return enrollment.setFingerprint(*id, input.templateBytes);
     }
     if (action == "grant") {
         auto zone = args.require("zone");
@@ -134,26 +151,25 @@ int runPersonCommand(const std::vector<std::string>& args, std::ostream& out, st
     if (!store) {
         return reportFailure(store.error(), err);
     }
-    auto keys = loadOrCreateDoorKeys(site->config, site->paths);
+    auto keys = loadOrCreateEnrollmentKeys(site->paths);
     if (!keys) {
         return reportFailure(keys.error(), err);
     }
     const core::SystemClock clock;
     doors::Enrollment enrollment(**store, clock, {keys->pepper, keys->templateKey},
                                  knownNames(site->config), cliActor(*parsed));
-    auto events = runAction(action, *parsed, enrollment);
-    if (!events) {
-        return reportFailure(events.error(), err);
-    }
-    std::vector<std::string> done;
-    for (const auto& e : *events) {
-        done.push_back(e.type + " " + e.subject);
-    }
-    if (auto r = auditCliEvents(*site, std::move(*events)); !r) {
+    ActionInput input;
+    if (auto r = readInput(action, *parsed, input); !r) {
         return reportFailure(r.error(), err);
     }
-    for (const auto& line : done) {
-        out << line << "\n";
+    // The credential rows and their audit events: one transaction, both or neither.
+    auto committed =
+        commitCliChange(*site, [&] { return runAction(action, *parsed, input, enrollment); });
+    if (!committed) {
+        return reportFailure(committed.error(), err);
+    }
+    for (const auto& e : *committed) {
+        out << e.event.type << " " << e.event.subject << "\n";
     }
     return 0;
 }

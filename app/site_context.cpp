@@ -10,6 +10,7 @@
 #include "core/audit_checkpoint.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/log.hpp"
 
 namespace sekimori::app {
 
@@ -55,26 +56,33 @@ std::string cliActor(const CliArgs& args) {
     return "cli";
 }
 
-core::Result<void> auditCliEvents(SiteContext& site, std::vector<core::Event> events) {
-    if (events.empty()) {
-        return {};
-    }
-    // Stamped inside the write transaction: a time taken earlier could predate a checkpoint
-    // the daemon signs meanwhile, which the verifier would rightly call backdated.
-    for (auto& e : events) {
-        e.timeUs = 0;
-    }
-    auto appended = core::appendEvents(*site.db, std::move(events));
-    if (!appended) {
-        return appended.error();
+core::Result<std::vector<core::RecordedEvent>> commitCliChange(SiteContext& site,
+                                                               const core::AuditedWrite& write) {
+    auto committed =
+        core::commitWithEvents(*site.db, [&]() -> core::Result<std::vector<core::Event>> {
+            auto events = write();
+            if (events) {
+                // Stamped inside the write transaction: a time taken earlier could predate a
+                // checkpoint the daemon signs meanwhile, which the verifier would call backdated.
+                for (auto& e : *events) {
+                    e.timeUs = 0;
+                }
+            }
+            return events;
+        });
+    if (!committed) {
+        return committed.error();
     }
     const core::SystemClock clock;
     auto checkpoint = core::checkpointIfKeyReadable(*site.db, site.paths.signingKey.string(),
                                                     clock.nowUs(), site.paths.checkpoints.string());
     if (!checkpoint) {
-        return checkpoint.error();
+        // The change and its events are durable; only the early signature is missing, and the
+        // daemon's next checkpoint covers them.
+        core::logWarning("cli",
+                         "committed, but no checkpoint was signed: " + checkpoint.error().message);
     }
-    return {};
+    return committed;
 }
 
 int reportFailure(const core::Error& error, std::ostream& err) {

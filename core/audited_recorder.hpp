@@ -25,6 +25,7 @@
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
 #include "core/event_recorder.hpp"
+#include "core/event_type.hpp"
 #include "core/result.hpp"
 #include "core/sqlite_db.hpp"
 
@@ -32,7 +33,7 @@ namespace sekimori::core {
 
 // Recorded by the recorder itself when a full queue has drained: how many events it refused
 // and when (payload {"count":N,"first_us":T,"last_us":T}; docs/audit.md, "Bounded queue").
-inline constexpr std::string_view kAuditEventsRefused = "audit.events_refused";
+inline constexpr EventType kAuditEventsRefused{"audit.events_refused"};
 // onDone's error code for a Change refused because the queue is full.
 inline constexpr std::string_view kAuditQueueFull = "audit.queue_full";
 // onDone's error code for a Change that could not be stored before stop().

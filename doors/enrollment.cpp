@@ -106,18 +106,16 @@ Enrollment::Events Enrollment::setCard(const std::string& person, const std::str
     if (!previous) {
         return previous.error();
     }
-    std::vector<core::Event> events;
-    auto written = store_.transaction([&]() -> core::Result<void> {
-        if (previous.value()) {
-            if (auto r = store_.revokeCard(previous.value()->uid); !r) {
-                return r;
-            }
+    // Both writes belong to the caller's transaction, with the two events.
+    if (previous.value()) {
+        if (auto r = store_.revokeCard(previous.value()->uid); !r) {
+            return r.error();
         }
-        return store_.insertCard(card, person);
-    });
-    if (!written) {
-        return written.error();
     }
+    if (auto r = store_.insertCard(card, person); !r) {
+        return r.error();
+    }
+    std::vector<core::Event> events;
     if (previous.value()) {
         nlohmann::json payload{
             {"person", person}, {"card", previous.value()->uid}, {"why", "replaced"}};

@@ -1,6 +1,9 @@
 #pragma once
 // What `sekimori person ...` does: validates, writes the credential store, and returns the
 // audit events to record. Events never hold a PIN or a template, only that one was set.
+// An action opens no transaction of its own: run it inside the caller's write transaction
+// together with the append of its events (core::commitWithEvents, as the CLI does), so the
+// credential change and its audit record are durable together or not at all.
 #include <set>
 #include <string>
 #include <string_view>
@@ -41,7 +44,7 @@ class Enrollment {
 
     Events addPerson(const std::string& id, const std::string& name);
     // Lower-case hex is accepted and stored upper-case. A person's previous active card is
-    // revoked in the same transaction (two events).
+    // revoked by the same action (two events).
     Events setCard(const std::string& person, const std::string& uid);
     Events revokeCard(const std::string& uid);
     // Only the keyed hash is stored; the caller wipes its own copy of `digits`.

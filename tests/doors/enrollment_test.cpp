@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/audit_chain.hpp"
+
 using namespace sekimori;
 using namespace sekimori::doors;
 
@@ -38,6 +40,14 @@ class EnrollmentTest : public ::testing::Test {
 
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+std::int64_t countOf(core::Database& db, const std::string& sql) {
+    auto s = db.prepare(sql);
+    EXPECT_TRUE(s) << s.error().message;
+    auto row = s->step();
+    EXPECT_TRUE(row && *row);
+    return s->columnInt(0);
 }
 
 }  // namespace
@@ -138,4 +148,48 @@ TEST_F(EnrollmentTest, GrantZoneValidation) {
     auto snapshot = store_->loadSnapshot();
     ASSERT_TRUE(snapshot);
     EXPECT_EQ(*snapshot->grantSchedule("alice", "srv"), "office");
+}
+
+// The CLI's path: the action and the append of its events in one transaction.
+TEST_F(EnrollmentTest, ActionAndItsEventsCommitTogether) {
+    ASSERT_TRUE(enroll_->setCard("alice", "AAAAAAAA00000001"));
+    auto r =
+        core::commitWithEvents(*db_, [&] { return enroll_->setCard("alice", "AAAAAAAA00000002"); });
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->size(), 2U);
+    EXPECT_EQ((*r)[0].event.type, "person.card_revoked");
+    EXPECT_EQ((*r)[1].event.type, "person.card_set");
+    EXPECT_EQ((*r)[1].seq, 2U);
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM audit_events"), 2);
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM door_cards WHERE state = 'active'"), 1);
+}
+
+TEST_F(EnrollmentTest, FailingAuditAppendLeavesNoCredentialRow) {
+    ASSERT_TRUE(core::migrateAuditSchema(*db_));
+    ASSERT_TRUE(
+        db_->exec("CREATE TRIGGER refuse BEFORE INSERT ON audit_events BEGIN"
+                  " SELECT RAISE(ABORT, 'disk full'); END"));
+    auto r =
+        core::commitWithEvents(*db_, [&] { return enroll_->setCard("alice", "AAAAAAAA00000001"); });
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(contains(r.error().message, "disk full")) << r.error().message;
+    auto card = store_->findCard("AAAAAAAA00000001");
+    ASSERT_TRUE(card);
+    EXPECT_FALSE(card.value()) << "the card row outlived the failed audit append";
+    EXPECT_FALSE(db_->inTransaction());
+}
+
+TEST_F(EnrollmentTest, FailingSecondWriteLeavesNeitherTheFirstNorAnyEvent) {
+    ASSERT_TRUE(enroll_->setCard("alice", "AAAAAAAA00000001"));
+    // The revoke of the old card succeeds, the insert of the new one fails.
+    ASSERT_TRUE(
+        db_->exec("CREATE TRIGGER refuse BEFORE INSERT ON door_cards BEGIN"
+                  " SELECT RAISE(ABORT, 'simulated I/O error'); END"));
+    auto r =
+        core::commitWithEvents(*db_, [&] { return enroll_->setCard("alice", "AAAAAAAA00000002"); });
+    ASSERT_FALSE(r);
+    auto old = store_->findCard("AAAAAAAA00000001");
+    ASSERT_TRUE(old && old.value());
+    EXPECT_EQ(old.value()->state, CardState::active) << "the revoke was not rolled back";
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM audit_events"), 0);
 }
