@@ -107,13 +107,13 @@ class GrantDurableUnderKill(unittest.TestCase):
         site, transcript = self.site, self.transcript
         kill_at = set(self.rng.sample(range(CYCLES), KILLS))
         started = time.monotonic()
-        kills = 0
+        killed_sessions = []
         for cycle in range(CYCLES):
             session = transcript.present_card()
             if cycle in kill_at:
                 time.sleep(self.rng.uniform(0, KILL_WINDOW_S))
                 site.kill_daemon()
-                kills += 1
+                killed_sessions.append(session)
                 site.start_daemon()
                 # A new card starts over; what arrives for this session until then is read
                 # in order with the next cycle's lines.
@@ -133,17 +133,21 @@ class GrantDurableUnderKill(unittest.TestCase):
             if body.get("door") == DOOR:
                 recorded.add(body.get("session"))
         lost = [s for s in transcript.unlocked if s not in recorded]
+        # Kills that came after the panel already had (or was about to get) its unlock: the
+        # ones that can catch a reply sent ahead of its commit.
+        unlocked = set(transcript.unlocked)
+        late_kills = sum(1 for s in killed_sessions if s in unlocked)
         verify = site.cli("audit", "verify", "--db", site.database, check=False)
         print(f"scenario 02: {len(transcript.unlocked)} unlocks received over {CYCLES} cycles "
-              f"and {kills} kills in {elapsed:.0f} s; {len(lost)} had no access.granted in the "
-              f"trail; denials {transcript.denied}; audit verify exit {verify.returncode}",
-              file=sys.stderr)
+              f"and {len(killed_sessions)} kills ({late_kills} after that cycle's unlock) in "
+              f"{elapsed:.0f} s; {len(lost)} had no access.granted in the trail; denials "
+              f"{transcript.denied}; audit verify exit {verify.returncode}", file=sys.stderr)
 
-        self.assertEqual(kills, KILLS)
         # Most cycles must end in an unlock, or a daemon that denies everything would pass.
         self.assertGreaterEqual(len(transcript.unlocked), CYCLES // 2, transcript.denied)
         self.assertEqual(lost, [], f"{len(lost)} of {len(transcript.unlocked)} unlocks the panel "
-                         f"received over {kills} kills have no access.granted in the trail")
+                         f"received over {len(killed_sessions)} kills have no access.granted "
+                         "in the trail")
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
         self.assertEqual(site.io_watchdog_errors(), [])
 
