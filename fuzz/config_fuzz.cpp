@@ -1,14 +1,20 @@
-// Feeds arbitrary bytes to the site configuration loader. It must never crash, hang or leak, and
-// whatever it accepts must hold the promises the daemon relies on (ids valid, references resolve).
+// Feeds arbitrary bytes to the site configuration loader with every domain's section, as
+// sekimorid loads it (app/site_file.hpp). It must never crash, hang or leak, and whatever it
+// accepts must hold the promises the daemon relies on (ids valid, references resolve, the site
+// rules each domain's section keeps).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "app/site_file.hpp"
+#include "cameras/camera_config.hpp"
 #include "core/site_config.hpp"
+#include "doors/door_config.hpp"
+#include "power/power_config.hpp"
 
 namespace {
 
-using namespace sekimori::core;
+using namespace sekimori;
 
 void require(bool promise) {
     if (!promise) {
@@ -16,28 +22,31 @@ void require(bool promise) {
     }
 }
 
-void checkAccepted(const SiteConfig& config) {
-    for (const auto& zone : config.zones) {
-        require(isValidConfigId(zone.id));
-        require(zone.parent.empty() == (zone.kind == ZoneKind::site));
-        require(zone.parent.empty() || findZone(config, zone.parent) != nullptr);
+void checkAccepted(const app::SiteFile& file) {
+    const core::SiteConfig& site = file.site;
+    for (const auto& zone : site.zones) {
+        require(core::isValidConfigId(zone.id));
+        require(zone.parent.empty() == (zone.kind == core::ZoneKind::site));
+        require(zone.parent.empty() || core::findZone(site, zone.parent) != nullptr);
     }
-    for (const auto& door : config.doors) {
-        require(isValidConfigId(door.id) && isValidConfigId(door.panel));
-        require(findZone(config, door.fromZone) != nullptr);
-        const ZoneConfig* to = findZone(config, door.toZone);
+    for (const auto& door : file.section<doors::DoorConfigSection>()->config().doors) {
+        require(core::isValidConfigId(door.id) && core::isValidConfigId(door.panel));
+        require(core::findZone(site, door.fromZone) != nullptr);
+        const core::ZoneConfig* to = core::findZone(site, door.toZone);
         require(to != nullptr);
-        require(!door.entryFactors.empty() && door.entryFactors.front() == Factor::card);
-        if (to->kind == ZoneKind::managementArea || to->kind == ZoneKind::handlingArea) {
+        require(!door.entryFactors.empty() && door.entryFactors.front() == protocol::Factor::card);
+        if (to->kind == core::ZoneKind::managementArea ||
+            to->kind == core::ZoneKind::handlingArea) {
             require(door.entryFactors.size() == 3);
         }
     }
-    for (const auto& camera : config.cameras) {
-        require(camera.retentionDays >= 90);
+    for (const auto& camera : file.section<cameras::CameraConfigSection>()->config().cameras) {
+        require(camera.retentionDays >= cameras::kMinRetentionDays);
     }
-    if (config.power && config.power->generator) {
-        const auto& g = *config.power->generator;
-        require((g.dayTankLitres + g.bulkTankLitres) / g.burnLitresPerHourAtSiteLoad >= 72.0);
+    const auto& power = file.section<power::PowerConfigSection>()->config();
+    if (power.plant && power.plant->generator) {
+        require(power::fuelEnduranceHours(*power.plant->generator) >=
+                power::kRequiredEnduranceHours);
     }
 }
 
@@ -45,7 +54,7 @@ void checkAccepted(const SiteConfig& config) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    const auto result = loadSiteConfigFromString(text, "fuzz.toml", "/fuzz");
+    const auto result = app::loadSiteFileFromString(text, "fuzz.toml", "/fuzz");
     if (result.ok()) {
         checkAccepted(result.value());
     } else {
