@@ -9,9 +9,9 @@
 
 namespace sekimori::console {
 
-// Who may watch the live event stream and read the event history (each sees only the types
-// its role is admitted to).
-inline constexpr RoleSet kEventReaders{Role::deskOperator, Role::securityAdmin, Role::auditor};
+// Who may open the live event stream and read the event history: every role, because each sees
+// only the types the visibility rules admit it to (a role no rule names sees nothing).
+inline constexpr RoleSet kEventReaders = RoleSet::all();
 inline constexpr RoleSet kAuditReaders{Role::auditor, Role::securityAdmin};
 
 core::Result<void> addAuditRoutes(Router& router, const std::shared_ptr<ConsoleContext>& context);

@@ -3,7 +3,7 @@
 
 const MAX_ROWS = 500;
 const state = { me: null, socket: null, reconnectDelay: 1000, reconnectTimer: null,
-                seen: new Set(), tab: null };
+                seen: new Set(), tab: null, subscribers: [], plugins: [] };
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,6 +28,7 @@ async function api(method, path, body) {
 
 function showLogin(message) {
   stopLive();
+  unloadPlugins();
   state.me = null;
   $('main-view').hidden = true;
   $('login-view').hidden = false;
@@ -43,6 +44,8 @@ function showMain(me) {
   $('me-name').textContent = me.name;
   $('me-role').textContent = me.role;
   openTab(me.role === 'facility_admin' ? 'doors' : 'events');
+  startLive();
+  loadPlugins();
 }
 
 function showForbidden(label, response) {
@@ -82,6 +85,8 @@ function openTab(tab) {
   for (const panel of document.querySelectorAll('.panel')) {
     panel.hidden = panel.dataset.panel !== tab;
   }
+  const page = state.plugins.flatMap((p) => p.pages).find((p) => p.id === tab);
+  if (page && page.onShow) page.onShow();
   if (tab === 'events') loadEvents();
   if (tab === 'doors') loadDoors();
   if (tab === 'people') loadPeople();
@@ -98,7 +103,7 @@ function cell(row, text, className) {
   return td;
 }
 
-// A table of objects with one column per key seen, for provider data whose shape may grow.
+// A table of objects with one column per key seen.
 function fillTable(table, rows, testid) {
   table.replaceChildren();
   if (!Array.isArray(rows) || rows.length === 0) {
@@ -199,7 +204,14 @@ function startLive() {
     });
   };
   socket.onmessage = (message) => {
-    try { addEvents([JSON.parse(message.data)]); } catch (e) { /* not an event */ }
+    let event;
+    try { event = JSON.parse(message.data); } catch (e) { return; /* not an event */ }
+    addEvents([event]);
+    for (const s of state.subscribers.slice()) {
+      if (typeof event.type === 'string' && event.type.startsWith(s.prefix)) {
+        try { s.handler(event); } catch (e) { console.error('event subscriber', s.prefix, e); }
+      }
+    }
   };
   socket.onclose = () => {
     if (state.socket !== socket) return;
@@ -228,13 +240,46 @@ function stopLive() {
 
 // --- other panels -----------------------------------------------------------------------
 
+function yesNo(value) {
+  return value === true ? 'yes' : value === false ? 'no' : 'unknown';
+}
+
+// GET /api/doors: {"doors": [{id, name, panel, from_zone, to_zone, lock, position,
+// panel_online, panel_firmware, tamper, last_event}]} (doors/door_views.hpp).
+function fillDoors(doors) {
+  const rows = (Array.isArray(doors) ? doors : []).map((d) => ({
+    id: d.id, name: d.name, zones: (d.from_zone || '?') + ' \u2192 ' + (d.to_zone || '?'),
+    lock: d.lock, position: d.position,
+    panel: (d.panel || '') + ' (' + (d.panel_online === true ? 'online'
+      : d.panel_online === false ? 'offline' : 'unknown') + ')',
+    tamper: d.tamper ? 'TAMPER' : '',
+    last_event: d.last_event ? d.last_event.type + ' ' +
+      new Date(d.last_event.time_us / 1000).toLocaleString() : '',
+  }));
+  fillTable($('doors-table'), rows, 'door-row');
+}
+
+// GET /api/presence is doors::Presence::toJson():
+// {"zones": {"<zone>": [{"person", "person_name", "since_us"}, ...]}}; one row per person.
+function fillPresence(body) {
+  const zones = body && typeof body.zones === 'object' && body.zones !== null ? body.zones : {};
+  const rows = [];
+  for (const zone of Object.keys(zones).sort()) {
+    for (const p of Array.isArray(zones[zone]) ? zones[zone] : []) {
+      rows.push({ zone, person: p.person_name || p.person, id: p.person,
+                  since: p.since_us ? new Date(p.since_us / 1000).toLocaleString() : '' });
+    }
+  }
+  fillTable($('presence-table'), rows, 'presence-row');
+}
+
 async function loadDoors() {
   const doors = await api('GET', '/api/doors');
   if (refused('Doors', doors)) return;
-  fillTable($('doors-table'), doors.body.doors, 'door-row');
+  fillDoors(doors.body.doors);
   const presence = await api('GET', '/api/presence');
   if (refused('Presence', presence)) return;
-  fillTable($('presence-table'), presence.body.presence, 'presence-row');
+  fillPresence(presence.body);
 }
 
 async function loadPeople() {
@@ -251,6 +296,92 @@ async function loadCheckpoints() {
   const r = await api('GET', '/api/audit/checkpoints');
   if (refused('Audit', r)) return;
   fillTable($('checkpoints-table'), r.body.checkpoints, 'checkpoint-row');
+}
+
+// --- UI plugins -------------------------------------------------------------------------
+// GET /api/ui/plugins lists the plugins this role may load; each entry is an ES module whose
+// exported start(api) (or default export) receives the small API below.
+
+function pluginApi(plugin) {
+  return {
+    me: { name: state.me.name, role: state.me.role },
+    // JSON over the session cookie: resolves to {status, body}; a 401 ends the session.
+    fetchJson: async (method, path, body) => {
+      const r = await api(method, path, body);
+      if (r.status === 401) showLogin('Your session ended; please log in again.');
+      return r;
+    },
+    // Live events whose type starts with prefix; returns a function that unsubscribes.
+    onEvents: (prefix, handler) => {
+      const entry = { prefix: String(prefix), handler };
+      state.subscribers.push(entry);
+      plugin.subscriptions.push(entry);
+      return () => { state.subscribers = state.subscribers.filter((s) => s !== entry); };
+    },
+    // A tile on the status strip; returns its body element.
+    addStatusCard: (title) => {
+      const card = document.createElement('section');
+      card.className = 'card';
+      card.dataset.plugin = plugin.name;
+      card.setAttribute('data-testid', 'status-card');
+      const h = document.createElement('h3');
+      h.textContent = title;
+      const body = document.createElement('div');
+      body.className = 'card-body';
+      card.append(h, body);
+      $('status-cards').appendChild(card);
+      $('status-cards').hidden = false;
+      plugin.elements.push(card);
+      return body;
+    },
+    // A tab of its own; returns the page element. onShow runs each time the tab opens.
+    addPage: (id, title, onShow) => {
+      const tab = plugin.name + ':' + id;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'tab';
+      button.dataset.tab = tab;
+      button.setAttribute('data-testid', 'tab-' + plugin.name + '-' + id);
+      button.textContent = title;
+      button.addEventListener('click', () => openTab(tab));
+      $('tabs').appendChild(button);
+      const panel = document.createElement('section');
+      panel.className = 'panel';
+      panel.dataset.panel = tab;
+      panel.hidden = true;
+      $('plugin-pages').appendChild(panel);
+      plugin.elements.push(button, panel);
+      plugin.pages.push({ id: tab, onShow });
+      return panel;
+    },
+  };
+}
+
+async function loadPlugins() {
+  const r = await api('GET', '/api/ui/plugins');
+  if (r.status !== 200) return;
+  for (const p of r.body.plugins || []) {
+    const plugin = { name: p.name, elements: [], subscriptions: [], pages: [] };
+    state.plugins.push(plugin);
+    try {
+      const module = await import(p.entry);
+      const start = module.start || module.default;
+      if (typeof start !== 'function') throw new Error('exports no start(api)');
+      await start(pluginApi(plugin));
+    } catch (e) {
+      $('error-message').textContent = 'Plugin ' + p.name + ' failed to load: ' + e.message;
+      $('error-message').hidden = false;
+    }
+  }
+}
+
+function unloadPlugins() {
+  for (const plugin of state.plugins) {
+    for (const el of plugin.elements) el.remove();
+  }
+  state.plugins = [];
+  state.subscribers = [];
+  $('status-cards').hidden = true;
 }
 
 // --- start ------------------------------------------------------------------------------

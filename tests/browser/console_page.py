@@ -139,9 +139,39 @@ class ConsolePage:
                            or self.forbidden_message(wait=False)
                            or d.find_elements(By.CSS_SELECTOR, "#people-table td.empty"))
 
+    def _rows(self, testid):
+        """Cell texts of every row with data-testid, read in one script call (a table being
+        re-rendered never yields a stale element)."""
+        return self.driver.execute_script("""
+            return Array.from(document.querySelectorAll('[data-testid="' + arguments[0] + '"]'))
+              .map((tr) => Array.from(tr.cells).map((td) => td.textContent));""", testid)
+
     def doors(self):
-        return [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
-                for tr in self.driver.find_elements(*self._by_testid("door-row"))]
+        """Rows of the doors table: [id, name, zones, lock, position, panel, tamper, last event]."""
+        return self._rows("door-row")
+
+    def presence(self):
+        """Rows of the presence table: [zone, person, id, since]."""
+        return self._rows("presence-row")
+
+    def wait_for_presence(self, predicate, timeout=None):
+        """Re-opens the doors tab until a presence row satisfies predicate(cells)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while time.monotonic() < deadline:
+            self.open_doors_tab()
+            for row in self.presence():
+                if predicate(row):
+                    return row
+            time.sleep(0.05)
+        raise AssertionError("no matching presence row; rows: %r" % self.presence())
+
+    def wait_for_testid(self, testid, timeout=None):
+        """Waits for an element with data-testid to be visible; returns it."""
+        return self._wait(timeout).until(
+            ec.visibility_of_element_located(self._by_testid(testid)))
+
+    def testid_texts(self, testid):
+        return [e.text for e in self.driver.find_elements(*self._by_testid(testid))]
 
     def forbidden_message(self, wait=True):
         """Text of the "not permitted for role X" banner ('' when hidden)."""

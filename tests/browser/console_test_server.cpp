@@ -1,18 +1,23 @@
-// A ConsoleServer for the browser tests: real SQLite and the real AuditedRecorder, two accounts,
-// and events injected from stdin, so a test can watch an access grant reach the page live.
+// A ConsoleServer for the browser tests: real SQLite, the real AuditedRecorder, three accounts,
+// and a doors service built from the doors domain's own route table, door views and presence
+// (doors::doorRoutes, doors::doorJson, doors::Presence), so the page is tested against the
+// shapes the daemon produces. Events are injected from stdin.
 //
-//   console_test_server --dir DIR --web-root DIR [--port N]
+//   console_test_server --dir DIR --web-root DIR [--port N] [--plugin-dir DIR]
 // DIR must hold console-cert.pem / console-key.pem (scripts/make-cert DIR). Prints
 //   OPERATOR <name> <role> <password>   (one per account)
 //   LISTENING <port>
 // then reads commands, one per line:
-//   grant <door> <person> <person_name>
+//   grant <door> <person> <person_name>   (the person passes the door: presence moves too)
 //   deny <door> <person> <person_name> <reason>
 //   quit
+// With --plugin-dir the service also brings a UI plugin "doors-extra" served from that
+// directory for the desk and the security admin.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -22,6 +27,10 @@
 #include "console/operator_store.hpp"
 #include "core/audited_recorder.hpp"
 #include "core/log.hpp"
+#include "core/service.hpp"
+#include "doors/door_routes.hpp"
+#include "doors/door_views.hpp"
+#include "doors/presence.hpp"
 
 namespace {
 
@@ -30,6 +39,7 @@ using namespace sekimori;
 struct Args {
     std::string dir;
     std::string webRoot;
+    std::string pluginDir;
     std::uint16_t port = 0;
 };
 
@@ -41,6 +51,8 @@ bool parseArgs(int argc, char** argv, Args& out) {
             out.dir = value;
         } else if (key == "--web-root") {
             out.webRoot = value;
+        } else if (key == "--plugin-dir") {
+            out.pluginDir = value;
         } else if (key == "--port") {
             out.port = static_cast<std::uint16_t>(std::stoi(value));
         } else {
@@ -51,26 +63,127 @@ bool parseArgs(int argc, char** argv, Args& out) {
     return !out.dir.empty() && !out.webRoot.empty();
 }
 
-core::Event accessEvent(const core::Clock& clock, const std::string& verdict,
-                        const std::string& door, const std::string& person, const std::string& name,
-                        const std::string& reason) {
-    core::Event e;
-    e.timeUs = clock.nowUs();
-    e.type = "access." + verdict;
-    e.source = "door:" + door;
-    e.subject = person;
-    e.payload = nlohmann::json{{"door", door},        {"side", "outside"},   {"person", person},
-                               {"person_name", name}, {"decision", verdict}, {"reason", reason}}
-                    .dump();
-    return e;
-}
+// Two doors of the demo site, their state and presence, on the io thread; the console reaches
+// them only through the routes the doors domain declares.
+class DoorsView final : public core::Service {
+  public:
+    DoorsView(const core::Clock& clock, std::string databasePath, std::string pluginDir)
+        : clock_(clock), databasePath_(std::move(databasePath)), pluginDir_(std::move(pluginDir)) {
+        for (auto spec :
+             {doors::DoorSpec{"server-room", "Server room", "p-srv", "building", "server-room"},
+              doors::DoorSpec{"handling-area", "Handling area", "p-ha", "server-room",
+                              "handling-area"}}) {
+            doors_[spec.id] = Door{spec, {}};
+        }
+    }
+
+    std::string_view name() const override { return "doors"; }
+    core::Result<void> start() override { return {}; }
+    void stop() override {}
+
+    std::vector<core::ApiRoute> routes() override {
+        doors::DoorRouteSources sources;
+        sources.doors = [this] {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& [id, d] : doors_) {
+                list.push_back(view(d));
+            }
+            return list;
+        };
+        sources.door = [this](const std::string& id) -> std::optional<nlohmann::json> {
+            auto it = doors_.find(id);
+            if (it == doors_.end()) {
+                return std::nullopt;
+            }
+            return view(it->second);
+        };
+        sources.presence = [this] { return presence_.toJson(); };
+        sources.databasePath = databasePath_;
+        return doors::doorRoutes(std::move(sources));
+    }
+
+    // The same rules as doors::DoorsService::eventVisibility().
+    std::vector<core::EventVisibility> eventVisibility() override {
+        const core::RoleSet watchers{core::Role::deskOperator, core::Role::securityAdmin,
+                                     core::Role::auditor};
+        return {{"access.", watchers},
+                {"door.", watchers},
+                {"panel.", watchers},
+                {"presence.", core::RoleSet::all()}};
+    }
+
+    std::optional<core::UiPlugin> uiPlugin() override {
+        if (pluginDir_.empty()) {
+            return std::nullopt;
+        }
+        return core::UiPlugin{"doors-extra", pluginDir_, "index.js",
+                              core::RoleSet{core::Role::deskOperator, core::Role::securityAdmin}};
+    }
+
+    // A grant at `door`: the lock opens and the person passes into the door's inner zone.
+    // Returns the events to record (the grant, then presence.left / presence.entered).
+    std::vector<core::Event> grant(const std::string& door, const std::string& person,
+                                   const std::string& personName) {
+        auto& d = doors_.at(door);
+        const auto now = clock_.nowUs();
+        d.state.unlockedUntilUs = now + 5'000'000;
+        d.state.lastEventType = "access.granted";
+        d.state.lastEventUs = now;
+        std::vector<core::Event> events{
+            accessEvent("granted", door, person, personName, "granted")};
+        for (auto& e : presence_.pass(
+                 doors::Passage{person, personName, door, d.spec.fromZone, d.spec.toZone, now})) {
+            events.push_back(std::move(e));
+        }
+        return events;
+    }
+    core::Event deny(const std::string& door, const std::string& person,
+                     const std::string& personName, const std::string& reason) {
+        auto& d = doors_.at(door);
+        d.state.lastEventType = "access.denied";
+        d.state.lastEventUs = clock_.nowUs();
+        return accessEvent("denied", door, person, personName, reason);
+    }
+    bool hasDoor(const std::string& door) const { return doors_.contains(door); }
+
+  private:
+    struct Door {
+        doors::DoorSpec spec;
+        doors::DoorState state;
+    };
+
+    nlohmann::json view(const Door& d) const {
+        return doors::doorJson(d.spec, d.state, doors::PanelView{true, "1.4.2"}, clock_.nowUs());
+    }
+
+    core::Event accessEvent(const std::string& verdict, const std::string& door,
+                            const std::string& person, const std::string& name,
+                            const std::string& reason) const {
+        core::Event e;
+        e.timeUs = clock_.nowUs();
+        e.type = "access." + verdict;
+        e.source = "door:" + door;
+        e.subject = person;
+        e.payload = nlohmann::json{{"door", door},        {"side", "outside"},   {"person", person},
+                                   {"person_name", name}, {"decision", verdict}, {"reason", reason}}
+                        .dump();
+        return e;
+    }
+
+    const core::Clock& clock_;
+    std::string databasePath_;
+    std::string pluginDir_;
+    std::map<std::string, Door> doors_;
+    doors::Presence presence_;
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
     Args args;
     if (!parseArgs(argc, argv, args)) {
-        std::cerr << "usage: console_test_server --dir DIR --web-root DIR [--port N]\n";
+        std::cerr << "usage: console_test_server --dir DIR --web-root DIR [--port N]"
+                     " [--plugin-dir DIR]\n";
         return 2;
     }
     const std::string dbPath = args.dir + "/site.db";
@@ -80,8 +193,13 @@ int main(int argc, char** argv) {
             std::cerr << db.error().message << "\n";
             return 1;
         }
+        if (auto m = console::migrateOperatorStore(**db); !m) {
+            std::cerr << m.error().message << "\n";
+            return 1;
+        }
         for (auto [name, role] : {std::pair{"desk", console::Role::deskOperator},
-                                  std::pair{"facility", console::Role::facilityAdmin}}) {
+                                  std::pair{"facility", console::Role::facilityAdmin},
+                                  std::pair{"auditor", console::Role::auditor}}) {
             auto pw = console::addOperator(**db, name, role);
             if (!pw) {
                 std::cerr << pw.error().message << "\n";
@@ -109,6 +227,7 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    DoorsView doorsView(clock, dbPath, args.pluginDir);
     console::ConsoleOptions options;
     options.port = args.port;
     options.certFile = args.dir + "/console-cert.pem";
@@ -116,15 +235,11 @@ int main(int argc, char** argv) {
     options.webRoot = args.webRoot;
     options.dbPath = dbPath;
     console::ConsoleServer server(io, options, bus, **recorder, clock);
+    server.addService(doorsView);
     if (auto r = server.start(); !r) {
         std::cerr << r.error().message << "\n";
         return 1;
     }
-    server.setDoorsProvider([] {
-        return nlohmann::json::array(
-            {{{"id", "server-room"}, {"name", "Server room"}, {"state", "closed"}},
-             {{"id", "handling-area"}, {"name", "Handling area"}, {"state", "closed"}}});
-    });
     std::cout << "LISTENING " << server.port() << std::endl;
 
     auto shutdown = [&] {
@@ -149,10 +264,19 @@ int main(int argc, char** argv) {
                 std::cerr << "unknown command: " << line << "\n";
                 continue;
             }
-            const std::string verdict = command == "grant" ? "granted" : "denied";
-            boost::asio::post(io, [&, verdict, door, person, name, reason] {
-                (*recorder)->record(accessEvent(clock, verdict, door, person, name,
-                                                reason.empty() ? "ok" : reason));
+            boost::asio::post(io, [&, command, door, person, name, reason] {
+                if (!doorsView.hasDoor(door)) {
+                    std::cerr << "unknown door: " << door << "\n";
+                    return;
+                }
+                if (command == "grant") {
+                    for (auto& e : doorsView.grant(door, person, name)) {
+                        (*recorder)->record(std::move(e));
+                    }
+                } else {
+                    (*recorder)->record(
+                        doorsView.deny(door, person, name, reason.empty() ? "no_access" : reason));
+                }
             });
         }
         boost::asio::post(io, shutdown);

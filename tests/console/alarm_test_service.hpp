@@ -57,7 +57,8 @@ class AlarmTestService final : public core::Service {
 
     std::vector<core::EventVisibility> eventVisibility() override {
         return {{"alarm.", core::RoleSet{core::Role::deskOperator, core::Role::securityAdmin}},
-                {"access.", core::RoleSet{core::Role::deskOperator, core::Role::securityAdmin}}};
+                {"access.", core::RoleSet{core::Role::deskOperator, core::Role::securityAdmin}},
+                {"presence.", core::RoleSet::all()}};
     }
 
     std::optional<core::UiPlugin> uiPlugin() override {
