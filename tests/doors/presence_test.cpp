@@ -42,3 +42,38 @@ TEST(Presence, MissedPassageLeavesTheZoneActuallyRecorded) {
     EXPECT_EQ(json["zones"]["server-room"][0]["person_name"], "Bob");
     EXPECT_FALSE(json["zones"].contains("office"));
 }
+
+TEST(Presence, ReplayingWhatPassEmittedRebuildsTheSameState) {
+    Presence live;
+    std::vector<sekimori::core::Event> trail;
+    const auto keep = [&](std::vector<sekimori::core::Event> events) {
+        trail.insert(trail.end(), events.begin(), events.end());
+    };
+    keep(live.pass({"alice", "Alice", "d1", "corridor", "server-room", 100}));
+    keep(live.pass({"bob", "Bob", "d1", "corridor", "server-room", 150}));
+    keep(live.pass({"alice", "Alice", "d1", "server-room", "corridor", 200}));
+    keep(live.pass({"carol", "Carol", "d2", "lobby", "office", 250}));
+
+    Presence rebuilt;
+    for (const auto& e : trail) {
+        rebuilt.replay(e.type, nlohmann::json::parse(e.payload), e.timeUs);
+    }
+    EXPECT_EQ(rebuilt.toJson(), live.toJson());
+    EXPECT_EQ(rebuilt.zoneOf("alice"), "corridor");
+    EXPECT_EQ(rebuilt.occupants("server-room"), std::vector<std::string>{"bob"});
+}
+
+TEST(Presence, ReplayIgnoresAStaleLeaveAndMalformedPayloads) {
+    Presence p;
+    p.replay("presence.entered", {{"person", "alice"}, {"person_name", "A"}, {"zone", "office"}},
+             10);
+    // A left for a zone she is no longer in (a missed passage) does not remove her.
+    p.replay("presence.left", {{"person", "alice"}, {"zone", "corridor"}}, 20);
+    p.replay("presence.entered", {{"zone", "office"}}, 30);  // no person
+    p.replay("presence.entered", nlohmann::json::array(), 40);
+    p.replay("door.opened", {{"person", "bob"}, {"zone", "office"}}, 50);
+    EXPECT_EQ(p.occupants("office"), std::vector<std::string>{"alice"});
+    p.replay("presence.left", {{"person", "alice"}, {"zone", "office"}}, 60);
+    EXPECT_FALSE(p.zoneOf("alice"));
+    EXPECT_TRUE(p.toJson()["zones"].empty());
+}
