@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/payload_body.hpp"
 
 namespace sekimori::core {
 namespace {
@@ -24,14 +25,6 @@ Result<void> runApply(const Change& change, Database& db) {
     } catch (...) {
         return makeError("audit.apply_threw", "the change threw a non-standard exception");
     }
-}
-
-std::shared_ptr<const nlohmann::json> parseBody(const std::string& payload) {
-    auto parsed = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_object()) {
-        return nullptr;
-    }
-    return std::make_shared<const nlohmann::json>(std::move(parsed));
 }
 
 Result<Statement> prepareFixed(Database& db, std::string_view sql) {
@@ -519,7 +512,7 @@ void AuditedRecorder::handToBus(std::vector<RecordedEvent> events,
             }
             reclaimed.clear();  // here, not on the io thread (see SpentBatches)
             for (auto& e : events) {
-                e.body = parseBody(e.event.payload);
+                e.body = parsePayloadBody(e.event.payload);
             }
             boost::asio::post(io_, [bus = bus_, spent = spent_, events = std::move(events),
                                     dones = std::move(dones)]() mutable {
