@@ -86,8 +86,10 @@ class AuditedRecorder final : public EventRecorder {
     void record(Event event) override;
 
     // Non-blocking. `apply` runs on the writer thread inside the batch's transaction, in a
-    // SAVEPOINT of its own; it must not BEGIN or COMMIT, and must only touch the domain's own
-    // tables. Its error (or exception) rolls back this Change alone; onDone hears it.
+    // SAVEPOINT of its own; it must not BEGIN, COMMIT or ROLLBACK (nor RAISE(ROLLBACK) in a
+    // trigger), and must only touch the domain's own tables. Its error (or exception) rolls
+    // back this Change alone; onDone hears it. When SQLite itself ends the transaction during an
+    // apply (disk full, I/O error), the whole batch is retried like any failed commit.
     void commit(Change change) override;
 
     // Blocks until every Change accepted before the call is committed (or its apply failed);
