@@ -69,25 +69,8 @@ std::string_view reasonCode(DenyReason reason) {
 }
 
 std::string_view describe(DenyReason reason) {
-    switch (reason) {
-        case DenyReason::unknownCard:
-            return "Card not enrolled at this site.";
-        case DenyReason::revoked:
-            return "Card revoked or card holder deactivated.";
-        case DenyReason::wrongPin:
-            return "PIN did not match the enrolled PIN.";
-        case DenyReason::fingerMismatch:
-            return "Fingerprint score below the door's threshold, or no fingerprint enrolled.";
-        case DenyReason::outsideSchedule:
-            return "Card holder's schedule for this zone does not cover the current time.";
-        case DenyReason::noAccess:
-            return "Card holder has no access to this door's zone.";
-        case DenyReason::timeout:
-            return "Next step not presented within the door's time limit.";
-        case DenyReason::factorOutOfOrder:
-            return "Step presented out of the order this door requires.";
-    }
-    return "Unknown reason.";
+    // The words live in the one reason-code table, beside the code (protocol/reason_codes).
+    return protocol::describeReason(reasonCode(reason));
 }
 
 AccessDecision decide(const AccessRequest& request, const AccessSnapshot& snapshot) {

@@ -28,7 +28,7 @@ enum class DenyReason {
 
 // The reason code on the wire (docs/mqtt.md), e.g. "wrong_pin".
 std::string_view reasonCode(DenyReason reason);
-// A sentence an operator can act on.
+// A sentence an operator can act on: the reason-code table's (protocol::describeReason).
 std::string_view describe(DenyReason reason);
 
 // --- the step just received ---------------------------------------------------------------
