@@ -413,6 +413,16 @@ TEST_F(DoorsServiceTest, NoReplyReachesThePanelBeforeItsEventIsDurable) {
     }
 }
 
+TEST_F(DoorsServiceTest, ThePanelsDurabilityCheckCatchesAnUnrecordedReply) {
+    // The check above has teeth: a decision no access event backs is flagged.
+    startService();
+    broker_.publish(protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::reply),
+                    protocol::encode(protocol::PanelReply{
+                        "ghost", "srv-door", protocol::Decision{true, "granted", 5000}}));
+    awaitReply(1);
+    EXPECT_FALSE(replies_[0].recordedBefore);
+}
+
 TEST_F(DoorsServiceTest, ARefusedCommitDeniesWithStoreUnavailable) {
     startService();
     turnable_->mode = TurnableRecorder::Mode::refuse;
