@@ -20,6 +20,16 @@ std::string_view enclosingPath(std::string_view path) {
 
 }  // namespace
 
+// Appended piecewise: GCC 12 -O3 reports a false -Wrestrict on "\"" + std::string(...).
+std::string inQuotes(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    out += '"';
+    out.append(text);
+    out += '"';
+    return out;
+}
+
 ConfigDiagnostics::ConfigDiagnostics(std::string fileName) : fileName_(std::move(fileName)) {}
 
 void ConfigDiagnostics::remember(const std::string& keyPath, SourcePos pos) {

@@ -15,6 +15,9 @@ struct SourcePos {
     std::uint32_t column = 0;
 };
 
+// `text` in double quotes, as every configuration message quotes a value: "srv-room".
+std::string inQuotes(std::string_view text);
+
 class ConfigDiagnostics {
   public:
     explicit ConfigDiagnostics(std::string fileName);

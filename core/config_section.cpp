@@ -14,10 +14,6 @@ std::string spoken(std::string_view kind) {
     return out;
 }
 
-std::string inQuotes(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
 }  // namespace
 
 bool IdRegistry::declare(std::string_view kind, const std::string& id, const std::string& keyPath,

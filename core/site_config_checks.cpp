@@ -15,10 +15,6 @@ std::string indexed(std::string_view list, std::size_t i) {
     return std::string(list) + "[" + std::to_string(i) + "]";
 }
 
-std::string inQuotes(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
 // Nesting order: a zone's parent must be of a lower rank (areas are the exception).
 int zoneRank(ZoneKind kind) {
     switch (kind) {

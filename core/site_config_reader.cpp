@@ -80,12 +80,15 @@ class SectionReader {
 
     void readPath(TomlTableReader& r, std::string_view key, std::filesystem::path& field,
                   std::string_view fallback) {
-        auto text = r.string(key, Presence::optional);
-        if (text && text->empty()) {
-            diag().error(r.keyPath(key), "must not be empty");
-            text.reset();
+        std::string written(fallback);
+        if (auto text = r.string(key, Presence::optional)) {
+            if (text->empty()) {
+                diag().error(r.keyPath(key), "must not be empty");
+            } else {
+                written = std::move(*text);
+            }
         }
-        field = resolve(config_.daemon.baseDir, text ? *text : fallback);
+        field = resolve(config_.daemon.baseDir, written);
     }
 
     void readDaemon() {

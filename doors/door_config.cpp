@@ -17,10 +17,6 @@ std::string indexed(std::string_view list, std::size_t i) {
     return std::string(list) + "[" + std::to_string(i) + "]";
 }
 
-std::string inQuotes(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
 void readMilliseconds(TomlTableReader& r, std::string_view key, std::chrono::milliseconds& field,
                       std::int64_t min, std::int64_t max) {
     if (auto v = r.integer(key, Presence::optional, min, max)) {
@@ -112,14 +108,14 @@ class PortalChecks {
         if (!portal.id.empty()) {
             const std::string zoneAt = ids_.declaredAt("zone", portal.id);
             if (!zoneAt.empty()) {
-                diag_.error(here + ".id", "duplicate door or gate id " + inQuotes(portal.id) +
+                diag_.error(here + ".id", "duplicate door or gate id " + core::inQuotes(portal.id) +
                                               " (first used by " + zoneAt + ")");
             }
         }
         if (!portal.panel.empty()) {
             auto [it, inserted] = panels_.emplace(portal.panel, here);
             if (!inserted) {
-                diag_.error(here + ".panel", "panel " + inQuotes(portal.panel) +
+                diag_.error(here + ".panel", "panel " + core::inQuotes(portal.panel) +
                                                  " already serves " + it->second +
                                                  "; one panel drives one door or gate");
             }
@@ -134,7 +130,7 @@ class PortalChecks {
                                                   to->kind == core::ZoneKind::handlingArea);
         if (restricted && !diag_.reported(factorsPath) && !hasAllFactors(portal.entryFactors)) {
             diag_.error(factorsPath, "entry into " + std::string(core::zoneKindName(to->kind)) +
-                                         " " + inQuotes(to->id) +
+                                         " " + core::inQuotes(to->id) +
                                          " must require all three factors: card, pin, finger");
         }
     }

@@ -16,10 +16,6 @@ std::string profileKind(ModbusProfile profile) {
     return std::string(kDeviceKind) + "." + std::string(modbusProfileName(profile));
 }
 
-std::string inQuotes(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
 void readMilliseconds(core::TomlTableReader& r, std::string_view key,
                       std::chrono::milliseconds& field, std::int64_t min, std::int64_t max) {
     if (auto v = r.integer(key, core::Presence::optional, min, max)) {
@@ -142,10 +138,11 @@ bool requireModbusDevice(const core::IdRegistry& ids, const std::string& id,
     std::string actual;
     for (auto p : kAllProfiles) {
         if (ids.has(profileKind(p), id)) {
-            actual = " has profile " + inQuotes(modbusProfileName(p)) + ";";
+            actual = " has profile " + core::inQuotes(modbusProfileName(p)) + ";";
         }
     }
-    diagnostics.error(keyPath, "modbus device " + inQuotes(id) + actual + " expected " + expected);
+    diagnostics.error(keyPath,
+                      "modbus device " + core::inQuotes(id) + actual + " expected " + expected);
     return false;
 }
 

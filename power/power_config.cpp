@@ -17,10 +17,6 @@ std::string indexed(std::string_view list, std::size_t i) {
     return std::string(list) + "[" + std::to_string(i) + "]";
 }
 
-std::string inQuotes(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
 // "upsname@host[:port]" (NUT's own spelling, as upsc takes it).
 bool parseNut(const std::string& text, UpsConfig& ups) {
     const auto at = text.find('@');
@@ -129,7 +125,7 @@ class PowerChecks {
             auto [it, inserted] = meters.emplace(meter, here);
             if (!inserted) {
                 diag_.error(here + ".meter",
-                            "meter " + inQuotes(meter) + " already measures " + it->second);
+                            "meter " + core::inQuotes(meter) + " already measures " + it->second);
             }
         }
         if (power.ats) {
@@ -164,7 +160,7 @@ class PowerChecks {
                 coils.emplace(std::pair(timer.relay.device, timer.relay.coil), here);
             if (!inserted) {
                 diag_.error(here + ".relay.coil", "coil " + std::to_string(timer.relay.coil) +
-                                                      " of " + inQuotes(timer.relay.device) +
+                                                      " of " + core::inQuotes(timer.relay.device) +
                                                       " already switches " + it->second);
             }
         }
