@@ -65,9 +65,15 @@ core::Result<nlohmann::json> recentEvents(core::Database& db, int limit,
     // One bound parameter per prefix (?2, ?3, ...); the SQL text holds no value of its own.
     std::string sql =
         "SELECT seq, time_us, type, source, subject, payload, hash FROM audit_events WHERE ";
+    // Appended piece by piece: `"?" + std::string` trips GCC 12's false -Wrestrict at -O3.
     for (std::size_t i = 0; i < typePrefixes.size(); ++i) {
-        const std::string p = "?" + std::to_string(i + 2);
-        sql += (i == 0 ? "" : " OR ") + ("substr(type, 1, length(" + p + ")) = " + p);
+        std::string p(1, '?');
+        p.append(std::to_string(i + 2));
+        sql.append(i == 0 ? "" : " OR ")
+            .append("substr(type, 1, length(")
+            .append(p)
+            .append(")) = ")
+            .append(p);
     }
     sql += " ORDER BY seq DESC LIMIT ?1";
     return selectRows(

@@ -59,7 +59,8 @@ class ConsoleServer {
     ConsoleServer& operator=(const ConsoleServer&) = delete;
 
     // Before start(): the service's routes(), eventVisibility() and uiPlugin() are taken when
-    // the console starts. The service must outlive the console's stop().
+    // the console starts. The service must outlive the ConsoleServer (worker handlers in
+    // flight finish in its destructor).
     void addService(core::Service& service);
 
     // Opens the database (migrating the "console" schema), loads the certificate, registers

@@ -1,10 +1,25 @@
 #include "console/event_hub.hpp"
 
+#include <iterator>
 #include <vector>
 
 #include "console/websocket_session.hpp"
 
 namespace sekimori::console {
+namespace {
+
+// broadcast() indexes its per-role answers by the enum's value.
+constexpr bool rolesAreIndexed() {
+    for (std::size_t i = 0; i < std::size(kAllRoles); ++i) {
+        if (static_cast<std::size_t>(kAllRoles[i]) != i) {
+            return false;
+        }
+    }
+    return true;
+}
+static_assert(rolesAreIndexed());
+
+}  // namespace
 
 void EventHub::join(WebSocketSession* session) {
     std::lock_guard lock(mutex_);
