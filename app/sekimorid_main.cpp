@@ -27,6 +27,7 @@
 #include "core/core_event_types.hpp"
 #include "core/crypto.hpp"
 #include "core/event_bus.hpp"
+#include "core/io_watchdog.hpp"
 #include "core/log.hpp"
 #include "core/sqlite_db.hpp"
 #include "doors/door_config.hpp"
@@ -216,6 +217,11 @@ int run(const std::string& configPath) {
     core::logInfo(kComponent, "site " + site.site.id + " up: console https://" +
                                   site.daemon.consoleListen + "/, broker " + site.daemon.mqttUri);
 
+    auto watchdogOptions = core::ioWatchdogOptionsFromEnv();
+    if (!watchdogOptions) {
+        services->stopAll();
+        return fail(watchdogOptions.error());
+    }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) {
@@ -224,18 +230,22 @@ int run(const std::string& configPath) {
         core::logInfo(kComponent, "signal " + std::to_string(signal) + ": stopping");
         events.record(daemonEvent(clock, core::kDaemonStopped, {{"signal", signal}}));
         console.stop();
-        services->stopAll();
         io.stop();
     });
-    io.run();
+    // With SEKIMORI_IO_WATCHDOG_MS set, a handler holding the io thread longer, or SQLite on it,
+    // is logged as an error and makes the exit status 3.
+    const auto watchdog = core::runIoLoop(io, *watchdogOptions);
 
     // Commit what is queued and sign the shutdown checkpoint, then let its publication run.
     (*recorder)->stop();
     io.restart();
     io.poll();
+    // The link stops before the services drop their subscriptions, so the broker keeps the
+    // daemon's persistent session subscribed while it is down.
     (*link)->stop();
+    services->stopAll();
     core::logInfo(kComponent, "stopped");
-    return 0;
+    return watchdog.violations() == 0 ? 0 : 3;
 }
 
 }  // namespace

@@ -16,6 +16,8 @@ class RecordingLink final : public io::MqttLink {
   public:
     void onMessage(MessageHandler) override {}
     void onConnection(ConnectionHandler) override {}
+    void subscribe(const std::string&) override {}
+    void unsubscribe(const std::string&) override {}
     void start() override {}
     void stop() override {}
     void publish(const std::string& topic, const std::string& payload, bool retained) override {
