@@ -69,8 +69,8 @@ int runConfigCommand(const std::vector<std::string>& args, std::ostream& out, st
         const auto* power = file->section<power::PowerConfigSection>();
         out << *path << ": ok (" << config->zones.size() << " zones, " << doors.doors.size()
             << " doors, " << doors.circleGates.size() << " circle gates, "
-            << cameras->config().cameras.size() << " cameras, "
-            << power->config().hubTimers.size() << " hub timers; sections:";
+            << cameras->config().cameras.size() << " cameras, " << power->config().hubTimers.size()
+            << " hub timers; sections:";
         for (const auto& domain : file->domains) {
             out << " " << domain.name;
         }
