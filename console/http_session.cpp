@@ -148,8 +148,9 @@ void HttpSession::onChunk(core::Result<std::string> chunk) {
         core::logError("console",
                        "stream body: " + chunk.error().code + ": " + chunk.error().message);
         if (!s.headWritten) {
+            const unsigned version = s.version;  // s dies with streaming_
             streaming_.reset();
-            sendWhole(toHttp(ReplyShape{s.version, false, false},
+            sendWhole(toHttp(ReplyShape{version, false, false},
                              jsonError(http::status::internal_server_error, "internal error")));
             return;
         }
