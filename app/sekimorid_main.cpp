@@ -237,9 +237,16 @@ int run(const std::string& configPath) {
     const auto watchdog = core::runIoLoop(io, *watchdogOptions);
 
     // Commit what is queued and sign the shutdown checkpoint, then let its publication run.
+    // Messages that arrive meanwhile could no longer be stored, so no service sees them.
+    router.stopDelivering();
     (*recorder)->stop();
     io.restart();
     io.poll();
+    if (router.undeliveredCount() != 0) {
+        core::logInfo(kComponent,
+                      std::to_string(router.undeliveredCount()) +
+                          " MQTT messages arrived during shutdown and were not handled");
+    }
     // The link stops before the services drop their subscriptions, so the broker keeps the
     // daemon's persistent session subscribed while it is down.
     (*link)->stop();

@@ -100,7 +100,15 @@ std::size_t MqttRouter::handlerCount() const {
     return routes_.size();
 }
 
+void MqttRouter::stopDelivering() {
+    delivering_ = false;
+}
+
 void MqttRouter::dispatch(const MqttMessage& message) {
+    if (!delivering_) {
+        ++undelivered_;
+        return;
+    }
     // Handlers may subscribe, drop subscriptions (their own too) or even destroy the router
     // while they run, so call from a copy of the matching routes and re-check each one.
     std::vector<std::shared_ptr<Route>> matching;

@@ -54,6 +54,11 @@ class MqttRouter {
     // Receives what no handler matched (at most one; a new one replaces the old).
     void onUnrouted(Handler handler);
 
+    // At shutdown, once the recorder no longer stores: messages still arriving are counted and
+    // not handed to any handler (the broker keeps the session's subscriptions meanwhile).
+    void stopDelivering();
+    std::size_t undeliveredCount() const { return undelivered_; }
+
     void publish(const std::string& topic, const std::string& payload, bool retained = false);
     bool connected() const;
     std::size_t handlerCount() const;  // live message handlers
@@ -72,6 +77,8 @@ class MqttRouter {
     std::map<std::string, std::size_t> filterUse_;  // filter -> live routes using it
     std::vector<std::shared_ptr<Listener>> listeners_;
     Handler unrouted_;
+    bool delivering_ = true;
+    std::size_t undelivered_ = 0;
     // Subscriptions and the link's handlers reach the router through this only while it lives.
     std::shared_ptr<MqttRouter*> self_;
 };

@@ -298,3 +298,23 @@ TEST_F(MqttRouterTest, PublishGoesOutThroughTheLink) {
 
 }  // namespace
 }  // namespace sekimori::io
+
+namespace sekimori::io {
+namespace {
+
+TEST_F(MqttRouterTest, AfterStopDeliveringMessagesAreCountedNotHandled) {
+    Seen handled;
+    auto s = router_->subscribe("s1/#", handled.handler());
+    start();
+    publish("s1/a", "before");
+    router_->stopDelivering();
+    publish("s1/a", "after");
+    publish("s1/b", "after");
+    EXPECT_EQ(handled.payloads(), std::vector<std::string>{"before"});
+    EXPECT_TRUE(unrouted_.messages.empty());
+    EXPECT_EQ(router_->undeliveredCount(), 2U);
+    EXPECT_EQ(brokerFilters(), std::set<std::string>{"s1/#"});  // the session keeps it
+}
+
+}  // namespace
+}  // namespace sekimori::io
