@@ -5,7 +5,35 @@
 
 namespace sekimori::app {
 
-std::vector<policy::Schedule> schedules(const core::SiteConfig& config) {
+// The site's holiday calendar, shared by every schedule; null when the site has no [calendar].
+core::Result<std::shared_ptr<const policy::HolidayCalendar>> holidayCalendar(
+    const core::SiteConfig& config) {
+    if (!config.calendar) {
+        return std::shared_ptr<const policy::HolidayCalendar>();
+    }
+    auto calendar = policy::HolidayCalendar::loadCsv(config.calendar->holidaysFile.string());
+    if (!calendar) {
+        return calendar.error();
+    }
+    for (const auto& closure : config.calendar->closures) {
+        const auto from = policy::parseDate(closure.from);
+        const auto to = policy::parseDate(closure.to);
+        if (!from || !to) {  // the config check already refused these
+            return core::makeError("config.invalid", "calendar closure " + closure.name +
+                                                         ": bad date " + closure.from);
+        }
+        if (auto r = calendar->addClosures(*from, *to, closure.name); !r) {
+            return r.error();
+        }
+    }
+    return std::make_shared<const policy::HolidayCalendar>(std::move(*calendar));
+}
+
+core::Result<std::vector<policy::Schedule>> schedules(const core::SiteConfig& config) {
+    auto calendar = holidayCalendar(config);
+    if (!calendar) {
+        return calendar.error();
+    }
     std::vector<policy::Schedule> out;
     for (const auto& c : config.schedules) {
         policy::Schedule s;
@@ -22,6 +50,9 @@ std::vector<policy::Schedule> schedules(const core::SiteConfig& config) {
             window.endMinute = w.endMinute;
             s.windows.push_back(window);
         }
+        s.holidays =
+            policy::holidayRuleFromString(c.holidays).value_or(policy::HolidayRule::ignore);
+        s.calendar = *calendar;
         out.push_back(std::move(s));
     }
     return out;
@@ -78,9 +109,13 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     if (!keys) {
         return keys.error();
     }
+    auto siteSchedules = schedules(parts.site);
+    if (!siteSchedules) {
+        return siteSchedules.error();
+    }
     auto service = doors::DoorsService::create(doors::DoorsServiceParts{
         parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,
-        parts.paths.database.string(), config, schedules(parts.site), std::move(*keys)});
+        parts.paths.database.string(), config, std::move(*siteSchedules), std::move(*keys)});
     if (!service) {
         return service.error();
     }

@@ -13,6 +13,7 @@
 #include "doors/door_config.hpp"
 #include "doors/door_keys.hpp"
 #include "doors/enrollment.hpp"
+#include "policy/holiday_calendar.hpp"
 #include "policy/schedule.hpp"
 
 namespace sekimori::app {
@@ -22,7 +23,8 @@ namespace sekimori::app {
 core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts& parts,
                                                               const doors::DoorsConfig& config);
 
-std::vector<policy::Schedule> schedules(const core::SiteConfig& config);
+// The site's schedules with their holiday rule and the [calendar] (national list + closures).
+core::Result<std::vector<policy::Schedule>> schedules(const core::SiteConfig& config);
 doors::KnownNames knownNames(const core::SiteConfig& config);
 
 // Loads (creating on first use, 0600) the pepper, template and per-panel keys of `doors`.

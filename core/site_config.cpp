@@ -29,7 +29,7 @@ namespace {
 // Every key claimed by exactly one section; a key claimed twice is a wiring bug.
 Result<void> checkClaims(std::span<ConfigSection* const> sections) {
     std::map<std::string, std::size_t, std::less<>> owner;
-    for (const std::string_view key : {"site", "daemon", "zones", "schedules"}) {
+    for (const std::string_view key : {"site", "daemon", "zones", "schedules", "calendar"}) {
         owner.emplace(std::string(key), sections.size());
     }
     for (std::size_t i = 0; i < sections.size(); ++i) {

@@ -6,6 +6,7 @@
 // the TOML keys (start = "08:00" -> startMinute).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,22 @@ struct ScheduleConfig {
     std::string id;
     std::string name;
     std::vector<ScheduleWindow> windows;
+    // On holidays and closures: "ignore" (an ordinary day), "closed" or "only" (policy/schedule).
+    std::string holidays = "ignore";
+};
+
+// A run of days the site is closed (年末年始), inclusive; dates as written, "YYYY-MM-DD".
+struct ClosureConfig {
+    std::string name;
+    std::string from;
+    std::string to;  // equals `from` for a single day
+};
+
+// [calendar]: the national holiday list (policy/data/syukujitsu.csv, docs/holidays.md) and
+// the site's own closures. Absent: no calendar, and no schedule may use a holiday rule.
+struct CalendarConfig {
+    std::filesystem::path holidaysFile;
+    std::vector<ClosureConfig> closures;
 };
 
 struct SiteConfig {
@@ -70,6 +87,7 @@ struct SiteConfig {
     DaemonConfig daemon;
     std::vector<ZoneConfig> zones;
     std::vector<ScheduleConfig> schedules;
+    std::optional<CalendarConfig> calendar;
 };
 
 // The TOML spelling of each enumerator ("management_area", "mon").

@@ -46,6 +46,7 @@ class SectionReader {
         readDaemon();
         readZones();
         readSchedules();
+        readCalendar();
     }
 
   private:
@@ -165,7 +166,75 @@ class SectionReader {
             if (count && *count == 0) {
                 diag().error(r.keyPath("windows"), "a schedule needs at least one window");
             }
+            if (auto rule = r.choice<std::string_view>(
+                    "holidays", Presence::optional,
+                    {{"ignore", "ignore"}, {"closed", "closed"}, {"only", "only"}})) {
+                s.holidays = std::string(*rule);
+                if (s.holidays != "ignore" &&
+                    root_.table("calendar", Presence::optional) == nullptr) {
+                    diag().error(r.keyPath("holidays"),
+                                 "a holiday rule needs a [calendar] with holidays_file");
+                }
+            }
         });
+    }
+
+    // "YYYY-MM-DD" naming a real day of the Gregorian calendar.
+    static bool isIsoDate(std::string_view text) {
+        auto digits = [&](std::size_t from, std::size_t n) {
+            int value = 0;
+            for (std::size_t i = from; i < from + n; ++i) {
+                if (text[i] < '0' || text[i] > '9') {
+                    return -1;
+                }
+                value = value * 10 + (text[i] - '0');
+            }
+            return value;
+        };
+        if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+            return false;
+        }
+        const int year = digits(0, 4);
+        const int month = digits(5, 2);
+        const int day = digits(8, 2);
+        if (year < 1 || month < 1 || month > 12 || day < 1) {
+            return false;
+        }
+        const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+    }
+
+    void readCalendar() {
+        const toml::table* table = root_.table("calendar", Presence::optional);
+        if (table == nullptr) {
+            return;
+        }
+        TomlTableReader r(*table, "calendar", diag());
+        CalendarConfig& calendar = config_.calendar.emplace();
+        if (auto file = r.string("holidays_file", Presence::required)) {
+            calendar.holidaysFile = resolve(configDir_, *file);
+        }
+        r.forEachTable("closures", Presence::optional, [&](TomlTableReader& c, std::size_t) {
+            ClosureConfig& closure = calendar.closures.emplace_back();
+            setIf(closure.name, c.string("name", Presence::required));
+            if (auto from = c.string("from", Presence::required)) {
+                closure.from = *from;
+                if (!isIsoDate(closure.from)) {
+                    diag().error(c.keyPath("from"), "expected a date \"YYYY-MM-DD\"");
+                }
+            }
+            closure.to = closure.from;
+            if (auto to = c.string("to", Presence::optional)) {
+                closure.to = *to;
+                if (!isIsoDate(closure.to)) {
+                    diag().error(c.keyPath("to"), "expected a date \"YYYY-MM-DD\"");
+                } else if (closure.to < closure.from) {
+                    diag().error(c.keyPath("to"), "ends before it begins");
+                }
+            }
+        });
+        r.finish();
     }
 
     ScheduleWindow readWindow(TomlTableReader& w) {

@@ -260,6 +260,49 @@ TEST(SiteConfigText, ScheduleWindowsInMinutes) {
     EXPECT_EQ(window.endMinute, 1440);
 }
 
+TEST(SiteConfigText, CalendarAndHolidayRule) {
+    const auto config = loadText(
+        "[calendar]\nholidays_file = \"data/syukujitsu.csv\"\n"
+        "closures = [{ name = \"年末年始\", from = \"2026-12-29\", to = \"2027-01-03\" },"
+        " { name = \"点検\", from = \"2026-08-14\" }]\n"
+        "[[schedules]]\nid = \"s\"\nname = \"S\"\nholidays = \"closed\"\n"
+        "windows = [{ days = [\"mon\"], start = \"09:00\", end = \"17:00\" }]\n");
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    EXPECT_EQ(config->schedules.at(0).holidays, "closed");
+    ASSERT_TRUE(config->calendar);
+    EXPECT_EQ(config->calendar->holidaysFile, std::filesystem::path("/srv/x/data/syukujitsu.csv"));
+    ASSERT_EQ(config->calendar->closures.size(), 2U);
+    EXPECT_EQ(config->calendar->closures[1].to, "2026-08-14");  // a single day
+}
+
+TEST(SiteConfigText, CalendarMistakesAreNamed) {
+    const auto noCalendar = loadText(
+        "[[schedules]]\nid = \"s\"\nname = \"S\"\nholidays = \"only\"\n"
+        "windows = [{ days = [\"mon\"], start = \"09:00\", end = \"17:00\" }]\n");
+    ASSERT_FALSE(noCalendar.ok());
+    EXPECT_NE(noCalendar.error().message.find("schedules[0].holidays: a holiday rule needs"),
+              std::string::npos)
+        << noCalendar.error().message;
+    const auto badDates = loadText(
+        "[calendar]\nholidays_file = \"h.csv\"\n"
+        "closures = [{ name = \"a\", from = \"2026-02-30\" },"
+        " { name = \"b\", from = \"2026-05-02\", to = \"2026-05-01\" }]\n");
+    ASSERT_FALSE(badDates.ok());
+    EXPECT_NE(badDates.error().message.find("calendar.closures[0].from: expected a date"),
+              std::string::npos)
+        << badDates.error().message;
+    EXPECT_NE(badDates.error().message.find("calendar.closures[1].to: ends before it begins"),
+              std::string::npos)
+        << badDates.error().message;
+    const auto badRule = loadText(
+        "[[schedules]]\nid = \"s\"\nname = \"S\"\nholidays = \"sometimes\"\n"
+        "windows = [{ days = [\"mon\"], start = \"09:00\", end = \"17:00\" }]\n");
+    ASSERT_FALSE(badRule.ok());
+    EXPECT_NE(badRule.error().message.find("expected one of ignore, closed, only"),
+              std::string::npos)
+        << badRule.error().message;
+}
+
 TEST(SiteConfigText, IdSyntax) {
     EXPECT_TRUE(isValidConfigId("p-server_room-2"));
     EXPECT_TRUE(isValidConfigId(std::string(64, 'a')));
