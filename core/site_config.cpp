@@ -8,20 +8,12 @@
 #include <toml++/toml.h>
 
 #include "core/site_config_steps.hpp"
+#include "protocol/ids.hpp"
 
 namespace sekimori::core {
 
 bool isValidConfigId(std::string_view id) {
-    if (id.empty() || id.size() > 64) {
-        return false;
-    }
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
+    return protocol::isValidId(id);
 }
 
 namespace {

@@ -29,7 +29,7 @@ Result<SiteConfig> loadSiteConfigFromString(std::string_view toml, std::string_v
                                             std::span<ConfigSection* const> sections,
                                             const std::filesystem::path& configDir = {});
 
-// True for 1..64 characters of [a-z0-9_-], the id syntax shared by every site object.
+// True for 1..64 characters of [a-z0-9_-]: protocol::isValidId, the one id syntax.
 bool isValidConfigId(std::string_view id);
 
 }  // namespace sekimori::core
