@@ -78,8 +78,8 @@ class EventBus {
     };
 
     Token addRecorded(std::string type, bool exact, RecordedHandler handler) {
-        auto holder =
-            std::make_shared<RecordedSubscriber>(std::move(type), exact, std::move(handler));
+        auto holder = std::make_shared<RecordedSubscriber>(
+            RecordedSubscriber{std::move(type), exact, std::move(handler)});
         recorded_.push_back(std::weak_ptr<RecordedSubscriber>(holder));
         return holder;
     }
