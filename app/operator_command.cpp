@@ -71,14 +71,19 @@ int runOperatorCommand(const std::vector<std::string>& args, std::ostream& out, 
             return reportFailure(
                 core::makeError("cli.bad_role", "unknown role '" + *roleText + "'"), err);
         }
+        // Hashed before the transaction: argon2id must not hold the database's write lock
+        // (the daemon's audit writer, and so every door reply, would wait behind it).
+        auto credential = console::makeOperatorCredential();
+        if (!credential) {
+            return reportFailure(credential.error(), err);
+        }
         // The operator row and its audit event: one transaction, both or neither.
-        std::string password;
         auto audited = commitCliChange(*site, [&]() -> core::Result<std::vector<core::Event>> {
-            auto added = console::addOperator(*site->db, *name, *role);
-            if (!added) {
-                return added.error();
+            if (auto r = console::insertOperator(*site->db, *name, *role, credential->passwordHash,
+                                                 core::SystemClock().nowUs());
+                !r) {
+                return r.error();
             }
-            password = std::move(*added);
             return std::vector<core::Event>{
                 operatorEvent(*parsed, "operator.added", *name,
                               {{"name", *name}, {"role", console::roleName(*role)}})};
@@ -87,7 +92,7 @@ int runOperatorCommand(const std::vector<std::string>& args, std::ostream& out, 
             return reportFailure(audited.error(), err);
         }
         out << "operator " << *name << " (" << console::roleName(*role)
-            << ") password: " << password << "\n";
+            << ") password: " << credential->password << "\n";
         return 0;
     }
     if (action == "disable") {

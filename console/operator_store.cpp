@@ -86,6 +86,45 @@ bool isValidOperatorName(std::string_view name) {
     return true;
 }
 
+core::Result<OperatorCredential> makeOperatorCredential() {
+    if (auto r = core::initCrypto(); !r) {
+        return r.error();
+    }
+    // 18 random bytes = 144 bits, 24 URL-safe characters: easy to copy, infeasible to guess.
+    OperatorCredential credential;
+    credential.password = core::randomToken(18);
+    auto hash = core::hashPassword(credential.password);
+    if (!hash) {
+        return hash.error();
+    }
+    credential.passwordHash = std::move(*hash);
+    return credential;
+}
+
+core::Result<void> insertOperator(core::Database& db, std::string_view name, Role role,
+                                  const std::string& passwordHash, core::TimeUs createdUs) {
+    if (!isValidOperatorName(name)) {
+        return core::makeError(
+            "console.bad_name",
+            "operator name must be 1..64 chars of [a-z0-9_-]: '" + std::string(name) + "'");
+    }
+    auto st = db.prepare(
+        "INSERT INTO operators(name, role, password_hash, created, disabled)"
+        " VALUES(?1, ?2, ?3, ?4, 0) ON CONFLICT(name) DO NOTHING");
+    if (!st) {
+        return st.error();
+    }
+    st->bind(1, name).bind(2, roleName(role)).bind(3, passwordHash).bind(4, createdUs);
+    if (auto r = st->run(); !r) {
+        return r.error();
+    }
+    if (sqlite3_changes(db.handle()) == 0) {
+        return core::makeError("console.operator_exists",
+                               "operator '" + std::string(name) + "' already exists");
+    }
+    return {};
+}
+
 core::Result<std::string> addOperator(core::Database& db, std::string_view name, Role role,
                                       core::TimeUs createdUs) {
     if (!isValidOperatorName(name)) {
@@ -96,30 +135,14 @@ core::Result<std::string> addOperator(core::Database& db, std::string_view name,
     if (auto r = migrateOperatorStore(db); !r) {
         return r.error();
     }
-    if (auto r = core::initCrypto(); !r) {
+    auto credential = makeOperatorCredential();
+    if (!credential) {
+        return credential.error();
+    }
+    if (auto r = insertOperator(db, name, role, credential->passwordHash, createdUs); !r) {
         return r.error();
     }
-    // 18 random bytes = 144 bits, 24 URL-safe characters: easy to copy, infeasible to guess.
-    std::string password = core::randomToken(18);
-    auto hash = core::hashPassword(password);
-    if (!hash) {
-        return hash.error();
-    }
-    auto st = db.prepare(
-        "INSERT INTO operators(name, role, password_hash, created, disabled)"
-        " VALUES(?1, ?2, ?3, ?4, 0) ON CONFLICT(name) DO NOTHING");
-    if (!st) {
-        return st.error();
-    }
-    st->bind(1, name).bind(2, roleName(role)).bind(3, *hash).bind(4, createdUs);
-    if (auto r = st->run(); !r) {
-        return r.error();
-    }
-    if (sqlite3_changes(db.handle()) == 0) {
-        return core::makeError("console.operator_exists",
-                               "operator '" + std::string(name) + "' already exists");
-    }
-    return password;
+    return std::move(credential->password);
 }
 
 core::Result<std::string> addOperator(core::Database& db, std::string_view name, Role role) {

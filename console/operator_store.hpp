@@ -27,6 +27,18 @@ core::Result<void> migrateOperatorStore(core::Database& db);
 // Operator names follow the identifier rule: 1..64 chars of [a-z0-9_-].
 bool isValidOperatorName(std::string_view name);
 
+// A strong random password and its argon2id hash. Slow (tens of ms): make it before opening a
+// write transaction, so the database lock is never held while hashing.
+struct OperatorCredential {
+    std::string password;  // the only clear copy; shown once
+    std::string passwordHash;
+};
+core::Result<OperatorCredential> makeOperatorCredential();
+// Inserts the row only (fast; fits inside a caller's transaction on a migrated store).
+// Errors as addOperator's.
+core::Result<void> insertOperator(core::Database& db, std::string_view name, Role role,
+                                  const std::string& passwordHash, core::TimeUs createdUs);
+
 // Adds an operator with a strong random password and returns that password (the only copy).
 // Error "console.operator_exists" when the name is taken, "console.bad_name" when invalid.
 core::Result<std::string> addOperator(core::Database& db, std::string_view name, Role role,
