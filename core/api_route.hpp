@@ -25,7 +25,13 @@ struct ApiCall {
     nlohmann::json body;                        // the parsed JSON body, or null when none
     std::string actor;                          // the operator's name, for the audit trail
     Role role = Role::deskOperator;
-    std::string remote;  // peer address
+    std::string remote;  // peer address ("unix" on the local socket)
+    // On the local socket (the CLI): the Unix user of the peer process (SO_PEERCRED); empty
+    // over HTTPS. Recorded beside the operator in every event the call causes.
+    std::string unixUser;
+    // The person id linked to the operator's account (empty when none): no one may grant,
+    // enroll or approve for themselves.
+    std::string actorPerson;
 };
 
 // A JSON answer. 400 for bad input (message names what was wrong), 404 for an unknown id,

@@ -17,7 +17,7 @@ std::size_t weightOf(const Change& change) {
     return std::max<std::size_t>(1, change.events.size());
 }
 
-Result<void> runApply(const Change& change, Database& db) {
+Result<std::vector<Event>> runApply(const Change& change, Database& db) {
     try {
         return change.apply(db);
     } catch (const std::exception& e) {
@@ -410,7 +410,7 @@ bool AuditedRecorder::commitBatch() {
 
 Result<AuditedRecorder::WrittenBatch> AuditedRecorder::writeBatch(std::vector<Change>& batch) {
     WrittenBatch written;
-    std::vector<std::size_t> chained(batch.size(), 0);  // events moved out of each Change
+    std::vector<ChainedCount> chained(batch.size());
     Result<void> ok = sql_.begin.run();
     if (!ok) {
         ok = makeError("audit.append", "cannot start the audit transaction: " + ok.error().message);
@@ -428,18 +428,20 @@ Result<AuditedRecorder::WrittenBatch> AuditedRecorder::writeBatch(std::vector<Ch
     if (ok) {
         return written;
     }
-    // Give the events back to their Changes, for the retry.
+    // Give the events back to their Changes, for the retry; the ones an apply produced are
+    // dropped (the retry's apply makes them again).
     std::size_t next = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        for (std::size_t k = 0; k < chained[i]; ++k) {
+        for (std::size_t k = 0; k < chained[i].fromChange; ++k) {
             batch[i].events[k] = std::move(written.events[next++].event);
         }
+        next += chained[i].fromApply;
     }
     return ok.error();
 }
 
 Result<void> AuditedRecorder::writeChanges(std::vector<Change>& batch, WrittenBatch& written,
-                                           std::vector<std::size_t>& chainedPerChange) {
+                                           std::vector<ChainedCount>& chainedPerChange) {
     if (auto r = appender_.startChain(); !r) {
         return r;
     }
@@ -451,6 +453,7 @@ Result<void> AuditedRecorder::writeChanges(std::vector<Change>& batch, WrittenBa
     written.outcomes.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
         Change& change = batch[i];
+        std::vector<Event> produced;
         if (change.apply) {
             if (auto r = sql_.savepoint.run(); !r) {
                 return makeError("audit.append", "cannot open a savepoint: " + r.error().message);
@@ -479,6 +482,7 @@ Result<void> AuditedRecorder::writeChanges(std::vector<Change>& batch, WrittenBa
                 return makeError("audit.append",
                                  "cannot release a savepoint: " + r.error().message);
             }
+            produced = std::move(*applied);
         }
         for (auto& event : change.events) {
             auto recorded = appender_.chain(std::move(event));
@@ -486,7 +490,15 @@ Result<void> AuditedRecorder::writeChanges(std::vector<Change>& batch, WrittenBa
                 return recorded.error();
             }
             written.events.push_back(std::move(*recorded));
-            ++chainedPerChange[i];
+            ++chainedPerChange[i].fromChange;
+        }
+        for (auto& event : produced) {
+            auto recorded = appender_.chain(std::move(event));
+            if (!recorded) {
+                return recorded.error();
+            }
+            written.events.push_back(std::move(*recorded));
+            ++chainedPerChange[i].fromApply;
         }
         written.outcomes.push_back(Result<void>());
     }

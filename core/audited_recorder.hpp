@@ -133,8 +133,13 @@ class AuditedRecorder final : public EventRecorder {
     void run();
     bool commitBatch();
     Result<WrittenBatch> writeBatch(std::vector<Change>& batch);
+    // How many of a change's events were chained: its own, then those its apply produced.
+    struct ChainedCount {
+        std::size_t fromChange = 0;
+        std::size_t fromApply = 0;
+    };
     Result<void> writeChanges(std::vector<Change>& batch, WrittenBatch& written,
-                              std::vector<std::size_t>& chainedPerChange);
+                              std::vector<ChainedCount>& chainedPerChange);
     void handToBus(std::vector<RecordedEvent> events,
                    std::vector<std::pair<Done, Result<void>>> dones, std::size_t weight);
     void release(std::size_t weight);

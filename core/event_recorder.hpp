@@ -17,8 +17,11 @@ struct Change {
     std::vector<Event> events;
     // Optional. Runs inside the transaction on the writer's connection, before the events are
     // chained. An error rolls back this change alone: its events are not stored and onDone
-    // hears the error. Must only write the domain's own tables.
-    std::function<Result<void>(Database&)> apply;
+    // hears the error. Must only write the domain's own tables. It returns further events,
+    // chained right after `events`, for what only the transaction knows (the digest of the row
+    // it wrote, an approval's effect); when a failed commit is retried it runs again and its
+    // events are made anew.
+    std::function<Result<std::vector<Event>>(Database&)> apply;
     // Optional. Posted to the io executor once the transaction is durable (committed under
     // synchronous=FULL), or with the error when it cannot be (apply failed, queue full, the
     // recorder stopped). A panel is told "granted" only from here.

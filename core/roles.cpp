@@ -12,6 +12,8 @@ std::string_view roleName(Role role) {
             return "security_admin";
         case Role::auditor:
             return "auditor";
+        case Role::bcpCoordinator:
+            return "bcp_coordinator";
     }
     return "unknown";
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The four operator roles and the sets a route admits; names are the ones stored in the
+// The five operator roles and the sets a route admits; names are the ones stored in the
 // operators table and shown in the UI.
 #include <cstdint>
 #include <initializer_list>
@@ -10,12 +10,19 @@
 
 namespace sekimori::core {
 
-enum class Role : std::uint8_t { deskOperator, facilityAdmin, securityAdmin, auditor };
+// auditor reads and verifies, changes nothing; bcpCoordinator runs drills and reads reports.
+enum class Role : std::uint8_t {
+    deskOperator,
+    facilityAdmin,
+    securityAdmin,
+    auditor,
+    bcpCoordinator
+};
 
 inline constexpr Role kAllRoles[] = {Role::deskOperator, Role::facilityAdmin, Role::securityAdmin,
-                                     Role::auditor};
+                                     Role::auditor, Role::bcpCoordinator};
 
-// "operator", "facility_admin", "security_admin", "auditor".
+// "operator", "facility_admin", "security_admin", "auditor", "bcp_coordinator".
 std::string_view roleName(Role role);
 std::optional<Role> parseRole(std::string_view name);
 
@@ -28,7 +35,8 @@ class RoleSet {
         }
     }
     static constexpr RoleSet all() {
-        return RoleSet{Role::deskOperator, Role::facilityAdmin, Role::securityAdmin, Role::auditor};
+        return RoleSet{Role::deskOperator, Role::facilityAdmin, Role::securityAdmin, Role::auditor,
+                       Role::bcpCoordinator};
     }
     constexpr bool contains(Role role) const { return (bits_ & bit(role)) != 0; }
     std::vector<std::string> names() const;

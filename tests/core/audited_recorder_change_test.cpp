@@ -87,13 +87,16 @@ Event doorEvent(const std::string& door, const std::string& type = "door.state_c
 Change doorChange(const std::string& door, std::function<void(const Result<void>&)> onDone = {}) {
     Change c;
     c.events.push_back(doorEvent(door));
-    c.apply = [door](Database& db) -> Result<void> {
+    c.apply = [door](Database& db) -> Result<std::vector<Event>> {
         auto insert = db.prepare("INSERT INTO door_state(door, state) VALUES(?1, 'locked')");
         if (!insert) {
             return insert.error();
         }
         insert->bind(1, door);
-        return insert->run();
+        if (auto r = insert->run(); !r) {
+            return r.error();
+        }
+        return std::vector<Event>{};
     };
     c.onDone = std::move(onDone);
     return c;
@@ -106,10 +109,10 @@ struct WriterGate {
     std::binary_semaphore open{0};
     Change change() {
         Change c;
-        c.apply = [this](Database&) -> Result<void> {
+        c.apply = [this](Database&) -> Result<std::vector<Event>> {
             entered.release();
             open.acquire();
-            return {};
+            return std::vector<Event>{};
         };
         return c;
     }
@@ -162,10 +165,10 @@ TEST(AuditedRecorderChange, FailingApplyRollsBackThatChangeAloneAndTheBatchCommi
     recorder->commit(doorChange("a", remember("a")));
     Change bad = doorChange("b", remember("b"));
     bad.events.push_back(doorEvent("b", "door.forced"));
-    bad.apply = [](Database& db) -> Result<void> {
+    bad.apply = [](Database& db) -> Result<std::vector<Event>> {
         // Writes first, then refuses: the write must not survive.
         if (auto r = db.exec("INSERT INTO door_state(door, state) VALUES('b', 'open')"); !r) {
-            return r;
+            return r.error();
         }
         return makeError("door.refused", "door b is in lockdown");
     };
@@ -194,7 +197,7 @@ TEST(AuditedRecorderChange, ApplyThatThrowsIsThatChangesError) {
     auto recorder = f.start();
     std::optional<Result<void>> done;
     Change c = doorChange("x", [&](const Result<void>& r) { done = r; });
-    c.apply = [](Database&) -> Result<void> { throw std::runtime_error("boom"); };
+    c.apply = [](Database&) -> Result<std::vector<Event>> { throw std::runtime_error("boom"); };
     recorder->commit(std::move(c));
     ASSERT_TRUE(runUntil(f.io, [&] { return done.has_value(); }));
     ASSERT_FALSE(*done);

@@ -54,13 +54,16 @@ constexpr const char* kRowEvent = "test.row_written";
         Change change;
         change.events.push_back(
             Event{0, kRowEvent, "test", "", nlohmann::json{{"row", id}}.dump()});
-        change.apply = [id](Database& writer) -> Result<void> {
+        change.apply = [id](Database& writer) -> Result<std::vector<Event>> {
             auto insert = writer.prepare("INSERT INTO crash_rows(id) VALUES(?1)");
             if (!insert) {
                 return insert.error();
             }
             insert->bind(1, id);
-            return insert->run();
+            if (auto r = insert->run(); !r) {
+                return r.error();
+            }
+            return std::vector<Event>{};
         };
         change.onDone = [&](const Result<void>& r) {
             if (!r) {

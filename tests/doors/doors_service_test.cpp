@@ -48,13 +48,14 @@ class TurnableRecorder final : public core::EventRecorder {
             case Mode::pass:
                 break;
             case Mode::slow:
-                change.apply = [delay = slowBy](core::Database&) -> core::Result<void> {
+                change.apply =
+                    [delay = slowBy](core::Database&) -> core::Result<std::vector<core::Event>> {
                     std::this_thread::sleep_for(delay);
-                    return {};
+                    return std::vector<core::Event>{};
                 };
                 break;
             case Mode::refuse:
-                change.apply = [](core::Database&) -> core::Result<void> {
+                change.apply = [](core::Database&) -> core::Result<std::vector<core::Event>> {
                     return core::makeError("test.disk", "disk I/O error (test)");
                 };
                 break;
