@@ -4,6 +4,7 @@
 
 #include "app/door_wiring.hpp"
 #include "app/health_wiring.hpp"
+#include "app/witness_wiring.hpp"
 #include "cameras/camera_config.hpp"
 #include "hvac/hvac_config.hpp"
 #include "power/power_config.hpp"
@@ -17,6 +18,7 @@ std::vector<Domain> siteDomains() {
     domains.push_back(configOnly<power::PowerConfigSection>("power"));
     domains.push_back(configOnly<hvac::HvacConfigSection>("hvac"));
     domains.push_back(domainWith<health::HealthConfigSection>("health", makeHealthService));
+    domains.push_back(domainWith<witness::WitnessConfigSection>("witness", makeWitnessLinkService));
     return domains;
 }
 
