@@ -15,10 +15,11 @@ constexpr std::size_t kMaxFindingLines = 50;
 
 constexpr std::string_view kVerifyUsage =
     "usage: sekimori audit verify --db PATH [--checkpoints FILE] [--pubkey FILE]"
-    " [--require-covered]\n"
+    " [--require-covered] [--witness-pubkey FILE --witness-log FILE]...\n"
     "  --checkpoints  default: PATH.checkpoints\n"
     "  --pubkey       default: audit-signing.pub beside the checkpoint file\n"
     "  --require-covered  fail on events no signed checkpoint covers yet\n"
+    "  --witness-pubkey, --witness-log  a witness's key and log, in pairs (docs/witness.md)\n"
     "exit: 0 intact, 1 tampered (first bad seq named), 2 cannot run\n";
 
 int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -41,6 +42,13 @@ int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostr
             ok = value(options.publicKeyFile);
         } else if (arg == "--require-covered") {
             options.requireCovered = true;
+        } else if (arg == "--witness-pubkey" || arg == "--witness-log") {
+            const bool key = arg == "--witness-pubkey";
+            auto& w = options.witnesses;
+            if (w.empty() || !(key ? w.back().publicKeyFile : w.back().logFile).empty()) {
+                w.emplace_back();
+            }
+            ok = value(key ? w.back().publicKeyFile : w.back().logFile);
         } else if (arg == "--help" || arg == "-h") {
             out << kVerifyUsage;
             return kIntact;
@@ -56,6 +64,13 @@ int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (options.dbPath.empty()) {
         err << "sekimori audit verify: --db is required\n" << kVerifyUsage;
         return kCannotRun;
+    }
+    for (const auto& w : options.witnesses) {
+        if (w.publicKeyFile.empty() || w.logFile.empty()) {
+            err << "sekimori audit verify: --witness-pubkey and --witness-log go in pairs\n"
+                << kVerifyUsage;
+            return kCannotRun;
+        }
     }
     auto report = core::verifyAudit(options);
     if (!report) {

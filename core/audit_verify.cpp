@@ -8,6 +8,7 @@
 
 #include "core/audit_chain.hpp"
 #include "core/audit_checkpoint.hpp"
+#include "core/audit_witness_check.hpp"
 #include "core/crypto.hpp"
 #include "core/sqlite_db.hpp"
 
@@ -294,6 +295,10 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
                                          " is not covered by any checkpoint and is dated in the "
                                          "future"});
         }
+    }
+    if (auto witnessed = checkWitnessed(**db, options.witnesses, *publicKey, findings);
+        !witnessed) {
+        return witnessed.error();
     }
     std::stable_sort(findings.begin(), findings.end(),
                      [](const auto& a, const auto& b) { return a.seq < b.seq; });

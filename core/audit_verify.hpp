@@ -14,6 +14,13 @@
 
 namespace sekimori::core {
 
+// A witness's public key and its own log of cosignatures (docs/witness.md): verify fails when
+// the database is behind, diverges from, or is not covered by what the witness cosigned.
+struct AuditWitness {
+    std::string publicKeyFile;
+    std::string logFile;
+};
+
 struct AuditVerifyOptions {
     std::string dbPath;
     std::string checkpointFile;  // empty: "<db path>.checkpoints"
@@ -22,6 +29,7 @@ struct AuditVerifyOptions {
     bool requireCovered = false;
     TimeUs nowUs = 0;  // 0: the system clock; uncovered events dated later than now + skew fail
     std::chrono::seconds maxClockSkew{300};
+    std::vector<AuditWitness> witnesses;  // core/audit_witness_check.hpp
 };
 
 struct AuditFinding {
