@@ -115,7 +115,9 @@ class ApprovalEngine {
     // `recorder` and `clock` must outlive the engine.
     ApprovalEngine(core::EventRecorder& recorder, const core::Clock& clock);
 
-    core::Result<void> migrate(core::Database& db);  // table approvals (component "approvals")
+    // Table approvals (component "approvals"); loads the pending requests' expiries and keeps
+    // db.path() for the reads approve needs before its transaction (a kind's prepare).
+    core::Result<void> migrate(core::Database& db);
     // Before start; a kind registered twice replaces the first.
     void registerKind(ApprovalKind kind);
     // The site's [approvals] ttl_s: when set, every kind's ttl is this.
@@ -123,7 +125,10 @@ class ApprovalEngine {
     std::optional<ApprovalKind> kind(const std::string& name) const;
 
     // All three commit through the recorder (one Change each) and answer from onDone, on the
-    // io executor, once the step is durable. Safe from any thread.
+    // io executor, once the step is durable or refused inside its transaction. A refusal found
+    // before (unknown kind, a requester's role) is answered at once on the caller's thread.
+    // Safe from any thread. approve blocks (a read, the kind's prepare) when the request's kind
+    // has a prepare: call it off the io thread, as the route does.
     void request(const core::ApiCall& by, std::string kind, nlohmann::json action,
                  std::string summary, std::string subjectPerson, ApprovalDone done,
                  ApprovalStage stage = {});
@@ -131,10 +136,12 @@ class ApprovalEngine {
     void reject(const core::ApiCall& by, const std::string& id, std::string reason,
                 ApprovalDone done);
 
-    // Records approval.expired for every pending request whose expiry passed (one Change each,
-    // re-checked in its transaction). The service calls it from a timer; tests call it after
-    // moving the clock. `reader` is a connection for the candidate query.
-    core::Result<std::size_t> sweepExpired(core::Database& reader);
+    // Non-blocking, from the io thread: when a pending request's expiry has passed, commits one
+    // Change that re-checks each in its transaction and records approval.expired for it. Returns
+    // how many were due (0: nothing committed). The service calls it from a timer; tests call it
+    // after moving the clock. The engine knows the pending expiries from migrate and its own
+    // steps, so an idle sweep touches no database.
+    std::size_t sweepExpired();
 
     // One request, or those matching the filters (newest first), on a reader connection.
     static core::Result<std::optional<ApprovalRequest>> find(core::Database& db,
@@ -144,15 +151,29 @@ class ApprovalEngine {
                                                            const std::string& kind,
                                                            std::size_t limit = 500);
 
-    // GET /api/approvals, POST /api/approvals/{id}/approve, POST /api/approvals/{id}/reject.
-    std::vector<core::ApiRoute> routes(std::string dbPath);
+    // GET /api/approvals, POST /api/approvals/{id}/approve, POST /api/approvals/{id}/reject
+    // (docs/approvals.md). The list carries the site's UTC offset for the page's times.
+    std::vector<core::ApiRoute> routes(std::string dbPath, int utcOffsetMinutes = 0);
+
+    // What `by` may do with `request` now (the rules, without the transaction): empty when it
+    // may approve, else the refusal. The list route tells the page which buttons to offer.
+    std::optional<core::Error> approvalRefusal(const core::ApiCall& by,
+                                               const ApprovalRequest& request) const;
 
   private:
+    void commitApprove(const core::ApiCall& by, const std::string& id, ApprovalPrepared prepared,
+                       ApprovalDone done);
+    void notePending(const ApprovalRequest& request);
+    void noteDecided(const std::string& id);
+
     core::EventRecorder& recorder_;
     const core::Clock& clock_;
     mutable std::mutex mutex_;
     std::map<std::string, ApprovalKind, std::less<>> kinds_;
     std::optional<std::chrono::seconds> ttlOverride_;
+    std::string readerPath_;
+    std::map<std::string, core::TimeUs> pendingExpiry_;  // id -> expires_us
+    bool sweeping_ = false;
 };
 
 }  // namespace sekimori::policy
