@@ -146,6 +146,7 @@ console::ConsoleOptions consoleOptions(const core::SiteConfig& site, const app::
     options.keyFile = site.daemon.consoleKey.string();
     options.webRoot = site.daemon.consoleWebRoot.string();
     options.dbPath = paths.database.string();
+    options.localSocketPath = paths.localSocket.string();
     return options;
 }
 

@@ -10,6 +10,7 @@ SitePaths sitePaths(const core::SiteConfig& config) {
     p.checkpoints = data / "sekimori.db.checkpoints";
     p.initialAdminFile = data / "initial-admin.txt";
     p.mqttPersistence = data / "mqtt";
+    p.localSocket = data / "sekimori.sock";
     p.signingKey = keys / "audit-signing.key";
     p.pepperKey = keys / "pin-pepper.key";
     p.templateKey = keys / "template.key";

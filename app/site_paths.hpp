@@ -13,6 +13,7 @@ struct SitePaths {
     std::filesystem::path checkpoints;       // <data_dir>/sekimori.db.checkpoints
     std::filesystem::path initialAdminFile;  // <data_dir>/initial-admin.txt (0600)
     std::filesystem::path mqttPersistence;   // <data_dir>/mqtt
+    std::filesystem::path localSocket;       // <data_dir>/sekimori.sock (the CLI's door, 0660)
     std::filesystem::path signingKey;        // <key_dir>/audit-signing.key
     std::filesystem::path pepperKey;         // <key_dir>/pin-pepper.key
     std::filesystem::path templateKey;       // <key_dir>/template.key

@@ -110,11 +110,38 @@ core::Result<void> ConsoleServer::start() {
     core::logInfo("console",
                   "listening on https://" + options_.address + ":" + std::to_string(boundPort_));
     doAccept();
+    if (auto r = listenLocally(); !r) {
+        stop();
+        return r;
+    }
+    return {};
+}
+
+core::Result<void> ConsoleServer::listenLocally() {
+    if (options_.localSocketPath.empty()) {
+        return {};
+    }
+    auto listener = LocalSocketListener::open(io_, options_.localSocketPath);
+    if (!listener) {
+        return listener.error();
+    }
+    local_ = std::move(*listener);
+    local_->start([this](LocalSocketListener::Socket socket, UnixPeer peer) {
+        const HttpLimits limits{options_.bodyLimit, options_.requestTimeout};
+        std::make_shared<LocalHttpSession>(LocalStream(std::move(socket)), localRemote(peer.user),
+                                           app_, hub_, limits, work_.get_executor())
+            ->run();
+    });
+    core::logInfo("console", "listening on the local socket " + options_.localSocketPath);
     return {};
 }
 
 void ConsoleServer::stop() {
     subscription_.reset();
+    if (local_) {
+        local_->stop();
+        local_.reset();
+    }
     if (acceptor_) {
         boost::system::error_code ignored;
         acceptor_->close(ignored);
@@ -134,9 +161,12 @@ void ConsoleServer::doAccept() {
             return;  // stopped
         }
         if (!ec) {
-            HttpLimits limits{options_.bodyLimit, options_.requestTimeout};
-            std::make_shared<HttpSession>(std::move(socket), *tls_, app_, hub_, limits,
-                                          work_.get_executor())
+            const HttpLimits limits{options_.bodyLimit, options_.requestTimeout};
+            boost::system::error_code peerError;
+            const auto peer = socket.remote_endpoint(peerError);
+            std::string remote = peerError ? std::string() : peer.address().to_string();
+            std::make_shared<HttpSession>(TlsStream(std::move(socket), *tls_), std::move(remote),
+                                          app_, hub_, limits, work_.get_executor())
                 ->run();
         }
         doAccept();

@@ -1,7 +1,9 @@
 #pragma once
 // The console's HTTPS + WebSocket server on the daemon's io_context: REST API (its own routes
 // and every service's), the static web shell and UI plugins, and the live /ws/events stream of
-// every RecordedEvent published on the bus, filtered by role.
+// every RecordedEvent published on the bus, filtered by role. The same API (same router,
+// sessions and roles; no event stream) also answers plain HTTP/1.1 on a local Unix socket, the
+// door the CLI uses (local_socket_listener.hpp).
 //
 // app/ builds it, adds each service, then starts it:
 //     console::ConsoleServer console(io, options, bus, recorder, clock);
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "console/http_session.hpp"
+#include "console/local_socket_listener.hpp"
 #include "console/session_store.hpp"
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
@@ -38,6 +41,8 @@ struct ConsoleOptions {
     std::string keyFile;        // PEM private key, mode 0600
     std::string webRoot;        // console/web
     std::string dbPath;         // the daemon's SQLite file
+    // The local Unix socket for the CLI (app: <data_dir>/sekimori.sock); empty: none.
+    std::string localSocketPath;
     // Origin browsers must send on POSTs and WebSocket upgrades, e.g. "https://console.site:8443".
     // Empty: https://localhost:<port> and https://127.0.0.1:<port>.
     std::string allowedOrigin;
@@ -66,9 +71,12 @@ class ConsoleServer {
     // Opens the database (migrating the "console" schema), loads the certificate, registers
     // the console's routes and every added service's (an error names a malformed or
     // conflicting route, rule or plugin), binds and starts accepting; subscribes to
-    // RecordedEvent on the bus. Call on the io thread or before the io_context runs.
+    // RecordedEvent on the bus; then the local socket, when one is configured (an error names
+    // it: path too long, not a socket, another daemon on it). Call on the io thread or before
+    // the io_context runs.
     core::Result<void> start();
-    // Stops accepting, closes live WebSockets, unsubscribes. Idempotent.
+    // Stops accepting (removing the local socket file), closes live WebSockets, unsubscribes.
+    // Idempotent.
     void stop();
     std::uint16_t port() const { return boundPort_; }
     // WebSocket event streams currently joined.
@@ -79,6 +87,7 @@ class ConsoleServer {
 
   private:
     void doAccept();
+    core::Result<void> listenLocally();
 
     boost::asio::io_context& io_;
     ConsoleOptions options_;
@@ -89,6 +98,7 @@ class ConsoleServer {
     std::vector<core::Service*> services_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::unique_ptr<LocalSocketListener> local_;
     std::shared_ptr<ConsoleApp> app_;
     std::shared_ptr<EventHub> hub_;
     core::EventBus::Token subscription_;

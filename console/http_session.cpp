@@ -16,7 +16,8 @@ namespace beast = boost::beast;
 
 // The state of one streamed answer. `next` is called on the pool, one call at a time; the io
 // thread touches the rest.
-struct HttpSession::Streaming {
+template <class Stream>
+struct BasicHttpSession<Stream>::Streaming {
     http::response<http::empty_body> head;
     http::response_serializer<http::empty_body> serializer{head};
     std::function<core::Result<std::string>()> next;
@@ -33,29 +34,32 @@ struct HttpSession::Streaming {
           version(head.version()) {}
 };
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context& tls,
-                         std::weak_ptr<ConsoleApp> app, std::shared_ptr<EventHub> hub,
-                         HttpLimits limits, boost::asio::any_io_executor pool)
-    : stream_(std::move(socket), tls),
+template <class Stream>
+BasicHttpSession<Stream>::BasicHttpSession(Stream&& stream, std::string remote,
+                                           std::weak_ptr<ConsoleApp> app,
+                                           std::shared_ptr<EventHub> hub, HttpLimits limits,
+                                           boost::asio::any_io_executor pool)
+    : stream_(std::move(stream)),
       app_(std::move(app)),
       hub_(std::move(hub)),
       limits_(limits),
-      pool_(std::move(pool)) {
-    beast::error_code ec;
-    auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) {
-        remote_ = endpoint.address().to_string();
+      pool_(std::move(pool)),
+      remote_(std::move(remote)) {}
+
+template <class Stream>
+void BasicHttpSession<Stream>::run() {
+    if constexpr (kTls) {
+        beast::get_lowest_layer(stream_).expires_after(limits_.timeout);
+        stream_.async_handshake(
+            boost::asio::ssl::stream_base::server,
+            beast::bind_front_handler(&BasicHttpSession::onHandshake, this->shared_from_this()));
+    } else {
+        doRead();
     }
 }
 
-void HttpSession::run() {
-    beast::get_lowest_layer(stream_).expires_after(limits_.timeout);
-    stream_.async_handshake(
-        boost::asio::ssl::stream_base::server,
-        beast::bind_front_handler(&HttpSession::onHandshake, shared_from_this()));
-}
-
-void HttpSession::onHandshake(beast::error_code ec) {
+template <class Stream>
+void BasicHttpSession<Stream>::onHandshake(beast::error_code ec) {
     if (ec) {
         core::logDebug("console", "TLS handshake from " + remote_ + ": " + ec.message());
         return;
@@ -63,16 +67,19 @@ void HttpSession::onHandshake(beast::error_code ec) {
     doRead();
 }
 
-void HttpSession::doRead() {
+template <class Stream>
+void BasicHttpSession<Stream>::doRead() {
     parser_.emplace();
     parser_->body_limit(limits_.bodyLimit);
     parser_->header_limit(8 * 1024);
     beast::get_lowest_layer(stream_).expires_after(limits_.timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&BasicHttpSession::onRead, this->shared_from_this()));
 }
 
-void HttpSession::onRead(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicHttpSession<Stream>::onRead(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) {
         doClose();
         return;
@@ -91,8 +98,25 @@ void HttpSession::onRead(beast::error_code ec, std::size_t) {
         return;
     }
     if (beast::websocket::is_upgrade(parser_->get())) {
+        upgrade();
+        return;
+    }
+    app->handle(parser_->get(), remote_, [self = this->shared_from_this()](ConsoleAnswer answer) {
+        self->send(std::move(answer));
+    });
+}
+
+// The live event stream is for browsers, over HTTPS; the local socket serves the REST API only.
+template <class Stream>
+void BasicHttpSession<Stream>::upgrade() {
+    auto app = app_.lock();
+    if (!app) {
+        doClose();
+        return;
+    }
+    if constexpr (kTls) {
         app->authorizeEvents(parser_->get(), remote_,
-                             [self = shared_from_this()](ConsoleApp::EventsVerdict verdict) {
+                             [self = this->shared_from_this()](ConsoleApp::EventsVerdict verdict) {
                                  if (auto* refused = std::get_if<HttpResponse>(&verdict)) {
                                      refused->keep_alive(false);
                                      self->sendWhole(std::move(*refused));
@@ -104,14 +128,15 @@ void HttpSession::onRead(beast::error_code ec, std::size_t) {
                                                                     session.role)
                                      ->run(self->parser_->release());
                              });
-        return;
+    } else {
+        sendWhole(toHttp(
+            ReplyShape{parser_->get().version(), false, false},
+            jsonError(http::status::bad_request, "the event stream is served over HTTPS only")));
     }
-    app->handle(parser_->get(), remote_, [self = shared_from_this()](ConsoleAnswer answer) {
-        self->send(std::move(answer));
-    });
 }
 
-void HttpSession::send(ConsoleAnswer answer) {
+template <class Stream>
+void BasicHttpSession<Stream>::send(ConsoleAnswer answer) {
     if (auto* whole = std::get_if<HttpResponse>(&answer)) {
         sendWhole(std::move(*whole));
         return;
@@ -119,22 +144,25 @@ void HttpSession::send(ConsoleAnswer answer) {
     startStream(std::get<StreamedResponse>(std::move(answer)));
 }
 
-void HttpSession::sendWhole(HttpResponse response) {
+template <class Stream>
+void BasicHttpSession<Stream>::sendWhole(HttpResponse response) {
     response_ = std::make_shared<HttpResponse>(std::move(response));
     const bool keepAlive = response_->keep_alive();
     beast::get_lowest_layer(stream_).expires_after(limits_.timeout);
     http::async_write(
         stream_, *response_,
-        beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), keepAlive));
+        beast::bind_front_handler(&BasicHttpSession::onWrite, this->shared_from_this(), keepAlive));
 }
 
-void HttpSession::startStream(StreamedResponse response) {
+template <class Stream>
+void BasicHttpSession<Stream>::startStream(StreamedResponse response) {
     streaming_ = std::make_shared<Streaming>(std::move(response));
     pullChunk();
 }
 
-void HttpSession::pullChunk() {
-    boost::asio::post(pool_, [self = shared_from_this(), streaming = streaming_] {
+template <class Stream>
+void BasicHttpSession<Stream>::pullChunk() {
+    boost::asio::post(pool_, [self = this->shared_from_this(), streaming = streaming_] {
         auto chunk = streaming->next();
         boost::asio::post(self->stream_.get_executor(), [self, chunk = std::move(chunk)]() mutable {
             self->onChunk(std::move(chunk));
@@ -142,7 +170,8 @@ void HttpSession::pullChunk() {
     });
 }
 
-void HttpSession::onChunk(core::Result<std::string> chunk) {
+template <class Stream>
+void BasicHttpSession<Stream>::onChunk(core::Result<std::string> chunk) {
     auto& s = *streaming_;
     if (!chunk) {
         core::logError("console",
@@ -158,7 +187,7 @@ void HttpSession::onChunk(core::Result<std::string> chunk) {
         return;
     }
     s.chunk = std::move(*chunk);
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto writeBody = [self] {
         auto& st = *self->streaming_;
         beast::get_lowest_layer(self->stream_).expires_after(self->limits_.timeout);
@@ -196,7 +225,8 @@ void HttpSession::onChunk(core::Result<std::string> chunk) {
                              });
 }
 
-void HttpSession::onWrite(bool keepAlive, beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicHttpSession<Stream>::onWrite(bool keepAlive, beast::error_code ec, std::size_t) {
     if (ec) {
         return;
     }
@@ -210,17 +240,28 @@ void HttpSession::onWrite(bool keepAlive, beast::error_code ec, std::size_t) {
 
 // Ends the connection without the final chunk, so the client sees a truncated body rather than
 // a complete one.
-void HttpSession::abort() {
+template <class Stream>
+void BasicHttpSession<Stream>::abort() {
     streaming_.reset();
     beast::error_code ignored;
     auto& socket = beast::get_lowest_layer(stream_).socket();
-    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.shutdown(boost::asio::socket_base::shutdown_both, ignored);
     socket.close(ignored);
 }
 
-void HttpSession::doClose() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+template <class Stream>
+void BasicHttpSession<Stream>::doClose() {
+    if constexpr (kTls) {
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+        stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+        beast::error_code ignored;
+        stream_.socket().shutdown(boost::asio::socket_base::shutdown_send, ignored);
+        stream_.socket().close(ignored);
+    }
 }
+
+template class BasicHttpSession<TlsStream>;
+template class BasicHttpSession<LocalStream>;
 
 }  // namespace sekimori::console

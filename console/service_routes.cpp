@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "console/http_helpers.hpp"
+#include "console/local_socket_listener.hpp"
 #include "core/log.hpp"
 
 namespace sekimori::console {
@@ -60,7 +61,14 @@ Handler adapt(std::shared_ptr<const core::ApiRoute> route, std::string routeName
         }
         call.actor = req.session->name;
         call.role = req.session->role;
-        call.remote = req.remote;
+        call.actorPerson = req.session->person;
+        // On the local socket the kernel named the peer's Unix user; the trail records both.
+        if (auto unixUser = unixUserOf(req.remote)) {
+            call.remote = "unix";
+            call.unixUser = std::move(*unixUser);
+        } else {
+            call.remote = req.remote;
+        }
         auto answer = serviceReply(ctx, routeName, std::move(reply));
         if (route->runOn == core::RunOn::io) {
             runHandler(*route, routeName, call, answer);

@@ -2,7 +2,8 @@
 // Adapts the routes a domain service declares (core::ApiRoute) into the console's router. The
 // console has checked the session and the role before the handler runs; the handler gets an
 // ApiCall (path parameters, decoded query, the JSON body parsed — 400 when it is not JSON —,
-// actor, role, remote) and runs on the io thread or on the console's pool, as the route asks.
+// actor, role, the operator's linked person, remote — "unix" with the peer's Unix user on the
+// local socket) and runs on the io thread or on the console's pool, as the route asks.
 // Its answer is posted back to the io thread whatever thread it comes from.
 #include <memory>
 #include <string_view>

@@ -118,6 +118,8 @@ class ConsoleFixture : public ::testing::Test {
     virtual void prepareDatabase() {}
     // Hook for tests that add services before the server starts.
     virtual void addServices(ConsoleServer&) {}
+    // Hook for tests that need other options (a local socket).
+    virtual void adjustOptions(ConsoleOptions&) const {}
 
     ConsoleOptions optionsFor(std::uint16_t port) const {
         ConsoleOptions options;
@@ -126,6 +128,7 @@ class ConsoleFixture : public ::testing::Test {
         options.keyFile = dir_ + "/console-key.pem";
         options.webRoot = std::string(SEKIMORI_SOURCE_DIR) + "/console/web";
         options.dbPath = dbPath_;
+        adjustOptions(options);
         return options;
     }
 
