@@ -34,6 +34,9 @@ class RowDigestIndex {
     std::optional<std::optional<Hash>> expected(const std::string& table,
                                                 const std::vector<std::string>& key) const;
 
+    // The seq of the event that recorded the newest digest of this row (0: never named).
+    std::uint64_t recordedAt(const std::string& table, const std::vector<std::string>& key) const;
+
     // The seq of the last event the index saw (0 when none).
     std::uint64_t lastSeq() const { return lastSeq_; }
 
