@@ -23,17 +23,12 @@
 #include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/event_recorder.hpp"
-#include "core/event_type.hpp"
 #include "core/result.hpp"
 #include "core/roles.hpp"
 #include "core/sqlite_db.hpp"
+#include "policy/approval_event_types.hpp"
 
 namespace sekimori::policy {
-
-inline constexpr core::EventType kApprovalRequested{"approval.requested"};
-inline constexpr core::EventType kApprovalApproved{"approval.approved"};
-inline constexpr core::EventType kApprovalRejected{"approval.rejected"};
-inline constexpr core::EventType kApprovalExpired{"approval.expired"};
 
 // Error codes (and the HTTP status each route answers with).
 inline constexpr std::string_view kApprovalSelf = "approval.self";                 // 403
