@@ -4,26 +4,43 @@
 
 #include <string_view>
 
-#include "app/site_context.hpp"
-#include "console/operator_store.hpp"
-#include "console/roles.hpp"
-#include "core/clock.hpp"
+#include "app/api_output.hpp"
+#include "app/cli_failure.hpp"
+#include "app/daemon_session.hpp"
 
 namespace sekimori::app {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: sekimori operator <action> --config SITE.toml [--as WHO] ...\n"
-    "  add      --name NAME --role operator|facility_admin|security_admin|auditor\n"
-    "           (prints the generated password once; only its argon2id hash is stored)\n"
+    "usage: sekimori operator <action> --operator NAME [--config SITE.toml | --socket PATH]\n"
+    "                         [--password-file F] ...\n"
+    "  add      --name NAME --role operator|facility_admin|security_admin|auditor|"
+    "bcp_coordinator\n"
+    "           [--person ID]   (needs an approval; the approver gets the one-time password.\n"
+    "           The bootstrap admin's first security_admin is added at once and printed here.)\n"
     "  list\n"
-    "  disable  --name NAME\n";
+    "  disable  --name NAME\n"
+    "  role     --name NAME --role ROLE   (needs an approval)\n";
 
-core::Event operatorEvent(const CliArgs& args, std::string type, std::string_view name,
-                          nlohmann::json payload) {
-    const core::SystemClock clock;
-    return core::Event{clock.nowUs(), std::move(type), cliActor(args), std::string(name),
-                       payload.dump()};
+int list(DaemonSession& session, std::ostream& out, std::ostream& err) {
+    auto answer = session.expectOk(ApiVerb::get, "/api/operators");
+    if (!answer) {
+        return reportFailure(answer.error(), err);
+    }
+    for (const auto& o : answer->body.value("operators", nlohmann::json::array())) {
+        out << o.value("name", "") << "\t" << o.value("role", "");
+        if (!o.value("person", "").empty()) {
+            out << "\tperson " << o.value("person", "");
+        }
+        if (o.value("disabled", false)) {
+            out << "\tdisabled";
+        }
+        if (o.value("must_change_password", false)) {
+            out << "\tmust change password";
+        }
+        out << "\n";
+    }
+    return 0;
 }
 
 }  // namespace
@@ -34,83 +51,66 @@ int runOperatorCommand(const std::vector<std::string>& args, std::ostream& out, 
         return 2;
     }
     const std::string action = args[0];
-    auto parsed = CliArgs::parse({args.begin() + 1, args.end()}, {"config", "as", "name", "role"});
+    auto parsed =
+        CliArgs::parse({args.begin() + 1, args.end()}, daemonOptions({"name", "role", "person"}));
     if (!parsed) {
         err << kUsage;
         return reportFailure(parsed.error(), err);
     }
-    auto site = openSite(*parsed);
-    if (!site) {
-        return reportFailure(site.error(), err);
+    if (action != "list" && action != "add" && action != "disable" && action != "role") {
+        err << kUsage;
+        return 2;
     }
-    if (auto r = console::migrateOperatorStore(*site->db); !r) {
-        return reportFailure(r.error(), err);
-    }
-    if (action == "list") {
-        auto all = console::listOperators(*site->db);
-        if (!all) {
-            return reportFailure(all.error(), err);
+    std::optional<std::string> name;
+    nlohmann::json body = nlohmann::json::object();
+    if (action != "list") {
+        auto required = parsed->require("name");
+        if (!required) {
+            return reportFailure(required.error(), err);
         }
-        for (const auto& o : *all) {
-            out << o.name << "\t" << console::roleName(o.role) << (o.disabled ? "\tdisabled" : "")
-                << "\n";
-        }
-        return 0;
+        name = *required;
     }
-    auto name = parsed->require("name");
-    if (!name) {
-        return reportFailure(name.error(), err);
+    if (action == "add" || action == "role") {
+        auto role = parsed->require("role");
+        if (!role) {
+            return reportFailure(role.error(), err);
+        }
+        body["role"] = *role;  // the daemon names an unknown role
     }
     if (action == "add") {
-        auto roleText = parsed->require("role");
-        if (!roleText) {
-            return reportFailure(roleText.error(), err);
+        body["name"] = *name;
+        if (auto person = parsed->get("person")) {
+            body["person"] = *person;
         }
-        const auto role = console::parseRole(*roleText);
-        if (!role) {
-            return reportFailure(
-                core::makeError("cli.bad_role", "unknown role '" + *roleText + "'"), err);
-        }
-        // Hashed before the transaction: argon2id must not hold the database's write lock
-        // (the daemon's audit writer, and so every door reply, would wait behind it).
-        auto credential = console::makeOperatorCredential();
-        if (!credential) {
-            return reportFailure(credential.error(), err);
-        }
-        // The operator row and its audit event: one transaction, both or neither.
-        auto audited = commitCliChange(*site, [&]() -> core::Result<std::vector<core::Event>> {
-            if (auto r = console::insertOperator(*site->db, *name, *role, credential->passwordHash,
-                                                 core::SystemClock().nowUs());
-                !r) {
-                return r.error();
-            }
-            return std::vector<core::Event>{
-                operatorEvent(*parsed, "operator.added", *name,
-                              {{"name", *name}, {"role", console::roleName(*role)}})};
-        });
-        if (!audited) {
-            return reportFailure(audited.error(), err);
-        }
-        out << "operator " << *name << " (" << console::roleName(*role)
-            << ") password: " << credential->password << "\n";
+    }
+
+    auto session = DaemonSession::open(*parsed);
+    if (!session) {
+        return reportFailure(session.error(), err);
+    }
+    if (action == "list") {
+        return list(*session, out, err);
+    }
+    const std::string target =
+        "/api/operators" + (action == "add" ? std::string() : "/" + pathSegment(*name));
+    core::Result<ApiAnswer> answer =
+        action == "add"    ? session->expectOk(ApiVerb::post, target, body)
+        : action == "role" ? session->expectOk(ApiVerb::put, target + "/role", body)
+                           : session->expectOk(ApiVerb::post, target + "/disable");
+    if (!answer) {
+        return reportFailure(answer.error(), err);
+    }
+    if (answer->status == 202) {
+        printPendingApproval(answer->body, out);
         return 0;
     }
-    if (action == "disable") {
-        auto audited = commitCliChange(*site, [&]() -> core::Result<std::vector<core::Event>> {
-            if (auto r = console::setOperatorDisabled(*site->db, *name, true); !r) {
-                return r.error();
-            }
-            return std::vector<core::Event>{
-                operatorEvent(*parsed, "operator.disabled", *name, {{"name", *name}})};
-        });
-        if (!audited) {
-            return reportFailure(audited.error(), err);
-        }
-        out << "operator " << *name << " disabled\n";
+    if (action == "add") {
+        // The bootstrap window: added at once, with its one-time password.
+        printOneTimePassword(answer->body, out);
         return 0;
     }
-    err << kUsage;
-    return 2;
+    out << "operator " << *name << (action == "disable" ? " disabled" : " role changed") << "\n";
+    return 0;
 }
 
 }  // namespace sekimori::app

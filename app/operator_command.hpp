@@ -1,5 +1,5 @@
 #pragma once
-// `sekimori operator ...`: console accounts (add with a generated password, list, disable).
+// `sekimori operator ...`: console accounts through the daemon (add, list, disable, role).
 #include <ostream>
 #include <string>
 #include <vector>

@@ -7,30 +7,30 @@
 #include <iterator>
 #include <string_view>
 
-#include "app/door_wiring.hpp"
-#include "app/site_context.hpp"
-#include "core/clock.hpp"
+#include "app/api_output.hpp"
+#include "app/cli_failure.hpp"
+#include "app/daemon_session.hpp"
 #include "core/crypto.hpp"
-#include "doors/credential_store.hpp"
-#include "doors/enrollment.hpp"
 #include "sim/fingerprint_model.hpp"
 
 namespace sekimori::app {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: sekimori person <action> --config SITE.toml [--as WHO] ...\n"
+    "usage: sekimori person <action> --operator NAME [--config SITE.toml | --socket PATH]\n"
+    "                       [--password-file F] ...\n"
     "  add          --id ID --name NAME\n"
     "  card         --id ID --uid HEX          (replaces and revokes the person's previous card)\n"
     "  revoke-card  --uid HEX\n"
     "  pin          --id ID                    (reads the PIN digits from stdin)\n"
-    "  finger       --id ID (--template-file F | --sim-seed SEED)\n"
-    "  grant        --id ID --zone ZONE --schedule SCHEDULE\n";
+    "  finger       --id ID (--template-file F | --sim-seed SEED)   (needs an approval)\n"
+    "  grant        --id ID --zone ZONE --schedule SCHEDULE   (a restricted zone needs an "
+    "approval)\n"
+    "The daemon makes each change; a change that needs a second person's approval prints\n"
+    "`approval <id> pending <kind>` (see `sekimori approval`).\n";
 
-using Events = core::Result<std::vector<core::Event>>;
-
-// What an action needs from outside the database (stdin, a file), read before the write
-// transaction starts so that the database is never locked while the CLI waits. Wiped after use.
+// What an action needs from outside (stdin, a file), read before anything is sent. Wiped after
+// use: it never leaves this process except over the daemon's socket.
 struct ActionInput {
     std::string pin;
     core::Bytes templateBytes;
@@ -82,40 +82,50 @@ core::Result<void> readInput(const std::string& action, const CliArgs& args, Act
     return {};
 }
 
-// Runs inside the write transaction (commitCliChange): validates, writes, returns the events.
-Events runAction(const std::string& action, const CliArgs& args, const ActionInput& input,
-                 doors::Enrollment& enrollment) {
+// The request one action makes (C4 routes), checked for its options before anything is sent.
+struct PersonRequest {
+    ApiVerb verb = ApiVerb::post;
+    std::string target;
+    nlohmann::json body;
+    std::string done;  // what to print on success
+};
+
+core::Result<PersonRequest> requestFor(const std::string& action, const CliArgs& args,
+                                       ActionInput& input) {
     if (action == "add") {
         auto id = args.require("id");
         auto name = args.require("name");
         if (!id || !name) {
             return !id ? id.error() : name.error();
         }
-        return enrollment.addPerson(*id, *name);
+        return PersonRequest{ApiVerb::post,
+                             "/api/people",
+                             {{"id", *id}, {"name", *name}},
+                             "person " + *id + " added"};
     }
     if (action == "revoke-card") {
         auto uid = args.require("uid");
         if (!uid) {
             return uid.error();
         }
-        return enrollment.revokeCard(*uid);
+        return PersonRequest{ApiVerb::del, "/api/cards/" + pathSegment(*uid), nullptr,
+                             "card " + *uid + " revoked"};
+    }
+    if (action != "card" && action != "pin" && action != "finger" && action != "grant") {
+        return core::makeError("cli.unknown_action", "unknown person action '" + action + "'");
     }
     auto id = args.require("id");
     if (!id) {
         return id.error();
     }
+    const std::string person = "/api/people/" + pathSegment(*id);
     if (action == "card") {
         auto uid = args.require("uid");
         if (!uid) {
             return uid.error();
         }
-        return enrollment.setCard(*id, *uid);
-    }
-    if (action == "pin") {
-        return enrollment.setPin(*id, input.pin);
-    }
-    if (action == "finger") {
-        return enrollment.setFingerprint(*id, input.templateBytes);
+        return PersonRequest{
+            ApiVerb::put, person + "/card", {{"uid", *uid}}, "person " + *id + " card " + *uid};
     }
     if (action == "grant") {
         auto zone = args.require("zone");
@@ -123,9 +133,25 @@ Events runAction(const std::string& action, const CliArgs& args, const ActionInp
         if (!zone || !schedule) {
             return !zone ? zone.error() : schedule.error();
         }
-        return enrollment.grantZone(*id, *zone, *schedule);
+        return PersonRequest{ApiVerb::post,
+                             person + "/grants",
+                             {{"zone", *zone}, {"schedule", *schedule}},
+                             "person " + *id + " granted " + *zone + " " + *schedule};
     }
-    return core::makeError("cli.unknown_action", "unknown person action '" + action + "'");
+    if (auto r = readInput(action, args, input); !r) {
+        return r.error();
+    }
+    if (action == "pin") {
+        return PersonRequest{
+            ApiVerb::put, person + "/pin", {{"pin", input.pin}}, "person " + *id + " PIN set"};
+    }
+    const std::string_view bytes(reinterpret_cast<const char*>(input.templateBytes.data()),
+                                 input.templateBytes.size());
+    // Moved, never copied, into the body: the client wipes the body's strings once sent.
+    nlohmann::json body = nlohmann::json::object();
+    body["template_b64"] = core::toBase64(bytes);
+    return PersonRequest{ApiVerb::put, person + "/fingerprint", std::move(body),
+                         "person " + *id + " fingerprint enrolled"};
 }
 
 }  // namespace
@@ -138,39 +164,33 @@ int runPersonCommand(const std::vector<std::string>& args, std::ostream& out, st
     const std::string action = args[0];
     auto parsed = CliArgs::parse(
         {args.begin() + 1, args.end()},
-        {"config", "as", "id", "name", "uid", "template-file", "sim-seed", "zone", "schedule"});
+        daemonOptions({"id", "name", "uid", "template-file", "sim-seed", "zone", "schedule"}));
     if (!parsed) {
         err << kUsage;
         return reportFailure(parsed.error(), err);
     }
-    auto site = openSite(*parsed);
-    if (!site) {
-        return reportFailure(site.error(), err);
-    }
-    auto store = doors::CredentialStore::open(*site->db);
-    if (!store) {
-        return reportFailure(store.error(), err);
-    }
-    auto keys = loadOrCreateEnrollmentKeys(site->paths);
-    if (!keys) {
-        return reportFailure(keys.error(), err);
-    }
-    const core::SystemClock clock;
-    doors::Enrollment enrollment(**store, clock, {keys->pepper, keys->templateKey},
-                                 knownNames(site->config), cliActor(*parsed));
+    // Options, stdin and files first: nothing is asked of the daemon with a bad command line.
     ActionInput input;
-    if (auto r = readInput(action, *parsed, input); !r) {
-        return reportFailure(r.error(), err);
+    auto request = requestFor(action, *parsed, input);
+    if (!request) {
+        if (request.error().code == "cli.unknown_action") {
+            err << kUsage;
+        }
+        return reportFailure(request.error(), err);
     }
-    // The credential rows and their audit events: one transaction, both or neither.
-    auto committed =
-        commitCliChange(*site, [&] { return runAction(action, *parsed, input, enrollment); });
-    if (!committed) {
-        return reportFailure(committed.error(), err);
+    auto session = DaemonSession::open(*parsed);
+    if (!session) {
+        return reportFailure(session.error(), err);
     }
-    for (const auto& e : *committed) {
-        out << e.event.type << " " << e.event.subject << "\n";
+    auto answer = session->expectOk(request->verb, request->target, std::move(request->body));
+    if (!answer) {
+        return reportFailure(answer.error(), err);
     }
+    if (answer->status == 202) {
+        printPendingApproval(answer->body, out);
+        return 0;
+    }
+    out << request->done << "\n";
     return 0;
 }
 

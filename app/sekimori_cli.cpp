@@ -1,12 +1,16 @@
-// sekimori: the admin CLI. Each subcommand is one row of the table below.
+// sekimori: the admin CLI. Each subcommand is one row of the table below. person, operator,
+// approval and password are clients of the daemon (its local socket, logged in as an
+// operator); audit verify and config read files and write nothing.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/approval_command.hpp"
 #include "app/audit_command.hpp"
 #include "app/config_command.hpp"
 #include "app/operator_command.hpp"
+#include "app/password_command.hpp"
 #include "app/person_command.hpp"
 
 namespace {
@@ -22,7 +26,9 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"audit", &sekimori::app::runAuditCommand, "audit verify: check the tamper-evident trail"},
     {"person", &sekimori::app::runPersonCommand, "enroll people, cards, PINs, fingers, grants"},
-    {"operator", &sekimori::app::runOperatorCommand, "console accounts: add, list, disable"},
+    {"operator", &sekimori::app::runOperatorCommand, "console accounts: add, list, disable, role"},
+    {"approval", &sekimori::app::runApprovalCommand, "four-eyes requests: list, approve, reject"},
+    {"password", &sekimori::app::runPasswordCommand, "set a new password for your account"},
     {"config", &sekimori::app::runConfigCommand, "check a site file, show fields"},
 };
 

@@ -93,6 +93,16 @@ std::optional<std::string> unixUserOf(std::string_view remote) {
     return std::string(remote.substr(kLocalPrefix.size()));
 }
 
+void setCallPeer(core::ApiCall& call, std::string_view remote) {
+    if (auto user = unixUserOf(remote)) {
+        call.remote = "unix";
+        call.unixUser = std::move(*user);
+    } else {
+        call.remote = std::string(remote);
+        call.unixUser.clear();
+    }
+}
+
 std::size_t maxLocalSocketPath() {
     return sizeof(sockaddr_un::sun_path) - 1;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/api_route.hpp"
 #include "core/result.hpp"
 
 namespace sekimori::console {
@@ -29,6 +30,10 @@ core::Result<UnixPeer> peerOf(boost::asio::local::stream_protocol::socket& socke
 // the Unix user of such a remote, nothing for an IP address.
 std::string localRemote(std::string_view user);
 std::optional<std::string> unixUserOf(std::string_view remote);
+// Sets call.remote and call.unixUser from a request's remote: "unix" and the peer's user on
+// the local socket, the address (and no user) otherwise. Every ApiCall the console builds for
+// a request goes through it, so the trail never loses the Unix user.
+void setCallPeer(core::ApiCall& call, std::string_view remote);
 
 // The longest path a Unix socket address holds (sun_path without its terminating NUL).
 std::size_t maxLocalSocketPath();

@@ -63,12 +63,7 @@ Handler adapt(std::shared_ptr<const core::ApiRoute> route, std::string routeName
         call.role = req.session->role;
         call.actorPerson = req.session->person;
         // On the local socket the kernel named the peer's Unix user; the trail records both.
-        if (auto unixUser = unixUserOf(req.remote)) {
-            call.remote = "unix";
-            call.unixUser = std::move(*unixUser);
-        } else {
-            call.remote = req.remote;
-        }
+        setCallPeer(call, req.remote);
         auto answer = serviceReply(ctx, routeName, std::move(reply));
         if (route->runOn == core::RunOn::io) {
             runHandler(*route, routeName, call, answer);
