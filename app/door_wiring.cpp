@@ -64,6 +64,10 @@ doors::KnownNames knownNames(const core::SiteConfig& config) {
         names.zones.insert(z.id);
     }
     for (const auto& s : config.schedules) {
+        // A grant into the server room or the handling area needs a second person.
+        if (z.kind == core::ZoneKind::managementArea || z.kind == core::ZoneKind::handlingArea) {
+            names.restrictedZones.insert(z.id);
+        }
         names.schedules.insert(s.id);
     }
     return names;
@@ -115,7 +119,8 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     }
     auto service = doors::DoorsService::create(doors::DoorsServiceParts{
         parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,
-        parts.paths.database.string(), config, std::move(*siteSchedules), std::move(*keys)});
+        parts.paths.database.string(), config, std::move(*siteSchedules), std::move(*keys),
+        std::chrono::milliseconds(2000), knownNames(parts.site), nullptr});
     if (!service) {
         return service.error();
     }

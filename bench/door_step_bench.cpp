@@ -165,14 +165,13 @@ class Controller {
         doors::DoorKeys keys{core::randomBytes(core::kPepperKeySize),
                              core::randomBytes(core::kBoxKeySize),
                              {{kPanel, core::randomBytes(core::kBoxKeySize)}}};
-        enroll(keys);
-
         core::AuditedRecorderOptions audit;
         audit.signingKeyPath = (dir / "audit-signing.key").string();
         recorder_ = require(
             core::AuditedRecorder::create(require(core::Database::open(databasePath_), "open db"),
                                           io_.executor(), bus_, clock_, std::move(audit)),
             "audit recorder");
+        enroll(keys);
 
         io::MqttOptions mqtt = broker.options("sekimorid");
         mqtt.persistenceDir.clear();  // as the daemon: its database is the outbox
@@ -249,14 +248,28 @@ class Controller {
         return policy::Schedule{"always", 540, {policy::WeeklyWindow{}}};
     }
 
+    // Through the recorder, as the daemon's routes do: the rows with their digests in the trail
+    // (the credential cache refuses rows the trail does not name).
     void enroll(const doors::DoorKeys& keys) {
         auto db = require(core::Database::open(databasePath_), "open db to enroll");
-        auto store = require(doors::CredentialStore::open(*db), "credential store");
-        doors::Enrollment enrollment(*store, clock_, {keys.pepper, keys.templateKey},
-                                     doors::KnownNames{{"outside", "inside"}, {"always"}}, "bench");
-        require(enrollment.addPerson("bench-person", "Bench Person"), "add person");
-        require(enrollment.setCard("bench-person", kCard), "set card");
-        require(enrollment.grantZone("bench-person", "inside", "always"), "grant zone");
+        require(doors::CredentialStore::open(*db), "credential store");  // migrates
+        recorder_->commit(doors::enrollmentChange(
+            clock_, {keys.pepper, keys.templateKey},
+            doors::KnownNames{{"outside", "inside"}, {"always"}, {}},
+            doors::EnrollmentActor{"operator:bench", {{"actor", "bench"}}},
+            [](doors::Enrollment& e) -> doors::Enrollment::Events {
+                std::vector<core::Event> all;
+                for (auto step :
+                     {e.addPerson("bench-person", "Bench Person"), e.setCard("bench-person", kCard),
+                      e.grantZone("bench-person", "inside", "always")}) {
+                    if (!step) {
+                        return step.error();
+                    }
+                    all.insert(all.end(), step->begin(), step->end());
+                }
+                return all;
+            }));
+        require(recorder_->flush(), "enroll");
     }
 
     std::string databasePath_;

@@ -37,6 +37,16 @@ constexpr std::size_t kBoxKeySize = 32;
 Bytes sealBox(std::string_view key, std::string_view plaintext);
 Result<Bytes> openBox(std::string_view key, std::string_view sealed);
 
+// Authenticated encryption bound to associated data (XChaCha20-Poly1305 IETF): a box sealed
+// for one context (a person id) does not open for another. Output is one version byte
+// (kAeadVersion), the 24-byte nonce, then ciphertext and tag; the version byte is authenticated
+// with the associated data.
+constexpr std::uint8_t kAeadVersion = 1;
+constexpr std::size_t kAeadOverhead = 1 + 24 + 16;
+Bytes sealAead(std::string_view key, std::string_view plaintext, std::string_view associatedData);
+Result<Bytes> openAead(std::string_view key, std::string_view sealed,
+                       std::string_view associatedData);
+
 // Password hashes for console logins: argon2id in libsodium's string format.
 Result<std::string> hashPassword(std::string_view password);
 bool verifyPassword(const std::string& hash, std::string_view password);

@@ -1,5 +1,7 @@
 #include "doors/access_decision.hpp"
 
+#include "doors/credential_binding.hpp"
+
 namespace sekimori::doors {
 namespace {
 
@@ -71,6 +73,14 @@ std::string_view reasonCode(DenyReason reason) {
 std::string_view describe(DenyReason reason) {
     // The words live in the one reason-code table, beside the code (protocol/reason_codes).
     return protocol::describeReason(reasonCode(reason));
+}
+
+bool pinMatches(std::string_view pepper, const std::string& person, const core::Bytes& enrolledHash,
+                std::string_view digits) {
+    if (enrolledHash.empty() || person.empty()) {
+        return false;
+    }
+    return core::constantTimeEqual(pinHash(pepper, person, digits), enrolledHash);
 }
 
 AccessDecision decide(const AccessRequest& request, const AccessSnapshot& snapshot) {

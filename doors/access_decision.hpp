@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "doors/door_spec.hpp"
 #include "policy/schedule.hpp"
 #include "protocol/door_messages.hpp"
@@ -82,6 +83,12 @@ struct AccessDecision {
     SessionState next;  // meaningful with NextFactor; a granted or denied session is over
     Outcome outcome;
 };
+
+// Whether `digits` are the PIN enrolled for `person` (doors/credential_binding: the hash is
+// keyed over the person and the digits, so a hash row moved from another person never matches).
+// False when no PIN is enrolled. Compares in constant time.
+bool pinMatches(std::string_view pepper, const std::string& person, const core::Bytes& enrolledHash,
+                std::string_view digits);
 
 // Egress is never refused for a schedule or a missing zone grant: a person inside must be able
 // to leave. Identity (unknown / revoked card) and the exit factors still apply.

@@ -13,6 +13,8 @@
 
 #include "core/log.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace sekimori::doors {
 namespace {
 
@@ -41,8 +43,17 @@ core::Result<std::unique_ptr<CredentialCache>> CredentialCache::open(
     if (!store) {
         return store.error();
     }
+    auto head = (*db)->prepare("SELECT coalesce(max(seq), 0) FROM audit_events");
+    auto newer = (*db)->prepare(
+        "SELECT seq, payload FROM audit_events WHERE seq > ?1 AND seq <= ?2"
+        " AND instr(payload, '\"row_digest\"') > 0 ORDER BY seq");
+    if (!head || !newer) {
+        return !head ? head.error() : newer.error();
+    }
     std::unique_ptr<CredentialCache> cache(
         new CredentialCache(std::move(io), std::move(*db), std::move(*store), options));
+    cache->trailHead_ = std::move(*head);
+    cache->newDigestEvents_ = std::move(*newer);
     cache->wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (cache->wakeFd_ < 0) {
         return core::makeError("doors.reader",
@@ -196,13 +207,119 @@ void CredentialCache::run(std::weak_ptr<int> alive) {
     }
 }
 
+namespace {
+
+std::string firstKey(const core::RowDigestMismatch& m) {
+    return m.key.empty() ? std::string() : m.key.front();
+}
+
+// Leaves out what a mismatching row would let in. A person's row takes their cards and grants
+// with it; a PIN or template row leaves the person without that factor (wrong_pin /
+// finger_mismatch at the door).
+void leaveOut(CredentialSnapshot& snapshot, const core::RowDigestMismatch& m) {
+    const std::string key = firstKey(m);
+    if (m.table == peopleTable().table) {
+        snapshot.people.erase(key);
+        for (auto it = snapshot.cards.begin(); it != snapshot.cards.end();) {
+            it = it->second.person == key ? snapshot.cards.erase(it) : std::next(it);
+        }
+        for (auto it = snapshot.grants.begin(); it != snapshot.grants.end();) {
+            it = it->first.first == key ? snapshot.grants.erase(it) : std::next(it);
+        }
+    } else if (m.table == cardsTable().table) {
+        snapshot.cards.erase(key);
+    } else if (m.table == pinsTable().table) {
+        if (auto it = snapshot.people.find(key); it != snapshot.people.end()) {
+            it->second.pinHash.clear();
+        }
+    } else if (m.table == fingerprintsTable().table) {
+        if (auto it = snapshot.people.find(key); it != snapshot.people.end()) {
+            it->second.fingerBox.clear();
+        }
+    } else if (m.table == grantsTable().table && m.key.size() == 2) {
+        snapshot.grants.erase({m.key[0], m.key[1]});
+    }
+}
+
+}  // namespace
+
+core::Result<void> CredentialCache::catchUpDigests() {
+    if (!digests_) {
+        auto loaded = core::RowDigestIndex::load(*db_);
+        if (!loaded) {
+            return loaded.error();
+        }
+        digests_ = std::move(*loaded);
+        digestsScannedTo_ = digests_->lastSeq();
+        return {};
+    }
+    auto head = trailHead_.step();
+    if (!head || !*head) {
+        trailHead_.reset();
+        return head ? core::makeError("doors.trail", "audit_events has no max(seq)") : head.error();
+    }
+    const auto headSeq = static_cast<std::uint64_t>(trailHead_.columnInt(0));
+    trailHead_.reset();
+    newDigestEvents_.bind(1, static_cast<std::int64_t>(digestsScannedTo_))
+        .bind(2, static_cast<std::int64_t>(headSeq));
+    for (;;) {
+        auto row = newDigestEvents_.step();
+        if (!row) {
+            newDigestEvents_.reset();
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        const auto seq = static_cast<std::uint64_t>(newDigestEvents_.columnInt(0));
+        const auto body = nlohmann::json::parse(newDigestEvents_.columnText(1), nullptr, false);
+        if (body.is_object()) {
+            if (auto r = digests_->note(seq, body); !r) {
+                newDigestEvents_.reset();
+                return r.error();
+            }
+        }
+    }
+    newDigestEvents_.reset();
+    digestsScannedTo_ = headSeq;
+    return {};
+}
+
+core::Result<CredentialSnapshot> CredentialCache::loadChecked() {
+    if (auto begin = db_->exec("BEGIN"); !begin) {
+        return begin.error();
+    }
+    // One read transaction: the rows and the trail at the same point, so a change committed
+    // with its event is never half seen.
+    auto snapshot = [&]() -> core::Result<CredentialSnapshot> {
+        if (auto r = catchUpDigests(); !r) {
+            return r.error();
+        }
+        auto rows = store_->loadRows();
+        if (!rows) {
+            return rows.error();
+        }
+        auto mismatches = core::findRowDigestMismatches(*db_, kAuditedTables(), *digests_);
+        if (!mismatches) {
+            return mismatches.error();
+        }
+        for (const auto& m : *mismatches) {
+            leaveOut(*rows, m);
+        }
+        rows->refusedRows = std::move(*mismatches);
+        return rows;
+    }();
+    (void)db_->exec("COMMIT");
+    return snapshot;
+}
+
 void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive) {
     auto generation = store_->generation();
     if (generation && loadedGeneration_ == generation.value()) {
         return;
     }
     auto snapshot =
-        generation ? store_->loadSnapshot() : core::Result<CredentialSnapshot>(generation.error());
+        generation ? loadChecked() : core::Result<CredentialSnapshot>(generation.error());
     if (!snapshot) {
         if (!failing_) {
             core::logError(kComponent,
@@ -221,7 +338,8 @@ void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive) {
     loadedGeneration_ = generation.value();
     auto shared = std::make_shared<const CredentialSnapshot>(std::move(snapshot.value()));
     core::logDebug(kComponent, "credentials loaded: " + std::to_string(shared->people.size()) +
-                                   " people, " + std::to_string(shared->cards.size()) + " cards");
+                                   " people, " + std::to_string(shared->cards.size()) + " cards, " +
+                                   std::to_string(shared->refusedRows.size()) + " rows refused");
     boost::asio::post(io_, [handler = onSnapshot_, shared, alive] {
         if (!alive.expired() && handler) {
             handler(shared);

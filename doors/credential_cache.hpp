@@ -7,6 +7,10 @@
 // tables' generation counter moved (doors migration 2), not on every audit commit. Without
 // inotify it polls that counter every pollInterval. The same thread runs other read jobs of the
 // service (the presence rebuild), in order.
+// Each load reads the credential rows and the trail's newest row digests (core::RowDigestIndex,
+// caught up incrementally) in one read transaction and leaves out every row whose digest does
+// not match (snapshot.refusedRows lists them): a person, card, PIN, template or grant changed
+// behind the daemon's back lets nobody in. The check runs per load, never per door step.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
@@ -21,6 +25,7 @@
 #include <thread>
 
 #include "core/result.hpp"
+#include "core/row_digest_index.hpp"
 #include "core/sqlite_db.hpp"
 #include "doors/credential_store.hpp"
 
@@ -68,6 +73,10 @@ class CredentialCache {
     void run(std::weak_ptr<int> alive);
     void waitForWork(bool settling);
     void reloadIfChanged(const std::weak_ptr<int>& alive);
+    // Inside the load's read transaction: the trail's digests up to its head, then the rows,
+    // minus every row that does not match.
+    core::Result<CredentialSnapshot> loadChecked();
+    core::Result<void> catchUpDigests();
     void wake();
 
     boost::asio::any_io_executor io_;
@@ -87,6 +96,9 @@ class CredentialCache {
 
     // Reader-thread state.
     std::optional<std::int64_t> loadedGeneration_;
+    std::optional<core::RowDigestIndex> digests_;
+    std::uint64_t digestsScannedTo_ = 0;  // audit seq the index has read up to
+    core::Statement trailHead_, newDigestEvents_;
     bool failing_ = false;
 
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -39,6 +39,11 @@ const std::vector<core::Migration>& migrations() {
         // daemon's credential cache reloads when it moved, and not on every audit commit
         // (PRAGMA data_version changes with those too).
         {2, generationMigration()},
+        // Templates sealed at request time, waiting for their approval (no generation trigger:
+        // nothing here decides who gets in).
+        {3,
+         "CREATE TABLE door_pending_templates(approval TEXT PRIMARY KEY,"
+         " person TEXT NOT NULL REFERENCES door_people(id), template_box BLOB NOT NULL);"},
     };
     return list;
 }
@@ -54,6 +59,33 @@ const T* findIn(const std::unordered_map<std::string, T>& map, const std::string
 }
 
 }  // namespace
+
+const core::AuditedTable& peopleTable() {
+    static const core::AuditedTable table{"door_people", {"id"}};
+    return table;
+}
+const core::AuditedTable& cardsTable() {
+    static const core::AuditedTable table{"door_cards", {"uid"}};
+    return table;
+}
+const core::AuditedTable& pinsTable() {
+    static const core::AuditedTable table{"door_pins", {"person"}};
+    return table;
+}
+const core::AuditedTable& fingerprintsTable() {
+    static const core::AuditedTable table{"door_fingerprints", {"person"}};
+    return table;
+}
+const core::AuditedTable& grantsTable() {
+    static const core::AuditedTable table{"door_zone_grants", {"person", "zone"}};
+    return table;
+}
+
+const std::vector<core::AuditedTable>& kAuditedTables() {
+    static const std::vector<core::AuditedTable> tables{peopleTable(), cardsTable(), pinsTable(),
+                                                        fingerprintsTable(), grantsTable()};
+    return tables;
+}
 
 const PersonRecord* CredentialSnapshot::person(const std::string& id) const {
     return findIn(people, id);
@@ -109,6 +141,11 @@ core::Result<void> CredentialStore::prepareAll() {
         {&storeGrant_,
          "INSERT INTO door_zone_grants(person, zone, schedule) VALUES(?1, ?2, ?3)"
          " ON CONFLICT(person, zone) DO UPDATE SET schedule = excluded.schedule"},
+        {&stagePending_,
+         "INSERT INTO door_pending_templates(approval, person, template_box) VALUES(?1, ?2, ?3)"},
+        {&findPending_,
+         "SELECT person, template_box FROM door_pending_templates WHERE approval = ?1"},
+        {&dropPending_, "DELETE FROM door_pending_templates WHERE approval = ?1"},
         {&allPeople_,
          "SELECT p.id, p.name, p.active, pin.hash, f.template_box FROM door_people p"
          " LEFT JOIN door_pins pin ON pin.person = p.id"
@@ -208,6 +245,26 @@ core::Result<void> CredentialStore::storeGrant(const std::string& person, const 
     return storeGrant_.run();
 }
 
+core::Result<void> CredentialStore::stagePendingTemplate(const std::string& approval,
+                                                         const std::string& person,
+                                                         const core::Bytes& box) {
+    stagePending_.bind(1, approval).bind(2, person).bindBlob(3, box.data(), box.size());
+    return stagePending_.run();
+}
+
+core::Result<std::optional<CredentialStore::PendingTemplate>> CredentialStore::findPendingTemplate(
+    const std::string& approval) {
+    findPending_.bind(1, approval);
+    return oneRow<PendingTemplate>(findPending_, [](const core::Statement& s) {
+        return PendingTemplate{s.columnText(0), s.columnBlob(1)};
+    });
+}
+
+core::Result<void> CredentialStore::dropPendingTemplate(const std::string& approval) {
+    dropPending_.bind(1, approval);
+    return dropPending_.run();
+}
+
 core::Result<void> CredentialStore::transaction(const std::function<core::Result<void>()>& body) {
     if (auto r = begin_.run(); !r) {
         return r;
@@ -225,12 +282,17 @@ core::Result<void> CredentialStore::transaction(const std::function<core::Result
 }
 
 core::Result<CredentialSnapshot> CredentialStore::loadSnapshot() {
-    CredentialSnapshot snapshot;
-    // One read transaction, so the three tables are seen at one point in time.
-    auto begin = db_.exec("BEGIN");
-    if (!begin) {
+    // One read transaction, so the tables are seen at one point in time.
+    if (auto begin = db_.exec("BEGIN"); !begin) {
         return begin.error();
     }
+    auto snapshot = loadRows();
+    (void)db_.exec("COMMIT");
+    return snapshot;
+}
+
+core::Result<CredentialSnapshot> CredentialStore::loadRows() {
+    CredentialSnapshot snapshot;
     const auto each = [](core::Statement& s, auto&& onRow) -> core::Result<void> {
         for (;;) {
             auto row = s.step();
@@ -260,7 +322,6 @@ core::Result<CredentialSnapshot> CredentialStore::loadSnapshot() {
             snapshot.grants[{s.columnText(0), s.columnText(1)}] = s.columnText(2);
         });
     }
-    (void)db_.exec("COMMIT");
     if (!loaded) {
         return loaded.error();
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Every event type the doors domain records (docs/events.md, sections Access, Doors and panels,
-// Presence). Code records and matches these constants, never a string literal.
+// Presence, Enrollment, Credential integrity). Code records and matches these constants, never a
+// string literal.
 #include "core/event_type.hpp"
 
 namespace sekimori::doors {
@@ -30,3 +31,19 @@ inline constexpr core::EventType kPresenceEntered{"presence.entered"};
 inline constexpr core::EventType kPresenceLeft{"presence.left"};
 
 }  // namespace sekimori::doors
+// A credential change made through the daemon's API (doors/enrollment.hpp). Each carries the
+// actor (core::actorFields) and the digest of the row it left (core::rowDigestJson); never a
+// PIN or a template.
+inline constexpr core::EventType kPersonEnrolled{"person.enrolled"};
+inline constexpr core::EventType kPersonCardSet{"person.card_set"};
+inline constexpr core::EventType kPersonCardRevoked{"person.card_revoked"};
+inline constexpr core::EventType kPersonPinSet{"person.pin_set"};
+inline constexpr core::EventType kPersonFingerSet{"person.finger_set"};
+inline constexpr core::EventType kPersonZoneGranted{"person.zone_granted"};
+
+// A credential row does not match the digest the trail holds for it (swapped, inserted or
+// edited behind the daemon's back): the row is left out of the snapshot, so nobody gets in
+// with it. An error operators must hear: recorded, logged as error, on the error topic; once
+// per row until it matches again.
+inline constexpr core::EventType kCredentialRowMismatch{"credential.row_mismatch"};
+

@@ -16,6 +16,7 @@
 #include "doors/door_routes.hpp"
 #include "doors/door_state.hpp"
 #include "doors/door_views.hpp"
+#include "doors/enrollment_routes.hpp"
 #include "doors/panel_gateway.hpp"
 #include "doors/presence_rebuild.hpp"
 #include "protocol/ids.hpp"
@@ -88,6 +89,23 @@ core::Result<void> checkParts(const DoorsServiceParts& parts) {
     return {};
 }
 
+// credential.row_mismatch (docs/events.md): which row, how it differs, and the trail event that
+// last named it; never the row's content (a PIN hash or a sealed template).
+core::Event rowMismatchEvent(const core::RowDigestMismatch& m, core::TimeUs now) {
+    const char* kind = m.kind == core::RowDigestMismatch::Kind::differs   ? "differs"
+                       : m.kind == core::RowDigestMismatch::Kind::unnamed ? "unnamed"
+                                                                          : "missing";
+    nlohmann::json payload{{"table", m.table},
+                           {"key", m.key},
+                           {"kind", kind},
+                           {"named_at_seq", m.seq},
+                           {"detail", m.describe()}};
+    // The person a row belongs to, when its key says so (a card's holder is not trusted).
+    const bool keyedByPerson = m.table != cardsTable().table && !m.key.empty();
+    return core::Event{now, std::string(kCredentialRowMismatch.name), "doors",
+                       keyedByPerson ? m.key.front() : std::string(), payload.dump()};
+}
+
 }  // namespace
 
 struct DoorsService::Impl {
@@ -107,6 +125,9 @@ struct DoorsService::Impl {
     std::unique_ptr<CredentialCache> cache;
     std::unique_ptr<PanelGateway> gateway;
     std::unique_ptr<AccessSessions> sessions;
+    std::shared_ptr<const EnrollmentContext> enrollment;
+    // Rows credential.row_mismatch was raised for, until they match again (once per row).
+    std::set<std::string> raisedMismatches;
     bool started = false;
     bool credentialsLoaded = false;
     bool presenceLoaded = false;
@@ -116,6 +137,7 @@ struct DoorsService::Impl {
     void start();
     void stop();
     void maybeServe();
+    void takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot);
     void onRequest(const std::string& panel, const std::string& topic,
                    const protocol::PanelRequest& request);
     void onEvent(const std::string& panel, const std::string& topic,
@@ -159,6 +181,13 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         impl->panels[d.panel];
         panelIds.insert(d.panel);
         impl->doors.emplace(d.id, std::move(door));
+    }
+    impl->enrollment = std::make_shared<const EnrollmentContext>(
+        EnrollmentContext{impl->parts.recorder, impl->parts.clock,
+                          EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey},
+                          impl->parts.names, impl->parts.approvals});
+    if (impl->parts.approvals != nullptr) {
+        registerDoorApprovalKinds(*impl->parts.approvals, impl->enrollment);
     }
     Impl* raw = impl.get();
     impl->gateway = std::make_unique<PanelGateway>(impl->parts.router, impl->parts.recorder,
@@ -211,9 +240,7 @@ void DoorsService::Impl::start() {
         if (token.expired()) {
             return;
         }
-        sessions->setCredentials(std::move(snapshot));
-        credentialsLoaded = true;
-        maybeServe();
+        takeCredentials(std::move(snapshot));
     });
     cache->post([this, token = std::weak_ptr<int>(alive)](core::Database& db) {
         auto rebuilt = rebuildPresence(db);
@@ -245,6 +272,22 @@ void DoorsService::Impl::maybeServe() {
         [this](const std::string& panel, const std::string& topic,
                const protocol::PanelEvent& event) { onEvent(panel, topic, event); },
         [this](const std::string& panel, const protocol::PanelStatus& status) {
+void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot) {
+    std::set<std::string> current;
+    for (const auto& m : snapshot->refusedRows) {
+        nlohmann::json key = m.key;
+        std::string id = m.table + " " + key.dump();
+        if (raisedMismatches.count(id) == 0) {
+            gateway->raiseError(rowMismatchEvent(m, parts.clock.nowUs()));
+        }
+        current.insert(std::move(id));
+    }
+    raisedMismatches = std::move(current);
+    sessions->setCredentials(std::move(snapshot));
+    credentialsLoaded = true;
+    maybeServe();
+}
+
             onStatus(panel, status);
         }});
     if (!subscribed) {
@@ -355,7 +398,7 @@ nlohmann::json DoorsService::Impl::doorsJson() const {
 
 std::vector<core::ApiRoute> DoorsService::routes() {
     Impl* impl = impl_.get();
-    return doorRoutes(DoorRouteSources{
+    auto routes = doorRoutes(DoorRouteSources{
         [impl] { return impl->doorsJson(); },
         [impl](const std::string& id) -> std::optional<nlohmann::json> {
             auto it = impl->doors.find(id);
@@ -381,4 +424,15 @@ std::vector<core::EventVisibility> DoorsService::eventVisibility() {
             {"presence.", presenceWatchers}};
 }
 
+    for (auto& route : enrollmentRoutes(impl->enrollment)) {
+        routes.push_back(std::move(route));
+    }
+    return routes;
 }  // namespace sekimori::doors
+    // Credential changes are for who enrolls and who audits; a mismatch is for the desk too.
+    const core::RoleSet credentialWatchers{core::Role::facilityAdmin, core::Role::securityAdmin,
+                                           core::Role::auditor};
+    const core::RoleSet integrityWatchers{core::Role::deskOperator, core::Role::facilityAdmin,
+                                          core::Role::securityAdmin, core::Role::auditor};
+            {"person.", credentialWatchers},
+            {"credential.", integrityWatchers},

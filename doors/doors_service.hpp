@@ -1,7 +1,8 @@
 #pragma once
 // The doors domain as the daemon runs it: the panel gateway on the MQTT router, access
-// sessions, door state, presence, the credential cache, and the console's doors, presence and
-// people routes. app/door_wiring.cpp builds it. Everything runs on the io executor except the
+// sessions, door state, presence, the credential cache, the console's doors, presence and
+// people routes, and the credential write routes (doors/enrollment_routes) with their approval
+// kinds. app/door_wiring.cpp builds it. Everything runs on the io executor except the
 // reader thread (credential snapshots, the presence rebuild) and the people route (a console
 // worker); nothing on the io thread touches SQLite.
 #include <boost/asio/any_io_executor.hpp>
@@ -17,8 +18,13 @@
 #include "core/service.hpp"
 #include "doors/door_config.hpp"
 #include "doors/door_keys.hpp"
+#include "doors/enrollment.hpp"
 #include "io/mqtt_router.hpp"
 #include "policy/schedule.hpp"
+
+namespace sekimori::policy {
+class ApprovalEngine;
+}
 
 namespace sekimori::doors {
 
@@ -37,6 +43,11 @@ struct DoorsServiceParts {
     // How long a step's commit may take before the panel is told store_unavailable (the
     // recorder retries a failing disk for as long as it takes; a panel gives up after 5 s).
     std::chrono::milliseconds commitPatience{2000};
+    // Zones (and which are restricted) and schedules the enrollment routes accept.
+    KnownNames names{};
+    // Where restricted grants and templates wait for a second person (doors.* kinds are
+    // registered on it at create); null: those routes answer 503.
+    policy::ApprovalEngine* approvals = nullptr;
 };
 
 class DoorsService final : public core::Service {

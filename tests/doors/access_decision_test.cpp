@@ -1,5 +1,7 @@
 #include "doors/access_decision.hpp"
 
+#include "doors/credential_binding.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -260,3 +262,38 @@ TEST(DoorSpec, ValidationRejectsDoorsThatCannotIdentify) {
 }
 
 }  // namespace
+
+// A PIN hash is keyed over the person: a hash row moved from another person never matches,
+// even with that person's own digits, and before any row digest is checked.
+TEST(PinBinding, AHashMovedFromAnotherPersonNeverMatches) {
+    ASSERT_TRUE(sekimori::core::initCrypto());
+    const sekimori::core::Bytes pepper = sekimori::core::randomBytes(32);
+    const auto bobsHash = sekimori::doors::pinHash(pepper, "bob", "2222");
+    EXPECT_TRUE(sekimori::doors::pinMatches(pepper, "bob", bobsHash, "2222"));
+    EXPECT_FALSE(sekimori::doors::pinMatches(pepper, "alice", bobsHash, "2222"));
+    EXPECT_FALSE(sekimori::doors::pinMatches(pepper, "alice", bobsHash, "1111"));
+    EXPECT_FALSE(sekimori::doors::pinMatches(pepper, "bob", "", "2222"));
+    EXPECT_FALSE(
+        sekimori::doors::pinMatches(sekimori::core::randomBytes(32), "bob", bobsHash, "2222"));
+}
+
+// A template is sealed with the person as associated data: it opens for no one else.
+TEST(TemplateBinding, ATemplateSealedForOnePersonDoesNotOpenForAnother) {
+    ASSERT_TRUE(sekimori::core::initCrypto());
+    const sekimori::core::Bytes key = sekimori::core::randomBytes(32);
+    const auto box = sekimori::doors::sealTemplate(key, "alice", "ALICE-MINUTIAE");
+    EXPECT_EQ(static_cast<std::uint8_t>(box.front()), sekimori::core::kAeadVersion);
+    EXPECT_EQ(box.find("ALICE-MINUTIAE"), std::string::npos);
+    auto opened = sekimori::doors::openTemplate(key, "alice", box);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, "ALICE-MINUTIAE");
+    EXPECT_FALSE(sekimori::doors::openTemplate(key, "bob", box));
+    EXPECT_FALSE(sekimori::doors::openTemplate(key, "alice ", box));
+    EXPECT_FALSE(sekimori::doors::openTemplate(sekimori::core::randomBytes(32), "alice", box));
+    auto otherVersion = box;
+    otherVersion[0] = static_cast<char>(2);
+    EXPECT_FALSE(sekimori::doors::openTemplate(key, "alice", otherVersion));
+    auto flipped = box;
+    flipped.back() = static_cast<char>(flipped.back() ^ 1);
+    EXPECT_FALSE(sekimori::doors::openTemplate(key, "alice", flipped));
+}

@@ -8,10 +8,14 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <tuple>
 
+#include "core/audited_recorder.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/event_bus.hpp"
 #include "doors/enrollment.hpp"
+#include "tests/doors/enroll_helpers.hpp"
 
 namespace sekimori::doors {
 namespace {
@@ -29,11 +33,20 @@ class CredentialCacheTest : public ::testing::Test {
         auto store = CredentialStore::open(*writerDb_);
         ASSERT_TRUE(store) << store.error().message;
         writer_ = std::move(*store);
+        core::AuditedRecorderOptions options;
+        options.signingKeyPath = (dir_ / "audit-signing.key").string();
+        auto recorderDb = core::Database::open(path_);
+        ASSERT_TRUE(recorderDb);
+        auto recorder = core::AuditedRecorder::create(std::move(*recorderDb), io_.get_executor(),
+                                                      bus_, clock_, options);
+        ASSERT_TRUE(recorder) << recorder.error().message;
+        recorder_ = std::move(*recorder);
     }
     void TearDown() override {
         if (cache_) {
             cache_->stop();
         }
+        recorder_->stop();
         std::filesystem::remove_all(dir_);
     }
 
@@ -48,12 +61,57 @@ class CredentialCacheTest : public ::testing::Test {
         ASSERT_TRUE(runUntil([&] { return snapshots_ == 1; }));
     }
 
-    // Enrolls on another connection, as the CLI (or the daemon's writer) does.
+    // Enrolls on another connection, as the daemon's writer does: through the recorder.
+    void enroll(EnrollmentAction action) {
+        auto r = test::enrollThrough(*recorder_, clock_, keys_, names_, std::move(action));
+        ASSERT_TRUE(r) << r.error().message;
+    }
     void enrollBob() {
-        Enrollment e(*writer_, clock_, {core::randomBytes(32), core::randomBytes(32)},
-                     {{"server-room"}, {"office"}}, "test");
-        ASSERT_TRUE(e.addPerson("bob", "Bob"));
-        ASSERT_TRUE(e.setCard("bob", "BBBBBBBB00000001"));
+        enroll([](Enrollment& e) -> Enrollment::Events {
+            auto added = e.addPerson("bob", "Bob");
+            if (!added) {
+                return added;
+            }
+            auto card = e.setCard("bob", "BBBBBBBB00000001");
+            if (!card) {
+                return card;
+            }
+            added->insert(added->end(), card->begin(), card->end());
+            return added;
+        });
+    }
+    // Two people with a card, a PIN and a grant each, all named by the trail.
+    void enrollAliceAndBob() {
+        enroll([](Enrollment& e) -> Enrollment::Events {
+            std::vector<core::Event> all;
+            for (const auto& [id, card, pin] : {std::tuple{"alice", "AAAAAAAA00000001", "1111"},
+                                                std::tuple{"bob", "BBBBBBBB00000001", "2222"}}) {
+                for (auto step : {e.addPerson(id, id), e.setCard(id, card), e.setPin(id, pin),
+                                  e.grantZone(id, "server-room", "office")}) {
+                    if (!step) {
+                        return step.error();
+                    }
+                    all.insert(all.end(), step->begin(), step->end());
+                }
+            }
+            return all;
+        });
+    }
+    // A write behind the daemon's back (the database administrator's), then a fresh snapshot.
+    void tamper(const std::string& sql) {
+        ASSERT_TRUE(writerDb_->exec(sql)) << sql;
+        const int before = snapshots_;
+        bool refreshed = false;
+        cache_->refresh([&] { refreshed = true; });
+        ASSERT_TRUE(runUntil([&] { return refreshed && snapshots_ > before; })) << sql;
+    }
+    bool refused(const std::string& table, const std::vector<std::string>& key) const {
+        for (const auto& m : latest_->refusedRows) {
+            if (m.table == table && m.key == key) {
+                return true;
+            }
+        }
+        return false;
     }
 
     bool runUntil(const std::function<bool()>& done, int maxMs = 2000) {
@@ -72,6 +130,10 @@ class CredentialCacheTest : public ::testing::Test {
 
     boost::asio::io_context io_;
     core::ManualClock clock_;
+    core::EventBus bus_;
+    std::unique_ptr<core::AuditedRecorder> recorder_;
+    EnrollmentKeys keys_{core::randomBytes(32), core::randomBytes(32)};
+    KnownNames names_{{"server-room"}, {"office"}, {}};
     std::filesystem::path dir_;
     std::string path_;
     std::unique_ptr<core::Database> writerDb_;
@@ -139,6 +201,82 @@ TEST_F(CredentialCacheTest, NothingIsDeliveredAfterStop) {
     runUntil([] { return false; }, 30);
     EXPECT_FALSE(hasBob());
     EXPECT_EQ(snapshots_, 1);
+}
+
+TEST_F(CredentialCacheTest, RowsTheTrailNamesAreLoadedAndNothingIsRefused) {
+    enrollAliceAndBob();
+    startCache();
+    EXPECT_TRUE(latest_->refusedRows.empty());
+    EXPECT_NE(latest_->card("AAAAAAAA00000001"), nullptr);
+    EXPECT_NE(latest_->grantSchedule("bob", "server-room"), nullptr);
+    ASSERT_NE(latest_->person("alice"), nullptr);
+    EXPECT_FALSE(latest_->person("alice")->pinHash.empty());
+}
+
+TEST_F(CredentialCacheTest, SwappedCardsAreBothRefused) {
+    enrollAliceAndBob();
+    startCache();
+    tamper("UPDATE door_cards SET person = CASE person WHEN 'alice' THEN 'bob' ELSE 'alice' END");
+    EXPECT_EQ(latest_->card("AAAAAAAA00000001"), nullptr);
+    EXPECT_EQ(latest_->card("BBBBBBBB00000001"), nullptr);
+    EXPECT_TRUE(refused("door_cards", {"AAAAAAAA00000001"}));
+    EXPECT_TRUE(refused("door_cards", {"BBBBBBBB00000001"}));
+    EXPECT_EQ(latest_->refusedRows.size(), 2U);
+}
+
+TEST_F(CredentialCacheTest, AnInsertedCardRowIsRefused) {
+    enrollAliceAndBob();
+    startCache();
+    tamper(
+        "INSERT INTO door_cards(uid, person, state) VALUES('EEEEEEEE00000001', 'bob', 'active')");
+    EXPECT_EQ(latest_->card("EEEEEEEE00000001"), nullptr);
+    ASSERT_TRUE(refused("door_cards", {"EEEEEEEE00000001"}));
+    EXPECT_EQ(latest_->refusedRows.front().kind, core::RowDigestMismatch::Kind::unnamed);
+    // Bob's own card, which the trail names, still works.
+    EXPECT_NE(latest_->card("BBBBBBBB00000001"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, AnEditedGrantIsRefused) {
+    enrollAliceAndBob();
+    startCache();
+    tamper("UPDATE door_zone_grants SET schedule = 'always' WHERE person = 'alice'");
+    EXPECT_EQ(latest_->grantSchedule("alice", "server-room"), nullptr);
+    EXPECT_TRUE(refused("door_zone_grants", {"alice", "server-room"}));
+    EXPECT_NE(latest_->grantSchedule("bob", "server-room"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, SwappedPinHashRowsAreRefused) {
+    enrollAliceAndBob();
+    startCache();
+    tamper(
+        "CREATE TEMP TABLE was AS SELECT person, hash FROM door_pins;"
+        "UPDATE door_pins SET hash = (SELECT hash FROM was WHERE was.person <> door_pins.person);"
+        "DROP TABLE was");
+    EXPECT_TRUE(refused("door_pins", {"alice"}));
+    EXPECT_TRUE(refused("door_pins", {"bob"}));
+    EXPECT_TRUE(latest_->person("alice")->pinHash.empty());
+    EXPECT_TRUE(latest_->person("bob")->pinHash.empty());
+}
+
+TEST_F(CredentialCacheTest, AnEditedPersonTakesTheirCardsAndGrantsAlong) {
+    enrollAliceAndBob();
+    startCache();
+    tamper("UPDATE door_people SET active = 1, name = 'Mallory' WHERE id = 'bob'");
+    EXPECT_EQ(latest_->person("bob"), nullptr);
+    EXPECT_EQ(latest_->card("BBBBBBBB00000001"), nullptr);
+    EXPECT_EQ(latest_->grantSchedule("bob", "server-room"), nullptr);
+    EXPECT_NE(latest_->person("alice"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, ALaterChangeThroughTheDaemonIsTrustedAgain) {
+    enrollAliceAndBob();
+    startCache();
+    tamper("UPDATE door_zone_grants SET schedule = 'always' WHERE person = 'alice'");
+    ASSERT_TRUE(refused("door_zone_grants", {"alice", "server-room"}));
+    // The trail's newest digest is what counts: the digests after load are caught up.
+    enroll([](Enrollment& e) { return e.grantZone("alice", "server-room", "office"); });
+    ASSERT_TRUE(runUntil([&] { return latest_->refusedRows.empty(); }));
+    EXPECT_NE(latest_->grantSchedule("alice", "server-room"), nullptr);
 }
 
 }  // namespace

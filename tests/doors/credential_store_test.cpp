@@ -7,7 +7,9 @@
 #include <iterator>
 
 #include "core/clock.hpp"
+#include "doors/credential_binding.hpp"
 #include "doors/enrollment.hpp"
+#include "tests/doors/enroll_helpers.hpp"
 
 using namespace sekimori;
 using namespace sekimori::doors;
@@ -23,8 +25,8 @@ struct Fixture {
         auto s = CredentialStore::open(*db);
         EXPECT_TRUE(s) << s.error().message;
         store = std::move(s.value());
-        enrollment = std::make_unique<Enrollment>(*store, clock, keys,
-                                                  KnownNames{{"srv"}, {"always"}}, "cli");
+        enrollment = std::make_unique<Enrollment>(
+            *store, clock, keys, KnownNames{{"srv"}, {"always"}, {}}, doors::test::testActor());
     }
     core::ManualClock clock;
     EnrollmentKeys keys{core::randomBytes(32), core::randomBytes(32)};
@@ -47,7 +49,7 @@ TEST(CredentialStore, SnapshotHoldsPeopleCardsAndGrants) {
     ASSERT_TRUE(f.enrollment->grantZone("alice", "srv", "always"));
     std::string pin = "4711";
     ASSERT_TRUE(f.enrollment->setPin("alice", pin));
-    ASSERT_TRUE(f.enrollment->setFingerprint("alice", "minutiae-template"));
+    ASSERT_TRUE(doors::test::setFingerprint(*f.enrollment, f.keys, "alice", "minutiae-template"));
 
     auto snapshot = f.store->loadSnapshot();
     ASSERT_TRUE(snapshot) << snapshot.error().message;
@@ -55,9 +57,9 @@ TEST(CredentialStore, SnapshotHoldsPeopleCardsAndGrants) {
     ASSERT_NE(alice, nullptr);
     EXPECT_EQ(alice->name, "Alice Sato");
     EXPECT_TRUE(alice->active);
-    EXPECT_EQ(alice->pinHash, core::keyedHash(f.keys.pepper, "4711"));
+    EXPECT_EQ(alice->pinHash, pinHash(f.keys.pepper, "alice", "4711"));
     EXPECT_NE(alice->pinHash, "4711");
-    auto opened = core::openBox(f.keys.templateKey, alice->fingerBox);
+    auto opened = openTemplate(f.keys.templateKey, "alice", alice->fingerBox);
     ASSERT_TRUE(opened);
     EXPECT_EQ(opened.value(), "minutiae-template");
     const CardRecord* card = snapshot->card("0123456789ABCDEF");
@@ -92,7 +94,7 @@ TEST(CredentialStore, DatabaseFileNeverHoldsThePinOrTheTemplateInClear) {
         Fixture f(path.string());
         ASSERT_TRUE(f.enrollment->addPerson("carol", "Carol"));
         ASSERT_TRUE(f.enrollment->setPin("carol", pin));
-        ASSERT_TRUE(f.enrollment->setFingerprint("carol", finger));
+        ASSERT_TRUE(doors::test::setFingerprint(*f.enrollment, f.keys, "carol", finger));
         // The scan must see what was written: it would find the name in clear.
         ASSERT_TRUE(f.db->exec("PRAGMA wal_checkpoint(FULL)"));
     }

@@ -19,6 +19,7 @@
 #include "io/mqtt_router.hpp"
 #include "io/simulated_mqtt_link.hpp"
 #include "protocol/topics.hpp"
+#include "tests/doors/enroll_helpers.hpp"
 
 using namespace sekimori;
 using namespace sekimori::doors;
@@ -93,7 +94,6 @@ class DoorsServiceTest : public ::testing::Test {
         auto store = CredentialStore::open(*cliDb_);
         ASSERT_TRUE(store) << store.error().message;
         cliStore_ = std::move(*store);
-        enroll("alice", "Alice Sato", kCard);
 
         core::AuditedRecorderOptions options;
         options.signingKeyPath = (dir_ / "audit-signing.key").string();
@@ -103,6 +103,7 @@ class DoorsServiceTest : public ::testing::Test {
                                                       clock_, options);
         ASSERT_TRUE(recorder) << recorder.error().message;
         recorder_ = std::move(*recorder);
+        enroll("alice", "Alice Sato", kCard);
         turnable_ = std::make_unique<TurnableRecorder>(*recorder_);
         busToken_ = bus_.subscribe(
             "", [this](const core::RecordedEvent& e) { events_.push_back(e.event); });
@@ -139,15 +140,29 @@ class DoorsServiceTest : public ::testing::Test {
         std::filesystem::remove_all(dir_);
     }
 
-    void enroll(const std::string& id, const std::string& name, const std::string& card) {
-        Enrollment e(*cliStore_, clock_, {keys_.pepper, keys_.templateKey},
-                     {{"server-room", "corridor"}, {"office"}}, "test");
-        ASSERT_TRUE(e.addPerson(id, name));
-        ASSERT_TRUE(e.setCard(id, card));
-        ASSERT_TRUE(e.setPin(id, kPin));
-        ASSERT_TRUE(e.setFingerprint(id, kTemplate));
-        ASSERT_TRUE(e.grantZone(id, "server-room", "office"));
+    // Through the real recorder, as the daemon's routes do (the trail names every row).
+    void enrollWith(EnrollmentAction action) {
+        auto r =
+            test::enrollThrough(*recorder_, clock_, enrollmentKeys(), names(), std::move(action));
+        ASSERT_TRUE(r) << r.error().message;
     }
+    void enroll(const std::string& id, const std::string& name, const std::string& card) {
+        const EnrollmentKeys keys = enrollmentKeys();
+        enrollWith([&](Enrollment& e) -> Enrollment::Events {
+            std::vector<core::Event> all;
+            for (auto step : {e.addPerson(id, name), e.setCard(id, card), e.setPin(id, kPin),
+                              test::setFingerprint(e, keys, id, kTemplate),
+                              e.applyApprovedGrant(id, "server-room", "office")}) {
+                if (!step) {
+                    return step.error();
+                }
+                all.insert(all.end(), step->begin(), step->end());
+            }
+            return all;
+        });
+    }
+    EnrollmentKeys enrollmentKeys() const { return {keys_.pepper, keys_.templateKey}; }
+    static KnownNames names() { return {{"server-room", "corridor"}, {"office"}, {"server-room"}}; }
 
     DoorsConfig config() const {
         DoorConfig d;
@@ -177,7 +192,9 @@ class DoorsServiceTest : public ::testing::Test {
             config(),
             {policy::Schedule{"office", 540, {{policy::kWeekdays, 8 * 60, 20 * 60}}}},
             keys_,
-            commitPatience_};
+            commitPatience_,
+            names(),
+            approvals_};
     }
 
     void startService() {
@@ -328,6 +345,7 @@ class DoorsServiceTest : public ::testing::Test {
     std::vector<nlohmann::json> errors_;
     DoorKeys keys_{core::randomBytes(32), core::randomBytes(32), {{kPanel, core::randomBytes(32)}}};
     std::unique_ptr<DoorsService> service_;
+    policy::ApprovalEngine* approvals_ = nullptr;
     int stepTimeoutMs_ = 15000;
     int heldOpenMs_ = 30000;
     std::chrono::milliseconds commitPatience_{2000};
@@ -674,8 +692,10 @@ TEST_F(DoorsServiceTest, ABadgeRightAfterEnrollmentByAnotherConnectionIsAnswered
 }
 
 TEST_F(DoorsServiceTest, LargestEnrollableTemplateFitsInAChallenge) {
-    Enrollment e(*cliStore_, clock_, {keys_.pepper, keys_.templateKey}, {}, "test");
-    ASSERT_TRUE(e.setFingerprint("alice", core::Bytes(kMaxTemplateBytes, '\x5a')));
+    const EnrollmentKeys keys = enrollmentKeys();
+    enrollWith([&](Enrollment& e) {
+        return test::setFingerprint(e, keys, "alice", core::Bytes(kMaxTemplateBytes, '\x5a'));
+    });
     startService();
     sendCard("s15");
     awaitReply(1);

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/audit_chain.hpp"
+#include "core/row_digest.hpp"
+#include "doors/credential_binding.hpp"
 
 using namespace sekimori;
 using namespace sekimori::doors;
@@ -21,9 +23,11 @@ class EnrollmentTest : public ::testing::Test {
         auto s = CredentialStore::open(*db_);
         ASSERT_TRUE(s) << s.error().message;
         store_ = std::move(s.value());
-        enroll_ = std::make_unique<Enrollment>(*store_, clock_, keys_,
-                                               KnownNames{{"srv", "hall"}, {"always", "office"}},
-                                               "admin-yamada");
+        enroll_ = std::make_unique<Enrollment>(
+            *store_, clock_, keys_,
+            KnownNames{{"srv", "hall", "vault"}, {"always", "office"}, {"vault"}},
+            EnrollmentActor{"operator:admin-yamada",
+                            {{"actor", "admin-yamada"}, {"role", "facility_admin"}}});
         ASSERT_TRUE(enroll_->addPerson("alice", "Alice"));
     }
 
@@ -58,10 +62,45 @@ TEST_F(EnrollmentTest, AddPersonEmitsEnrolledEvent) {
     ASSERT_EQ(r->size(), 1U);
     const core::Event& e = r->front();
     EXPECT_EQ(e.type, "person.enrolled");
-    EXPECT_EQ(e.source, "admin-yamada");
+    EXPECT_EQ(e.source, "operator:admin-yamada");
     EXPECT_EQ(e.subject, "bob-2");
     EXPECT_EQ(e.timeUs, clock_.nowUs());
-    EXPECT_EQ(nlohmann::json::parse(e.payload).at("person_name"), "Bob Tanaka");
+    const auto payload = nlohmann::json::parse(e.payload);
+    EXPECT_EQ(payload.at("person_name"), "Bob Tanaka");
+    EXPECT_EQ(payload.at("actor"), "admin-yamada");
+    EXPECT_EQ(payload.at("role"), "facility_admin");
+}
+
+// Every change names the row it left and that row's digest as it is afterwards.
+TEST_F(EnrollmentTest, EveryChangeRecordsTheDigestOfTheRowItLeft) {
+    const auto digestOf = [&](const core::AuditedTable& table,
+                              const std::vector<std::string>& key) {
+        auto d = core::digestRow(*db_, table, key);
+        EXPECT_TRUE(d && *d) << table.table;
+        return d && *d ? core::toHex(**d) : std::string();
+    };
+    const auto recorded = [](const core::Event& e) {
+        return nlohmann::json::parse(e.payload).at("row_digest");
+    };
+    auto added = enroll_->addPerson("bob", "Bob");
+    ASSERT_TRUE(added);
+    EXPECT_EQ(recorded(added->front()),
+              (nlohmann::json{{"table", "door_people"},
+                              {"key", {"bob"}},
+                              {"digest", digestOf(peopleTable(), {"bob"})}}));
+    ASSERT_TRUE(enroll_->setCard("bob", "BBBBBBBB00000001"));
+    auto replaced = enroll_->setCard("bob", "BBBBBBBB00000002");
+    ASSERT_TRUE(replaced);
+    ASSERT_EQ(replaced->size(), 2U);
+    EXPECT_EQ(recorded((*replaced)[0]).at("digest"), digestOf(cardsTable(), {"BBBBBBBB00000001"}));
+    EXPECT_EQ(recorded((*replaced)[1]).at("digest"), digestOf(cardsTable(), {"BBBBBBBB00000002"}));
+    auto pin = enroll_->setPin("bob", "4711");
+    ASSERT_TRUE(pin);
+    EXPECT_EQ(recorded(pin->front()).at("digest"), digestOf(pinsTable(), {"bob"}));
+    auto grant = enroll_->grantZone("bob", "srv", "always");
+    ASSERT_TRUE(grant);
+    EXPECT_EQ(recorded(grant->front()).at("key"), (nlohmann::json{"bob", "srv"}));
+    EXPECT_EQ(recorded(grant->front()).at("digest"), digestOf(grantsTable(), {"bob", "srv"}));
 }
 
 TEST_F(EnrollmentTest, AddPersonValidation) {
@@ -121,19 +160,61 @@ TEST_F(EnrollmentTest, PinValidationAndEventsNeverHoldThePin) {
     EXPECT_FALSE(contains(r->front().payload, "908172"));
     auto alice = store_->findPerson("alice");
     ASSERT_TRUE(alice && alice.value());
-    EXPECT_EQ(alice.value()->pinHash, core::keyedHash(keys_.pepper, "908172"));
+    // Keyed over the person and the digits: the same PIN hashes differently for another.
+    EXPECT_EQ(alice.value()->pinHash, pinHash(keys_.pepper, "alice", "908172"));
+    EXPECT_NE(alice.value()->pinHash, pinHash(keys_.pepper, "bob", "908172"));
+    EXPECT_NE(alice.value()->pinHash, core::keyedHash(keys_.pepper, "908172"));
 }
 
-TEST_F(EnrollmentTest, FingerprintValidationAndEventsNeverHoldTheTemplate) {
-    EXPECT_TRUE(contains(errorOf(enroll_->setFingerprint("alice", "")), "template"));
-    EXPECT_TRUE(contains(errorOf(enroll_->setFingerprint("alice", core::Bytes(4096, 'x'))),
-                         "1..2008 bytes"));
-    ASSERT_TRUE(enroll_->setFingerprint("alice", core::Bytes(kMaxTemplateBytes, 'x')));
-    EXPECT_FALSE(enroll_->setFingerprint("alice", core::Bytes(kMaxTemplateBytes + 1, 'x')));
-    auto r = enroll_->setFingerprint("alice", "TEMPLATE-BYTES");
-    ASSERT_TRUE(r) << errorOf(r);
-    EXPECT_EQ(r->front().type, "person.finger_set");
-    EXPECT_FALSE(contains(r->front().payload, "TEMPLATE"));
+TEST_F(EnrollmentTest, AStagedTemplateDecidesNothingUntilItsApprovalApplies) {
+    const core::Bytes box = sealTemplate(keys_.templateKey, "alice", "TEMPLATE-BYTES");
+    ASSERT_TRUE(enroll_->stageFingerprint("apr-1", "alice", box));
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM door_fingerprints"), 0);
+    auto staged = store_->findPendingTemplate("apr-1");
+    ASSERT_TRUE(staged && *staged);
+    EXPECT_FALSE(contains((*staged)->box, "TEMPLATE")) << "the pending template is in clear";
+    EXPECT_EQ(enroll_->stageFingerprint("apr-2", "ghost", box).error().code,
+              "enroll.unknown_person");
+
+    auto applied = enroll_->applyApprovedFingerprint("apr-1", "alice");
+    ASSERT_TRUE(applied) << errorOf(applied);
+    EXPECT_EQ(applied->front().type, "person.finger_set");
+    EXPECT_FALSE(contains(applied->front().payload, "TEMPLATE"));
+    EXPECT_EQ(nlohmann::json::parse(applied->front().payload).at("template_bytes"), 14);
+    auto alice = store_->findPerson("alice");
+    ASSERT_TRUE(alice && *alice);
+    auto opened = openTemplate(keys_.templateKey, "alice", (*alice)->fingerBox);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, "TEMPLATE-BYTES");
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM door_pending_templates"), 0);
+    // Applied once: the pending row is gone.
+    EXPECT_EQ(enroll_->applyApprovedFingerprint("apr-1", "alice").error().code,
+              "enroll.no_pending_template");
+}
+
+TEST_F(EnrollmentTest, ATemplateStagedForAnotherPersonIsNotApplied) {
+    ASSERT_TRUE(enroll_->addPerson("bob", "Bob"));
+    // Sealed for bob, staged under alice's approval (a row edited behind the daemon's back).
+    ASSERT_TRUE(enroll_->stageFingerprint("apr-1", "alice",
+                                          sealTemplate(keys_.templateKey, "bob", "BOBS-FINGER")));
+    auto applied = enroll_->applyApprovedFingerprint("apr-1", "alice");
+    ASSERT_FALSE(applied);
+    EXPECT_EQ(applied.error().code, "enroll.no_pending_template");
+    EXPECT_EQ(enroll_->applyApprovedFingerprint("apr-1", "bob").error().code,
+              "enroll.no_pending_template");
+}
+
+TEST_F(EnrollmentTest, ARestrictedZoneIsGrantedOnlyThroughItsApproval) {
+    auto direct = enroll_->grantZone("alice", "vault", "always");
+    ASSERT_FALSE(direct);
+    EXPECT_EQ(direct.error().code, "enroll.needs_approval");
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM door_zone_grants"), 0);
+    EXPECT_TRUE(enroll_->checkGrant("alice", "vault", "always"));
+    EXPECT_EQ(enroll_->checkGrant("ghost", "vault", "always").error().code,
+              "enroll.unknown_person");
+    auto approved = enroll_->applyApprovedGrant("alice", "vault", "always");
+    ASSERT_TRUE(approved) << errorOf(approved);
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM door_zone_grants WHERE zone = 'vault'"), 1);
 }
 
 TEST_F(EnrollmentTest, GrantZoneValidation) {
