@@ -4,7 +4,7 @@
 
 namespace sekimori::witness {
 
-// A witness's cosignature, stored in audit_cosignatures in the same transaction.
+// A witness's cosignature, stored in witness_cosignatures in the same transaction.
 inline constexpr core::EventType kAuditCosigned{"audit.cosigned"};
 // A witness refused a checkpoint (or sent a cosignature that does not verify): someone must act.
 inline constexpr core::EventType kAuditWitnessRefused{"audit.witness_refused"};

@@ -41,7 +41,7 @@ std::optional<core::Cosignature> toCosignature(const protocol::WitnessCosigned& 
 core::Result<void> migrateCosignatureTable(core::Database& db) {
     return db.migrate("witness",
                       {{1,
-                        "CREATE TABLE audit_cosignatures(witness TEXT NOT NULL,"
+                        "CREATE TABLE witness_cosignatures(witness TEXT NOT NULL,"
                         " tree_size INTEGER NOT NULL, head_hash BLOB NOT NULL,"
                         " checkpoint_time_us INTEGER NOT NULL, witness_time_us INTEGER NOT NULL,"
                         " signature BLOB NOT NULL,"
@@ -342,7 +342,7 @@ void WitnessLinkService::onCosigned(Peer& peer, const protocol::WitnessCosigned&
     change.apply =
         [c = *cosignature](core::Database& db) -> core::Result<std::vector<core::Event>> {
         auto insert = db.prepare(
-            "INSERT OR IGNORE INTO audit_cosignatures(witness, tree_size, head_hash,"
+            "INSERT OR IGNORE INTO witness_cosignatures(witness, tree_size, head_hash,"
             " checkpoint_time_us, witness_time_us, signature) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         if (!insert) {
             return insert.error();

@@ -4,7 +4,7 @@
 // witness's size to the new head (built on its own worker thread with its own reader
 // connection: never SQLite on the io thread), one submit in flight per witness, chunked under
 // 200 KiB. Each cosignature that verifies under the witness's pinned key is stored in
-// audit_cosignatures through the recorder (event audit.cosigned); a refusal is an error
+// witness_cosignatures through the recorder (event audit.cosigned); a refusal is an error
 // operators must hear (audit.witness_refused, an error log line, the error topic); a witness
 // that does not answer is recorded as audit.witness_silent.
 #include <boost/asio/any_io_executor.hpp>
@@ -51,7 +51,10 @@ struct WitnessLinkParts {
     std::size_t submitBudget = protocol::kMaxWitnessSubmitBytes;
 };
 
-// audit_cosignatures (migration component "witness").
+// witness_cosignatures (migration component "witness"). Not audit_*: the audit schema contract
+// (core/audit_schema.hpp) admits exactly the chain's two tables under that prefix, and the
+// cosignatures are evidence about the chain, not part of it (each is in the chain as
+// audit.cosigned).
 core::Result<void> migrateCosignatureTable(core::Database& db);
 
 class WitnessLinkService final : public core::Service {
