@@ -7,12 +7,18 @@
 // order on reconnect.
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace sekimori::io {
+
+// The largest payload the site broker delivers (scripts/broker: message_size_limit); a bigger
+// publish would be dropped by the broker and its packet would close the connection, so the link
+// refuses it before it is queued (else Paho would resend it, and be dropped, on every reconnect).
+inline constexpr std::size_t kMaxMqttPayloadBytes = 262144;
 
 struct MqttMessage {
     std::string topic;
@@ -24,7 +30,13 @@ struct MqttOptions {
     std::string serverUri = "tcp://127.0.0.1:1883";
     std::string clientId;  // stable: the session is persistent (clean session off)
     std::string username;  // one account per device and per service
-    std::string password;  // never logged
+    std::string password;  // never logged; unused (may be empty) with a client certificate
+    // TLS, used when serverUri starts with ssl:// (or mqtts://): the server's certificate must
+    // chain to caFile and name the host of serverUri. certFile + keyFile (PEM, key 0600) are the
+    // client certificate; on the broker's panel listener its CN is the user name (docs/broker.md).
+    std::string caFile;
+    std::string certFile;
+    std::string keyFile;
     // Paho's on-disk QoS 1 store; empty = in memory only (what the daemon uses: its database is
     // the outbox, see docs/mqtt.md, and file persistence writes on the caller's thread).
     std::string persistenceDir;

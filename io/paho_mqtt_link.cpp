@@ -85,6 +85,56 @@ struct LinkState : std::enable_shared_from_this<LinkState> {
     std::unique_ptr<mqtt::async_client> client;
 };
 
+bool usesTls(const std::string& uri) {
+    return uri.rfind("ssl://", 0) == 0 || uri.rfind("mqtts://", 0) == 0;
+}
+
+// The same broker as a plain TCP URI, which is what TcpNoDelay understands: TLS runs over one
+// ordinary TCP socket, and Nagle delays it just the same.
+std::string tcpUriOf(const std::string& uri) {
+    for (std::string_view scheme : {"ssl://", "mqtts://"}) {
+        if (uri.rfind(scheme, 0) == 0) {
+            return "tcp://" + uri.substr(scheme.size());
+        }
+    }
+    return uri;
+}
+
+// Why these TLS options cannot work, or empty. Checked once, before the client exists, so a
+// misconfigured link says so instead of failing every handshake.
+std::string tlsConfigurationError(const MqttOptions& o) {
+    if (!usesTls(o.serverUri)) {
+        return "";
+    }
+    if (o.caFile.empty()) {
+        return "TLS (" + o.serverUri + ") needs caFile: without it the broker is not verified";
+    }
+    if (o.certFile.empty() != o.keyFile.empty()) {
+        return "TLS client certificate needs both certFile and keyFile";
+    }
+    for (const std::string* file : {&o.caFile, &o.certFile, &o.keyFile}) {
+        std::error_code ec;
+        if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+            return "TLS file " + *file + " is missing";
+        }
+    }
+    return "";
+}
+
+// Trust the site CA only, present the client certificate, verify the server's certificate and
+// that it names the host in serverUri.
+mqtt::ssl_options tlsOptions(const MqttOptions& o) {
+    mqtt::ssl_options ssl;
+    ssl.set_trust_store(o.caFile);
+    if (!o.certFile.empty()) {
+        ssl.set_key_store(o.certFile);
+        ssl.set_private_key(o.keyFile);
+    }
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(true);
+    return ssl;
+}
+
 std::string brokerLabel(const MqttOptions& options) {
     return options.serverUri + " as '" + options.username + "' (client " + options.clientId + ")";
 }
@@ -199,6 +249,13 @@ class PahoMqttLink final : public MqttLink {
             core::logError(kComponent, "publish on a stopped MQTT link dropped (" + topic + ")");
             return;
         }
+        if (payload.size() > kMaxMqttPayloadBytes) {
+            core::logError(kComponent,
+                           "publish to " + topic + " dropped: " + std::to_string(payload.size()) +
+                               " bytes is over the " + std::to_string(kMaxMqttPayloadBytes) +
+                               "-byte limit the broker enforces");
+            return;
+        }
         if (!state_->options.persistenceDir.empty()) {
             // Paho writes the message to a file on this thread (docs/mqtt.md): the io watchdog
             // counts it, so a daemon configured with a file store fails its scenarios.
@@ -244,9 +301,18 @@ class PahoMqttLink final : public MqttLink {
         LinkState& s = *state_;
         const MqttOptions& o = s.options;
 
+        if (const auto error = tlsConfigurationError(o); !error.empty()) {
+            core::logError(kComponent,
+                           "cannot create MQTT client for " + brokerLabel(o) + ": " + error);
+            return;
+        }
+        if (!usesTls(o.serverUri) && !(o.caFile.empty() && o.certFile.empty())) {
+            core::logWarning(kComponent, "TLS files ignored: " + o.serverUri + " is not ssl://");
+        }
+
         std::shared_ptr<const TcpNoDelay> noDelay;
         if (s.tuning.tcpNoDelay) {
-            if (auto endpoint = parseBrokerUri(o.serverUri)) {
+            if (auto endpoint = parseBrokerUri(tcpUriOf(o.serverUri))) {
                 auto resolved = TcpNoDelay::forBroker(*endpoint);
                 if (resolved) {
                     noDelay = std::make_shared<const TcpNoDelay>(std::move(resolved.value()));
@@ -298,6 +364,11 @@ class PahoMqttLink final : public MqttLink {
 
         const std::weak_ptr<LinkState> weak = state_;
         const auto executor = s.executor;
+        if (usesTls(o.serverUri)) {
+            // No ssl_options error handler: Paho C++ 1.2.0 hands Paho C a pointer to a copy of
+            // the options that dies after connect(), and the handler then runs on freed memory.
+            s.connectOptions.set_ssl(tlsOptions(o));
+        }
         // The closures below run on Paho's threads: copy what they need, post, touch nothing.
         s.connectListener.success = [weak, executor, noDelay](const mqtt::token&) {
             if (noDelay) {
@@ -309,9 +380,14 @@ class PahoMqttLink final : public MqttLink {
             const int rc = token.get_return_code();
             post(executor, weak, [rc](LinkState& state) {
                 state.connecting = false;
+                // Paho reports a refused TLS handshake as a plain network failure.
+                const std::string tls = usesTls(state.options.serverUri) && rc == MQTTASYNC_FAILURE
+                                            ? " or TLS handshake refused (check caFile, certFile, "
+                                              "keyFile and the broker's log)"
+                                            : "";
                 reportFailure(state,
                               "connect to " + state.options.serverUri +
-                                  " failed: " + describeConnectFailure(rc),
+                                  " failed: " + describeConnectFailure(rc) + tls,
                               isConnectRefusal(rc));
                 scheduleRetry(state, isConnectRefusal(rc));
             });

@@ -6,6 +6,9 @@
 //   auto link = io::makePahoMqttLink(io.executor(), broker.options("sekimorid"));
 //   broker.stop(); ... broker.start();   // a restart keeps port, accounts and persisted state
 //
+// With `.tls = true` the broker also has its panel listener (TLS, client certificates of the
+// site CA, CN = user name); `broker.tlsOptions("p-a")` connects a panel through it.
+//
 // Failures throw std::runtime_error with the broker's log, which gtest reports as the failure.
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,7 +41,9 @@ namespace sekimori::test {
 struct BrokerSetup {
     std::string site = "test";
     std::vector<std::string> panels;
-    std::vector<std::string> services;  // "sekimorid" always has an account
+    std::vector<std::string> services;     // "sekimorid" always has an account
+    std::vector<std::string> witnesses{};  // braces: callers may leave it out (designated init)
+    bool tls = false;  // the TLS panel listener, with the site CA and a certificate per panel
 };
 
 class MosquittoBroker {
@@ -59,10 +64,22 @@ class MosquittoBroker {
         for (const auto& service : setup_.services) {
             services += " " + service;
         }
+        std::string witnesses;
+        for (const auto& witness : setup_.witnesses) {
+            witnesses += (witnesses.empty() ? "" : " ") + witness;
+        }
+        std::string tls;
+        if (setup_.tls) {
+            do {
+                tlsPort_ = freeLoopbackPort();
+            } while (tlsPort_ == port_);
+            tls = " --tls-port " + std::to_string(tlsPort_);
+        }
         const std::string command = quote(script()) + " init " + quote(runDir_.string()) +
-                                    " --port " + std::to_string(port_) + " --site " +
+                                    " --port " + std::to_string(port_) + tls + " --site " +
                                     quote(setup_.site) + " --panels " + quote(panels) +
-                                    " --services " + quote(services) + " >/dev/null";
+                                    " --services " + quote(services) + " --witnesses " +
+                                    quote(witnesses) + " >/dev/null";
         if (std::system(command.c_str()) != 0) {
             std::filesystem::remove_all(runDir_);
             throw std::runtime_error("broker fixture: '" + command + "' failed");
@@ -114,7 +131,7 @@ class MosquittoBroker {
         }
         pid_ = pid;
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!accepting()) {
+        while (!accepting(port_) || (tlsPort_ != 0 && !accepting(tlsPort_))) {
             int status = 0;
             if (waitpid(pid_, &status, WNOHANG) == pid_) {
                 pid_ = -1;
@@ -150,6 +167,16 @@ class MosquittoBroker {
     bool running() const { return pid_ > 0; }
     std::uint16_t port() const { return port_; }
     std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+    std::uint16_t tlsPort() const { return tlsPort_; }  // 0 without `.tls`
+    std::string tlsUri() const { return "ssl://127.0.0.1:" + std::to_string(tlsPort_); }
+    // What scripts/broker init hands out to a panel: the CA to trust, its certificate and key.
+    std::string caFile() const { return (runDir_ / "secrets" / "mqtt" / "ca.crt").string(); }
+    std::string certFile(const std::string& account) const {
+        return (runDir_ / "secrets" / "mqtt" / (account + ".crt")).string();
+    }
+    std::string keyFile(const std::string& account) const {
+        return (runDir_ / "secrets" / "mqtt" / (account + ".key")).string();
+    }
     const std::string& site() const { return setup_.site; }
     const std::filesystem::path& runDir() const { return runDir_; }
 
@@ -171,6 +198,19 @@ class MosquittoBroker {
         options.persistenceDir = (runDir_ / "clients" / options.clientId).string();
         options.minBackoff = std::chrono::milliseconds(20);
         options.maxBackoff = std::chrono::milliseconds(200);
+        return options;
+    }
+
+    // The same through the TLS panel listener, with the account's client certificate and no
+    // password: the broker takes the user name from the certificate.
+    io::MqttOptions tlsOptions(const std::string& account, std::string clientId = "") const {
+        io::MqttOptions options = this->options(account, std::move(clientId));
+        options.serverUri = tlsUri();
+        options.password.clear();
+        options.caFile = caFile();
+        options.certFile = certFile(account);
+        options.keyFile = keyFile(account);
+        options.persistenceDir += "-tls";
         return options;
     }
 
@@ -220,12 +260,12 @@ class MosquittoBroker {
         return ntohs(address.sin_port);
     }
 
-    bool accepting() const {
+    static bool accepting(std::uint16_t port) {
         const int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0) {
             return false;
         }
-        const sockaddr_in address = loopback(port_);
+        const sockaddr_in address = loopback(port);
         const bool ok =
             connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
         close(fd);
@@ -235,6 +275,7 @@ class MosquittoBroker {
     BrokerSetup setup_;
     std::filesystem::path runDir_;
     std::uint16_t port_ = 0;
+    std::uint16_t tlsPort_ = 0;
     pid_t pid_ = -1;
 };
 
