@@ -37,6 +37,7 @@ constexpr std::string_view kUsage =
     "usage: sekimori-sim-panel --site SITE --panel ID --door DOOR --mqtt-uri URI\n"
     "         --password-file F --panel-key-file K [--persistence-dir D] [--side entry|exit]\n"
     "         [--reply-timeout-ms N] [--held-open-ms N] [--exit-window-ms N]\n"
+    "         [--ca-file F --cert-file F --key-file F]   (TLS, with an ssl:// --mqtt-uri)\n"
     "stdin, one command per line: card <UID> | pin <digits> | finger <seed> | open | close |\n"
     "  exit | tamper | tamper-clear | quit   (EOF = quit)\n";
 
@@ -49,6 +50,9 @@ struct Args {
     std::string passwordFile;
     std::string panelKeyFile;
     std::string persistenceDir;
+    std::string caFile;  // TLS: the site CA, the panel's certificate and key (docs/broker.md)
+    std::string certFile;
+    std::string keyFile;
     int replyTimeoutMs = 5000;
     int heldOpenMs = 30000;
     int exitWindowMs = 5000;
@@ -79,6 +83,9 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         {"--password-file", &args.passwordFile},
         {"--panel-key-file", &args.panelKeyFile},
         {"--persistence-dir", &args.persistenceDir},
+        {"--ca-file", &args.caFile},
+        {"--cert-file", &args.certFile},
+        {"--key-file", &args.keyFile},
     };
     std::map<std::string, int*> numbers = {
         {"--reply-timeout-ms", &args.replyTimeoutMs},
@@ -110,7 +117,9 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         }
     }
     for (const auto& [option, value] : strings) {
-        if (option != "--persistence-dir" && value->empty()) {
+        const bool optional = option == "--persistence-dir" || option == "--ca-file" ||
+                              option == "--cert-file" || option == "--key-file";
+        if (!optional && value->empty()) {
             return option + " is required";
         }
     }
@@ -241,6 +250,9 @@ class SimPanel {
         options.username = args.panel;
         options.password = std::move(password);
         options.persistenceDir = args.persistenceDir;
+        options.caFile = args.caFile;
+        options.certFile = args.certFile;
+        options.keyFile = args.keyFile;
         options.subscriptions = {
             protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::reply)};
         options.willTopic =
