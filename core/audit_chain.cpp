@@ -2,8 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <sqlite3.h>
+
 #include <algorithm>
-#include <limits>
+
+#include "core/audit_schema.hpp"
 
 namespace sekimori::core {
 namespace {
@@ -75,11 +78,7 @@ class EventHasher {
 const std::vector<Migration>& auditMigrations() {
     static const std::vector<Migration> migrations{
         {1,
-         "CREATE TABLE audit_events(seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
-         " type TEXT NOT NULL, source TEXT NOT NULL, subject TEXT NOT NULL,"
-         " payload TEXT NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
-         "CREATE TABLE audit_checkpoints(tree_size INTEGER PRIMARY KEY,"
-         " head_hash BLOB NOT NULL, time_us INTEGER NOT NULL, signature BLOB NOT NULL);"}};
+         std::string(kAuditEventsTableSql) + ";" + std::string(kAuditCheckpointsTableSql) + ";"}};
     return migrations;
 }
 
@@ -90,6 +89,13 @@ const char* const kInsertCheckpointSql =
     " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(tree_size) DO UPDATE SET"
     " head_hash = excluded.head_hash, time_us = excluded.time_us,"
     " signature = excluded.signature WHERE excluded.time_us > time_us";
+
+const char* const kNewestCheckpointTimeSql =
+    "SELECT time_us FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1";
+
+TimeUs recordingTime(TimeUs eventUs, TimeUs nowUs, TimeUs previousRowUs, TimeUs checkpointUs) {
+    return std::max({eventUs != 0 ? eventUs : nowUs, previousRowUs, checkpointUs});
+}
 
 Bytes encodeAuditEvent(std::uint64_t seq, const Event& event, const Hash& prevHash) {
     Bytes out;
@@ -110,7 +116,7 @@ Result<void> migrateAuditSchema(Database& db) {
 }
 
 Result<ChainHead> readChainHead(Database& db) {
-    auto head = db.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+    auto head = db.prepare("SELECT seq, hash, time_us FROM audit_events ORDER BY seq DESC LIMIT 1");
     if (!head) {
         return head.error();
     }
@@ -123,12 +129,26 @@ Result<ChainHead> readChainHead(Database& db) {
         out.seq = static_cast<std::uint64_t>(head->columnInt(0));
         const std::string hash = head->columnBlob(1);
         std::copy_n(hash.begin(), std::min(hash.size(), out.hash.size()), out.hash.begin());
+        out.timeUs = head->columnInt(2);
     }
     return out;
 }
 
 Result<AuditAppender> AuditAppender::create(Database& db) {
-    auto head = db.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+    auto schemaVersion = db.prepare("PRAGMA schema_version");
+    if (!schemaVersion) {
+        return schemaVersion.error();
+    }
+    auto version = schemaVersion->step();
+    if (!version) {
+        return version.error();
+    }
+    const std::int64_t checkedVersion = schemaVersion->columnInt(0);
+    schemaVersion->reset();
+    if (auto r = requireAuditSchemaContract(db); !r) {
+        return r.error();
+    }
+    auto head = db.prepare("SELECT seq, hash, time_us FROM audit_events ORDER BY seq DESC LIMIT 1");
     if (!head) {
         return head.error();
     }
@@ -138,20 +158,32 @@ Result<AuditAppender> AuditAppender::create(Database& db) {
     if (!insert) {
         return insert.error();
     }
-    auto newest = db.prepare("SELECT max(time_us) FROM audit_checkpoints");
+    auto newest = db.prepare(kNewestCheckpointTimeSql);
     if (!newest) {
         return newest.error();
     }
-    auto insertCheckpoint = db.prepare(kInsertCheckpointSql);
-    if (!insertCheckpoint) {
-        return insertCheckpoint.error();
-    }
     return AuditAppender(db, std::move(*head), std::move(*insert), std::move(*newest),
-                         std::move(*insertCheckpoint));
+                         std::move(*schemaVersion), checkedVersion);
 }
 
-Result<AppendOutcome> AuditAppender::append(std::vector<Event> events,
-                                            const HeadSigner& coverBackdated) {
+Result<void> AuditAppender::recheckSchemaIfChanged() {
+    auto row = schemaVersion_.step();
+    const std::int64_t version = row && *row ? schemaVersion_.columnInt(0) : -1;
+    schemaVersion_.reset();
+    if (!row) {
+        return makeError("audit.append", "cannot read the schema version: " + row.error().message);
+    }
+    if (version == checkedSchemaVersion_) {
+        return {};
+    }
+    if (auto r = requireAuditSchemaContract(*db_); !r) {
+        return r;
+    }
+    checkedSchemaVersion_ = version;
+    return {};
+}
+
+Result<AppendOutcome> AuditAppender::append(std::vector<Event> events) {
     if (events.empty()) {
         return AppendOutcome{};
     }
@@ -159,7 +191,7 @@ Result<AppendOutcome> AuditAppender::append(std::vector<Event> events,
         return makeError("audit.append",
                          "cannot start the audit transaction: " + r.error().message);
     }
-    auto recorded = appendWithin(std::move(events), coverBackdated);
+    auto recorded = appendWithin(std::move(events));
     if (recorded) {
         if (auto r = db_->exec("COMMIT"); !r) {
             recorded = makeError("audit.append", "commit failed: " + r.error().message);
@@ -171,8 +203,7 @@ Result<AppendOutcome> AuditAppender::append(std::vector<Event> events,
     return recorded;
 }
 
-Result<AppendOutcome> AuditAppender::appendWithin(std::vector<Event> events,
-                                                  const HeadSigner& coverBackdated) {
+Result<AppendOutcome> AuditAppender::appendWithin(std::vector<Event> events) {
     if (auto r = startChain(); !r) {
         return r.error();
     }
@@ -185,11 +216,6 @@ Result<AppendOutcome> AuditAppender::appendWithin(std::vector<Event> events,
         }
         outcome.events.push_back(std::move(*recorded));
     }
-    auto checkpoint = finishChain(coverBackdated);
-    if (!checkpoint) {
-        return checkpoint.error();
-    }
-    outcome.checkpoint = std::move(*checkpoint);
     return outcome;
 }
 
@@ -198,10 +224,12 @@ Result<void> AuditAppender::startChain() {
         return makeError("audit.no_transaction",
                          "the audit append must run inside the caller's write transaction");
     }
+    if (auto r = recheckSchemaIfChanged(); !r) {
+        return r;
+    }
     chainHead_ = ChainHead{};
     chainNowUs_ = SystemClock().nowUs();
-    oldestChainedUs_ = std::numeric_limits<TimeUs>::max();
-    chainedAny_ = false;
+    checkpointUs_ = 0;
     auto row = head_.step();
     if (!row) {
         head_.reset();
@@ -209,6 +237,7 @@ Result<void> AuditAppender::startChain() {
     }
     if (*row) {
         chainHead_.seq = static_cast<std::uint64_t>(head_.columnInt(0));
+        chainHead_.timeUs = head_.columnInt(2);
         const std::string hash = head_.columnBlob(1);
         if (hash.size() != chainHead_.hash.size()) {
             head_.reset();
@@ -219,6 +248,15 @@ Result<void> AuditAppender::startChain() {
         std::copy(hash.begin(), hash.end(), chainHead_.hash.begin());
     }
     head_.reset();
+    auto newest = newestCheckpoint_.step();
+    if (newest && *newest) {
+        checkpointUs_ = newestCheckpoint_.columnInt(0);
+    }
+    newestCheckpoint_.reset();
+    if (!newest) {
+        return makeError("audit.append",
+                         "cannot read the newest checkpoint: " + newest.error().message);
+    }
     return {};
 }
 
@@ -227,9 +265,7 @@ Result<RecordedEvent> AuditAppender::chain(Event&& event) {
     RecordedEvent r;
     r.seq = chainHead_.seq + 1;
     r.event = std::move(event);
-    if (r.event.timeUs == 0) {
-        r.event.timeUs = chainNowUs_;  // stamped inside the transaction: never before a checkpoint
-    }
+    r.event.timeUs = recordingTime(givenUs, chainNowUs_, chainHead_.timeUs, checkpointUs_);
     r.prevHash = chainHead_.hash;
     r.hash = auditEventHash(r.seq, r.event, r.prevHash);
     // Bound without copies: `r` outlives the step, and run() resets the statement.
@@ -241,44 +277,25 @@ Result<RecordedEvent> AuditAppender::chain(Event&& event) {
         .bindTextRef(6, r.event.payload)
         .bindBlobRef(7, r.prevHash.data(), r.prevHash.size())
         .bindBlobRef(8, r.hash.data(), r.hash.size());
-    if (auto inserted = insert_.run(); !inserted) {
+    auto inserted = insert_.run();
+    // A trigger's RAISE(IGNORE) skips the row and reports success: count what was stored.
+    if (inserted && sqlite3_changes(db_->handle()) != 1) {
+        inserted = makeError("audit.insert_dropped",
+                             "the database did not store the row (a trigger or rule dropped it); "
+                             "the audit schema was tampered with");
+    }
+    if (!inserted) {
         event = std::move(r.event);  // the caller keeps it, as given, to retry
         event.timeUs = givenUs;
-        return makeError("audit.append", "cannot store audit event seq " + std::to_string(r.seq) +
-                                             ": " + inserted.error().message);
+        return makeError(inserted.error().code == "audit.insert_dropped" ? "audit.insert_dropped"
+                                                                         : "audit.append",
+                         "cannot store audit event seq " + std::to_string(r.seq) + ": " +
+                             inserted.error().message);
     }
     chainHead_.seq = r.seq;
     chainHead_.hash = r.hash;
-    oldestChainedUs_ = std::min(oldestChainedUs_, r.event.timeUs);
-    chainedAny_ = true;
+    chainHead_.timeUs = r.event.timeUs;
     return r;
-}
-
-Result<std::optional<Checkpoint>> AuditAppender::finishChain(const HeadSigner& coverBackdated) {
-    if (!coverBackdated || !chainedAny_) {
-        return std::optional<Checkpoint>();
-    }
-    auto newest = newestCheckpoint_.step();
-    const bool backdated = newest && *newest && !newestCheckpoint_.columnIsNull(0) &&
-                           oldestChainedUs_ < newestCheckpoint_.columnInt(0);
-    newestCheckpoint_.reset();
-    if (!newest) {
-        return makeError("audit.append",
-                         "cannot read the newest checkpoint: " + newest.error().message);
-    }
-    if (!backdated) {
-        return std::optional<Checkpoint>();
-    }
-    Checkpoint c = coverBackdated(chainHead_.seq, chainHead_.hash);
-    insertCheckpoint_.bind(1, static_cast<std::int64_t>(c.treeSize))
-        .bindBlob(2, c.headHash.data(), c.headHash.size())
-        .bind(3, std::int64_t{c.timeUs})
-        .bindBlob(4, c.signature.data(), c.signature.size());
-    if (auto r = insertCheckpoint_.run(); !r) {
-        return makeError("audit.append",
-                         "cannot store the covering checkpoint: " + r.error().message);
-    }
-    return std::optional<Checkpoint>(std::move(c));
 }
 
 Result<std::vector<RecordedEvent>> commitWithEvents(Database& db, const AuditedWrite& write) {

@@ -270,7 +270,19 @@ Result<Checkpoint> writeCheckpoint(Database& db, const AuditSigner& signer, Time
         if (!head) {
             return head.error();
         }
-        Checkpoint c = signer.sign(head->seq, head->hash, nowUs);
+        auto newest = db.prepare(kNewestCheckpointTimeSql);
+        if (!newest) {
+            return newest.error();
+        }
+        auto newestRow = newest->step();
+        if (!newestRow) {
+            return newestRow.error();
+        }
+        const TimeUs newestUs = *newestRow ? newest->columnInt(0) : 0;
+        // Never dated before the events it covers nor before an earlier checkpoint, so that
+        // times stay ordered along seq and tree size (docs/audit.md, "Recorded time").
+        const TimeUs signedUs = std::max({nowUs, head->timeUs, newestUs});
+        Checkpoint c = signer.sign(head->seq, head->hash, signedUs);
         auto insert = db.prepare(kInsertCheckpointSql);
         if (!insert) {
             return insert.error();

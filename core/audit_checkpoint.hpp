@@ -69,7 +69,8 @@ class AuditSigner {
 // Appends one JSON line to the checkpoint file and fsyncs it (creating it 0644 when absent).
 Result<void> appendCheckpointLine(const std::string& path, const std::string& json);
 
-// Reads the head in a write transaction, signs it, stores it in audit_checkpoints (a newer
+// Reads the head in a write transaction, signs it at max(nowUs, the head event's time, the
+// newest checkpoint's time), stores it in audit_checkpoints (a newer
 // checkpoint of the same tree size replaces the older row: heartbeats), commits, then appends
 // it to `checkpointFile` (skipped when empty). Returns what was signed.
 Result<Checkpoint> writeCheckpoint(Database& db, const AuditSigner& signer, TimeUs nowUs,

@@ -8,12 +8,66 @@
 
 #include "core/audit_chain.hpp"
 #include "core/audit_checkpoint.hpp"
+#include "core/audit_panel_signatures.hpp"
+#include "core/audit_schema.hpp"
 #include "core/audit_witness_check.hpp"
 #include "core/crypto.hpp"
+#include "core/row_digest_index.hpp"
 #include "core/sqlite_db.hpp"
 
 namespace sekimori::core {
 namespace {
+
+Result<bool> tableExists(Database& db, const std::string& table) {
+    auto select = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+    if (!select) {
+        return select.error();
+    }
+    select->bind(1, table);
+    return select->step();
+}
+
+// Every row of the audited tables against the newest digest the trail recorded (C2).
+Result<std::uint64_t> checkRowDigests(Database& db, const std::vector<AuditedTable>& tables,
+                                      std::vector<AuditFinding>& findings) {
+    auto index = RowDigestIndex::load(db);
+    if (!index) {
+        findings.push_back({0, "row digests cannot be checked: " + index.error().message});
+        return std::uint64_t{0};
+    }
+    std::vector<AuditedTable> present;
+    for (const auto& table : tables) {
+        auto exists = tableExists(db, table.table);
+        if (!exists) {
+            return exists.error();
+        }
+        if (*exists) {
+            present.push_back(table);
+            continue;
+        }
+        for (const auto& e : index->entries()) {
+            if (e.table == table.table && e.digest) {
+                findings.push_back({e.seq, "table " + table.table +
+                                               " is gone, but the trail (seq " +
+                                               std::to_string(e.seq) + ") recorded its rows"});
+                break;
+            }
+        }
+    }
+    auto mismatches = findRowDigestMismatches(db, present, *index);
+    if (!mismatches) {
+        return mismatches.error();
+    }
+    for (const auto& m : *mismatches) {
+        findings.push_back({m.seq, m.describe()});
+    }
+    std::uint64_t rows = 0;
+    for (const auto& table : present) {
+        auto all = digestAllRows(db, table);
+        rows += all ? all->size() : 0;
+    }
+    return rows;
+}
 
 std::string shortHex(const Hash& h) {
     return toHex(h).substr(0, 16);
@@ -119,6 +173,13 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
     }
     AuditVerifyReport report;
     auto& findings = report.findings;
+    if (auto schema = findAuditSchemaViolations(**db); !schema) {
+        return schema.error();
+    } else {
+        for (const auto& v : *schema) {
+            findings.push_back({0, "audit schema: " + v});
+        }
+    }
 
     std::vector<SourcedCheckpoint> checkpoints;
     {
@@ -166,8 +227,10 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
         return a.checkpoint.treeSize < b.checkpoint.treeSize;
     });
     std::map<std::uint64_t, Hash> storedAt;
+    std::map<std::uint64_t, TimeUs> timeAfter;  // the time of event tree_size + 1
     for (const auto& c : valid) {
         storedAt[c.checkpoint.treeSize] = Hash{};
+        timeAfter[c.checkpoint.treeSize + 1] = 0;
     }
 
     auto select = (*db)->prepare(
@@ -184,6 +247,7 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
     std::uint64_t expected = 1;
     Hash prevStored{};
     std::vector<std::pair<std::uint64_t, TimeUs>> eventTimes;  // for the uncovered rule
+    std::optional<TimeUs> previousTime;
     const std::uint64_t coveredSize = valid.empty() ? 0 : valid.back().checkpoint.treeSize;
     for (;;) {
         auto row = select->step();
@@ -235,6 +299,16 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
         if (auto it = storedAt.find(seq); it != storedAt.end()) {
             it->second = stored;
         }
+        if (auto it = timeAfter.find(seq); it != timeAfter.end()) {
+            it->second = e.timeUs;
+        }
+        // Recorded time never goes back along seq (docs/audit.md, "Recorded time").
+        if (previousTime && e.timeUs < *previousTime) {
+            findings.push_back({seq, "seq " + std::to_string(seq) +
+                                         " is dated before the event before it (recorded time "
+                                         "goes back: backdated or reordered)"});
+        }
+        previousTime = e.timeUs;
         if (seq > coveredSize) {
             eventTimes.emplace_back(seq, e.timeUs);
         }
@@ -248,13 +322,9 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
     // Checkpoints: each must match the chain at its tree size; none may exceed the chain.
     std::uint64_t lastMatched = 0;
     std::set<std::pair<std::uint64_t, TimeUs>> distinct;
-    TimeUs newestTime = 0;
-    bool anyValid = false;
     for (const auto& sc : valid) {
         const auto& c = sc.checkpoint;
         distinct.emplace(c.treeSize, c.timeUs);
-        newestTime = anyValid ? std::max(newestTime, c.timeUs) : c.timeUs;
-        anyValid = true;
         if (c.treeSize > lastSeq) {
             findings.push_back({lastSeq + 1, "truncated: " + sc.origin + " signed " +
                                                  std::to_string(c.treeSize) +
@@ -272,6 +342,19 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
             continue;
         }
         lastMatched = c.treeSize;
+        // The event after a checkpoint was appended after it was signed, so it is recorded no
+        // earlier (a backdated append that a later checkpoint covers is caught here too).
+        if (c.treeSize < lastSeq && timeAfter[c.treeSize + 1] < c.timeUs) {
+            findings.push_back({c.treeSize + 1, "seq " + std::to_string(c.treeSize + 1) +
+                                                    " is dated before " + sc.origin +
+                                                    " (tree size " + std::to_string(c.treeSize) +
+                                                    ") that precedes it (backdated)"});
+        }
+    }
+    if (valid.empty()) {
+        findings.push_back({1,
+                            "no validly signed checkpoint at all: nothing proves this trail "
+                            "(checkpoints removed, or a key other than the pinned one)"});
     }
     report.checkpointCount = distinct.size();
     report.coveredSize = coveredSize;
@@ -286,16 +369,24 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
         if (options.requireCovered) {
             findings.push_back(
                 {seq, "seq " + std::to_string(seq) + " is not covered by any signed checkpoint"});
-        } else if (anyValid && timeUs < newestTime) {
-            findings.push_back({seq, "seq " + std::to_string(seq) +
-                                         " is not covered by any checkpoint yet is dated before "
-                                         "the newest checkpoint (backdated tail)"});
         } else if (timeUs > latestAllowed) {
             findings.push_back({seq, "seq " + std::to_string(seq) +
                                          " is not covered by any checkpoint and is dated in the "
                                          "future"});
         }
     }
+    if (!options.auditedTables.empty()) {
+        auto rows = checkRowDigests(**db, options.auditedTables, findings);
+        if (!rows) {
+            return rows.error();
+        }
+        report.rowsChecked = *rows;
+    }
+    auto panels = checkPanelSignatures(**db, options.site, options.panelKeysDir, findings);
+    if (!panels) {
+        return panels.error();
+    }
+    report.panelSignedEvents = panels->signedEvents;
     if (auto witnessed = checkWitnessed(**db, options.witnesses, *publicKey, findings);
         !witnessed) {
         return witnessed.error();

@@ -1,7 +1,9 @@
 #pragma once
 // Verifies the audit trail from the database, the checkpoint file and the public key alone:
 // the chain from seq 1, contiguity, every checkpoint's signature and (tree size, head hash),
-// truncation below the newest checkpoint, and the rule for events after it (docs/audit.md).
+// truncation below the newest checkpoint, at least one checkpoint, recorded times that never go
+// back along seq nor before a checkpoint that precedes them, the audit schema contract, the row
+// digests of the audited tables, the panels' signatures, and the witnesses (docs/audit.md).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -11,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/result.hpp"
+#include "core/row_digest.hpp"
 
 namespace sekimori::core {
 
@@ -30,6 +33,15 @@ struct AuditVerifyOptions {
     TimeUs nowUs = 0;  // 0: the system clock; uncovered events dated later than now + skew fail
     std::chrono::seconds maxClockSkew{300};
     std::vector<AuditWitness> witnesses;  // core/audit_witness_check.hpp
+    // The tables whose rows must match the newest row digest the trail recorded (C2; the app
+    // passes doors::kAuditedTables() and console::kAuditedTables()). A table absent from the
+    // database has no rows.
+    std::vector<AuditedTable> auditedTables;
+    // Panel signatures (core/audit_panel_signatures.hpp): the site the panels sign for (empty:
+    // from the trail), and a directory of pinned panel public keys (<panel>.sign.pub; empty:
+    // the keys the trail enrolled only).
+    std::string site;
+    std::string panelKeysDir;
 };
 
 struct AuditFinding {
@@ -40,10 +52,12 @@ struct AuditFinding {
 struct AuditVerifyReport {
     std::vector<AuditFinding> findings;  // sorted by seq
     std::uint64_t eventCount = 0;
-    std::uint64_t checkpointCount = 0;  // distinct validly signed checkpoints (file and table)
-    std::uint64_t coveredSize = 0;      // tree size of the newest valid checkpoint
-    std::uint64_t uncoveredCount = 0;   // events after it
-    Hash headHash{};                    // stored hash of the last event
+    std::uint64_t checkpointCount = 0;    // distinct validly signed checkpoints (file and table)
+    std::uint64_t coveredSize = 0;        // tree size of the newest valid checkpoint
+    std::uint64_t uncoveredCount = 0;     // events after it
+    std::uint64_t rowsChecked = 0;        // rows of the audited tables compared with the trail
+    std::uint64_t panelSignedEvents = 0;  // events whose panel signature was checked
+    Hash headHash{};                      // stored hash of the last event
     bool intact() const { return findings.empty(); }
     std::optional<std::uint64_t> firstBadSeq() const;
 };

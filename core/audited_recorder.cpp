@@ -380,9 +380,6 @@ bool AuditedRecorder::commitBatch() {
         flushed_.notify_all();
         return false;
     }
-    if (written->checkpoint) {
-        publishCheckpoint(*written->checkpoint);
-    }
     if (failingAttempts_ != 0) {
         logInfo("audit", "audit writes recovered after " + std::to_string(failingAttempts_) +
                              " failed attempts; nothing was lost");
@@ -502,13 +499,6 @@ Result<void> AuditedRecorder::writeChanges(std::vector<Change>& batch, WrittenBa
         }
         written.outcomes.push_back(Result<void>());
     }
-    auto checkpoint = appender_.finishChain([this](std::uint64_t treeSize, const Hash& head) {
-        return signer_.sign(treeSize, head, clock_->nowUs());
-    });
-    if (!checkpoint) {
-        return checkpoint.error();
-    }
-    written.checkpoint = std::move(*checkpoint);
     return {};
 }
 

@@ -82,7 +82,9 @@ class AuditedRecorder final : public EventRecorder {
     AuditedRecorder(const AuditedRecorder&) = delete;
     AuditedRecorder& operator=(const AuditedRecorder&) = delete;
 
-    // commit({event}) without onDone. An event with timeUs 0 is stamped with the clock's time.
+    // commit({event}) without onDone. An event with timeUs 0 is stamped with the clock's time;
+    // the stored time is the recording time (core::recordingTime: never before the row before
+    // it nor the newest checkpoint), what subscribers see in RecordedEvent.
     void record(Event event) override;
 
     // Non-blocking. `apply` runs on the writer thread inside the batch's transaction, in a
@@ -115,7 +117,6 @@ class AuditedRecorder final : public EventRecorder {
     struct WrittenBatch {
         std::vector<RecordedEvent> events;
         std::vector<Result<void>> outcomes;  // per Change, in order: ok, or its apply's error
-        std::optional<Checkpoint> checkpoint;
     };
     using Done = std::function<void(const Result<void>&)>;
     // Batches the bus is done with, handed back by the io thread so that their memory (parsed

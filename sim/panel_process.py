@@ -7,16 +7,25 @@ import threading
 import time
 
 
+def tls_args(tls_files):
+    if not tls_files:
+        return []
+    ca, cert, key = tls_files
+    return ["--ca-file", ca, "--cert-file", cert, "--key-file", key]
+
+
 class PanelProcess:
     def __init__(self, binary, site, panel, door, mqtt_uri, password_file, panel_key_file,
-                 side="entry", log=None):
+                 side="entry", log=None, tls_files=None):
+        """tls_files: (ca, cert, key) to connect over TLS with the panel's certificate; then
+        mqtt_uri is the broker's ssl:// panel listener (docs/broker.md)."""
         self.panel = panel
         self.door = door
         self.lines = queue.Queue()
         self.proc = subprocess.Popen(
             [binary, "--site", site, "--panel", panel, "--door", door, "--mqtt-uri", mqtt_uri,
              "--password-file", password_file, "--panel-key-file", panel_key_file,
-             "--side", side],
+             "--side", side] + tls_args(tls_files),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL,
             text=True, bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)

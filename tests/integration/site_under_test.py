@@ -33,6 +33,9 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
 from panel_process import PanelProcess  # noqa: E402
 
 SITE = "it-site"
+# Panels that connect over the broker's TLS listener with their certificate, as a panel on the
+# site network does (docs/broker.md); the others use the loopback password listener.
+TLS_PANELS = {"p-server"}
 
 SITE_TOML = """
 [site]
@@ -127,6 +130,7 @@ class SiteUnderTest:
         self.slow_fsync_ms = slow_fsync_ms
         self.dir = tempfile.mkdtemp(prefix="sekimori-it-")
         self.mqtt_port = free_port()
+        self.mqtt_tls_port = free_port()
         self.console_port = free_port()
         self.config = os.path.join(self.dir, "site.toml")
         with open(self.config, "w") as f:
@@ -146,14 +150,16 @@ class SiteUnderTest:
         subprocess.run([os.path.join(SOURCE_DIR, "scripts", "make-cert"),
                         os.path.join(self.dir, "tls")], check=True, capture_output=True)
         subprocess.run([os.path.join(SOURCE_DIR, "scripts", "broker"), "init", self.dir,
-                        "--port", str(self.mqtt_port), "--site", SITE,
-                        "--panels", "p-entrance p-server", "--services", "sekimorid"],
+                        "--port", str(self.mqtt_port), "--tls-port", str(self.mqtt_tls_port),
+                        "--site", SITE, "--panels", "p-entrance p-server",
+                        "--services", "sekimorid", "--witnesses", "w1"],
                        check=True, capture_output=True)
         self.broker_log = os.path.join(self.dir, "broker.out")
         self.broker = subprocess.Popen(
             [os.path.join(SOURCE_DIR, "scripts", "broker"), "run", self.dir],
             stdout=self._log(self.broker_log), stderr=subprocess.STDOUT, start_new_session=True)
         wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
+        wait_port(self.mqtt_tls_port, proc=self.broker, log=self.broker_log)
         self.start_daemon()
 
     def daemon_env(self):
@@ -194,10 +200,14 @@ class SiteUnderTest:
         return self.daemon is not None and self.daemon.poll() is None
 
     def panel(self, panel, door):
-        p = PanelProcess(self.panel_path, SITE, panel, door, f"tcp://127.0.0.1:{self.mqtt_port}",
+        tls = panel in TLS_PANELS
+        uri = (f"ssl://127.0.0.1:{self.mqtt_tls_port}" if tls
+               else f"tcp://127.0.0.1:{self.mqtt_port}")
+        p = PanelProcess(self.panel_path, SITE, panel, door, uri,
                          self.password_file(panel),
                          os.path.join(self.dir, "keys", "panels", panel + ".key"),
-                         log=self._log(os.path.join(self.dir, panel + ".log")))
+                         log=self._log(os.path.join(self.dir, panel + ".log")),
+                         tls_files=self.tls_files(panel) if tls else None)
         self.panels.append(p)
         p.wait_connected()
         return p
@@ -238,6 +248,12 @@ class SiteUnderTest:
         return f
 
     # --- helpers --------------------------------------------------------------------------
+    def tls_files(self, account):
+        """(site CA, the account's certificate, its key), as scripts/broker init wrote them."""
+        secrets = os.path.join(self.dir, "secrets", "mqtt")
+        return (os.path.join(secrets, "ca.crt"), os.path.join(secrets, account + ".crt"),
+                os.path.join(secrets, account + ".key"))
+
     def password_file(self, account):
         return os.path.join(self.dir, "secrets", "mqtt", account + ".password")
 
