@@ -3,11 +3,13 @@
 // controller public key, nothing else of the controller (docs/witness.md).
 //   sekimori-witness --site S --id w1 --mqtt-uri URI --username w1 --password-file F
 //                    --controller-pubkey F --state-dir DIR
+//   sekimori-witness --init --state-dir DIR    creates the key, prints its public half, exits
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -32,16 +34,41 @@ using namespace sekimori;
 constexpr const char* kComponent = "sekimori-witness";
 constexpr const char* kUsage =
     "usage: sekimori-witness --site S --id W --mqtt-uri URI --username U --password-file F\n"
-    "                        --controller-pubkey F --state-dir DIR\n";
+    "                        --controller-pubkey F --state-dir DIR\n"
+    "       sekimori-witness --init --state-dir DIR   (make the key, print its public half)\n";
 
 int fail(const std::string& message) {
     core::logError(kComponent, message);
     return 1;
 }
 
+// The state dir (0700) and the witness's key in it (0600, created when absent; the hex public
+// half beside it as witness.pub).
+core::Result<core::CosignatureSigner> prepareStateDir(const std::filesystem::path& stateDir) {
+    std::error_code ec;
+    std::filesystem::create_directories(stateDir, ec);
+    if (ec) {
+        return core::makeError("witness.state_dir",
+                               "cannot create " + stateDir.string() + ": " + ec.message());
+    }
+    ::chmod(stateDir.c_str(), 0700);
+    return core::CosignatureSigner::loadOrCreate((stateDir / "witness.key").string());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == "--init" && std::string(argv[2]) == "--state-dir") {
+        if (auto r = core::initCrypto(); !r) {
+            return fail(r.error().message);
+        }
+        auto signer = prepareStateDir(argv[3]);
+        if (!signer) {
+            return fail(signer.error().message);
+        }
+        std::cout << core::toHex(signer->publicKey()) << "\n";
+        return 0;
+    }
     const std::vector<std::string> known{
         "site", "id", "mqtt-uri", "username", "password-file", "controller-pubkey", "state-dir"};
     std::map<std::string, std::string> args;
@@ -68,19 +95,13 @@ int main(int argc, char** argv) {
         return fail(r.error().message);
     }
     const std::filesystem::path stateDir = args["state-dir"];
-    std::error_code ec;
-    std::filesystem::create_directories(stateDir, ec);
-    if (ec) {
-        return fail("cannot create " + stateDir.string() + ": " + ec.message());
+    auto signer = prepareStateDir(stateDir);
+    if (!signer) {
+        return fail(signer.error().message);
     }
-    ::chmod(stateDir.c_str(), 0700);
     auto controllerKey = core::readPublicKeyFile(args["controller-pubkey"]);
     if (!controllerKey) {
         return fail(controllerKey.error().message);
-    }
-    auto signer = core::CosignatureSigner::loadOrCreate((stateDir / "witness.key").string());
-    if (!signer) {
-        return fail(signer.error().message);
     }
     auto password = io::readMqttPasswordFile(args["password-file"]);
     if (!password) {

@@ -102,6 +102,11 @@ entry_factors = ["card", "pin", "finger"]
 exit_factors = ["card"]
 step_timeout_ms = 10000
 finger_threshold = 60
+
+[[witnesses]]
+id = "w1"
+public_key_file = "keys/witness-w1.pub"
+silent_after_s = 30
 """
 
 
@@ -144,6 +149,9 @@ class SiteUnderTest:
         self.panels = []
         self.daemon = None
         self.broker = None
+        self.witness = None  # sekimori-witness w1 (docs/witness.md), started by start()
+        self.witness_path = os.path.join(BINARY_DIR, "witness", "sekimori-witness")
+        self.witness_dir = os.path.join(self.dir, "witness-w1")
 
     # --- processes ------------------------------------------------------------------------
     def start(self):
@@ -160,7 +168,43 @@ class SiteUnderTest:
             stdout=self._log(self.broker_log), stderr=subprocess.STDOUT, start_new_session=True)
         wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
         wait_port(self.mqtt_tls_port, proc=self.broker, log=self.broker_log)
+        self.init_witness()
         self.start_daemon()
+        self.start_witness()
+
+    # The witness: its own key and state dir; the daemon pins its public key (the site file's
+    # [[witnesses]]), it pins the controller's on its first start.
+    def init_witness(self):
+        subprocess.run([self.witness_path, "--init", "--state-dir", self.witness_dir],
+                       check=True, capture_output=True)
+        os.makedirs(os.path.join(self.dir, "keys"), mode=0o700, exist_ok=True)
+        shutil.copyfile(os.path.join(self.witness_dir, "witness.pub"), self.witness_public_key)
+
+    @property
+    def witness_public_key(self):
+        return os.path.join(self.dir, "keys", "witness-w1.pub")
+
+    @property
+    def witness_log(self):
+        return os.path.join(self.witness_dir, "witness.log")
+
+    def start_witness(self):
+        pinned = os.path.join(self.witness_dir, "controller.pub")
+        if not os.path.exists(pinned):
+            shutil.copyfile(os.path.join(self.dir, "keys", "audit-signing.pub"), pinned)
+        self.witness_out = os.path.join(self.dir, "witness-w1.out")
+        self.witness = subprocess.Popen(
+            [self.witness_path, "--site", SITE, "--id", "w1",
+             "--mqtt-uri", f"tcp://127.0.0.1:{self.mqtt_port}", "--username", "w1",
+             "--password-file", self.password_file("w1"), "--controller-pubkey", pinned,
+             "--state-dir", self.witness_dir],
+            stdout=self._log(self.witness_out), stderr=subprocess.STDOUT)
+
+    def stop_witness(self):
+        if self.witness and self.witness.poll() is None:
+            self.witness.send_signal(signal.SIGTERM)
+            self.witness.wait(10)
+        self.witness = None
 
     def daemon_env(self):
         env = dict(os.environ, SEKIMORI_IO_WATCHDOG_MS=IO_WATCHDOG_MS)
@@ -228,6 +272,10 @@ class SiteUnderTest:
             self.stop_daemon()
         except subprocess.TimeoutExpired:
             self.daemon.kill()
+        try:
+            self.stop_witness()
+        except subprocess.TimeoutExpired:
+            self.witness.kill()
         if self.broker and self.broker.poll() is None:
             os.killpg(self.broker.pid, signal.SIGTERM)
             self.broker.wait(10)
