@@ -355,4 +355,12 @@ class SiteUnderTest:
                 "-i", f"it-{user or 'anon'}-{time.monotonic_ns()}", "-t", topic, "-m", payload]
         if user:
             args += ["-u", user, "-P", password if password is not None else self.password(user)]
-        return subprocess.run(args, capture_output=True, text=True, timeout=20)
+        r = subprocess.run(args, capture_output=True, text=True, timeout=20)
+        if r.returncode == 0:
+            # The broker makes the user name the client id (docs/broker.md): a connection as a
+            # running panel's account knocked that panel off. Let it reconnect before going on.
+            for p in self.panels:
+                if p.panel == user and p.proc.poll() is None:
+                    p.wait_for(lambda l: l.get("out") == "connection" and not l.get("connected"))
+                    p.wait_connected()
+        return r
