@@ -5,7 +5,7 @@
 //   PIN hash  = HMAC-SHA-256(pepper, lp("sekimori.pin.v1") lp(person id) lp(digits))
 //   template  = XChaCha20-Poly1305 under the template key, associated data = the person id
 //               (core::sealAead: version byte, nonce, ciphertext and tag).
-// lp(x) is x's length as 4 bytes big-endian, then x (docs/audit.md, "Credential binding").
+// lp(x) is x's length as 4 bytes big-endian, then x (doors/README.md, "Credential binding").
 #include <string>
 #include <string_view>
 

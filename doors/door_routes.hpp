@@ -1,11 +1,14 @@
 #pragma once
-// The console routes of the doors domain (docs/openapi.yaml), declared with their roles where
-// they are registered:
-//   GET /api/doors         {"doors": [doorJson...]}             operator, security_admin,
-//   facility_admin GET /api/doors/{id}    {"door": doorJson}, 404 unknown id   same GET
-//   /api/presence      Presence::toJson(): {"zones": {...}}  same GET /api/people peopleList():
-//   {"people": [...]}       facility_admin; ?limit=1..1000
+// The console's read routes of the doors domain (docs/openapi.yaml), declared with their roles
+// where they are registered:
+//   GET /api/doors         {"doors": [doorJson...]}               operator, security_admin,
+//                                                                  facility_admin
+//   GET /api/doors/{id}    {"door": doorJson}, 404 unknown id     the same
+//   GET /api/presence      Presence::toJson(): {"zones": {...}}   the same
+//   GET /api/people        peopleList(): {"people": [...]}        facility_admin, security_admin;
+//                          ?limit=1..1000
 // The first three read io-thread state (RunOn::io); people reads SQLite on a console worker.
+// The write routes are doors/enrollment_routes.
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -26,7 +29,7 @@ struct DoorRouteSources {
 
 inline constexpr core::RoleSet kDoorViewers{core::Role::deskOperator, core::Role::securityAdmin,
                                             core::Role::facilityAdmin};
-inline constexpr core::RoleSet kEnrollers{core::Role::facilityAdmin};
+inline constexpr core::RoleSet kEnrollers{core::Role::facilityAdmin, core::Role::securityAdmin};
 
 std::vector<core::ApiRoute> doorRoutes(DoorRouteSources sources);
 
