@@ -107,6 +107,11 @@ std::vector<core::ApiRoute> ApprovalEngine::routes(std::string dbPath, int utcOf
             auto refused = approvalRefusal(call, row);
             item["may_approve"] = !refused.has_value();
             item["refusal"] = refused ? refused->message : "";
+            // The requester may withdraw what they asked for while it is open.
+            const bool open = row.state == "pending" && clock_.nowUs() < row.expiresUs;
+            const bool own = call.actor == row.requester ||
+                             (!call.actorPerson.empty() && call.actorPerson == row.requesterPerson);
+            item["may_reject"] = !refused.has_value() || (open && own);
             items.push_back(std::move(item));
         }
         reply(core::ApiResult{200,
