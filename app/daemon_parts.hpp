@@ -10,6 +10,7 @@
 #include "core/site_config_model.hpp"
 #include "io/modbus_device_config.hpp"
 #include "io/mqtt_router.hpp"
+#include "policy/approval_engine.hpp"
 
 namespace sekimori::app {
 
@@ -22,6 +23,9 @@ struct DaemonParts {
     const core::SiteConfig& site;                  // [site], [daemon], zones, schedules
     const io::ModbusDevicesConfig& modbusDevices;  // shared by power and hvac
     const SitePaths& paths;  // database, keys; services open their own reader connections
+    // Four-eyes approvals: a domain registers its kinds here in its factory and asks the engine
+    // instead of writing when a change needs a second person (docs/approvals.md).
+    policy::ApprovalEngine& approvals;
 };
 
 }  // namespace sekimori::app

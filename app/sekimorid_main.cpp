@@ -34,6 +34,7 @@
 #include "io/mqtt_password_file.hpp"
 #include "io/mqtt_router.hpp"
 #include "io/paho_mqtt_link.hpp"
+#include "policy/approval_engine.hpp"
 #include "protocol/topics.hpp"
 
 namespace {
@@ -115,8 +116,20 @@ void recordForeignTopic(core::EventRecorder& recorder, io::MqttRouter& router,
     router.publish(protocol::errorTopic(site), payload.dump());
 }
 
+// The approvals table, and the pending requests' expiries the engine sweeps.
+core::Result<void> prepareApprovals(const app::SitePaths& paths,
+                                    policy::ApprovalEngine& approvals) {
+    auto db = core::Database::open(paths.database.string());
+    if (!db) {
+        return db.error();
+    }
+    return approvals.migrate(**db);
+}
+
+// `approvals`: where the console's operator changes register their kinds (operators.*).
 core::Result<void> prepareOperators(const app::SitePaths& paths, core::EventRecorder& recorder,
-                                    const core::Clock& clock) {
+                                    const core::Clock& clock,
+                                    [[maybe_unused]] policy::ApprovalEngine& approvals) {
     auto db = core::Database::open(paths.database.string());
     if (!db) {
         return db.error();
@@ -184,12 +197,18 @@ int run(const std::string& configPath) {
     router.onUnrouted([&](const io::MqttMessage& m) {
         recordForeignTopic(events, router, clock, site.site.id, m);
     });
-    if (auto r = prepareOperators(paths, events, clock); !r) {
+    // Made before every domain, so that each registers its kinds in its factory.
+    policy::ApprovalEngine approvals(events, clock);
+    if (auto r = prepareApprovals(paths, approvals); !r) {
+        return fail(r.error());
+    }
+    if (auto r = prepareOperators(paths, events, clock, approvals); !r) {
         return fail(r.error());
     }
 
     const app::DaemonParts parts{
-        executor, router, events, bus, clock, site, file->modbusDevices->config(), paths};
+        executor, router,   events, bus, clock, site, file->modbusDevices->config(),
+        paths,    approvals};
     auto services = app::RunningServices::make(file->domains, parts);
     if (!services) {
         return fail(services.error());
