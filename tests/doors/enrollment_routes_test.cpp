@@ -419,3 +419,20 @@ TEST_F(EnrollmentRoutesTest, WithoutTheApprovalEngineTheApprovalRoutesAnswer503)
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(EnrollmentRoutesTest, AnExpiredTemplateRequestIsDroppedAndCannotBeApproved) {
+    auto r = call(admin(), core::HttpMethod::put, "/api/people/{id}/fingerprint", {{"id", "alice"}},
+                  {{"template_b64", core::toBase64(kTemplateText)}});
+    ASSERT_EQ(r.status, 202) << r.body.dump();
+    const std::string id = r.body["approval"]["id"];
+    clock_.set(r.body["approval"]["expires_us"].get<std::int64_t>() + 1);
+    EXPECT_EQ(engine_->sweepExpired(), 1U);
+    ASSERT_TRUE(recorder_->flush());
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_pending_templates"), 0);
+    EXPECT_FALSE(decide(security(), id));
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_fingerprints"), 0);
+}
+
+}  // namespace
