@@ -8,15 +8,20 @@
 // "Not delivered" is proved by order, never by waiting: the broker handles one connection's
 // packets in order and queues what it routes to a subscriber in order, so once a later message
 // reaches the subscriber, an earlier one that was not delivered never will be.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -126,6 +131,32 @@ class RawClient {
     bool lost_ = false;
     std::string error_;
 };
+
+// TCP_NODELAY on every socket of this process connected to 127.0.0.1:port; nullopt if none is.
+std::optional<bool> noDelayOnSocketsTo(std::uint16_t port) {
+    std::optional<bool> all;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = -1;
+        try {
+            fd = std::stoi(entry.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        sockaddr_in peer{};
+        socklen_t length = sizeof peer;
+        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0 ||
+            peer.sin_family != AF_INET || ntohs(peer.sin_port) != port) {
+            continue;
+        }
+        int on = 0;
+        socklen_t size = sizeof on;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &size) != 0) {
+            continue;
+        }
+        all = all.value_or(true) && on != 0;
+    }
+    return all;
+}
 
 bool hasTopic(const std::vector<MqttMessage>& messages, const std::string& topic) {
     for (const auto& message : messages) {
@@ -288,6 +319,16 @@ TEST_F(BrokerHardeningTest, PanelRefusesABrokerItCannotVerify) {
     EXPECT_FALSE(report.connected);
     EXPECT_NE(report.reason.find("TLS handshake refused"), std::string::npos) << report.reason;
     EXPECT_FALSE(panel->link->connected());
+}
+
+TEST_F(BrokerHardeningTest, TlsLinkSetsTcpNoDelayOnItsSocket) {
+    // Without it every QoS 1 hop over TLS waits for a delayed ACK, as over plain TCP
+    // (PLATFORM.md): a TLS panel would take ~88 ms per door step.
+    auto panel = startClient(broker_.tlsOptions("p-a"));
+    ASSERT_TRUE(panel->recorder.waitForConnected()) << broker_.log();
+    const auto noDelay = noDelayOnSocketsTo(broker_.tlsPort());
+    ASSERT_TRUE(noDelay.has_value()) << "no socket of this process is connected to the TLS port";
+    EXPECT_TRUE(*noDelay);
 }
 
 TEST_F(BrokerHardeningTest, PanelCertificateActsAsThatPanelOnly) {
