@@ -165,9 +165,9 @@ Bytes sealAead(std::string_view key, std::string_view plaintext, std::string_vie
     unsigned char* nonce = u8(out) + 1;
     randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     unsigned long long written = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &written, u8(plaintext),
-        plaintext.size(), u8(ad), ad.size(), nullptr, nonce, u8(key));
+    crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+                                               &written, u8(plaintext), plaintext.size(), u8(ad),
+                                               ad.size(), nullptr, nonce, u8(key));
     return out;
 }
 
