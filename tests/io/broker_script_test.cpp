@@ -180,6 +180,21 @@ TEST_F(BrokerScriptTest, RerunningKeepsTheCaAndEveryCertificate) {
     EXPECT_NE(read("secrets/mqtt/p-a.key"), key);
 }
 
+TEST_F(BrokerScriptTest, CaKeyKeptOfflineIsNeededOnlyToIssue) {
+    ASSERT_EQ(init("--port 18999 --tls-port 18998 --site s1 --panels 'p-a'"), 0);
+    const std::string ca = read("secrets/mqtt-ca/ca.crt");
+    const std::string server = read("secrets/mqtt-broker/server.crt");
+    fs::rename(dir_ / "secrets/mqtt-ca/ca.key", dir_ / "ca.key.offline");
+    // Nothing to issue: init goes on, and keeps every certificate.
+    ASSERT_EQ(init("--port 18999 --tls-port 18998 --site s1 --panels 'p-a'"), 0);
+    EXPECT_EQ(read("secrets/mqtt-broker/server.crt"), server);
+    // A new panel needs the key: init stops, and above all makes no new CA.
+    EXPECT_NE(init("--port 18999 --tls-port 18998 --site s1 --panels 'p-a p-b'"), 0);
+    EXPECT_EQ(read("secrets/mqtt-ca/ca.crt"), ca);
+    EXPECT_FALSE(fs::exists(dir_ / "secrets/mqtt-ca/ca.key"));
+    EXPECT_FALSE(fs::exists(dir_ / "secrets/mqtt/p-b.crt"));
+}
+
 TEST_F(BrokerScriptTest, RerunningKeepsPasswordsAndAddsNewAccounts) {
     ASSERT_EQ(init("--port 18999 --site s1 --panels 'p-a'"), 0);
     const std::string before = read("secrets/mqtt/p-a.password");
