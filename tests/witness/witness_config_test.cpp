@@ -48,8 +48,9 @@ struct Loaded {
 
 Loaded load(std::string_view extra) {
     WitnessConfigSection section;
+    std::vector<core::ConfigSection*> sections{&section};
     auto site = core::loadSiteConfigFromString(std::string(minimalSite) + std::string(extra),
-                                               "t.toml", {&section}, "/srv/x");
+                                               "t.toml", sections, "/srv/x");
     return Loaded{std::move(site), section.config()};
 }
 

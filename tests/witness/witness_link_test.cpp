@@ -350,7 +350,10 @@ TEST_F(WitnessLinkTest, ADatabaseRolledBackWithItsCheckpointFileIsBehindTheWitne
 
 TEST_F(WitnessLinkTest, AnEmptyOrForeignWitnessLogCoversNothing) {
     recordEvents(3);
-    ASSERT_TRUE(recorder_->flush());
+    ASSERT_TRUE(waitFor([&] {
+        auto c = recorder_->lastCheckpoint();
+        return c && c->treeSize >= 3;
+    }));
     { std::ofstream((witnessDir_ / "witness.log").string()).flush(); }
     auto report = core::verifyAudit(verifyOptions(true));
     ASSERT_TRUE(report) << report.error().message;

@@ -26,8 +26,13 @@ class WitnessLogTest : public ::testing::Test {
     test::TestChain chain;  // a temp dir and crypto initialised
     std::string log = (chain.dir / "witness.log").string();
     std::string state = (chain.dir / "state.json").string();
-    core::CosignatureSigner signer =
-        *core::CosignatureSigner::loadOrCreate((chain.dir / "witness.key").string());
+    core::CosignatureSigner signer = [this] {
+        auto s = core::CosignatureSigner::loadOrCreate((chain.dir / "witness.key").string());
+        if (!s) {
+            throw std::runtime_error(s.error().message);
+        }
+        return std::move(*s);
+    }();
 };
 
 TEST_F(WitnessLogTest, AppendsLinesThatReadBackAndVerify) {
