@@ -1,15 +1,11 @@
-""
-    "Scenario 05: the audit witness (issue 12, " A witness " and " What must hold " 1).
+"""Scenario 05: the audit witness (issue 12, "A witness" and "What must hold" 1).
 
-    The real daemon,
-    the real mosquitto and the real sekimori -
-        witness(its own key, state and log; docs / witness.md)
-            .An insider who can write the database and the checkpoint file beside it
-    : -rewrites history with recomputed hashes and removes the checkpoints while the daemon runs,
-    so that the running daemon signs the forged head : the witness refuses it(not_extending),
-                                                       the daemon records audit.witness_refused,
-                                                       and verify with the witness log fails;
-- appends a correctly hashed, backdated event at the head:the witness refuses it(time_back);
+The real daemon, the real mosquitto and the real sekimori-witness (its own key, state and log;
+docs/witness.md). An insider who can write the database and the checkpoint file beside it:
+- rewrites history with recomputed hashes and removes the checkpoints while the daemon runs,
+  so that the running daemon signs the forged head: the witness refuses it (not_extending), the
+  daemon records audit.witness_refused, and verify with the witness log fails;
+- appends a correctly hashed, backdated event at the head: the witness refuses it (time_back);
 - puts back an older copy of the database and its checkpoint file: the witness refuses the
   restarted daemon's smaller head (shrink), and verify with the witness log fails (behind).
 The untouched site verifies with the witness log."""
@@ -44,8 +40,7 @@ class WitnessScenario(unittest.TestCase):
         self.addCleanup(self.site.close)
         self.site.start()
 
-#-- - \
-    helpers -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+    # --- helpers ------------------------------------------------------------------------
     def log_entries(self):
         if not os.path.exists(self.site.witness_log):
             return []
@@ -102,8 +97,7 @@ class WitnessScenario(unittest.TestCase):
         self.assertEqual(self.site.stop_daemon(), 0)
         self.site.start_daemon()
 
-#-- - \
-    scenarios -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+    # --- scenarios ----------------------------------------------------------------------
     def test_untouched_site_is_cosigned_and_verifies(self):
         self.wait(lambda: self.site.events("audit.cosigned"), "an audit.cosigned event")
         self.restart_daemon()
@@ -117,8 +111,8 @@ class WitnessScenario(unittest.TestCase):
     def test_rewrite_under_the_running_daemon_is_refused(self):
         self.wait(lambda: self.site.events("audit.cosigned"), "an audit.cosigned event")
         witnessed = self.witnessed_size()
-#The forger : event 1 rewritten, every hash after it recomputed, the checkpoints gone
-#(table and file), all while the daemon runs and keeps signing the head it reads.
+        # The forger: event 1 rewritten, every hash after it recomputed, the checkpoints gone
+        # (table and file), all while the daemon runs and keeps signing the head it reads.
         import sqlite3
         db = sqlite3.connect(self.site.database, timeout=10)
         db.execute("BEGIN IMMEDIATE")
@@ -138,7 +132,7 @@ class WitnessScenario(unittest.TestCase):
         db.commit()
         db.close()
         open(self.site.database + ".checkpoints", "w").close()
-#Anything the daemon records now lands on the forged head, which it then signs.
+        # Anything the daemon records now lands on the forged head, which it then signs.
         self.wait_refusal("not_extending")
         self.assertEqual(self.witnessed_size(), witnessed, "the witness cosigned a forged head")
         r = self.verify()
