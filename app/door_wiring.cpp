@@ -120,7 +120,7 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     auto service = doors::DoorsService::create(doors::DoorsServiceParts{
         parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,
         parts.paths.database.string(), config, std::move(*siteSchedules), std::move(*keys),
-        std::chrono::milliseconds(2000), knownNames(parts.site), nullptr});
+        std::chrono::milliseconds(2000), knownNames(parts.site), &parts.approvals});
     if (!service) {
         return service.error();
     }
