@@ -62,12 +62,12 @@ doors::KnownNames knownNames(const core::SiteConfig& config) {
     doors::KnownNames names;
     for (const auto& z : config.zones) {
         names.zones.insert(z.id);
-    }
-    for (const auto& s : config.schedules) {
         // A grant into the server room or the handling area needs a second person.
         if (z.kind == core::ZoneKind::managementArea || z.kind == core::ZoneKind::handlingArea) {
             names.restrictedZones.insert(z.id);
         }
+    }
+    for (const auto& s : config.schedules) {
         names.schedules.insert(s.id);
     }
     return names;

@@ -30,7 +30,6 @@ inline constexpr core::EventType kPanelOffline{"panel.offline"};
 inline constexpr core::EventType kPresenceEntered{"presence.entered"};
 inline constexpr core::EventType kPresenceLeft{"presence.left"};
 
-}  // namespace sekimori::doors
 // A credential change made through the daemon's API (doors/enrollment.hpp). Each carries the
 // actor (core::actorFields) and the digest of the row it left (core::rowDigestJson); never a
 // PIN or a template.
@@ -47,3 +46,4 @@ inline constexpr core::EventType kPersonZoneGranted{"person.zone_granted"};
 // per row until it matches again.
 inline constexpr core::EventType kCredentialRowMismatch{"credential.row_mismatch"};
 
+}  // namespace sekimori::doors

@@ -262,16 +262,6 @@ void DoorsService::Impl::start() {
     });
 }
 
-void DoorsService::Impl::maybeServe() {
-    if (serving || !credentialsLoaded || !presenceLoaded) {
-        return;
-    }
-    auto subscribed = gateway->start(PanelGateway::Handlers{
-        [this](const std::string& panel, const std::string& topic,
-               const protocol::PanelRequest& request) { onRequest(panel, topic, request); },
-        [this](const std::string& panel, const std::string& topic,
-               const protocol::PanelEvent& event) { onEvent(panel, topic, event); },
-        [this](const std::string& panel, const protocol::PanelStatus& status) {
 void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot) {
     std::set<std::string> current;
     for (const auto& m : snapshot->refusedRows) {
@@ -288,6 +278,16 @@ void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapsho
     maybeServe();
 }
 
+void DoorsService::Impl::maybeServe() {
+    if (serving || !credentialsLoaded || !presenceLoaded) {
+        return;
+    }
+    auto subscribed = gateway->start(PanelGateway::Handlers{
+        [this](const std::string& panel, const std::string& topic,
+               const protocol::PanelRequest& request) { onRequest(panel, topic, request); },
+        [this](const std::string& panel, const std::string& topic,
+               const protocol::PanelEvent& event) { onEvent(panel, topic, event); },
+        [this](const std::string& panel, const protocol::PanelStatus& status) {
             onStatus(panel, status);
         }});
     if (!subscribed) {
@@ -409,6 +409,10 @@ std::vector<core::ApiRoute> DoorsService::routes() {
                             impl->panels.at(it->second.spec.panel), impl->parts.clock.nowUs());
         },
         [impl] { return impl->presence.toJson(); }, impl->parts.databasePath});
+    for (auto& route : enrollmentRoutes(impl->enrollment)) {
+        routes.push_back(std::move(route));
+    }
+    return routes;
 }
 
 std::vector<core::EventVisibility> DoorsService::eventVisibility() {
@@ -418,21 +422,17 @@ std::vector<core::EventVisibility> DoorsService::eventVisibility() {
     // Presence is also for facility admins, who see /api/presence.
     const core::RoleSet presenceWatchers{core::Role::deskOperator, core::Role::securityAdmin,
                                          core::Role::auditor, core::Role::facilityAdmin};
-    return {{"access.", watchers},
-            {"door.", watchers},
-            {"panel.", watchers},
-            {"presence.", presenceWatchers}};
-}
-
-    for (auto& route : enrollmentRoutes(impl->enrollment)) {
-        routes.push_back(std::move(route));
-    }
-    return routes;
-}  // namespace sekimori::doors
     // Credential changes are for who enrolls and who audits; a mismatch is for the desk too.
     const core::RoleSet credentialWatchers{core::Role::facilityAdmin, core::Role::securityAdmin,
                                            core::Role::auditor};
     const core::RoleSet integrityWatchers{core::Role::deskOperator, core::Role::facilityAdmin,
                                           core::Role::securityAdmin, core::Role::auditor};
+    return {{"access.", watchers},
             {"person.", credentialWatchers},
             {"credential.", integrityWatchers},
+            {"door.", watchers},
+            {"panel.", watchers},
+            {"presence.", presenceWatchers}};
+}
+
+}  // namespace sekimori::doors
