@@ -21,6 +21,7 @@
 #include "app/site_file.hpp"
 #include "app/site_paths.hpp"
 #include "console/console_server.hpp"
+#include "console/operator_routes.hpp"
 #include "console/operator_store.hpp"
 #include "core/audited_recorder.hpp"
 #include "core/clock.hpp"
@@ -126,10 +127,10 @@ core::Result<void> prepareApprovals(const app::SitePaths& paths,
     return approvals.migrate(**db);
 }
 
-// `approvals`: where the console's operator changes register their kinds (operators.*).
+// The operators table, and on a site's first start only, the bootstrap admin (its row and
+// operator.added committed together through the recorder).
 core::Result<void> prepareOperators(const app::SitePaths& paths, core::EventRecorder& recorder,
-                                    const core::Clock& clock,
-                                    [[maybe_unused]] policy::ApprovalEngine& approvals) {
+                                    const core::Clock& clock) {
     auto db = core::Database::open(paths.database.string());
     if (!db) {
         return db.error();
@@ -137,13 +138,12 @@ core::Result<void> prepareOperators(const app::SitePaths& paths, core::EventReco
     if (auto r = console::migrateOperatorStore(**db); !r) {
         return r;
     }
-    auto created = console::ensureInitialAdmin(**db, paths.initialAdminFile.string());
+    auto created =
+        console::mintInitialAdmin(**db, recorder, clock, paths.initialAdminFile.string());
     if (!created) {
         return created.error();
     }
     if (*created) {
-        recorder.record(core::Event{clock.nowUs(), "operator.added", kComponent, "admin",
-                                    R"({"name":"admin","role":"security_admin"})"});
         core::logInfo(kComponent,
                       "first run: created console account 'admin'; its password is in " +
                           paths.initialAdminFile.string());
@@ -202,7 +202,7 @@ int run(const std::string& configPath) {
     if (auto r = prepareApprovals(paths, approvals); !r) {
         return fail(r.error());
     }
-    if (auto r = prepareOperators(paths, events, clock, approvals); !r) {
+    if (auto r = prepareOperators(paths, events, clock); !r) {
         return fail(r.error());
     }
 
@@ -213,11 +213,19 @@ int run(const std::string& configPath) {
     if (!services) {
         return fail(services.error());
     }
+    // The console's operator accounts: their routes, and the operators.* approval kinds it
+    // registers when started (before every domain's service starts).
+    console::OperatorService operators(
+        console::OperatorServiceParts{approvals, events, clock, paths.database.string()});
     console::ConsoleServer console(io, consoleOptions(site, paths), bus, events, clock);
+    console.addService(operators);
     nlohmann::json serviceNames = nlohmann::json::array();
     for (const auto& service : services->services()) {
         console.addService(*service);
         serviceNames.push_back(service->name());
+    }
+    if (auto r = operators.start(); !r) {
+        return fail(r.error());
     }
     if (auto r = services->startAll(); !r) {
         return fail(r.error());
@@ -230,6 +238,7 @@ int run(const std::string& configPath) {
     const auto* doors = file->section<doors::DoorConfigSection>();
     events.record(daemonEvent(clock, core::kDaemonStarted,
                               {{"version", kVersion},
+                               {"site", site.site.id},
                                {"pid", static_cast<long>(::getpid())},
                                {"config", configPath},
                                {"doors", doors != nullptr ? doors->config().doors.size() : 0},
