@@ -7,7 +7,9 @@
 #include "core/core_event_types.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "doors/credential_binding.hpp"
 #include "doors/door_event_types.hpp"
+#include "doors/panel_link_event_types.hpp"
 
 namespace sekimori::doors {
 namespace {
@@ -20,6 +22,23 @@ void wipe(std::string& secret) {
         sodium_memzero(secret.data(), secret.size());
     }
     secret.clear();
+}
+
+constexpr std::size_t kNonceBytes = 16;
+
+// The step a request is.
+protocol::Factor stepOf(const protocol::PanelRequest& request) {
+    if (std::holds_alternative<protocol::CardPresented>(request.step)) {
+        return protocol::Factor::card;
+    }
+    if (std::holds_alternative<protocol::PinEntered>(request.step)) {
+        return protocol::Factor::pin;
+    }
+    return protocol::Factor::finger;
+}
+
+core::TimeUs toUs(std::chrono::seconds s) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(s).count();
 }
 
 std::string sessionKey(const std::string& panel, const protocol::PanelRequest& request) {
@@ -43,6 +62,8 @@ struct AccessSessions::Session {
     // A step is being decided or its reply committed: a duplicate (QoS 1 redelivers) waits
     // for nothing and is dropped.
     bool busy = false;
+    Answering answering;         // the latest accepted request
+    std::string challengeNonce;  // the nonce the next step must name; empty before a challenge
     std::unique_ptr<boost::asio::steady_timer> timer;
 };
 
@@ -79,6 +100,16 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
                             const DoorSpec& door, const protocol::PanelRequest& request) {
     const std::string key = sessionKey(panel, request);
     auto found = sessions_.find(key);
+    const protocol::Factor step = stepOf(request);
+    if (step != protocol::Factor::card) {
+        // A PIN or finger answers one challenge, named by its nonce: without it the step is
+        // not one the controller asked for (a replay into another session, a forgery).
+        if (found == sessions_.end() || found->second->challengeNonce.empty() ||
+            !core::constantTimeEqual(found->second->challengeNonce, request.auth.nonce)) {
+            parts_.gateway.refuse(panel, topic, LinkRefusal::unknownNonce);
+            return;
+        }
+    }
     if (found == sessions_.end()) {
         auto session = std::make_unique<Session>();
         session->key = key;
@@ -97,8 +128,22 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
     }
     session.busy = true;
     session.generation = nextGeneration_++;
+    session.answering = Answering{step, request.auth.counter, request.auth.nonce};
+    const std::string answeredNonce = session.challengeNonce;
+    session.challengeNonce.clear();  // one step per challenge
     if (session.timer) {
         session.timer->cancel();
+    }
+    const std::string& cardUid = session.state.factorsDone == 0 && step == protocol::Factor::card
+                                     ? std::get<protocol::CardPresented>(request.step).cardUid
+                                     : session.card;
+    if (lockedOut(cardUid, parts_.clock.nowUs())) {
+        if (session.card.empty()) {
+            session.card = cardUid;
+        }
+        deny(session, protocol::reason::lockedOut,
+             "Card locked out after too many wrong PINs or fingerprints.");
+        return;
     }
 
     if (const auto* card = std::get_if<protocol::CardPresented>(&request.step)) {
@@ -124,15 +169,13 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
                 core::kMqttBadPayload, topic, panel,
                 "pin_box does not open with the key of panel '" + panel + "'");
             // docs/mqtt.md: a box that does not open counts as a wrong PIN.
+            noteFailure(session);
             deny(session, protocol::reason::wrongPin, "PIN box did not open with the panel key.");
             return;
         }
         const PersonRecord* person = credentials_ ? credentials_->person(session.person) : nullptr;
-        bool matches = false;
-        if (person != nullptr && !person->pinHash.empty()) {
-            core::Bytes hash = core::keyedHash(parts_.keys.pepper, digits.value());
-            matches = core::constantTimeEqual(hash, person->pinHash);
-        }
+        const bool matches = person != nullptr && pinMatches(parts_.keys.pepper, person->id,
+                                                             person->pinHash, digits.value());
         wipe(digits.value());
         decideStep(key, session.generation, PinStep{matches});
         return;
@@ -178,6 +221,10 @@ AccessSnapshot AccessSessions::snapshotFor(Session& session) const {
 
 void AccessSessions::apply(Session& session, const AccessDecision& decision) {
     if (const auto* denied = std::get_if<Denied>(&decision.outcome)) {
+        if (denied->reason == DenyReason::wrongPin ||
+            denied->reason == DenyReason::fingerMismatch) {
+            noteFailure(session);
+        }
         deny(session, reasonCode(denied->reason), describe(denied->reason));
         return;
     }
@@ -198,7 +245,7 @@ void AccessSessions::challenge(Session& session, protocol::Factor next) {
                  "No fingerprint template is enrolled for the card holder.");
             return;
         }
-        auto plain = core::openBox(parts_.keys.templateKey, person->fingerBox);
+        auto plain = openTemplate(parts_.keys.templateKey, person->id, person->fingerBox);
         if (!plain) {
             core::logError(kComponent, "fingerprint template of " + person->id +
                                            " does not open with the template key");
@@ -211,15 +258,16 @@ void AccessSessions::challenge(Session& session, protocol::Factor next) {
         wipe(plain.value());
     }
     const AccessContext context = contextOf(session);
-    commitThen(challengeEvent(context, next, parts_.clock.nowUs()), context, session.panel,
-               session.key, "challenge",
+    commitThen(challengeEvent(context, next, parts_.clock.nowUs()), context, session.answering,
+               session.panel, session.key, "challenge",
                [this, key = session.key, generation = session.generation,
-                reply = protocol::PanelReply{session.id, session.door->id, message}] {
+                reply = replyTo(session, message)] {
                    auto found = sessions_.find(key);
                    if (found == sessions_.end() || found->second->generation != generation) {
                        return;
                    }
                    Session& s = *found->second;
+                   s.challengeNonce = reply.auth.nonce;
                    parts_.gateway.reply(s.panel, reply);
                    s.busy = false;
                    armStepTimer(s);
@@ -238,11 +286,12 @@ void AccessSessions::grant(Session& session) {
                     entry ? door.toZone : door.fromZone,
                     0};
     const AccessContext context = contextOf(*owned);
-    protocol::PanelReply reply{
-        owned->id, door.id,
-        protocol::Decision{true, std::string(protocol::reason::granted), door.unlockMs}};
-    commitThen(grantedEvent(context, parts_.clock.nowUs()), context, owned->panel, "", "granted",
-               [this, panel = owned->panel, reply, &door, passage] {
+    lockouts_.erase(owned->card);  // a full success clears the card's failures
+    const protocol::PanelReply reply =
+        replyTo(owned->id, door.id, owned->answering,
+                protocol::Decision{true, std::string(protocol::reason::granted), door.unlockMs});
+    commitThen(grantedEvent(context, parts_.clock.nowUs()), context, owned->answering, owned->panel,
+               "", "granted", [this, panel = owned->panel, reply, &door, passage] {
                    parts_.gateway.reply(panel, reply);
                    parts_.onGranted(door, passage);
                });
@@ -251,17 +300,19 @@ void AccessSessions::grant(Session& session) {
 void AccessSessions::deny(Session& session, std::string_view reasonCode, std::string_view detail) {
     auto owned = take(session.key);
     const AccessContext context = contextOf(*owned);
-    protocol::PanelReply reply{owned->id, owned->door->id,
-                               protocol::Decision{false, std::string(reasonCode), 0}};
+    const protocol::PanelReply reply =
+        replyTo(owned->id, owned->door->id, owned->answering,
+                protocol::Decision{false, std::string(reasonCode), 0});
     commitThen(deniedEvent(context, reasonCode, detail, parts_.clock.nowUs()), context,
-               owned->panel, "", "denied", [this, panel = owned->panel, reply, door = owned->door] {
+               owned->answering, owned->panel, "", "denied",
+               [this, panel = owned->panel, reply, door = owned->door] {
                    parts_.gateway.reply(panel, reply);
                    parts_.onNoted(*door, kAccessDenied);
                });
 }
 
-void AccessSessions::commitThen(core::Event event, AccessContext context, std::string panel,
-                                std::string key, std::string_view wanted,
+void AccessSessions::commitThen(core::Event event, AccessContext context, Answering answering,
+                                std::string panel, std::string key, std::string_view wanted,
                                 std::function<void()> deliver) {
     // Whichever comes first settles the step: the commit's onDone, or the patience deadline.
     // The recorder retries a failing disk for as long as it takes; the panel must not wait
@@ -272,7 +323,7 @@ void AccessSessions::commitThen(core::Event event, AccessContext context, std::s
         explicit Pending(boost::asio::any_io_executor ex) : deadline(std::move(ex)) {}
     };
     auto pending = std::make_shared<Pending>(parts_.executor);
-    auto failSecure = [this, pending, context, panel, key,
+    auto failSecure = [this, pending, context, answering, panel, key,
                        wanted = std::string(wanted)](const std::string& why) {
         pending->settled = true;
         pending->deadline.cancel();
@@ -282,9 +333,8 @@ void AccessSessions::commitThen(core::Event event, AccessContext context, std::s
         // Whatever was decided, the panel is told no, with a code an operator can read.
         parts_.gateway.reply(
             panel,
-            protocol::PanelReply{
-                context.session, context.door,
-                protocol::Decision{false, std::string(protocol::reason::storeUnavailable), 0}});
+            replyTo(context.session, context.door, answering,
+                    protocol::Decision{false, std::string(protocol::reason::storeUnavailable), 0}));
         parts_.gateway.raiseError(
             storeUnavailableEvent(context, wanted, why, parts_.clock.nowUs()));
     };
@@ -342,6 +392,81 @@ void AccessSessions::armStepTimer(Session& session) {
             s.generation = nextGeneration_++;
             decideStep(key, s.generation, StepExpired{});
         });
+}
+
+protocol::PanelReply AccessSessions::replyTo(const Session& session,
+                                             protocol::Challenge challenge) const {
+    protocol::PanelReply reply;
+    reply.session = session.id;
+    reply.door = session.door->id;
+    reply.step = session.answering.step;
+    reply.body = std::move(challenge);
+    reply.auth.counter = session.answering.counter;
+    // The next step must name this nonce; nobody could have guessed it before.
+    reply.auth.nonce = core::toHex(core::randomBytes(kNonceBytes));
+    return reply;
+}
+
+protocol::PanelReply AccessSessions::replyTo(const std::string& sessionId, const std::string& door,
+                                             const Answering& answering,
+                                             protocol::Decision decision) const {
+    protocol::PanelReply reply;
+    reply.session = sessionId;
+    reply.door = door;
+    reply.step = answering.step;
+    reply.body = std::move(decision);
+    reply.auth.counter = answering.counter;
+    reply.auth.nonce = answering.nonce;
+    return reply;
+}
+
+bool AccessSessions::lockedOut(const std::string& card, core::TimeUs now) {
+    auto it = lockouts_.find(card);
+    if (it == lockouts_.end()) {
+        return false;
+    }
+    if (it->second.lockedUntilUs != 0 && now >= it->second.lockedUntilUs) {
+        lockouts_.erase(it);  // the lock passed: the card starts afresh
+        return false;
+    }
+    return it->second.lockedUntilUs != 0;
+}
+
+bool AccessSessions::noteFailure(const Session& session) {
+    if (session.card.empty()) {
+        return false;
+    }
+    const core::TimeUs now = parts_.clock.nowUs();
+    const core::TimeUs window = toUs(parts_.lockout.window);
+    // Bounded memory: cards whose failures all left the window (and are not locked) go.
+    for (auto it = lockouts_.begin(); it != lockouts_.end();) {
+        const auto& f = it->second;
+        const bool stale = f.lockedUntilUs == 0
+                               ? (f.failures.empty() || now - f.failures.back() >= window)
+                               : now >= f.lockedUntilUs;
+        it = stale && it->first != session.card ? lockouts_.erase(it) : std::next(it);
+    }
+    CardFailures& failures = lockouts_[session.card];
+    if (failures.lockedUntilUs != 0) {
+        return false;
+    }
+    std::erase_if(failures.failures, [&](core::TimeUs at) { return now - at >= window; });
+    failures.failures.push_back(now);
+    if (static_cast<int>(failures.failures.size()) < parts_.lockout.maxFailures) {
+        return false;
+    }
+    failures.lockedUntilUs = now + toUs(parts_.lockout.lock);
+    nlohmann::json payload{{"card", session.card},
+                           {"person", session.person},
+                           {"person_name", session.personName},
+                           {"door", session.door->id},
+                           {"failures", failures.failures.size()},
+                           {"window_s", parts_.lockout.window.count()},
+                           {"locked_until_us", failures.lockedUntilUs}};
+    failures.failures.clear();
+    parts_.gateway.raiseError(core::Event{now, kAccessCardLockedOut, "door:" + session.door->id,
+                                          session.person, payload.dump()});
+    return true;
 }
 
 }  // namespace sekimori::doors

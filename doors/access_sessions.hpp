@@ -5,7 +5,12 @@
 // reply (challenge or decision) goes to the panel only from the commit's onDone: a panel is
 // never told "granted" before the grant is durable. When the commit fails (store down, queue
 // full) the panel is denied with store_unavailable and operators hear it on the error topic:
-// the doors fail secure. io thread only.
+// the doors fail secure. Every reply answers one authenticated request (PanelGateway checked its
+// MAC, epoch and counter): it echoes that request's step and counter, a challenge carries a fresh
+// nonce the next step (and the sealed PIN inside it) must name, or the step is refused
+// (unknown_nonce). Wrong PINs and fingers are counted per card ([door_lockout]); at the limit the
+// card is locked out (access.card_locked_out, raised like every operator-facing error) and
+// denied locked_out until the lock passes. io thread only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -16,12 +21,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/event_recorder.hpp"
 #include "core/event_type.hpp"
 #include "doors/access_decision.hpp"
 #include "doors/credential_store.hpp"
+#include "doors/door_config.hpp"
 #include "doors/door_events.hpp"
 #include "doors/door_keys.hpp"
 #include "doors/door_spec.hpp"
@@ -49,6 +56,7 @@ struct AccessSessionsParts {
     // How long a step's commit may take before the panel is denied store_unavailable (below
     // the panel's 5 s reply time-out, so it hears why).
     std::chrono::milliseconds commitPatience{2000};
+    LockoutConfig lockout{};
 };
 
 class AccessSessions {
@@ -67,9 +75,21 @@ class AccessSessions {
     // Cancels every timer and pending reply; nothing of a session runs afterwards.
     void stop();
     std::size_t openSessions() const { return sessions_.size(); }
+    // Cards with failures or a lock still counted (bounded: stale ones are dropped).
+    std::size_t lockoutEntries() const { return lockouts_.size(); }
 
   private:
     struct Session;
+    // The request a reply answers: its step, counter and nonce are echoed.
+    struct Answering {
+        protocol::Factor step = protocol::Factor::card;
+        std::uint64_t counter = 0;
+        std::string nonce;
+    };
+    struct CardFailures {
+        std::vector<core::TimeUs> failures;  // within the window, oldest first
+        core::TimeUs lockedUntilUs = 0;
+    };
 
     void decideStep(const std::string& key, std::uint64_t generation, Step step);
     AccessSnapshot snapshotFor(Session& session) const;
@@ -80,8 +100,15 @@ class AccessSessions {
     // Commits `event`; then, if it is durable, `deliver` runs; if not, the panel is denied
     // with store_unavailable and the session under `key` (a challenged one; empty when the
     // session already ended) ends.
-    void commitThen(core::Event event, AccessContext context, std::string panel, std::string key,
-                    std::string_view wanted, std::function<void()> deliver);
+    void commitThen(core::Event event, AccessContext context, Answering answering,
+                    std::string panel, std::string key, std::string_view wanted,
+                    std::function<void()> deliver);
+    protocol::PanelReply replyTo(const Session& session, protocol::Challenge challenge) const;
+    protocol::PanelReply replyTo(const std::string& sessionId, const std::string& door,
+                                 const Answering& answering, protocol::Decision decision) const;
+    bool lockedOut(const std::string& card, core::TimeUs now);
+    // A wrong PIN or finger for `session`'s card; true when it locked the card.
+    bool noteFailure(const Session& session);
     void armStepTimer(Session& session);
     std::unique_ptr<Session> take(const std::string& key);
     AccessContext contextOf(const Session& session) const;
@@ -89,6 +116,7 @@ class AccessSessions {
     AccessSessionsParts parts_;
     std::shared_ptr<const CredentialSnapshot> credentials_;
     std::map<std::string, std::unique_ptr<Session>> sessions_;
+    std::map<std::string, CardFailures> lockouts_;  // by card UID
     std::uint64_t nextGeneration_ = 1;
     // Callbacks hold a weak copy: after stop() they do nothing.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

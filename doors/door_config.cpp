@@ -152,7 +152,7 @@ class PortalChecks {
 }  // namespace
 
 std::vector<std::string_view> DoorConfigSection::keys() const {
-    return {"doors", "circle_gates"};
+    return {"doors", "circle_gates", "door_lockout"};
 }
 
 void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&,
@@ -183,6 +183,19 @@ void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&
             ids.declare("circle_gate", g.id, r.keyPath("id"), diag);
         }
     });
+    // Per card, across doors. (Not [doors.lockout]: in TOML that is a table of the last door.)
+    if (const toml::table* table = root.table("door_lockout", Presence::optional)) {
+        TomlTableReader r(*table, "door_lockout", diag);
+        LockoutConfig& l = config_.lockout;
+        l.maxFailures = readInt(r, "max_failures", l.maxFailures, 1, 100);
+        if (auto v = r.integer("window_s", Presence::optional, 10, 86'400)) {
+            l.window = std::chrono::seconds(*v);
+        }
+        if (auto v = r.integer("lock_s", Presence::optional, 10, 86'400)) {
+            l.lock = std::chrono::seconds(*v);
+        }
+        r.finish();
+    }
     // Panels are declared once each; a second portal on one panel is reported in check().
     for (const auto& panel : panelsOf(config_)) {
         if (!ids.has("panel", panel)) {

@@ -1,5 +1,6 @@
 #pragma once
-// The doors domain's part of the site file: [[doors]] and [[circle_gates]], read and checked by
+// The doors domain's part of the site file: [[doors]], [[circle_gates]] and [door_lockout], read
+// and checked by
 // doors' own ConfigSection (docs/config.md). Declares ids of kind "door", "circle_gate" and
 // "panel"; checks zones and the site rule that management and handling areas take all three
 // factors.
@@ -41,9 +42,19 @@ struct CircleGateConfig {
     int fingerThreshold = 60;
 };
 
+// [door_lockout]: wrong PINs and wrong fingers are counted per card; `maxFailures` of them
+// within `window` lock the card out (access.card_locked_out) for `lock`, during which every
+// attempt with it is denied locked_out.
+struct LockoutConfig {
+    int maxFailures = 5;
+    std::chrono::seconds window{300};
+    std::chrono::seconds lock{900};
+};
+
 struct DoorsConfig {
     std::vector<DoorConfig> doors;
     std::vector<CircleGateConfig> circleGates;
+    LockoutConfig lockout;
 };
 
 class DoorConfigSection final : public core::ConfigSection {

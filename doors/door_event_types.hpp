@@ -13,6 +13,9 @@ inline constexpr core::EventType kAccessDenied{"access.denied"};
 // A decision that could not be made durable: the panel was told store_unavailable. Published
 // on the site's error topic at once; recorded when the store takes it.
 inline constexpr core::EventType kAccessStoreUnavailable{"access.store_unavailable"};
+// Too many wrong PINs or fingers for one card ([door_lockout]): raised on the error topic;
+// the card is denied locked_out until locked_until_us.
+inline constexpr core::EventType kAccessCardLockedOut{"access.card_locked_out"};
 
 // What a door did, as its panel or the controller's held-open timer saw it.
 inline constexpr core::EventType kDoorOpened{"door.opened"};

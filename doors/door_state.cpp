@@ -62,6 +62,9 @@ struct Stepper {
         if (!report.session.empty()) {
             details["session"] = report.session;
         }
+        if (report.evidence.is_object()) {
+            details.update(report.evidence);
+        }
         using Kind = protocol::DoorEventKind;
         switch (report.kind) {
             case Kind::opened:

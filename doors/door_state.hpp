@@ -5,6 +5,8 @@
 // input; nextDeadline() tells the runner when a Tick would change something. No I/O, no clock,
 // no timer: the doors service carries the outputs out (records events, moves presence) and
 // arms one timer at nextDeadline(). Tested as a table (tests/doors/door_state_test.cpp).
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <variant>
@@ -45,6 +47,8 @@ struct AccessNoted {
 struct PanelReport {
     protocol::DoorEventKind kind = protocol::DoorEventKind::opened;
     std::string session;  // optional
+    // What the panel signed ({"panel_report","panel_sig"}), kept in the recorded event.
+    nlohmann::json evidence = nlohmann::json::object();
 };
 struct DoorTick {};  // only time passes
 using DoorInput = std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick>;

@@ -1,27 +1,82 @@
 #include "doors/panel_gateway.hpp"
 
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
 #include "core/core_event_types.hpp"
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "doors/door_events.hpp"
+#include "doors/panel_link_event_types.hpp"
+#include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 
 namespace sekimori::doors {
 namespace {
 
 constexpr std::string_view kComponent = "doors";
+constexpr std::size_t kEpochBytes = 16;
+
+const unsigned char* u8(std::string_view bytes) {
+    return reinterpret_cast<const unsigned char*>(bytes.data());
+}
+
+bool macMatches(const core::Bytes& macKey, std::string_view input, std::string_view macHex) {
+    return core::constantTimeEqual(core::toHex(core::keyedHash(macKey, input)), macHex);
+}
 
 }  // namespace
 
-PanelGateway::PanelGateway(io::MqttRouter& router, core::EventRecorder& recorder,
-                           const core::Clock& clock, std::string site, std::set<std::string> panels)
-    : router_(router),
+std::string_view toString(LinkRefusal refusal) {
+    switch (refusal) {
+        case LinkRefusal::badMac:
+            return "bad_mac";
+        case LinkRefusal::staleEpoch:
+            return "stale_epoch";
+        case LinkRefusal::replay:
+            return "replay";
+        case LinkRefusal::outOfOrder:
+            return "out_of_order";
+        case LinkRefusal::unknownNonce:
+            return "unknown_nonce";
+        case LinkRefusal::badSignature:
+            return "bad_signature";
+        case LinkRefusal::noKey:
+            return "no_key";
+    }
+    return "";
+}
+
+PanelGateway::PanelGateway(boost::asio::any_io_executor executor, io::MqttRouter& router,
+                           core::EventRecorder& recorder, const core::Clock& clock,
+                           std::string site, std::set<std::string> panels, const DoorKeys& keys)
+    : executor_(std::move(executor)),
+      router_(router),
       recorder_(recorder),
       clock_(clock),
       site_(std::move(site)),
-      panels_(std::move(panels)) {}
+      panels_(std::move(panels)),
+      keys_(keys) {
+    for (const auto& panel : panels_) {
+        LinkState& link = links_[panel];
+        if (auto key = keys_.panelKeys.find(panel); key != keys_.panelKeys.end()) {
+            link.macKey = core::keyedHash(key->second, protocol::kMacKeyLabel);
+        }
+        link.flush = std::make_unique<boost::asio::steady_timer>(executor_);
+    }
+}
 
 PanelGateway::~PanelGateway() {
     stop();
+    for (auto& [panel, link] : links_) {
+        sodium_memzero(link.macKey.data(), link.macKey.size());
+    }
+}
+
+std::string PanelGateway::epochOf(const std::string& panel) const {
+    auto it = links_.find(panel);
+    return it == links_.end() ? std::string() : it->second.epoch;
 }
 
 core::Result<void> PanelGateway::start(Handlers handlers) {
@@ -29,8 +84,21 @@ core::Result<void> PanelGateway::start(Handlers handlers) {
         return {};
     }
     handlers_ = std::move(handlers);
+    // A fresh epoch per start: whatever was captured under an earlier one is stale now.
+    for (auto& [panel, link] : links_) {
+        link.epoch = core::toHex(core::randomBytes(kEpochBytes));
+        link.lastRequest = 0;
+        link.lastEvent = 0;
+        protocol::PanelLink message{link.epoch, ""};
+        const std::string body = protocol::encodeBody(message);
+        message.mac = core::toHex(
+            core::keyedHash(link.macKey, protocol::linkMacInput(site_, panel, message, body)));
+        router_.publish(protocol::panelTopic(site_, panel, protocol::PanelChannel::link),
+                        protocol::encode(message), /*retained=*/true);
+    }
     for (auto channel : {protocol::PanelChannel::request, protocol::PanelChannel::event,
                          protocol::PanelChannel::status}) {
+        // Requests and events are delivered retained too, so the gateway can clear them.
         auto subscription = router_.subscribe(
             protocol::panelChannelFilter(site_, channel),
             [this, channel, alive = std::weak_ptr<int>(alive_)](const io::MqttMessage& message) {
@@ -52,6 +120,10 @@ core::Result<void> PanelGateway::start(Handlers handlers) {
 void PanelGateway::stop() {
     alive_ = std::make_shared<int>(0);
     subscriptions_.clear();
+    for (auto& [panel, link] : links_) {
+        link.flush->cancel();
+        flushCoalesced(panel);
+    }
 }
 
 void PanelGateway::dispatch(protocol::PanelChannel channel, const io::MqttMessage& message) {
@@ -67,37 +139,24 @@ void PanelGateway::dispatch(protocol::PanelChannel channel, const io::MqttMessag
         return;
     }
     const std::string& panel = topic->panel;
+    if (message.payload.empty() && channel != protocol::PanelChannel::status) {
+        return;  // a retained message being cleared (by us, below): nothing to act on
+    }
     switch (channel) {
-        case protocol::PanelChannel::request: {
+        case protocol::PanelChannel::request:
             if (message.retained) {
-                core::logWarning(kComponent, "retained request on " + message.topic + " ignored");
+                clearRetained(panel, message);
                 return;
             }
-            auto parsed = protocol::parsePanelRequest(message.payload);
-            if (!parsed) {
-                reportError(core::kMqttBadPayload, message.topic, panel, parsed.error);
-                return;
-            }
-            if (handlers_.onRequest) {
-                handlers_.onRequest(panel, message.topic, *parsed.value);
-            }
+            onRequestMessage(panel, message);
             return;
-        }
-        case protocol::PanelChannel::event: {
+        case protocol::PanelChannel::event:
             if (message.retained) {
-                core::logWarning(kComponent, "retained event on " + message.topic + " ignored");
+                clearRetained(panel, message);
                 return;
             }
-            auto parsed = protocol::parsePanelEvent(message.payload);
-            if (!parsed) {
-                reportError(core::kMqttBadPayload, message.topic, panel, parsed.error);
-                return;
-            }
-            if (handlers_.onEvent) {
-                handlers_.onEvent(panel, message.topic, *parsed.value);
-            }
+            onEventMessage(panel, message);
             return;
-        }
         case protocol::PanelChannel::status: {
             // Retained on purpose: the broker hands the last status to every new subscriber.
             auto parsed = protocol::parsePanelStatus(message.payload);
@@ -111,13 +170,212 @@ void PanelGateway::dispatch(protocol::PanelChannel channel, const io::MqttMessag
             return;
         }
         case protocol::PanelChannel::reply:
+        case protocol::PanelChannel::link:
             return;  // not subscribed
     }
 }
 
-void PanelGateway::reply(const std::string& panel, const protocol::PanelReply& message) {
+void PanelGateway::clearRetained(const std::string& panel, const io::MqttMessage& message) {
+    // A retained request or event would replay at every reconnect and every restart: it is
+    // never acted on, and an empty retained publish removes it from the broker.
+    core::logWarning(kComponent, "retained message on " + message.topic + " cleared, not acted on");
+    router_.publish(message.topic, "", /*retained=*/true);
+    nlohmann::json payload{{"panel", panel}, {"topic", message.topic}};
+    recorder_.record(
+        core::Event{clock_.nowUs(), kPanelRetainedCleared, "panel:" + panel, "", payload.dump()});
+}
+
+std::optional<LinkRefusal> PanelGateway::checkCounter(std::uint64_t& last,
+                                                      std::uint64_t counter) const {
+    if (counter == last) {
+        return LinkRefusal::replay;
+    }
+    if (counter < last) {
+        return LinkRefusal::outOfOrder;
+    }
+    last = counter;
+    return std::nullopt;
+}
+
+void PanelGateway::onRequestMessage(const std::string& panel, const io::MqttMessage& message) {
+    auto parsed = protocol::parsePanelRequest(message.payload);
+    if (!parsed) {
+        reportError(core::kMqttBadPayload, message.topic, panel, parsed.error);
+        return;
+    }
+    const protocol::PanelRequest& request = *parsed.value;
+    LinkState& link = links_.at(panel);
+    // MAC first: nothing unauthenticated may move the counter or say which epoch is current.
+    const auto body = protocol::bodyBeforeMac(message.payload);
+    if (!body || link.macKey.empty() ||
+        !macMatches(link.macKey, protocol::requestMacInput(site_, panel, request, *body),
+                    request.auth.mac)) {
+        refuse(panel, message.topic, LinkRefusal::badMac);
+        return;
+    }
+    if (request.auth.epoch != link.epoch) {
+        refuse(panel, message.topic, LinkRefusal::staleEpoch);
+        return;
+    }
+    if (auto refused = checkCounter(link.lastRequest, request.auth.counter)) {
+        refuse(panel, message.topic, *refused);
+        return;
+    }
+    if (handlers_.onRequest) {
+        handlers_.onRequest(panel, message.topic, request);
+    }
+}
+
+void PanelGateway::onEventMessage(const std::string& panel, const io::MqttMessage& message) {
+    auto parsed = protocol::parsePanelEvent(message.payload);
+    if (!parsed) {
+        reportError(core::kMqttBadPayload, message.topic, panel, parsed.error);
+        return;
+    }
+    const protocol::PanelEvent& event = *parsed.value;
+    auto key = keys_.panelSignKeys.find(panel);
+    if (key == keys_.panelSignKeys.end() || key->second.size() != crypto_sign_PUBLICKEYBYTES) {
+        refuse(panel, message.topic, LinkRefusal::noKey);
+        return;
+    }
+    const auto report = protocol::reportBeforeSig(message.payload);
+    const auto sig = core::fromHex(event.sig);
+    if (!report || !sig || sig->size() != crypto_sign_BYTES) {
+        refuse(panel, message.topic, LinkRefusal::badSignature);
+        return;
+    }
+    const std::string signedBytes = protocol::reportSigningInput(site_, panel, *report);
+    if (crypto_sign_verify_detached(u8(*sig), u8(signedBytes), signedBytes.size(),
+                                    u8(key->second)) != 0) {
+        refuse(panel, message.topic, LinkRefusal::badSignature);
+        return;
+    }
+    LinkState& link = links_.at(panel);
+    if (auto refused = checkCounter(link.lastEvent, event.counter)) {
+        refuse(panel, message.topic, *refused);
+        return;
+    }
+    if (handlers_.onEvent) {
+        handlers_.onEvent(panel, message.topic, event, SignedReport{*report, event.sig});
+    }
+}
+
+void PanelGateway::refuse(const std::string& panel, const std::string& topic, LinkRefusal why) {
+    LinkState& link = links_.at(panel);
+    const core::TimeUs now = clock_.nowUs();
+    const core::TimeUs windowUs =
+        std::chrono::duration_cast<std::chrono::microseconds>(kRefusalWindow).count();
+    if (link.refusedInWindow == 0 || now - link.windowStartUs >= windowUs) {
+        flushCoalesced(panel);
+        link.windowStartUs = now;
+        link.refusedInWindow = 0;
+    }
+    ++link.refusedInWindow;
+    if (link.refusedInWindow > kRefusalsPerWindow) {
+        // A flood (a stolen password replaying, a broken panel): counted, one event per window.
+        if (link.coalesced.empty()) {
+            core::logWarning(kComponent, "panel " + panel +
+                                             ": more link refusals this minute are counted, "
+                                             "recorded once at the end of the window");
+            link.flush->expires_after(kRefusalWindow);
+            link.flush->async_wait([this, alive = std::weak_ptr<int>(alive_),
+                                    panel](const boost::system::error_code& ec) {
+                if (!ec && !alive.expired()) {
+                    flushCoalesced(panel);
+                }
+            });
+        }
+        ++link.coalesced[std::string(toString(why))];
+        return;
+    }
+    core::logWarning(kComponent, "panel link refused " + topic + ": " + std::string(toString(why)));
+    nlohmann::json payload{{"panel", panel}, {"reason", toString(why)}, {"topic", topic}};
+    recorder_.record(core::Event{now, kPanelLinkRefused, "panel:" + panel, "", payload.dump()});
+}
+
+void PanelGateway::flushCoalesced(const std::string& panel) {
+    LinkState& link = links_.at(panel);
+    if (link.coalesced.empty()) {
+        return;
+    }
+    int count = 0;
+    nlohmann::json reasons = nlohmann::json::object();
+    for (const auto& [reason, n] : link.coalesced) {
+        reasons[reason] = n;
+        count += n;
+    }
+    link.coalesced.clear();
+    nlohmann::json payload{{"panel", panel},
+                           {"reason", "coalesced"},
+                           {"count", count},
+                           {"reasons", reasons},
+                           {"window_start_us", link.windowStartUs}};
+    recorder_.record(
+        core::Event{clock_.nowUs(), kPanelLinkRefused, "panel:" + panel, "", payload.dump()});
+}
+
+void PanelGateway::reply(const std::string& panel, protocol::PanelReply message) {
+    auto it = links_.find(panel);
+    if (it == links_.end()) {
+        return;
+    }
+    message.auth.epoch = it->second.epoch;
+    message.auth.mac.clear();
+    const std::string body = protocol::encodeBody(message);
+    message.auth.mac = core::toHex(
+        core::keyedHash(it->second.macKey, protocol::replyMacInput(site_, panel, message, body)));
     router_.publish(protocol::panelTopic(site_, panel, protocol::PanelChannel::reply),
-                    protocol::encode(message));
+                    protocol::appendMember(body, "mac", message.auth.mac));
+}
+
+core::Result<std::map<std::string, std::string>> PanelGateway::enrolledKeys(
+    core::Database& reader) {
+    auto select = reader.prepare("SELECT payload FROM audit_events WHERE type = ? ORDER BY seq");
+    if (!select) {
+        return select.error();
+    }
+    select->bindTextRef(1, kPanelKeyEnrolled.name);
+    std::map<std::string, std::string> keys;
+    while (true) {
+        auto more = select->step();
+        if (!more) {
+            return more.error();
+        }
+        if (!*more) {
+            break;
+        }
+        auto payload =
+            nlohmann::json::parse(select->columnText(0), nullptr, /*allow_exceptions=*/false);
+        if (payload.is_object() && payload.value("panel", "") != "") {
+            keys[payload.value("panel", "")] = payload.value("public_key", "");
+        }
+    }
+    return keys;
+}
+
+void PanelGateway::enrollKeys(const std::map<std::string, std::string>& inTrail) {
+    for (const auto& [panel, key] : keys_.panelSignKeys) {
+        if (panels_.count(panel) == 0) {
+            continue;
+        }
+        const std::string hex = core::toHex(key);
+        auto known = inTrail.find(panel);
+        if (known != inTrail.end() && known->second == hex) {
+            continue;
+        }
+        nlohmann::json payload{{"panel", panel}, {"public_key", hex}};
+        core::Event event{clock_.nowUs(), kPanelKeyEnrolled, "panel:" + panel, "", ""};
+        if (known == inTrail.end()) {
+            event.payload = payload.dump();
+            core::logInfo(kComponent, "panel " + panel + ": signing key enrolled " + hex);
+            recorder_.record(std::move(event));
+        } else {
+            // Someone replaced the panel, or its key file: operators must know.
+            payload["previous_key"] = known->second;
+            event.payload = payload.dump();
+            raiseError(std::move(event));
+        }
+    }
 }
 
 void PanelGateway::reportError(core::EventType type, const std::string& topic,

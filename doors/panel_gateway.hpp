@@ -1,12 +1,23 @@
 #pragma once
-// The MQTT edge of our panels (door panels now, circle gates later): subscribes through the
-// router to the site's panel request, event and status topics, takes the panel id from the
-// topic (never the payload), refuses panels the site does not declare, parses each payload
-// strictly and hands the typed message on. Retained requests and events are ignored (the
-// broker does not stop a retained publish by ACL alone; a retained request would replay on
-// every reconnect). Refusals become mqtt.bad_payload / mqtt.foreign_topic events, a warning
-// and a message on the site's error topic. io thread only.
+// The MQTT edge of our panels (door panels now, circle gates later), and the controller's end of
+// the authenticated panel link (docs/mqtt.md, "The authenticated link"). Subscribes through the
+// router to the site's panel request, event and status topics, takes the panel id from the topic
+// (never the payload), refuses panels the site does not declare and parses each payload
+// strictly. Then it authenticates: a request must carry this start's epoch, a counter above the
+// panel's last one and a MAC under the panel's key; an event report a counter above the last and
+// the panel's own Ed25519 signature. What fails is refused with no reply and recorded as
+// panel.link_refused (coalesced under a flood). Replies leave with the epoch and a MAC. On start
+// it announces a fresh epoch per panel on the retained link topic. A retained request or event
+// is never acted on: it is cleared (empty retained publish) and recorded. Bad payloads become
+// mqtt.bad_payload / mqtt.foreign_topic events, a warning and a message on the site's error
+// topic. io thread only.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,11 +27,32 @@
 #include "core/event_recorder.hpp"
 #include "core/event_type.hpp"
 #include "core/result.hpp"
+#include "core/sqlite_db.hpp"
+#include "doors/door_keys.hpp"
 #include "io/mqtt_router.hpp"
 #include "protocol/door_messages.hpp"
 #include "protocol/topics.hpp"
 
 namespace sekimori::doors {
+
+// Why the link refused a message (the `reason` of panel.link_refused).
+enum class LinkRefusal {
+    badMac,
+    staleEpoch,
+    replay,
+    outOfOrder,
+    unknownNonce,
+    badSignature,
+    noKey
+};
+std::string_view toString(LinkRefusal refusal);
+
+// What a panel signed, kept in the door event's payload so anyone with the panel's public key
+// can check it later: "panel_report" (the exact JSON it sent without "sig"), "panel_sig" (hex).
+struct SignedReport {
+    std::string report;
+    std::string sig;
+};
 
 class PanelGateway {
   public:
@@ -29,24 +61,34 @@ class PanelGateway {
                            const protocol::PanelRequest& request)>
             onRequest;
         std::function<void(const std::string& panel, const std::string& topic,
-                           const protocol::PanelEvent& event)>
+                           const protocol::PanelEvent& event, const SignedReport& signedReport)>
             onEvent;
         std::function<void(const std::string& panel, const protocol::PanelStatus& status)> onStatus;
     };
 
-    PanelGateway(io::MqttRouter& router, core::EventRecorder& recorder, const core::Clock& clock,
-                 std::string site, std::set<std::string> panels);
+    // Refusals per panel recorded one by one within a window; past that, counted and recorded
+    // as one event when the window ends.
+    static constexpr int kRefusalsPerWindow = 10;
+    static constexpr std::chrono::seconds kRefusalWindow{60};
+
+    PanelGateway(boost::asio::any_io_executor executor, io::MqttRouter& router,
+                 core::EventRecorder& recorder, const core::Clock& clock, std::string site,
+                 std::set<std::string> panels, const DoorKeys& keys);
     ~PanelGateway();
     PanelGateway(const PanelGateway&) = delete;
     PanelGateway& operator=(const PanelGateway&) = delete;
 
-    // Subscribes the request, event and status filters of the site.
+    // Announces a fresh epoch to every panel, then subscribes the request, event and status
+    // filters of the site.
     core::Result<void> start(Handlers handlers);
-    // Unsubscribes; no handler runs after it returns.
+    // Unsubscribes; no handler runs after it returns. Coalesced refusals are recorded.
     void stop();
     bool started() const { return !subscriptions_.empty(); }
 
-    void reply(const std::string& panel, const protocol::PanelReply& message);
+    // Sends `message` with this start's epoch and its MAC; the caller set step, counter, nonce.
+    void reply(const std::string& panel, protocol::PanelReply message);
+    // A message refused by the link: recorded (coalesced under a flood), logged; no reply.
+    void refuse(const std::string& panel, const std::string& topic, LinkRefusal why);
     // Records the error event, logs a warning and publishes it on the site's error topic.
     void reportError(core::EventType type, const std::string& topic, const std::string& panel,
                      const std::string& what);
@@ -54,16 +96,44 @@ class PanelGateway {
     // and logged as an error at once, and handed to the recorder, which stores it if it can.
     void raiseError(core::Event event);
 
+    // The newest public key the trail enrolled per panel (hex), read on a reader connection.
+    static core::Result<std::map<std::string, std::string>> enrolledKeys(core::Database& reader);
+    // Records panel.key_enrolled for every panel whose signing key the trail lacks or holds a
+    // different one of (that one also raised as an error). io thread.
+    void enrollKeys(const std::map<std::string, std::string>& inTrail);
+
     const std::string& site() const { return site_; }
+    // This start's epoch for `panel` (hex); empty for an unknown panel.
+    std::string epochOf(const std::string& panel) const;
 
   private:
-    void dispatch(protocol::PanelChannel channel, const io::MqttMessage& message);
+    struct LinkState {
+        std::string epoch;
+        core::Bytes macKey;
+        std::uint64_t lastRequest = 0;  // counters seen this epoch
+        std::uint64_t lastEvent = 0;
+        // Refusal coalescing.
+        int refusedInWindow = 0;
+        std::map<std::string, int> coalesced;  // by reason, past kRefusalsPerWindow
+        core::TimeUs windowStartUs = 0;
+        std::unique_ptr<boost::asio::steady_timer> flush;
+    };
 
+    void dispatch(protocol::PanelChannel channel, const io::MqttMessage& message);
+    void onRequestMessage(const std::string& panel, const io::MqttMessage& message);
+    void onEventMessage(const std::string& panel, const io::MqttMessage& message);
+    void clearRetained(const std::string& panel, const io::MqttMessage& message);
+    std::optional<LinkRefusal> checkCounter(std::uint64_t& last, std::uint64_t counter) const;
+    void flushCoalesced(const std::string& panel);
+
+    boost::asio::any_io_executor executor_;
     io::MqttRouter& router_;
     core::EventRecorder& recorder_;
     const core::Clock& clock_;
     std::string site_;
     std::set<std::string> panels_;
+    const DoorKeys& keys_;
+    std::map<std::string, LinkState> links_;
     Handlers handlers_;
     std::vector<io::MqttRouter::Subscription> subscriptions_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -19,16 +19,34 @@ struct Machine {
     void emit(Output output) { outputs.push_back(std::move(output)); }
     void ignore(std::string why) { emit(Ignored{std::move(why)}); }
 
-    protocol::PanelRequest newRequest() const {
+    std::uint64_t nextCounter() {
+        state.counter = std::max(state.counter + 1, config.firstCounter);
+        return state.counter;
+    }
+
+    // A request of `step` in the current session; it becomes the one a reply must answer.
+    protocol::PanelRequest newRequest(protocol::Factor step) {
         protocol::PanelRequest out;
         out.session = state.session;
         out.door = config.door;
         out.side = config.side;
+        out.auth.epoch = state.linkEpoch;
+        out.auth.counter = nextCounter();
+        if (step != protocol::Factor::card) {
+            out.auth.nonce = state.challengeNonce;
+        }
+        state.outstandingCounter = out.auth.counter;
+        state.outstandingStep = step;
         return out;
     }
 
     void sendEvent(protocol::DoorEventKind kind, std::string session = {}) {
-        emit(SendEvent{protocol::PanelEvent{config.door, kind, std::move(session)}});
+        protocol::PanelEvent event;
+        event.door = config.door;
+        event.kind = kind;
+        event.session = std::move(session);
+        event.counter = nextCounter();
+        emit(SendEvent{std::move(event)});
     }
 
     void endSession() {
@@ -36,6 +54,8 @@ struct Machine {
         state.session.clear();
         state.pinDigits.clear();
         state.templateBox.clear();
+        state.challengeNonce.clear();
+        state.outstandingCounter = 0;
         state.deadlineMs = 0;
     }
 
@@ -88,7 +108,12 @@ struct Machine {
         state.sessionCounter += 1;
         endSession();
         state.session = config.sessionPrefix + "-" + std::to_string(state.sessionCounter);
-        auto out = newRequest();
+        if (state.linkEpoch.empty()) {
+            // Without the controller's epoch no request would be accepted.
+            deny(reason::controllerError);
+            return;
+        }
+        auto out = newRequest(protocol::Factor::card);
         out.step = protocol::CardPresented{card.uid};
         emit(SendRequest{std::move(out)});
         awaitReply();
@@ -120,7 +145,7 @@ struct Machine {
             ignore("keypad: no digits");
             return;
         }
-        auto out = newRequest();
+        auto out = newRequest(protocol::Factor::pin);
         out.step = protocol::PinEntered{};
         emit(SendPin{std::move(out), state.pinDigits});
         state.pinDigits.clear();
@@ -132,7 +157,7 @@ struct Machine {
             ignore("finger: no finger asked for");
             return;
         }
-        auto out = newRequest();
+        auto out = newRequest(protocol::Factor::finger);
         out.step = protocol::FingerScored{std::clamp(finger.score.value_or(0), 0, 100)};
         state.templateBox.clear();
         emit(SendRequest{std::move(out)});
@@ -141,12 +166,28 @@ struct Machine {
 
     void on(const ControllerReply& input) {
         const auto& reply = input.reply;
+        // Only the controller holds the panel key: anything else on the reply topic is
+        // injected, whatever it says.
+        if (!input.authentic) {
+            ignore("reply: bad MAC");
+            return;
+        }
+        if (reply.auth.epoch != state.linkEpoch) {
+            ignore("reply: stale epoch");
+            return;
+        }
         if (reply.door != config.door) {
             ignore("reply: for another door");
             return;
         }
         if (state.phase == Phase::idle || reply.session != state.session) {
             ignore("reply: stale session");
+            return;
+        }
+        // A captured reply replayed later answers an older counter.
+        if (state.outstandingCounter == 0 || reply.auth.counter != state.outstandingCounter ||
+            reply.step != state.outstandingStep) {
+            ignore("reply: does not answer the outstanding request");
             return;
         }
         if (const auto* decision = std::get_if<protocol::Decision>(&reply.body)) {
@@ -168,6 +209,7 @@ struct Machine {
             return;
         }
         state.deadlineMs = now + challenge.timeoutMs;
+        state.challengeNonce = reply.auth.nonce;
         if (challenge.next == protocol::Factor::finger) {
             state.phase = Phase::awaitingFinger;
             state.templateBox = challenge.templateBox;
@@ -176,6 +218,22 @@ struct Machine {
             state.phase = Phase::awaitingPin;
             state.pinDigits.clear();
             emit(Display{Screen::enterPin, {}, 0});
+        }
+    }
+
+    void on(const LinkAnnounced& input) {
+        if (!input.authentic) {
+            ignore("link: bad MAC");
+            return;
+        }
+        if (input.link.epoch == state.linkEpoch) {
+            ignore("link: epoch unchanged");
+            return;
+        }
+        state.linkEpoch = input.link.epoch;
+        // A new epoch: the controller restarted and holds none of this panel's sessions.
+        if (state.phase != Phase::idle) {
+            deny(reason::controllerError);
         }
     }
 

@@ -14,13 +14,19 @@
 namespace sekimori::firmware {
 
 struct PanelConfig {
-    std::string door;  // the door this panel reads for
+    std::string site;   // bound into every MAC and signature (protocol/panel_link_auth.hpp)
+    std::string panel;  // this panel's id
+    std::string door;   // the door this panel reads for
     protocol::DoorSide side = protocol::DoorSide::entry;
     std::string sessionPrefix;      // random per boot ([a-z0-9]{1,40}); sessions are "<prefix>-<n>"
     int replyTimeoutMs = 5000;      // no reply to a request within this: controller_error
     int heldOpenMs = 30000;         // open longer than this: held_open (once per opening)
     int exitWindowMs = 5000;        // request-to-exit releases the lock and excuses an opening
     std::size_t maxPinDigits = 12;  // further digits are ignored
+    // The first link counter after boot. Counters must never repeat for this panel, across
+    // restarts too: a panel without persistent storage starts from its clock (the sim: Unix
+    // time in microseconds), a real one from a counter it persists.
+    std::uint64_t firstCounter = 1;
 };
 
 // --- inputs ----------------------------------------------------------------------------------
@@ -36,8 +42,17 @@ struct KeypadEnter {};
 struct FingerPlaced {
     std::optional<int> score;
 };
+// A reply on this panel's topic; `authentic` when its MAC verified under the panel key (the
+// runner checks it through the HAL). The state machine checks the rest: the epoch, and that it
+// answers the one outstanding request (session, step, counter).
 struct ControllerReply {
     protocol::PanelReply reply;
+    bool authentic = false;
+};
+// The controller's retained link announcement: a new epoch means it restarted.
+struct LinkAnnounced {
+    protocol::PanelLink link;
+    bool authentic = false;
 };
 struct DoorPosition {
     bool open = false;
@@ -48,17 +63,21 @@ struct TamperSwitch {
 };
 struct Tick {};  // only time passes
 using Input = std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply,
-                           DoorPosition, ExitRequest, TamperSwitch, Tick>;
+                           LinkAnnounced, DoorPosition, ExitRequest, TamperSwitch, Tick>;
 
 // --- outputs ---------------------------------------------------------------------------------
+// Requests carry epoch and counter (and a pin/finger step the challenge's nonce); the runner
+// adds a card step's fresh nonce and the MAC through the HAL.
 struct SendRequest {
     protocol::PanelRequest request;  // card or finger step
 };
-// A PIN step: the HAL seals `digits` with the panel key into request's PinEntered::pinBox.
+// A PIN step: the HAL seals "<nonce>:<digits>" with the panel key into request's
+// PinEntered::pinBox, binding the PIN to the challenge it answers.
 struct SendPin {
     protocol::PanelRequest request;
     std::string digits;
 };
+// The event carries its counter; the runner signs it through the HAL.
 struct SendEvent {
     protocol::PanelEvent event;
 };
@@ -88,6 +107,12 @@ struct PanelState {
     std::int64_t deadlineMs = 0;  // when the current phase gives up
     std::string pinDigits;
     std::string templateBox;  // the current finger challenge's sealed template
+
+    std::string linkEpoch;                 // the controller's current epoch; empty: no link yet
+    std::uint64_t counter = 0;             // the last counter used (requests and events)
+    std::uint64_t outstandingCounter = 0;  // the request a reply must answer (0: none)
+    protocol::Factor outstandingStep = protocol::Factor::card;
+    std::string challengeNonce;  // the nonce of the challenge being answered
 
     bool lockReleased = false;
     std::int64_t lockUntilMs = 0;

@@ -15,9 +15,15 @@ class DoorPanelHal {
   public:
     virtual ~DoorPanelHal() = default;
 
-    // Seals the PIN's ASCII digits with the panel key: base64(nonce || secretbox), the
+    // Seals "<challenge nonce>:<PIN digits>" with the panel key: base64(nonce || secretbox), the
     // PinEntered::pinBox of docs/mqtt.md. The clear digits go no further than this call.
-    virtual std::string sealPin(std::string_view digits) = 0;
+    virtual std::string sealPin(std::string_view challengeNonce, std::string_view digits) = 0;
+    // HMAC-SHA-256 of `input` under the panel's MAC key, lower-case hex (the secure element).
+    virtual std::string mac(std::string_view input) = 0;
+    // Ed25519 signature of `input` by the panel's own signing key, lower-case hex.
+    virtual std::string sign(std::string_view input) = 0;
+    // 16 fresh random bytes, lower-case hex (a card step's nonce).
+    virtual std::string freshNonce() = 0;
     // Opens the sealed template of a finger challenge and matches the live sample against it
     // 1:1; the score is 0..100. nullopt when the box does not open or the sample is unusable.
     virtual std::optional<int> matchFinger(std::string_view templateBox,

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "protocol/panel_link_auth.hpp"
+
 namespace sekimori::firmware {
 
 DoorPanelRunner::DoorPanelRunner(PanelConfig config, DoorPanelHal& hal)
@@ -19,13 +21,22 @@ std::vector<Output> DoorPanelRunner::handle(const Input& input, std::int64_t now
     for (auto& output : result.outputs) {
         if (auto* pin = std::get_if<SendPin>(&output)) {
             SendRequest sealed{std::move(pin->request)};
-            sealed.request.step = protocol::PinEntered{hal_.sealPin(pin->digits)};
+            sealed.request.step =
+                protocol::PinEntered{hal_.sealPin(sealed.request.auth.nonce, pin->digits)};
             pin->digits.assign(pin->digits.size(), '\0');
             output = std::move(sealed);
         }
-        if (const auto* send = std::get_if<SendRequest>(&output)) {
-            hal_.publishRequest(send->request);
-        } else if (const auto* event = std::get_if<SendEvent>(&output)) {
+        if (auto* send = std::get_if<SendRequest>(&output)) {
+            auto& request = send->request;
+            if (std::holds_alternative<protocol::CardPresented>(request.step)) {
+                request.auth.nonce = hal_.freshNonce();
+            }
+            request.auth.mac = hal_.mac(protocol::requestMacInput(
+                config_.site, config_.panel, request, protocol::encodeBody(request)));
+            hal_.publishRequest(request);
+        } else if (auto* event = std::get_if<SendEvent>(&output)) {
+            event->event.sig = hal_.sign(protocol::reportSigningInput(
+                config_.site, config_.panel, protocol::encodeReport(event->event)));
             hal_.publishEvent(event->event);
         } else if (const auto* lock = std::get_if<DriveLock>(&output)) {
             hal_.driveLock(lock->released, lock->ms);
@@ -43,6 +54,42 @@ std::vector<Output> DoorPanelRunner::fingerPlaced(std::string_view liveSample, s
         score = hal_.matchFinger(state_.templateBox, liveSample);
     }
     return handle(FingerPlaced{score}, nowMs);
+}
+
+bool DoorPanelRunner::macMatches(std::string_view input, std::string_view mac) {
+    const std::string expected = hal_.mac(input);
+    if (expected.size() != mac.size()) {
+        return false;
+    }
+    unsigned char difference = 0;
+    for (std::size_t i = 0; i < mac.size(); ++i) {
+        difference |= static_cast<unsigned char>(expected[i] ^ mac[i]);
+    }
+    return difference == 0;
+}
+
+std::vector<Output> DoorPanelRunner::replyReceived(std::string_view payload, std::int64_t nowMs) {
+    auto reply = protocol::parsePanelReply(payload);
+    if (!reply) {
+        return {Ignored{"reply: " + reply.error}};
+    }
+    const auto body = protocol::bodyBeforeMac(payload);
+    const bool authentic = body && macMatches(protocol::replyMacInput(config_.site, config_.panel,
+                                                                      *reply.value, *body),
+                                              reply.value->auth.mac);
+    return handle(ControllerReply{std::move(*reply.value), authentic}, nowMs);
+}
+
+std::vector<Output> DoorPanelRunner::linkReceived(std::string_view payload, std::int64_t nowMs) {
+    auto link = protocol::parsePanelLink(payload);
+    if (!link) {
+        return {Ignored{"link: " + link.error}};
+    }
+    const auto body = protocol::bodyBeforeMac(payload);
+    const bool authentic =
+        body && macMatches(protocol::linkMacInput(config_.site, config_.panel, *link.value, *body),
+                           link.value->mac);
+    return handle(LinkAnnounced{std::move(*link.value), authentic}, nowMs);
 }
 
 }  // namespace sekimori::firmware

@@ -23,12 +23,19 @@ class DoorPanelRunner {
     // The reader sensed a live finger: the HAL scores it against the current challenge's
     // template, and the score goes in as FingerPlaced.
     std::vector<Output> fingerPlaced(std::string_view liveSample, std::int64_t nowMs);
+    // A payload on the reply (link) topic: parsed strictly, its MAC checked through the HAL,
+    // then handed to the state machine. A payload that does not parse is one Ignored output.
+    std::vector<Output> replyReceived(std::string_view payload, std::int64_t nowMs);
+    std::vector<Output> linkReceived(std::string_view payload, std::int64_t nowMs);
 
     const PanelState& state() const { return state_; }
     const PanelConfig& config() const { return config_; }
     std::optional<std::int64_t> nextDeadline() const;
 
   private:
+    // True when `mac` is the HAL's MAC of `input` (compared in constant time).
+    bool macMatches(std::string_view input, std::string_view mac);
+
     PanelConfig config_;
     DoorPanelHal& hal_;
     PanelState state_;

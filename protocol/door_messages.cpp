@@ -4,6 +4,7 @@
 
 #include "protocol/ids.hpp"
 #include "protocol/json_fields.hpp"
+#include "protocol/panel_link_auth.hpp"
 
 namespace sekimori::protocol {
 
@@ -122,6 +123,64 @@ void readDoor(FieldReader& reader, std::string& out) {
     }
 }
 
+bool isLowerHex(std::string_view text, std::size_t chars) {
+    if (text.size() != chars) {
+        return false;
+    }
+    for (char c : text) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void readHex(FieldReader& reader, std::string_view field, std::size_t chars, std::string& out) {
+    out = reader.string(field);
+    if (reader.ok() && !isLowerHex(out, chars)) {
+        reader.fail(field, "must be " + std::to_string(chars) + " lower-case hex digits");
+    }
+}
+
+// 1..kMaxCounter: FieldReader's integers are int-sized, so the counter is read here.
+std::uint64_t readCounter(FieldReader& reader, const Json& json) {
+    if (!reader.ok()) {
+        return 0;
+    }
+    const auto it = json.find("counter");
+    if (it == json.end()) {
+        reader.fail("counter", "missing");
+        return 0;
+    }
+    if (!it->is_number_unsigned() && !it->is_number_integer()) {
+        reader.fail("counter", "must be an integer");
+        return 0;
+    }
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 ||
+        it->get<std::uint64_t>() > kMaxCounter) {
+        reader.fail("counter", "out of range 1..2^53-1");
+        return 0;
+    }
+    return it->get<std::uint64_t>();
+}
+
+void readAuth(FieldReader& reader, const Json& json, LinkAuth& auth) {
+    readHex(reader, "epoch", kEpochHexChars, auth.epoch);
+    auth.counter = readCounter(reader, json);
+    readHex(reader, "nonce", kNonceHexChars, auth.nonce);
+    readHex(reader, "mac", kMacHexChars, auth.mac);
+}
+
+void writeAuth(Json& json, const LinkAuth& auth) {
+    json["epoch"] = auth.epoch;
+    json["counter"] = auth.counter;
+    json["nonce"] = auth.nonce;
+}
+
+std::string withMac(const std::string& body, const std::string& mac) {
+    return mac.empty() ? body : appendMember(body, "mac", mac);
+}
+
 template <class T>
 Parsed<T> finish(const FieldReader& reader, T value) {
     if (!reader.ok()) {
@@ -188,6 +247,10 @@ std::string_view toString(DoorEventKind kind) {
 // --- encode ----------------------------------------------------------------------------------
 
 std::string encode(const PanelRequest& message) {
+    return withMac(encodeBody(message), message.auth.mac);
+}
+
+std::string encodeBody(const PanelRequest& message) {
     Json json;
     json["session"] = message.session;
     json["door"] = message.door;
@@ -202,13 +265,19 @@ std::string encode(const PanelRequest& message) {
         json["step"] = "finger";
         json["score"] = finger->score;
     }
+    writeAuth(json, message.auth);
     return dump(json);
 }
 
 std::string encode(const PanelReply& message) {
+    return withMac(encodeBody(message), message.auth.mac);
+}
+
+std::string encodeBody(const PanelReply& message) {
     Json json;
     json["session"] = message.session;
     json["door"] = message.door;
+    json["step"] = toString(message.step);
     if (const auto* challenge = std::get_if<Challenge>(&message.body)) {
         json["type"] = "challenge";
         json["next"] = toString(challenge->next);
@@ -222,16 +291,33 @@ std::string encode(const PanelReply& message) {
         json["reason"] = decision->reason;
         json["unlock_ms"] = decision->unlockMs;
     }
+    writeAuth(json, message.auth);
     return dump(json);
 }
 
 std::string encode(const PanelEvent& message) {
+    const std::string report = encodeReport(message);
+    return message.sig.empty() ? report : appendMember(report, "sig", message.sig);
+}
+
+std::string encodeReport(const PanelEvent& message) {
     Json json;
     json["door"] = message.door;
     json["event"] = toString(message.kind);
     if (!message.session.empty()) {
         json["session"] = message.session;
     }
+    json["counter"] = message.counter;
+    return dump(json);
+}
+
+std::string encode(const PanelLink& message) {
+    return withMac(encodeBody(message), message.mac);
+}
+
+std::string encodeBody(const PanelLink& message) {
+    Json json;
+    json["epoch"] = message.epoch;
     return dump(json);
 }
 
@@ -267,7 +353,8 @@ Parsed<PanelRequest> parsePanelRequest(std::string_view text) {
         }
     }
     if (reader.ok()) {
-        reader.onlyFields({"session", "door", "side", "step", stepField});
+        reader.onlyFields(
+            {"session", "door", "side", "step", stepField, "epoch", "counter", "nonce", "mac"});
     }
     readSession(reader, out.session);
     readDoor(reader, out.door);
@@ -296,6 +383,7 @@ Parsed<PanelRequest> parsePanelRequest(std::string_view text) {
     } else if (step == "finger") {
         out.step = FingerScored{reader.integer("score", 0, 100)};
     }
+    readAuth(reader, *json, out.auth);
     return finish(reader, std::move(out));
 }
 
@@ -310,15 +398,29 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
     const std::string type = reader.string("type");
     if (reader.ok()) {
         if (type == "challenge") {
-            reader.onlyFields({"session", "door", "type", "next", "template_box", "timeout_ms"});
+            reader.onlyFields({"session", "door", "step", "type", "next", "template_box",
+                               "timeout_ms", "epoch", "counter", "nonce", "mac"});
         } else if (type == "decision") {
-            reader.onlyFields({"session", "door", "type", "granted", "reason", "unlock_ms"});
+            reader.onlyFields({"session", "door", "step", "type", "granted", "reason", "unlock_ms",
+                               "epoch", "counter", "nonce", "mac"});
         } else {
             reader.fail("type", "must be \"challenge\" or \"decision\"");
         }
     }
     readSession(reader, out.session);
     readDoor(reader, out.door);
+    const std::string step = reader.string("step");
+    if (reader.ok()) {
+        if (step == "card") {
+            out.step = Factor::card;
+        } else if (step == "pin") {
+            out.step = Factor::pin;
+        } else if (step == "finger") {
+            out.step = Factor::finger;
+        } else {
+            reader.fail("step", "must be \"card\", \"pin\" or \"finger\"");
+        }
+    }
     if (type == "challenge") {
         Challenge challenge;
         const std::string next = reader.string("next");
@@ -359,6 +461,7 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
         }
         out.body = std::move(decision);
     }
+    readAuth(reader, *json, out.auth);
     return finish(reader, std::move(out));
 }
 
@@ -370,7 +473,7 @@ Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
     }
     FieldReader reader(*json);
     PanelEvent out;
-    reader.onlyFields({"door", "event", "session"});
+    reader.onlyFields({"door", "event", "session", "counter", "sig"});
     readDoor(reader, out.door);
     const std::string kind = reader.string("event");
     if (reader.ok()) {
@@ -386,6 +489,8 @@ Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
         }
     }
     readSession(reader, out.session, /*optional=*/true);
+    out.counter = readCounter(reader, *json);
+    readHex(reader, "sig", kSigHexChars, out.sig);
     return finish(reader, std::move(out));
 }
 
@@ -404,6 +509,20 @@ Parsed<PanelStatus> parsePanelStatus(std::string_view text) {
         (out.firmware.size() > kMaxFirmwareChars || !isPrintableAscii(out.firmware))) {
         reader.fail("firmware", "must be at most 64 printable ASCII characters");
     }
+    return finish(reader, std::move(out));
+}
+
+Parsed<PanelLink> parsePanelLink(std::string_view text) {
+    std::string error;
+    const auto json = parseObject(text, error);
+    if (!json) {
+        return failure<PanelLink>(std::move(error));
+    }
+    FieldReader reader(*json);
+    PanelLink out;
+    reader.onlyFields({"epoch", "mac"});
+    readHex(reader, "epoch", kEpochHexChars, out.epoch);
+    readHex(reader, "mac", kMacHexChars, out.mac);
     return finish(reader, std::move(out));
 }
 

@@ -25,6 +25,23 @@ struct Parsed {
 
 enum class DoorSide { entry, exit };  // entry: from the outer zone into the door's inner zone
 
+// Limits of the authenticated link (docs/mqtt.md, "The authenticated link").
+inline constexpr std::size_t kEpochHexChars = 32;                           // 16 random bytes
+inline constexpr std::size_t kNonceHexChars = 32;                           // 16 random bytes
+inline constexpr std::size_t kMacHexChars = 64;                             // HMAC-SHA-256
+inline constexpr std::size_t kSigHexChars = 128;                            // Ed25519
+inline constexpr std::uint64_t kMaxCounter = (std::uint64_t{1} << 53) - 1;  // exact in JSON
+
+// What authenticates every request and reply. `mac` is the payload's last member and covers
+// everything before it (protocol/panel_link_auth.hpp).
+struct LinkAuth {
+    std::string epoch;          // the controller's link epoch the sender believes current
+    std::uint64_t counter = 0;  // 1..kMaxCounter; per panel, strictly increasing; a reply echoes
+    std::string nonce;  // card step: the panel's fresh nonce; pin/finger step: the nonce of the
+                        // challenge it answers; challenge: fresh; decision: the request's
+    std::string mac;    // empty while encoding the body the MAC covers
+};
+
 // --- panel -> controller, topic .../request -------------------------------------------------
 struct CardPresented {
     std::string cardUid;  // upper-case hex, 8..20 digits (FeliCa IDm / MIFARE UID)
@@ -40,6 +57,7 @@ struct PanelRequest {
     std::string door;
     DoorSide side = DoorSide::entry;
     std::variant<CardPresented, PinEntered, FingerScored> step;
+    LinkAuth auth;
 };
 
 // --- controller -> panel, topic .../reply ---------------------------------------------------
@@ -57,7 +75,9 @@ struct Decision {
 struct PanelReply {
     std::string session;
     std::string door;
+    Factor step = Factor::card;  // the step of the request this answers
     std::variant<Challenge, Decision> body;
+    LinkAuth auth;
 };
 
 // --- panel -> controller, topic .../event ---------------------------------------------------
@@ -65,7 +85,16 @@ enum class DoorEventKind { opened, closed, forced, heldOpen, exitRequested, tamp
 struct PanelEvent {
     std::string door;
     DoorEventKind kind = DoorEventKind::opened;
-    std::string session;  // optional: the granted session this opening belongs to
+    std::string session;        // optional: the granted session this opening belongs to
+    std::uint64_t counter = 0;  // 1..kMaxCounter, from the panel's one counter: no replays
+    std::string sig;            // Ed25519 by the panel's own key over the report; empty while
+                                // encoding the report it covers
+};
+
+// --- controller -> panel, topic .../link (retained; a fresh epoch on every controller start) --
+struct PanelLink {
+    std::string epoch;
+    std::string mac;
 };
 
 // --- panel -> all, topic .../status (retained; the last will says offline) -----------------
@@ -87,10 +116,17 @@ std::string encode(const PanelRequest& message);
 std::string encode(const PanelReply& message);
 std::string encode(const PanelEvent& message);
 std::string encode(const PanelStatus& message);
+std::string encode(const PanelLink& message);
+// The exact bytes a MAC or signature covers: the message without its mac (sig) member.
+std::string encodeBody(const PanelRequest& message);
+std::string encodeBody(const PanelReply& message);
+std::string encodeBody(const PanelLink& message);
+std::string encodeReport(const PanelEvent& message);
 
 Parsed<PanelRequest> parsePanelRequest(std::string_view json);
 Parsed<PanelReply> parsePanelReply(std::string_view json);
 Parsed<PanelEvent> parsePanelEvent(std::string_view json);
 Parsed<PanelStatus> parsePanelStatus(std::string_view json);
+Parsed<PanelLink> parsePanelLink(std::string_view json);
 
 }  // namespace sekimori::protocol

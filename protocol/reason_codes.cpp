@@ -22,6 +22,10 @@ constexpr std::array kTable = {
                "timed out"},
     ReasonCode{reason::factorOutOfOrder, "Step presented out of the order this door requires.",
                "wrong step"},
+    ReasonCode{reason::lockedOut,
+               "Card locked out after too many wrong PINs or fingerprints; it is refused until "
+               "the lockout passes.",
+               "card locked"},
     ReasonCode{reason::storeUnavailable,
                "The decision could not be stored in the audit trail (database down or recorder "
                "queue full); the door stays locked until the store recovers.",

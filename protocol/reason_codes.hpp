@@ -18,6 +18,8 @@ inline constexpr std::string_view outsideSchedule = "outside_schedule";
 inline constexpr std::string_view noAccess = "no_access";  // no grant for the door's zone
 inline constexpr std::string_view timeout = "timeout";
 inline constexpr std::string_view factorOutOfOrder = "factor_out_of_order";
+// Too many wrong PINs or fingers for this card lately ([door_lockout]); passes by itself.
+inline constexpr std::string_view lockedOut = "locked_out";
 // The decision could not be made durable (store down, recorder queue full): doors fail secure.
 inline constexpr std::string_view storeUnavailable = "store_unavailable";
 inline constexpr std::string_view controllerError = "controller_error";

@@ -12,6 +12,8 @@ std::string_view channelName(PanelChannel channel) {
             return "event";
         case PanelChannel::status:
             return "status";
+        case PanelChannel::link:
+            return "link";
     }
     return "";
 }
@@ -53,8 +55,8 @@ std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_vie
     if (!isValidId(panel)) {
         return std::nullopt;
     }
-    for (auto c :
-         {PanelChannel::request, PanelChannel::reply, PanelChannel::event, PanelChannel::status}) {
+    for (auto c : {PanelChannel::request, PanelChannel::reply, PanelChannel::event,
+                   PanelChannel::status, PanelChannel::link}) {
         if (channel == channelName(c)) {
             return PanelTopic{std::string(panel), c};
         }

@@ -4,6 +4,7 @@
 //   sekimori/<site>/panel/<panel>/reply     controller -> panel  (next factor, decision)
 //   sekimori/<site>/panel/<panel>/event     panel -> controller  (door position, tamper, exit)
 //   sekimori/<site>/panel/<panel>/status    panel -> all, retained (online/offline, last will)
+//   sekimori/<site>/panel/<panel>/link      controller -> panel, retained (link epoch)
 //   sekimori/<site>/audit/checkpoint        controller -> all, retained (signed checkpoint)
 //   sekimori/<site>/error                   controller -> all (bad payloads, foreign topics)
 #include <optional>
@@ -14,7 +15,7 @@
 
 namespace sekimori::protocol {
 
-enum class PanelChannel { request, reply, event, status };
+enum class PanelChannel { request, reply, event, status, link };
 
 std::string_view channelName(PanelChannel channel);
 std::string panelTopic(std::string_view site, std::string_view panel, PanelChannel channel);

@@ -1,8 +1,11 @@
 #include "sim/host_door_panel_hal.hpp"
 
+#include <sodium.h>
+
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 #include "sim/fingerprint_model.hpp"
 
@@ -17,15 +20,52 @@ std::string line(const Json& json) {
 }  // namespace
 
 HostDoorPanelHal::HostDoorPanelHal(std::string site, std::string panel, core::Bytes panelKey,
-                                   io::MqttLink& link, LineSink sink)
+                                   core::Bytes signingSeed, io::MqttLink& link, LineSink sink)
     : site_(std::move(site)),
       panel_(std::move(panel)),
       panelKey_(std::move(panelKey)),
+      macKey_(core::keyedHash(panelKey_, protocol::kMacKeyLabel)),
+      signingKey_(crypto_sign_SECRETKEYBYTES, '\0'),
       link_(link),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)) {
+    std::string publicKey(crypto_sign_PUBLICKEYBYTES, '\0');
+    if (signingSeed.size() == crypto_sign_SEEDBYTES) {
+        crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(publicKey.data()),
+                                 reinterpret_cast<unsigned char*>(signingKey_.data()),
+                                 reinterpret_cast<const unsigned char*>(signingSeed.data()));
+    }
+    sodium_memzero(signingSeed.data(), signingSeed.size());
+}
 
-std::string HostDoorPanelHal::sealPin(std::string_view digits) {
-    return core::toBase64(core::sealBox(panelKey_, digits));
+HostDoorPanelHal::~HostDoorPanelHal() {
+    sodium_memzero(panelKey_.data(), panelKey_.size());
+    sodium_memzero(macKey_.data(), macKey_.size());
+    sodium_memzero(signingKey_.data(), signingKey_.size());
+}
+
+std::string HostDoorPanelHal::sealPin(std::string_view challengeNonce, std::string_view digits) {
+    std::string plain(challengeNonce);
+    plain.push_back(':');
+    plain.append(digits);
+    std::string box = core::toBase64(core::sealBox(panelKey_, plain));
+    sodium_memzero(plain.data(), plain.size());
+    return box;
+}
+
+std::string HostDoorPanelHal::mac(std::string_view input) {
+    return core::toHex(core::keyedHash(macKey_, input));
+}
+
+std::string HostDoorPanelHal::sign(std::string_view input) {
+    std::string signature(crypto_sign_BYTES, '\0');
+    crypto_sign_detached(reinterpret_cast<unsigned char*>(signature.data()), nullptr,
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                         reinterpret_cast<const unsigned char*>(signingKey_.data()));
+    return core::toHex(signature);
+}
+
+std::string HostDoorPanelHal::freshNonce() {
+    return core::toHex(core::randomBytes(16));
 }
 
 std::optional<int> HostDoorPanelHal::matchFinger(std::string_view templateBox,

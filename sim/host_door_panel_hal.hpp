@@ -19,10 +19,17 @@ class HostDoorPanelHal final : public firmware::DoorPanelHal {
     // Receives one compact JSON object per observable output, without a newline.
     using LineSink = std::function<void(const std::string& line)>;
 
-    HostDoorPanelHal(std::string site, std::string panel, core::Bytes panelKey, io::MqttLink& link,
-                     LineSink sink);
+    // `signingSeed`: the 32-byte Ed25519 seed of the panel's own signing key.
+    HostDoorPanelHal(std::string site, std::string panel, core::Bytes panelKey,
+                     core::Bytes signingSeed, io::MqttLink& link, LineSink sink);
+    ~HostDoorPanelHal() override;
+    HostDoorPanelHal(const HostDoorPanelHal&) = delete;
+    HostDoorPanelHal& operator=(const HostDoorPanelHal&) = delete;
 
-    std::string sealPin(std::string_view digits) override;
+    std::string sealPin(std::string_view challengeNonce, std::string_view digits) override;
+    std::string mac(std::string_view input) override;
+    std::string sign(std::string_view input) override;
+    std::string freshNonce() override;
     std::optional<int> matchFinger(std::string_view templateBox,
                                    std::string_view liveSample) override;
     void publishRequest(const protocol::PanelRequest& request) override;
@@ -36,6 +43,8 @@ class HostDoorPanelHal final : public firmware::DoorPanelHal {
     std::string site_;
     std::string panel_;
     core::Bytes panelKey_;
+    core::Bytes macKey_;      // HMAC-SHA-256(panel key, "sekimori.panel.mac.v1")
+    core::Bytes signingKey_;  // libsodium's 64-byte Ed25519 secret key
     io::MqttLink& link_;
     LineSink sink_;
 };

@@ -14,6 +14,14 @@ def tls_args(tls_files):
     return ["--ca-file", ca, "--cert-file", cert, "--key-file", key]
 
 
+def make_sign_key(binary, panel_key_file):
+    """Makes the panel's signing key on the panel's side (K.sign, 0600) if it has none and
+    returns its public half (hex, also in K.sign.pub) for enrollment."""
+    out = subprocess.run([binary, "--make-sign-key", "--panel-key-file", panel_key_file],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
 class PanelProcess:
     def __init__(self, binary, site, panel, door, mqtt_uri, password_file, panel_key_file,
                  side="entry", log=None, tls_files=None):
@@ -67,7 +75,21 @@ class PanelProcess:
                 return line
 
     def wait_connected(self, timeout=15.0):
-        self.wait_for(lambda l: l.get("out") == "connection" and l.get("connected"), timeout)
+        """Connected to the broker and holding the controller's link epoch (either may come
+        first: the retained link announcement arrives with the subscription)."""
+        seen = set()
+
+        def ready(line):
+            if line.get("out") == "connection" and line.get("connected"):
+                seen.add("connection")
+            elif line.get("out") == "link":
+                seen.add("link")
+            return seen == {"connection", "link"}
+        self.wait_for(ready, timeout)
+
+    def wait_link(self, timeout=15.0):
+        """Returns the epoch of the next link announcement the panel accepts."""
+        return self.wait_for(lambda l: l.get("out") == "link", timeout)["epoch"]
 
     def badge(self, card, pin=None, finger=None, timeout=10.0):
         """Presents a card and answers the prompts the controller asks for; returns the

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,10 +18,12 @@
 #include <string>
 #include <thread>
 
+#include <sodium.h>
 #include "core/crypto.hpp"
 #include "firmware/door_panel_runner.hpp"
 #include "io/mqtt_password_file.hpp"
 #include "io/paho_mqtt_link.hpp"
+
 #include "protocol/door_messages.hpp"
 #include "protocol/topics.hpp"
 #include "sim/fingerprint_model.hpp"
@@ -38,6 +41,8 @@ constexpr std::string_view kUsage =
     "         --password-file F --panel-key-file K [--persistence-dir D] [--side entry|exit]\n"
     "         [--reply-timeout-ms N] [--held-open-ms N] [--exit-window-ms N]\n"
     "         [--ca-file F --cert-file F --key-file F]   (TLS, with an ssl:// --mqtt-uri)\n"
+    "       sekimori-sim-panel --make-sign-key --panel-key-file K\n"
+    "         (makes the panel's signing key K.sign if absent, writes K.sign.pub, prints it)\n"
     "stdin, one command per line: card <UID> | pin <digits> | finger <seed> | open | close |\n"
     "  exit | tamper | tamper-clear | quit   (EOF = quit)\n";
 
@@ -56,6 +61,7 @@ struct Args {
     int replyTimeoutMs = 5000;
     int heldOpenMs = 30000;
     int exitWindowMs = 5000;
+    bool makeSignKey = false;
 };
 
 std::optional<int> parsePositive(const std::string& text) {
@@ -98,6 +104,10 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         if (option == "--help" || option == "-h") {
             return std::string("help");
         }
+        if (option == "--make-sign-key") {
+            args.makeSignKey = true;
+            continue;
+        }
         if (i + 1 >= argc) {
             return option + " needs a value (or is unknown)";
         }
@@ -115,6 +125,12 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         } else {
             return "unknown option '" + option + "'";
         }
+    }
+    if (args.makeSignKey) {
+        if (args.panelKeyFile.empty()) {
+            return std::string("--panel-key-file is required");
+        }
+        return args;
     }
     for (const auto& [option, value] : strings) {
         const bool optional = option == "--persistence-dir" || option == "--ca-file" ||
@@ -151,29 +167,37 @@ std::string dump(const Json& json) {
 class SimPanel {
   public:
     SimPanel(boost::asio::io_context& io, const Args& args, core::Bytes panelKey,
-             std::string password)
+             core::Bytes signingSeed, std::string password)
         : io_(io),
           args_(args),
           start_(std::chrono::steady_clock::now()),
           timer_(io),
           link_(io::makePahoMqttLink(io.get_executor(), linkOptions(args, std::move(password)))),
-          hal_(args.site, args.panel, std::move(panelKey), *link_, printLine),
+          hal_(args.site, args.panel, std::move(panelKey), std::move(signingSeed), *link_,
+               printLine),
           runner_(panelConfig(args), hal_) {}
 
     void start() {
         const std::string replyTopic =
             protocol::panelTopic(args_.site, args_.panel, protocol::PanelChannel::reply);
-        link_->onMessage([this, replyTopic](const io::MqttMessage& message) {
-            if (message.topic != replyTopic) {
-                return;  // the checkpoint, or anything the ACL lets through
+        const std::string linkTopic =
+            protocol::panelTopic(args_.site, args_.panel, protocol::PanelChannel::link);
+        link_->onMessage([this, replyTopic, linkTopic](const io::MqttMessage& message) {
+            if (message.topic == replyTopic) {
+                if (const auto bad = protocol::parsePanelReply(message.payload); !bad) {
+                    printLine(dump(Json{
+                        {"out", "bad_payload"}, {"topic", message.topic}, {"error", bad.error}}));
+                    return;
+                }
+                report(runner_.replyReceived(message.payload, nowMs()));
+            } else if (message.topic == linkTopic) {
+                const std::string before = runner_.state().linkEpoch;
+                report(runner_.linkReceived(message.payload, nowMs()));
+                if (runner_.state().linkEpoch != before) {
+                    printLine(dump(Json{{"out", "link"}, {"epoch", runner_.state().linkEpoch}}));
+                }
             }
-            const auto reply = protocol::parsePanelReply(message.payload);
-            if (!reply) {
-                printLine(dump(Json{
-                    {"out", "bad_payload"}, {"topic", message.topic}, {"error", reply.error}}));
-                return;
-            }
-            apply(firmware::ControllerReply{*reply.value});
+            // anything else: the checkpoint, or whatever the ACL lets through
         });
         link_->onConnection([this](bool connected, const std::string& reason) {
             if (connected) {
@@ -254,7 +278,8 @@ class SimPanel {
         options.certFile = args.certFile;
         options.keyFile = args.keyFile;
         options.subscriptions = {
-            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::reply)};
+            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::reply),
+            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::link)};
         options.willTopic =
             protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::status);
         options.willPayload = protocol::encode(protocol::PanelStatus{false, ""});
@@ -264,6 +289,13 @@ class SimPanel {
 
     static firmware::PanelConfig panelConfig(const Args& args) {
         firmware::PanelConfig config;
+        config.site = args.site;
+        config.panel = args.panel;
+        // No storage for a counter: the clock's microseconds never repeat across restarts.
+        config.firstCounter =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
         config.door = args.door;
         config.side = args.side;
         // Sessions must not repeat across restarts: a random prefix per boot.
@@ -337,6 +369,37 @@ int fail(int code, const std::string& message) {
     return code;
 }
 
+// The panel's own Ed25519 key, made here on first run: the 32-byte seed in K.sign (0600, never
+// leaves the panel), the public half as hex in K.sign.pub for enrollment (the controller's copy
+// is <key_dir>/panels/<panel>.sign.pub). Returns the seed and the public hex.
+core::Result<std::pair<core::Bytes, std::string>> loadOrCreateSigningKey(
+    const std::string& panelKeyFile) {
+    auto seed = core::loadOrCreateKeyFile(panelKeyFile + ".sign", crypto_sign_SEEDBYTES);
+    if (!seed) {
+        return seed.error();
+    }
+    std::string publicKey(crypto_sign_PUBLICKEYBYTES, '\0');
+    std::string secretKey(crypto_sign_SECRETKEYBYTES, '\0');
+    crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(publicKey.data()),
+                             reinterpret_cast<unsigned char*>(secretKey.data()),
+                             reinterpret_cast<const unsigned char*>(seed->data()));
+    sodium_memzero(secretKey.data(), secretKey.size());
+    const std::string publicHex = core::toHex(publicKey);
+    const std::string publicFile = panelKeyFile + ".sign.pub";
+    std::string current;
+    if (std::ifstream in(publicFile); in) {
+        std::getline(in, current);
+    }
+    if (current != publicHex) {
+        std::ofstream out(publicFile, std::ios::trunc);
+        out << publicHex << '\n';
+        if (!out.flush()) {
+            return core::makeError("sim.sign_key", "cannot write " + publicFile);
+        }
+    }
+    return std::make_pair(std::move(*seed), publicHex);
+}
+
 int run(int argc, char** argv) {
     auto parsed = parseArgs(argc, argv);
     if (auto* error = std::get_if<std::string>(&parsed)) {
@@ -351,6 +414,14 @@ int run(int argc, char** argv) {
     if (auto ready = core::initCrypto(); !ready) {
         return fail(1, ready.error().message);
     }
+    auto signing = loadOrCreateSigningKey(args.panelKeyFile);
+    if (!signing) {
+        return fail(1, "cannot make the panel's signing key: " + signing.error().message);
+    }
+    if (args.makeSignKey) {
+        std::cout << signing->second << '\n';
+        return 0;
+    }
     auto key = core::loadKeyFile(args.panelKeyFile, core::kBoxKeySize);
     if (!key) {
         return fail(1, "cannot use panel key: " + key.error().message);
@@ -364,7 +435,7 @@ int run(int argc, char** argv) {
     // Paho connects on its own threads, so the io_context must not run out of work meanwhile;
     // only quit (io.stop) ends it.
     auto work = boost::asio::make_work_guard(io);
-    SimPanel panel(io, args, std::move(*key), std::move(*password));
+    SimPanel panel(io, args, std::move(*key), std::move(signing->first), std::move(*password));
     panel.start();
 
     // std::getline blocks, so stdin is read on its own thread and each line handed to the io

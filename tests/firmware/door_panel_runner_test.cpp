@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "protocol/panel_link_auth.hpp"
+
 #include <string>
 #include <vector>
 
@@ -11,10 +13,26 @@ namespace {
 // Records every HAL call; "seals" by tagging so the test can see what went where.
 class RecordingHal final : public DoorPanelHal {
   public:
-    std::string sealPin(std::string_view digits) override {
-        sealed.emplace_back(digits);
-        return "SEALED" + std::to_string(sealed.size()) + "=";
+    std::string sealPin(std::string_view nonce, std::string_view digits) override {
+        sealed.push_back(std::string(nonce) + ":" + std::string(digits));
+        return std::string(80, 'A');  // canonical base64 of a 60-byte "box"
     }
+    // A stand-in secure element: the "MAC" is a function of the input only a keyed party
+    // would know to compute (here: its length and last byte), enough to tell inputs apart.
+    std::string mac(std::string_view input) override {
+        macInputs.emplace_back(input);
+        std::string out = std::to_string(input.size()) + "-" + std::to_string(input.back() & 0xff);
+        out.resize(64, '0');
+        for (char& c : out) {
+            c = (c >= '0' && c <= '9') ? c : 'a';
+        }
+        return out;
+    }
+    std::string sign(std::string_view input) override {
+        signInputs.emplace_back(input);
+        return std::string(128, '5');
+    }
+    std::string freshNonce() override { return std::string(32, '9'); }
     std::optional<int> matchFinger(std::string_view templateBox,
                                    std::string_view liveSample) override {
         matched.push_back(std::string(templateBox) + "|" + std::string(liveSample));
@@ -29,46 +47,100 @@ class RecordingHal final : public DoorPanelHal {
     void driveLock(bool released, int ms) override { locks.emplace_back(released, ms); }
     void display(const Display& shown) override { screens.push_back(displayText(shown)); }
 
-    std::vector<std::string> sealed, matched, requests, events, screens;
+    std::vector<std::string> sealed, matched, requests, events, screens, macInputs, signInputs;
     std::vector<std::pair<bool, int>> locks;
 };
+
+// What the genuine controller would send in answer to the runner's outstanding request.
+std::string genuineReply(DoorPanelRunner& runner, RecordingHal& hal,
+                         std::variant<protocol::Challenge, protocol::Decision> body,
+                         std::string nonce = std::string(32, '3')) {
+    protocol::PanelReply reply;
+    reply.session = runner.state().session;
+    reply.door = runner.config().door;
+    reply.step = runner.state().outstandingStep;
+    reply.body = std::move(body);
+    reply.auth.epoch = runner.state().linkEpoch;
+    reply.auth.counter = runner.state().outstandingCounter;
+    reply.auth.nonce = std::move(nonce);
+    const std::string bodyJson = protocol::encodeBody(reply);
+    reply.auth.mac = hal.mac(protocol::replyMacInput("s1", "p1", reply, bodyJson));
+    return protocol::encode(reply);
+}
+
+std::string genuineLink(RecordingHal& hal, const std::string& epoch) {
+    protocol::PanelLink link{epoch, ""};
+    link.mac = hal.mac(protocol::linkMacInput("s1", "p1", link, protocol::encodeBody(link)));
+    return protocol::encode(link);
+}
 
 TEST(DoorPanelRunner, CarriesOutputsThroughTheHalAndNeverReturnsTheClearPin) {
     RecordingHal hal;
     // Built whole, not assigned field by field: GCC 12 at -O3 reports a false
     // -Wmaybe-uninitialized inside std::string assignment to a default-constructed config.
-    const PanelConfig config{.door = "d1", .sessionPrefix = "ab"};
+    const PanelConfig config{
+        .site = "s1", .panel = "p1", .door = "d1", .sessionPrefix = "ab", .firstCounter = 7};
     DoorPanelRunner runner(config, hal);
+    const std::string epoch(32, 'e');
+    runner.linkReceived(genuineLink(hal, epoch), 0);
+    ASSERT_EQ(runner.state().linkEpoch, epoch);
 
     runner.handle(CardRead{"04A1B2C3"}, 0);
-    runner.handle(
-        ControllerReply{{"ab-1", "d1", protocol::Challenge{protocol::Factor::pin, "", 9000}}}, 5);
+    const std::string nonce(32, '3');
+    runner.replyReceived(
+        genuineReply(runner, hal, protocol::Challenge{protocol::Factor::pin, "", 9000}, nonce), 5);
     for (char digit : std::string("2468")) {
         runner.handle(KeypadDigit{digit}, 10);
     }
     const auto outputs = runner.handle(KeypadEnter{}, 20);
-    ASSERT_EQ(hal.sealed, std::vector<std::string>{"2468"});
+    // The PIN is sealed bound to the challenge it answers.
+    ASSERT_EQ(hal.sealed, std::vector<std::string>{nonce + ":2468"});
     ASSERT_EQ(hal.requests.size(), 2u);
-    EXPECT_EQ(hal.requests[1],
-              R"({"session":"ab-1","door":"d1","side":"entry","step":"pin","pin_box":"SEALED1="})");
+    const auto pin = protocol::parsePanelRequest(hal.requests[1]);
+    ASSERT_TRUE(pin) << pin.error;
+    EXPECT_EQ(std::get<protocol::PinEntered>(pin.value->step).pinBox, std::string(80, 'A'));
+    EXPECT_EQ(pin.value->auth.counter, 8u);
+    EXPECT_EQ(pin.value->auth.nonce, nonce);
+    EXPECT_EQ(pin.value->auth.epoch, epoch);
+    // The MAC covers exactly the payload before it.
+    const auto body = protocol::bodyBeforeMac(hal.requests[1]);
+    ASSERT_TRUE(body);
+    EXPECT_EQ(pin.value->auth.mac,
+              hal.mac(protocol::requestMacInput("s1", "p1", *pin.value, *body)));
     for (const auto& output : outputs) {
         EXPECT_FALSE(std::holds_alternative<SendPin>(output));
     }
 
-    runner.handle(ControllerReply{{"ab-1", "d1",
-                                   protocol::Challenge{protocol::Factor::finger, "TPL=", 9000}}},
-                  30);
+    runner.replyReceived(
+        genuineReply(runner, hal,
+                     protocol::Challenge{protocol::Factor::finger, std::string(80, 'B'), 9000}),
+        30);
     runner.fingerPlaced("good", 40);
-    EXPECT_EQ(hal.matched, std::vector<std::string>{"TPL=|good"});
-    EXPECT_EQ(hal.requests.back(),
-              R"({"session":"ab-1","door":"d1","side":"entry","step":"finger","score":97})");
+    EXPECT_EQ(hal.matched, std::vector<std::string>{std::string(80, 'B') + "|good"});
+    const auto finger = protocol::parsePanelRequest(hal.requests.back());
+    ASSERT_TRUE(finger) << finger.error;
+    EXPECT_EQ(std::get<protocol::FingerScored>(finger.value->step).score, 97);
 
-    runner.handle(ControllerReply{{"ab-1", "d1", protocol::Decision{true, "granted", 3000}}}, 50);
+    // A reply whose MAC does not verify (one hex digit changed) does nothing.
+    std::string forged = genuineReply(runner, hal, protocol::Decision{true, "granted", 3000});
+    forged[forged.size() - 3] = forged[forged.size() - 3] == '0' ? '1' : '0';
+    const auto ignored = runner.replyReceived(forged, 45);
+    ASSERT_EQ(ignored.size(), 1u);
+    EXPECT_EQ(std::get<Ignored>(ignored[0]).why, "reply: bad MAC");
+    EXPECT_TRUE(hal.locks.empty());
+
+    runner.replyReceived(genuineReply(runner, hal, protocol::Decision{true, "granted", 3000}), 50);
     EXPECT_EQ(hal.locks, (std::vector<std::pair<bool, int>>{{true, 3000}}));
     EXPECT_EQ(runner.nextDeadline(), 3050);
     runner.handle(DoorPosition{true}, 60);
-    EXPECT_EQ(hal.events,
-              std::vector<std::string>{R"({"door":"d1","event":"opened","session":"ab-1"})"});
+    ASSERT_EQ(hal.events.size(), 1u);
+    const auto event = protocol::parsePanelEvent(hal.events[0]);
+    ASSERT_TRUE(event) << event.error;
+    EXPECT_EQ(event.value->session, "ab-1");
+    EXPECT_EQ(event.value->counter, 10u);
+    // The signature covers the report as sent, without its sig member.
+    EXPECT_EQ(hal.signInputs.back(),
+              protocol::reportSigningInput("s1", "p1", *protocol::reportBeforeSig(hal.events[0])));
     EXPECT_EQ(hal.screens.back(), "Access granted");
 }
 
@@ -76,7 +148,7 @@ TEST(DoorPanelRunner, FingerWhenNotAskedDoesNotTouchTheMatcher) {
     RecordingHal hal;
     // Built whole, not assigned field by field: GCC 12 at -O3 reports a false
     // -Wmaybe-uninitialized inside std::string assignment to a default-constructed config.
-    const PanelConfig config{.door = "d1", .sessionPrefix = "ab"};
+    const PanelConfig config{.site = "s1", .panel = "p1", .door = "d1", .sessionPrefix = "ab"};
     DoorPanelRunner runner(config, hal);
     const auto outputs = runner.fingerPlaced("good", 0);
     EXPECT_TRUE(hal.matched.empty());

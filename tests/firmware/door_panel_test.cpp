@@ -14,9 +14,16 @@ using protocol::Factor;
 using protocol::PanelReply;
 
 const std::string kTemplateBox = std::string(136, 'B') + "BBA=";
+const std::string kEpoch = std::string(32, 'e');
+const std::string kOldEpoch = std::string(32, 'd');
+// Marks a reply the genuine controller sends: runTable fills in the current epoch and the
+// outstanding request's counter and step, as the controller would.
+const std::string kGenuine = "genuine";
 
 PanelConfig config() {
     PanelConfig c;
+    c.site = "s1";
+    c.panel = "p1";
     c.door = "server-room";
     c.side = protocol::DoorSide::entry;
     c.sessionPrefix = "b00t";
@@ -64,7 +71,31 @@ std::string describe(const Output& output) {
 
 Input reply(std::string session, std::variant<Challenge, Decision> body,
             std::string door = "server-room") {
-    return ControllerReply{PanelReply{std::move(session), std::move(door), std::move(body)}};
+    PanelReply r;
+    r.session = std::move(session);
+    r.door = std::move(door);
+    r.body = std::move(body);
+    r.auth.epoch = kGenuine;
+    r.auth.nonce = std::string(32, 'c');
+    return ControllerReply{std::move(r), true};
+}
+// A reply as an attacker shapes it: `authentic` (did its MAC verify), its epoch, counter, step.
+Input crafted(std::string session, std::variant<Challenge, Decision> body, bool authentic,
+              std::string epoch, std::uint64_t counter, Factor step) {
+    auto input = std::get<ControllerReply>(reply(std::move(session), std::move(body)));
+    input.authentic = authentic;
+    input.reply.auth.epoch = std::move(epoch);
+    input.reply.auth.counter = counter;
+    input.reply.step = step;
+    return input;
+}
+Input link(std::string epoch, bool authentic = true) {
+    return LinkAnnounced{protocol::PanelLink{std::move(epoch), std::string(64, 'a')}, authentic};
+}
+PanelState linked() {
+    PanelState s;
+    s.linkEpoch = kEpoch;
+    return s;
 }
 Input pinChallenge(std::string session, int timeoutMs = 10000) {
     return reply(std::move(session), Challenge{Factor::pin, "", timeoutMs});
@@ -86,10 +117,18 @@ struct Row {
 };
 
 // Runs the rows in order from a fresh state and returns the final state.
-PanelState runTable(const PanelConfig& cfg, const std::vector<Row>& rows, PanelState state = {}) {
+PanelState runTable(const PanelConfig& cfg, const std::vector<Row>& rows,
+                    PanelState state = linked()) {
     int index = 0;
     for (const auto& row : rows) {
-        auto result = step(cfg, std::move(state), row.input, row.atMs);
+        Input input = row.input;
+        if (auto* answer = std::get_if<ControllerReply>(&input);
+            answer != nullptr && answer->reply.auth.epoch == kGenuine) {
+            answer->reply.auth.epoch = state.linkEpoch;
+            answer->reply.auth.counter = state.outstandingCounter;
+            answer->reply.step = state.outstandingStep;
+        }
+        auto result = step(cfg, std::move(state), input, row.atMs);
         state = std::move(result.state);
         std::vector<std::string> got;
         for (const auto& output : result.outputs) {
@@ -270,16 +309,84 @@ TEST(DoorPanel, FingerWithoutScoreIsSentAsZero) {
 
 TEST(DoorPanel, NextDeadlineIsTheEarliestPendingOne) {
     const PanelConfig cfg = config();
-    PanelState state;
+    PanelState state = linked();
     EXPECT_EQ(nextDeadline(cfg, state), std::nullopt);
     state = step(cfg, state, CardRead{"04A1B2C3"}, 100).state;
     EXPECT_EQ(nextDeadline(cfg, state), 5100);
-    state = step(cfg, state, granted("b00t-1", 2000), 200).state;
+    auto grant = std::get<ControllerReply>(granted("b00t-1", 2000));
+    grant.reply.auth.epoch = state.linkEpoch;
+    grant.reply.auth.counter = state.outstandingCounter;
+    state = step(cfg, state, grant, 200).state;
     EXPECT_EQ(nextDeadline(cfg, state), 2200);
     state = step(cfg, state, DoorPosition{true}, 300).state;
     EXPECT_EQ(nextDeadline(cfg, state), 2200);
     state = step(cfg, state, Tick{}, 2200).state;
     EXPECT_EQ(nextDeadline(cfg, state), 30300);
+}
+
+// The panel's half of the authenticated link: only a reply whose MAC verified, under the current
+// epoch, answering the one outstanding request (its counter and step) moves the panel.
+TEST(DoorPanel, OnlyAnAuthenticReplyToTheOutstandingRequestIsActedOn) {
+    const PanelConfig cfg = config();
+    const auto state = runTable(
+        cfg,
+        {
+            // No link yet: nothing would be accepted, so the panel says so at once.
+            {0, CardRead{"04A1B2C3"}, {"display denied controller_error"}},
+            {10, link(kEpoch, /*authentic=*/false), {"ignored link: bad MAC"}},
+            {20, link(kEpoch), {}},
+            {30, link(kEpoch), {"ignored link: epoch unchanged"}},
+            {40, CardRead{"04A1B2C3"}, {"request b00t-2 card 04A1B2C3", "display checking"}},
+            // counter 1 is the card request (firstCounter 1)
+            {50,
+             crafted("b00t-2", Decision{true, "granted", 5000}, false, kEpoch, 1, Factor::card),
+             {"ignored reply: bad MAC"}},
+            {60,
+             crafted("b00t-2", Decision{true, "granted", 5000}, true, kOldEpoch, 1, Factor::card),
+             {"ignored reply: stale epoch"}},
+            {70,
+             crafted("b00t-2", Decision{true, "granted", 5000}, true, kEpoch, 7, Factor::card),
+             {"ignored reply: does not answer the outstanding request"}},
+            {80,
+             crafted("b00t-2", Decision{true, "granted", 5000}, true, kEpoch, 1, Factor::pin),
+             {"ignored reply: does not answer the outstanding request"}},
+            {90, pinChallenge("b00t-2"), {"display enter_pin"}},
+            {100, KeypadDigit{'1'}, {"display enter_pin 1"}},
+            {110, KeypadEnter{}, {"pin b00t-2 1", "display checking"}},
+            // The captured answer to the card step (counter 1), replayed now: refused.
+            {120,
+             crafted("b00t-2", Decision{true, "granted", 5000}, true, kEpoch, 1, Factor::card),
+             {"ignored reply: does not answer the outstanding request"}},
+            // The controller restarted (new epoch): its old sessions are gone.
+            {130, link(kOldEpoch), {"display denied controller_error"}},
+            {140, granted("b00t-2"), {"ignored reply: stale session"}},
+        },
+        PanelState{});
+    EXPECT_FALSE(state.lockReleased);
+    EXPECT_EQ(state.linkEpoch, kOldEpoch);
+}
+
+TEST(DoorPanel, RequestsCarryEpochCounterAndTheChallengesNonce) {
+    PanelConfig cfg = config();
+    cfg.firstCounter = 1000;
+    auto r = step(cfg, linked(), CardRead{"04A1B2C3"}, 0);
+    const auto& card = std::get<SendRequest>(r.outputs.at(0)).request;
+    EXPECT_EQ(card.auth.epoch, kEpoch);
+    EXPECT_EQ(card.auth.counter, 1000u);
+    EXPECT_EQ(card.auth.nonce, "");  // the runner adds a fresh one
+    auto challenge = std::get<ControllerReply>(pinChallenge("b00t-1"));
+    challenge.reply.auth.epoch = kEpoch;
+    challenge.reply.auth.counter = 1000;
+    challenge.reply.auth.nonce = std::string(32, '7');
+    r = step(cfg, std::move(r.state), challenge, 10);
+    r = step(cfg, std::move(r.state), KeypadDigit{'5'}, 20);
+    r = step(cfg, std::move(r.state), KeypadEnter{}, 30);
+    const auto& pin = std::get<SendPin>(r.outputs.at(0)).request;
+    EXPECT_EQ(pin.auth.counter, 1001u);
+    EXPECT_EQ(pin.auth.nonce, std::string(32, '7'));
+    // Events draw from the same counter: strictly increasing, whatever the message.
+    r = step(cfg, std::move(r.state), TamperSwitch{true}, 40);
+    EXPECT_EQ(std::get<SendEvent>(r.outputs.at(0)).event.counter, 1002u);
 }
 
 TEST(DoorPanel, DisplayTextNamesTheReason) {
