@@ -1,5 +1,7 @@
 #include "app/door_wiring.hpp"
 
+#include <fstream>
+
 #include "core/crypto.hpp"
 #include "doors/doors_service.hpp"
 
@@ -103,6 +105,19 @@ core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const doors::DoorsConfig& doo
             return key.error();
         }
         keys.panelKeys[d.panel] = std::move(*key);
+        // The panel's own public signing key, enrolled from the panel (hex, one line): without
+        // it the panel's event reports are refused.
+        const auto signPub = paths.panelKeyDir / (d.panel + ".sign.pub");
+        if (std::ifstream in(signPub); in) {
+            std::string hex;
+            std::getline(in, hex);
+            auto bytes = core::fromHex(hex);
+            if (!bytes || bytes->size() != 32) {
+                return core::makeError(
+                    "doors.key", signPub.string() + ": not a 32-byte Ed25519 public key in hex");
+            }
+            keys.panelSignKeys[d.panel] = std::move(*bytes);
+        }
     }
     return keys;
 }

@@ -141,7 +141,7 @@ struct DoorsService::Impl {
     void onRequest(const std::string& panel, const std::string& topic,
                    const protocol::PanelRequest& request);
     void onEvent(const std::string& panel, const std::string& topic,
-                 const protocol::PanelEvent& event);
+                 const protocol::PanelEvent& event, const SignedReport& signedReport);
     void onStatus(const std::string& panel, const protocol::PanelStatus& status);
     void feed(Door& door, const DoorInput& input);
     void armDoorTimer(Door& door);
@@ -190,8 +190,9 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         registerDoorApprovalKinds(*impl->parts.approvals, impl->enrollment);
     }
     Impl* raw = impl.get();
-    impl->gateway = std::make_unique<PanelGateway>(impl->parts.router, impl->parts.recorder,
-                                                   impl->parts.clock, impl->parts.site, panelIds);
+    impl->gateway = std::make_unique<PanelGateway>(impl->parts.executor, impl->parts.router,
+                                                   impl->parts.recorder, impl->parts.clock,
+                                                   impl->parts.site, panelIds, impl->parts.keys);
     impl->sessions = std::make_unique<AccessSessions>(AccessSessionsParts{
         impl->parts.executor, impl->parts.recorder, impl->parts.clock, *impl->gateway,
         impl->parts.keys, impl->schedules,
@@ -202,7 +203,7 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         [raw](const DoorSpec& spec, core::EventType type) {
             raw->feed(raw->doors.at(spec.id), AccessNoted{type});
         },
-        impl->parts.commitPatience});
+        impl->parts.commitPatience, impl->parts.config.lockout});
     return std::unique_ptr<DoorsService>(new DoorsService(std::move(impl)));
 }
 
@@ -244,9 +245,18 @@ void DoorsService::Impl::start() {
     });
     cache->post([this, token = std::weak_ptr<int>(alive)](core::Database& db) {
         auto rebuilt = rebuildPresence(db);
-        boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt)]() mutable {
+        auto enrolled = PanelGateway::enrolledKeys(db);
+        boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt),
+                                           enrolled = std::move(enrolled)]() mutable {
             if (token.expired()) {
                 return;
+            }
+            if (enrolled) {
+                gateway->enrollKeys(*enrolled);
+            } else {
+                core::logError(kComponent,
+                               "enrolled panel keys could not be read from the trail: " +
+                                   enrolled.error().message);
             }
             if (rebuilt) {
                 presence = std::move(rebuilt.value());
@@ -286,7 +296,8 @@ void DoorsService::Impl::maybeServe() {
         [this](const std::string& panel, const std::string& topic,
                const protocol::PanelRequest& request) { onRequest(panel, topic, request); },
         [this](const std::string& panel, const std::string& topic,
-               const protocol::PanelEvent& event) { onEvent(panel, topic, event); },
+               const protocol::PanelEvent& event,
+               const SignedReport& signedReport) { onEvent(panel, topic, event, signedReport); },
         [this](const std::string& panel, const protocol::PanelStatus& status) {
             onStatus(panel, status);
         }});
@@ -327,14 +338,18 @@ void DoorsService::Impl::onRequest(const std::string& panel, const std::string& 
 }
 
 void DoorsService::Impl::onEvent(const std::string& panel, const std::string& topic,
-                                 const protocol::PanelEvent& event) {
+                                 const protocol::PanelEvent& event,
+                                 const SignedReport& signedReport) {
     auto door = doors.find(event.door);
     if (door == doors.end() || door->second.spec.panel != panel) {
         gateway->reportError(core::kMqttBadPayload, topic, panel,
                              "door '" + event.door + "' is not served by panel '" + panel + "'");
         return;
     }
-    feed(door->second, PanelReport{event.kind, event.session});
+    feed(door->second,
+         PanelReport{event.kind,
+                     event.session,
+                     {{"panel_report", signedReport.report}, {"panel_sig", signedReport.sig}}});
 }
 
 void DoorsService::Impl::onStatus(const std::string& panel, const protocol::PanelStatus& status) {
