@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from console_page import ConsolePage, make_driver  # noqa: E402
-from site_under_test import OPERATORS, SiteUnderTest  # noqa: E402
+from site_under_test import OPERATORS, SOURCE_DIR, SiteUnderTest  # noqa: E402
 from site_operators import approval_id  # noqa: E402
 
 SECURITY = OPERATORS["security"]
@@ -86,6 +86,9 @@ class ApprovalsInTheBrowser(unittest.TestCase):
     def setUpClass(cls):
         cls.site = SiteUnderTest()
         cls.driver = None
+        # The daemon serves each page from <base_dir>/<folder>/web (docs/adding-a-domain.md);
+        # the test site's base_dir is its temporary directory.
+        os.symlink(os.path.join(SOURCE_DIR, "policy"), os.path.join(cls.site.dir, "policy"))
         try:
             cls.site.start()
             cls.site.operators  # noqa: B018

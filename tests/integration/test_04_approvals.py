@@ -108,7 +108,8 @@ class Approvals(unittest.TestCase):
         self.assert_standard_refusals(grant, FACILITY)
         # Card, PIN and finger are right, the grant is only asked for: the door stays shut.
         decision = self.panel.badge(CAROL_CARD, pin=CAROL_PIN, finger="carol-index")
-        self.assertFalse(decision["granted"], decision)
+        self.assertEqual((decision["granted"], decision["reason"]), (False, "no_access"),
+                         decision)
         self.approve(grant)
         self.assert_steps_recorded(grant, "approval.requested", "approval.approved")
         decision = self.panel.badge(CAROL_CARD, pin=CAROL_PIN, finger="carol-index")
@@ -127,8 +128,10 @@ class Approvals(unittest.TestCase):
                               "--sim-seed", "dave-index")
         self.assertIn("doors.enroll_template", self.state(finger))
         self.assert_standard_refusals(finger, FACILITY)
+        # The grant is in place and the PIN right; the finger matches no template yet.
         decision = self.panel.badge(DAVE_CARD, pin=DAVE_PIN, finger="dave-index")
-        self.assertFalse(decision["granted"], decision)
+        self.assertEqual((decision["granted"], decision["reason"]), (False, "finger_mismatch"),
+                         decision)
         self.approve(finger)
         self.assert_steps_recorded(finger, "approval.requested", "approval.approved")
         decision = self.panel.badge(DAVE_CARD, pin=DAVE_PIN, finger="dave-index")
