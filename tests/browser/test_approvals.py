@@ -194,6 +194,22 @@ class ApprovalsInTheBrowser(unittest.TestCase):
             self.assertEqual(json.loads(approved[0][4])["actor"], SECURITY2)
             self.assertEqual(effects[0][0], approved[0][0] + 1)
 
+    def test_03_the_page_speaks_japanese(self):
+        self.page.open()
+        if self.driver.find_element(*self.page._by_testid("main-view")).is_displayed():
+            self.page.logout()
+        # The page follows the document's language, as every plugin of the shell does.
+        self.driver.execute_script("document.documentElement.lang = 'ja';")
+        self.page.login(SECURITY2, self.site.operators.password(SECURITY2))
+        tab = self.page.wait_for_testid("tab-approvals-requests")
+        self.assertEqual(tab.text, "申請・承認")
+        self.page.open_approvals(show_all=True)
+        self.page.wait_rows(lambda r: set(self.asked.values()) <= set(r))
+        kinds = self.page.testid_texts("approval-kind")
+        self.assertIn("オペレーターの追加", kinds)
+        self.assertIn("時刻の基準 UTC+09:00",
+                      self.driver.find_element(*self.page._by_testid("approvals-zone")).text)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
