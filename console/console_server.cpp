@@ -67,9 +67,15 @@ core::Result<void> ConsoleServer::start() {
         }
     }
 
+    // The local socket first: once the HTTPS port answers (what scripts wait for), the CLI's
+    // door is open too.
+    if (auto r = listenLocally(); !r) {
+        return r;
+    }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(options_.address, ec);
     if (ec) {
+        local_.reset();  // removes the socket file
         return core::makeError("console.listen",
                                "address '" + options_.address + "': " + ec.message());
     }
@@ -86,6 +92,7 @@ core::Result<void> ConsoleServer::start() {
         acceptor->listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
+        local_.reset();  // removes the socket file
         return core::makeError(
             "console.listen",
             options_.address + ":" + std::to_string(options_.port) + ": " + ec.message());
@@ -110,10 +117,6 @@ core::Result<void> ConsoleServer::start() {
     core::logInfo("console",
                   "listening on https://" + options_.address + ":" + std::to_string(boundPort_));
     doAccept();
-    if (auto r = listenLocally(); !r) {
-        stop();
-        return r;
-    }
     return {};
 }
 

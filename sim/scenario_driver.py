@@ -4,8 +4,14 @@ and then get it wrong (a wrong PIN, an unknown card, someone else's finger, a do
 no grant for), so the console shows grants and denials with their reasons.
 
     scenario_driver.py enroll --config SITE.toml --people PEOPLE.toml --cli build/app/sekimori
+                              --secrets var/secrets/operators
     scenario_driver.py run --config SITE.toml --people PEOPLE.toml --run-dir var
                            --panel-bin build/sim/sekimori-sim-panel --cli build/app/sekimori
+
+enroll goes through the running daemon, as its operators (sim/site_operators.py): the first
+time it sets up the bootstrap admin's own password, a second security admin and a facility
+admin, keeping their passwords in --secrets; the facility admin enrolls, a security admin
+approves fingerprints and restricted grants.
 """
 import argparse
 import os
@@ -18,6 +24,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from panel_process import PanelProcess  # noqa: E402
+from site_operators import SiteOperators  # noqa: E402
 
 
 def load_toml(path):
@@ -34,21 +41,16 @@ def cli(binary, *args, stdin=None, check=True):
 
 def enroll(args):
     people = load_toml(args.people)["people"]
-    base = ["--config", args.config, "--as", "demo-enrollment"]
+    initial_admin = cli(args.cli, "config", "show", "--config", args.config,
+                        "--field", "initial_admin_file").stdout.strip()
+    ops = SiteOperators(args.cli, args.config, args.secrets, initial_admin)
+    ops.ensure()
+    for name, role in ops.made:
+        print(f"operator {name} ({role}): password in {ops.password_file(name)}", flush=True)
     for p in people:
-        added = cli(args.cli, "person", "add", *base, "--id", p["id"], "--name", p["name"],
-                    check=False)
-        if added.returncode != 0:
-            if "exists" in added.stderr:
-                continue  # enrolled on an earlier run
-            raise RuntimeError(added.stderr.strip())
-        cli(args.cli, "person", "card", *base, "--id", p["id"], "--uid", p["card"])
-        cli(args.cli, "person", "pin", *base, "--id", p["id"], stdin=p["pin"] + "\n")
-        cli(args.cli, "person", "finger", *base, "--id", p["id"], "--sim-seed", p["finger"])
-        for zone, schedule in p["grants"]:
-            cli(args.cli, "person", "grant", *base, "--id", p["id"], "--zone", zone,
-                "--schedule", schedule)
-        print(f"enrolled {p['id']}", flush=True)
+        if ops.enroll(p["id"], p["name"], p["card"], p["pin"], p["finger"],
+                      [(zone, schedule) for zone, schedule in p["grants"]], skip_existing=True):
+            print(f"enrolled {p['id']}", flush=True)
 
 
 def run(args):
@@ -132,6 +134,8 @@ def main():
         s.add_argument("--config", required=True)
         s.add_argument("--people", required=True)
         s.add_argument("--cli", required=True, help="path of the sekimori CLI")
+    sub.choices["enroll"].add_argument(
+        "--secrets", required=True, help="directory of the operators' password files (0700)")
     r = sub.choices["run"]
     r.add_argument("--run-dir", required=True)
     r.add_argument("--panel-bin", required=True)

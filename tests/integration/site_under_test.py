@@ -2,6 +2,13 @@
 account per panel, the real sekimorid, the sekimori CLI, and simulated panels. Everything runs
 in a temporary directory on free ports and is torn down by close().
 
+The CLI is a client of the daemon (its local socket, logged in as an operator). The harness
+sets up the operators a site really has, the way a site does it (sim/site_operators.py): the
+bootstrap admin logs in with the initial password and sets a new one, uses the bootstrap window
+to add a second security admin, and asks for a facility admin, whom that second security admin
+approves. People are enrolled by the facility admin; fingerprints and grants into a restricted
+zone are approved by a security admin (cli_as, approve, OPERATORS).
+
 The daemon always runs with its io watchdog on (SEKIMORI_IO_WATCHDOG_MS, core/io_watchdog.hpp):
 a handler that holds the io thread longer than 5 ms of CPU, or a SQLite call made on the io
 thread, is logged as an error and close() fails the scenario with those lines. A scenario can
@@ -31,11 +38,16 @@ IO_WATCHDOG_MS = "5"
 IO_WATCHDOG_ERROR = re.compile(r"\berror\s+io-watchdog: ")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
 from panel_process import PanelProcess  # noqa: E402
+import site_operators  # noqa: E402
+from site_operators import SiteOperators  # noqa: E402
 
 SITE = "it-site"
 # Panels that connect over the broker's TLS listener with their certificate, as a panel on the
 # site network does (docs/broker.md); the others use the loopback password listener.
 TLS_PANELS = {"p-server"}
+# The operators SiteUnderTest.operators sets up, by what they are for.
+OPERATORS = {"security": site_operators.SECURITY, "security2": site_operators.SECURITY2,
+             "facility": site_operators.FACILITY}
 
 SITE_TOML = """
 [site]
@@ -149,6 +161,7 @@ class SiteUnderTest:
         self.panels = []
         self.daemon = None
         self.broker = None
+        self._operators = None
         self.witness = None  # sekimori-witness w1 (docs/witness.md), started by start()
         self.witness_path = os.path.join(BINARY_DIR, "witness", "sekimori-witness")
         self.witness_dir = os.path.join(self.dir, "witness-w1")
@@ -309,25 +322,54 @@ class SiteUnderTest:
         with open(self.password_file(account)) as f:
             return f.read().strip()
 
-    def cli(self, *args, stdin=None, check=True):
-        r = subprocess.run([self.cli_path, *args], input=stdin, text=True, capture_output=True)
+    def cli(self, *args, stdin=None, check=True, env=None):
+        r = subprocess.run([self.cli_path, *args], input=stdin, text=True, capture_output=True,
+                           env=env)
         if check and r.returncode != 0:
             raise AssertionError(f"sekimori {' '.join(args)} exited {r.returncode}: {r.stderr}")
         return r
 
+    # --- operators: the CLI logs in through the daemon's local socket (sim/site_operators.py)
+    @property
+    def local_socket(self):
+        return os.path.join(self.dir, "data", "sekimori.sock")
+
+    @property
+    def operators(self):
+        """Sets up the bootstrap admin, a second security admin and a facility admin the first
+        time it is used (the daemon must be running)."""
+        if self._operators is None:
+            ops = SiteOperators(self.cli_path, self.config,
+                                os.path.join(self.dir, "secrets", "operators"),
+                                os.path.join(self.dir, "data", "initial-admin.txt"))
+            ops.ensure()
+            self._operators = ops
+        return self._operators
+
+    def operator_password_file(self, name):
+        return os.path.join(self.dir, "secrets", "operators", name + ".password")
+
+    def cli_as(self, operator, *args, stdin=None, check=True):
+        """sekimori <args> logged in as `operator` (one of OPERATORS, or an add_operator)."""
+        self.operators  # noqa: B018 (sets the accounts up on first use)
+        return self.cli(*args, "--config", self.config, "--operator", operator,
+                        "--password-file", self.operator_password_file(operator),
+                        stdin=stdin, check=check)
+
+    def approve(self, output, approver=None):
+        """Approves the request `output` announced, as the second security admin."""
+        return self.operators.approve(output, approver or OPERATORS["security2"])
+
     def enroll(self, person, name, card, pin, finger_seed, zones):
-        c = ["--config", self.config, "--as", "it-admin"]
-        self.cli("person", "add", *c, "--id", person, "--name", name)
-        self.cli("person", "card", *c, "--id", person, "--uid", card)
-        self.cli("person", "pin", *c, "--id", person, stdin=pin + "\n")
-        self.cli("person", "finger", *c, "--id", person, "--sim-seed", finger_seed)
-        for zone in zones:
-            self.cli("person", "grant", *c, "--id", person, "--zone", zone, "--schedule", "24x7")
+        """Enrolls through the daemon as the facility admin; the fingerprint and grants into a
+        restricted zone are approved by the second security admin."""
+        self.operators.enroll(person, name, card, pin, finger_seed,
+                              [(zone, "24x7") for zone in zones])
 
     def add_operator(self, name, role):
-        out = self.cli("operator", "add", "--config", self.config, "--name", name,
-                       "--role", role).stdout
-        return out.strip().rsplit(" ", 1)[-1]
+        """A console account (asked for by the bootstrap admin, approved by the second security
+        admin); returns the password it set at its first login."""
+        return self.operators.add(name, role)
 
     @property
     def database(self):
