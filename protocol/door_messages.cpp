@@ -409,18 +409,6 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
     }
     readSession(reader, out.session);
     readDoor(reader, out.door);
-    const std::string step = reader.string("step");
-    if (reader.ok()) {
-        if (step == "card") {
-            out.step = Factor::card;
-        } else if (step == "pin") {
-            out.step = Factor::pin;
-        } else if (step == "finger") {
-            out.step = Factor::finger;
-        } else {
-            reader.fail("step", "must be \"card\", \"pin\" or \"finger\"");
-        }
-    }
     if (type == "challenge") {
         Challenge challenge;
         const std::string next = reader.string("next");
@@ -460,6 +448,19 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
             decision.unlockMs = reader.integer("unlock_ms", 0, 0);
         }
         out.body = std::move(decision);
+    }
+    // Read after the body, so a bad body is reported first.
+    const std::string step = reader.string("step");
+    if (reader.ok()) {
+        if (step == "card") {
+            out.step = Factor::card;
+        } else if (step == "pin") {
+            out.step = Factor::pin;
+        } else if (step == "finger") {
+            out.step = Factor::finger;
+        } else {
+            reader.fail("step", "must be \"card\", \"pin\" or \"finger\"");
+        }
     }
     readAuth(reader, *json, out.auth);
     return finish(reader, std::move(out));

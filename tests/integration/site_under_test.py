@@ -37,7 +37,7 @@ IO_WATCHDOG_MS = "5"
 # What core/io_watchdog.cpp logs at error level ("<time> error   io-watchdog: ...").
 IO_WATCHDOG_ERROR = re.compile(r"\berror\s+io-watchdog: ")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
-from panel_process import PanelProcess  # noqa: E402
+from panel_process import PanelProcess, make_sign_key  # noqa: E402
 import site_operators  # noqa: E402
 from site_operators import SiteOperators  # noqa: E402
 
@@ -182,8 +182,19 @@ class SiteUnderTest:
         wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
         wait_port(self.mqtt_tls_port, proc=self.broker, log=self.broker_log)
         self.init_witness()
+        self.enroll_panel_sign_keys()
         self.start_daemon()
         self.start_witness()
+
+    def enroll_panel_sign_keys(self, panels=("p-entrance", "p-server")):
+        """Each panel makes its own signing key (panel_process.make_sign_key); its public half
+        goes where the controller reads it, <key_dir>/panels/<panel>.sign.pub, before the daemon
+        starts (docs/mqtt.md, "Panel reports are signed by the panel")."""
+        for panel in panels:
+            public = make_sign_key(self.panel_path,
+                                   os.path.join(self.dir, "keys", "panels", panel + ".key"))
+            with open(os.path.join(self.dir, "keys", "panels", panel + ".sign.pub"), "w") as f:
+                f.write(public + "\n")
 
     # The witness: its own key and state dir; the daemon pins its public key (the site file's
     # [[witnesses]]), it pins the controller's on its first start.

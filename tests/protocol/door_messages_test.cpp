@@ -15,12 +15,21 @@ namespace {
 const std::string kPinBox = std::string(56, 'A') + "AAAA";
 // 104 bytes (nonce + MAC + 64-byte template).
 const std::string kTemplateBox = std::string(136, 'B') + "BBA=";
+// Every request and reply carries these (docs/mqtt.md, "The authenticated link").
+const LinkAuth kAuth{std::string(32, 'e'), 7, std::string(32, 'c'), std::string(64, 'f')};
+const std::string kAuthJson =
+    R"(,"epoch":"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee","counter":7,)"
+    R"("nonce":"cccccccccccccccccccccccccccccccc",)"
+    R"("mac":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"})";
+const std::string kSig(128, '5');
 
 TEST(DoorMessages, RequestCardRoundTrip) {
-    PanelRequest request{"s-1", "server-room", DoorSide::entry, CardPresented{"04A1B2C3D4E5F6"}};
+    PanelRequest request{"s-1", "server-room", DoorSide::entry, CardPresented{"04A1B2C3D4E5F6"},
+                         kAuth};
     const std::string json = encode(request);
     EXPECT_EQ(json, R"({"session":"s-1","door":"server-room","side":"entry","step":"card",)"
-                    R"("card_uid":"04A1B2C3D4E5F6"})");
+                    R"("card_uid":"04A1B2C3D4E5F6")" +
+                        kAuthJson);
     const auto parsed = parsePanelRequest(json);
     ASSERT_TRUE(parsed) << parsed.error;
     EXPECT_EQ(parsed.value->session, "s-1");
@@ -30,41 +39,47 @@ TEST(DoorMessages, RequestCardRoundTrip) {
 }
 
 TEST(DoorMessages, RequestPinAndFingerRoundTrip) {
-    const auto pin =
-        parsePanelRequest(encode(PanelRequest{"a", "d", DoorSide::exit, PinEntered{kPinBox}}));
+    const auto pin = parsePanelRequest(
+        encode(PanelRequest{"a", "d", DoorSide::exit, PinEntered{kPinBox}, kAuth}));
     ASSERT_TRUE(pin) << pin.error;
     EXPECT_EQ(pin.value->side, DoorSide::exit);
     EXPECT_EQ(std::get<PinEntered>(pin.value->step).pinBox, kPinBox);
 
     const auto finger =
-        parsePanelRequest(encode(PanelRequest{"a", "d", DoorSide::entry, FingerScored{93}}));
+        parsePanelRequest(encode(PanelRequest{"a", "d", DoorSide::entry, FingerScored{93}, kAuth}));
     ASSERT_TRUE(finger) << finger.error;
     EXPECT_EQ(std::get<FingerScored>(finger.value->step).score, 93);
 }
 
 TEST(DoorMessages, ReplyRoundTrips) {
-    PanelReply pinChallenge{"s1", "d1", Challenge{Factor::pin, "", 15000}};
+    PanelReply pinChallenge{"s1", "d1", Factor::card, Challenge{Factor::pin, "", 15000}, kAuth};
     EXPECT_EQ(encode(pinChallenge),
-              R"({"session":"s1","door":"d1","type":"challenge","next":"pin","timeout_ms":15000})");
+              R"({"session":"s1","door":"d1","step":"card","type":"challenge","next":"pin",)"
+              R"("timeout_ms":15000)" +
+                  kAuthJson);
     auto parsed = parsePanelReply(encode(pinChallenge));
     ASSERT_TRUE(parsed) << parsed.error;
     EXPECT_EQ(std::get<Challenge>(parsed.value->body).next, Factor::pin);
     EXPECT_EQ(std::get<Challenge>(parsed.value->body).timeoutMs, 15000);
 
-    PanelReply fingerChallenge{"s1", "d1", Challenge{Factor::finger, kTemplateBox, 20000}};
+    PanelReply fingerChallenge{"s1", "d1", Factor::card,
+                               Challenge{Factor::finger, kTemplateBox, 20000}, kAuth};
     parsed = parsePanelReply(encode(fingerChallenge));
     ASSERT_TRUE(parsed) << parsed.error;
     EXPECT_EQ(std::get<Challenge>(parsed.value->body).templateBox, kTemplateBox);
 
-    PanelReply granted{"s1", "d1", Decision{true, "granted", 5000}};
-    EXPECT_EQ(encode(granted), R"({"session":"s1","door":"d1","type":"decision","granted":true,)"
-                               R"("reason":"granted","unlock_ms":5000})");
+    PanelReply granted{"s1", "d1", Factor::card, Decision{true, "granted", 5000}, kAuth};
+    EXPECT_EQ(encode(granted),
+              R"({"session":"s1","door":"d1","step":"card","type":"decision","granted":true,)"
+              R"("reason":"granted","unlock_ms":5000)" +
+                  kAuthJson);
     parsed = parsePanelReply(encode(granted));
     ASSERT_TRUE(parsed) << parsed.error;
     EXPECT_TRUE(std::get<Decision>(parsed.value->body).granted);
     EXPECT_EQ(std::get<Decision>(parsed.value->body).unlockMs, 5000);
 
-    parsed = parsePanelReply(encode(PanelReply{"s1", "d1", Decision{false, "wrong_pin", 0}}));
+    parsed = parsePanelReply(
+        encode(PanelReply{"s1", "d1", Factor::card, Decision{false, "wrong_pin", 0}, kAuth}));
     ASSERT_TRUE(parsed) << parsed.error;
     EXPECT_EQ(std::get<Decision>(parsed.value->body).reason, "wrong_pin");
 }
@@ -74,7 +89,8 @@ TEST(DoorMessages, EveryReasonCodeParses) {
          {"unknown_card", "revoked", "wrong_pin", "finger_mismatch", "outside_schedule",
           "no_access", "timeout", "factor_out_of_order", "controller_error"}) {
         EXPECT_TRUE(isReasonCode(code)) << code;
-        const auto parsed = parsePanelReply(encode(PanelReply{"s", "d", Decision{false, code, 0}}));
+        const auto parsed = parsePanelReply(
+            encode(PanelReply{"s", "d", Factor::card, Decision{false, code, 0}, kAuth}));
         EXPECT_TRUE(parsed) << code << ": " << parsed.error;
     }
     EXPECT_TRUE(isReasonCode("granted"));
@@ -85,14 +101,17 @@ TEST(DoorMessages, EventAndStatusRoundTrip) {
     for (auto kind : {DoorEventKind::opened, DoorEventKind::closed, DoorEventKind::forced,
                       DoorEventKind::heldOpen, DoorEventKind::exitRequested, DoorEventKind::tamper,
                       DoorEventKind::tamperCleared}) {
-        const auto parsed = parsePanelEvent(encode(PanelEvent{"door-1", kind, ""}));
+        const auto parsed = parsePanelEvent(encode(PanelEvent{"door-1", kind, "", 7, kSig}));
         ASSERT_TRUE(parsed) << parsed.error;
         EXPECT_EQ(parsed.value->kind, kind);
         EXPECT_TRUE(parsed.value->session.empty());
     }
-    EXPECT_EQ(encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9"}),
-              R"({"door":"d","event":"held_open","session":"s9"})");
-    const auto withSession = parsePanelEvent(R"({"door":"d","event":"opened","session":"s9"})");
+    EXPECT_EQ(
+        encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9", 7, kSig}),
+        R"({"door":"d","event":"held_open","session":"s9","counter":7,"sig":")" + kSig + R"("})");
+    const auto withSession = parsePanelEvent(R"({"door":"d","event":"opened","session":"s9",)"
+                                             R"("counter":1,"sig":")" +
+                                             kSig + R"("})");
     ASSERT_TRUE(withSession) << withSession.error;
     EXPECT_EQ(withSession.value->session, "s9");
 
@@ -266,7 +285,7 @@ TEST(DoorMessages, MalformedEventsAndStatus) {
 TEST(DoorMessages, InvalidUtf8NeverThrows) {
     EXPECT_FALSE(parsePanelEvent("{\"door\":\"\xff\xfe\",\"event\":\"opened\"}"));
     // Encoding a caller's invalid bytes replaces them instead of throwing.
-    const std::string json = encode(PanelEvent{"\xff", DoorEventKind::opened, ""});
+    const std::string json = encode(PanelEvent{"\xff", DoorEventKind::opened, "", 7, kSig});
     EXPECT_FALSE(json.empty());
     EXPECT_FALSE(parsePanelEvent(json));  // U+FFFD is not an id character
 }
