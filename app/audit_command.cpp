@@ -2,8 +2,10 @@
 
 #include <string_view>
 
+#include "console/operator_store.hpp"
 #include "core/audit_verify.hpp"
 #include "core/crypto.hpp"
+#include "doors/credential_store.hpp"
 
 namespace sekimori::app {
 namespace {
@@ -16,14 +18,27 @@ constexpr std::size_t kMaxFindingLines = 50;
 constexpr std::string_view kVerifyUsage =
     "usage: sekimori audit verify --db PATH [--checkpoints FILE] [--pubkey FILE]"
     " [--require-covered] [--witness-pubkey FILE --witness-log FILE]...\n"
+    "       [--panel-keys DIR] [--site ID]\n"
     "  --checkpoints  default: PATH.checkpoints\n"
     "  --pubkey       default: audit-signing.pub beside the checkpoint file\n"
     "  --require-covered  fail on events no signed checkpoint covers yet\n"
     "  --witness-pubkey, --witness-log  a witness's key and log, in pairs (docs/witness.md)\n"
+    "  --panel-keys   pinned panel public keys (DIR/<panel>.sign.pub); default: only the keys\n"
+    "                 the trail enrolled\n"
+    "  --site         the site id the panels sign for; default: the one the trail names\n"
     "exit: 0 intact, 1 tampered (first bad seq named), 2 cannot run\n";
+
+// The rows that decide who gets in and who may log in, compared with their digests in the trail.
+std::vector<core::AuditedTable> auditedTables() {
+    std::vector<core::AuditedTable> tables = doors::kAuditedTables();
+    const auto& operators = console::kAuditedTables();
+    tables.insert(tables.end(), operators.begin(), operators.end());
+    return tables;
+}
 
 int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     core::AuditVerifyOptions options;
+    options.auditedTables = auditedTables();
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& arg = args[i];
         const auto value = [&](std::string& into) {
@@ -40,6 +55,10 @@ int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostr
             ok = value(options.checkpointFile);
         } else if (arg == "--pubkey") {
             ok = value(options.publicKeyFile);
+        } else if (arg == "--panel-keys") {
+            ok = value(options.panelKeysDir);
+        } else if (arg == "--site") {
+            ok = value(options.site);
         } else if (arg == "--require-covered") {
             options.requireCovered = true;
         } else if (arg == "--witness-pubkey" || arg == "--witness-log") {
@@ -89,7 +108,9 @@ int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostr
     const std::string summary =
         std::to_string(report->eventCount) + " events, " + std::to_string(report->checkpointCount) +
         " checkpoints (newest covers " + std::to_string(report->coveredSize) + "), " +
-        std::to_string(report->uncoveredCount) + " not yet covered, head " +
+        std::to_string(report->uncoveredCount) + " not yet covered, " +
+        std::to_string(report->rowsChecked) + " audited rows, " +
+        std::to_string(report->panelSignedEvents) + " panel-signed events, head " +
         core::toHex(report->headHash);
     if (report->intact()) {
         out << "audit verify: OK: " << summary << "\n";
