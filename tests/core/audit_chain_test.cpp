@@ -175,3 +175,77 @@ TEST(AuditChain, UnsetTimeIsStampedInsideTheTransaction) {
     EXPECT_EQ(r->front().hash, auditEventHash(1, r->front().event, Hash{}));
     expectContinuousChain(readAll(**db));
 }
+
+TEST(AuditChain, RecordingTimeIsTheLatestOfEventRowAndCheckpoint) {
+    EXPECT_EQ(recordingTime(100, 999, 50, 60), 100);
+    EXPECT_EQ(recordingTime(0, 999, 50, 60), 999);  // no time of its own: now
+    EXPECT_EQ(recordingTime(40, 999, 50, 60), 60);  // never before the newest checkpoint
+    EXPECT_EQ(recordingTime(40, 999, 70, 60), 70);  // nor before the row before it
+}
+
+TEST(AuditChain, StoredTimeNeverGoesBackAlongSeqNorBeforeTheNewestCheckpoint) {
+    TempDir dir;
+    auto db = Database::open(dir.file("a.db"));
+    ASSERT_TRUE(db);
+    auto first = appendEvents(**db, {sampleEvent(1, 1000), sampleEvent(2, 400)});
+    ASSERT_TRUE(first);
+    EXPECT_EQ((*first)[1].event.timeUs, 1000);  // an earlier event is recorded at the row's time
+    ASSERT_TRUE((*db)->exec("INSERT INTO audit_checkpoints VALUES(2, x'00', 5000, x'00')"));
+    auto second = appendEvents(**db, {sampleEvent(3, 2000)});
+    ASSERT_TRUE(second);
+    EXPECT_EQ((*second)[0].event.timeUs, 5000);
+    expectContinuousChain(readAll(**db));
+}
+
+TEST(AuditChain, AnInsertThatStoresNoRowFailsTheAppend) {
+    TempDir dir;
+    auto db = Database::open(dir.file("a.db"));
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(migrateAuditSchema(**db));
+    auto appender = AuditAppender::create(**db);
+    ASSERT_TRUE(appender) << appender.error().message;
+    ASSERT_TRUE(appender->append({sampleEvent(1, 1)}));
+    // A temporary trigger lives on this connection only and is not in the file's schema: the
+    // row count is what tells.
+    ASSERT_TRUE(
+        (*db)->exec("CREATE TEMP TRIGGER quiet BEFORE INSERT ON main.audit_events"
+                    " BEGIN SELECT RAISE(IGNORE); END"));
+    auto dropped = appender->append({sampleEvent(2, 2)});
+    ASSERT_FALSE(dropped);
+    EXPECT_EQ(dropped.error().code, "audit.insert_dropped");
+    EXPECT_EQ(readAll(**db).size(), 1u);
+}
+
+TEST(AuditChain, SchemaObjectsTheContractDoesNotListAreRefused) {
+    const char* const tampering[] = {
+        "CREATE TRIGGER quiet BEFORE INSERT ON audit_events BEGIN SELECT RAISE(IGNORE); END",
+        "CREATE TRIGGER rewrite AFTER INSERT ON audit_events BEGIN"
+        " UPDATE audit_events SET payload = '{}' WHERE seq = NEW.seq; END",
+        "CREATE INDEX audit_events_by_type ON audit_events(type)",
+        "CREATE TABLE audit_shadow(x)",
+        "CREATE VIEW recent AS SELECT * FROM audit_events",
+        "CREATE TABLE cards(uid TEXT); CREATE TRIGGER cards_note AFTER INSERT ON cards BEGIN"
+        " DELETE FROM audit_checkpoints; END",
+        "ALTER TABLE audit_events ADD COLUMN note TEXT",
+        "ALTER TABLE audit_events RENAME TO audit_all;"
+        " CREATE VIEW audit_events AS SELECT * FROM audit_all",
+    };
+    for (const char* sql : tampering) {
+        TempDir dir;
+        auto db = Database::open(dir.file("a.db"));
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(migrateAuditSchema(**db));
+        ASSERT_TRUE(AuditAppender::create(**db)) << "the migrated schema is the contract";
+        auto later = Database::open(dir.file("a.db"));
+        ASSERT_TRUE(later);
+        auto running = AuditAppender::create(**later);
+        ASSERT_TRUE(running);
+        ASSERT_TRUE((*db)->exec(sql)) << sql;
+        auto refused = AuditAppender::create(**db);
+        ASSERT_FALSE(refused) << sql;
+        EXPECT_EQ(refused.error().code, "audit.schema_tampered") << sql;
+        // An appender that was already running sees the schema change before its next write.
+        auto append = running->append({sampleEvent(1, 1)});
+        EXPECT_FALSE(append) << sql;
+    }
+}

@@ -2,12 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <sodium.h>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "audit_test_support.hpp"
+#include "core/audit_checkpoint.hpp"
+#include "core/audit_panel_signatures.hpp"
 #include "core/audited_recorder.hpp"
+#include "core/row_digest.hpp"
 
 using namespace sekimori::core;
 using namespace std::chrono_literals;
@@ -53,7 +58,7 @@ class AuditVerifyTest : public ::testing::Test {
     }
 
     AuditVerifyReport verify(bool requireCovered = false) {
-        AuditVerifyOptions v;
+        AuditVerifyOptions v = options_;
         v.dbPath = dbPath_;
         v.nowUs = clock_.nowUs();
         v.requireCovered = requireCovered;
@@ -63,10 +68,10 @@ class AuditVerifyTest : public ::testing::Test {
     }
     void exec(const std::string& sql) { ASSERT_TRUE(db_->exec(sql)) << sql; }
     // Appends a forged event with a correctly recomputed hash after the current tail.
-    void forgeTail(TimeUs timeUs) {
+    void forgeTail(TimeUs timeUs) { forgeEvent(sampleEvent(999, timeUs)); }
+    void forgeEvent(const Event& e) {
         auto head = readChainHead(*db_);
         ASSERT_TRUE(head);
-        Event e = sampleEvent(999, timeUs);
         const Hash h = auditEventHash(head->seq + 1, e, head->hash);
         auto insert = db_->prepare("INSERT INTO audit_events VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
         ASSERT_TRUE(insert);
@@ -81,7 +86,17 @@ class AuditVerifyTest : public ::testing::Test {
         ASSERT_TRUE(insert->run());
     }
 
+    bool anyFinding(const AuditVerifyReport& r, const std::string& text) {
+        for (const auto& f : r.findings) {
+            if (f.message.find(text) != std::string::npos) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     TempDir dir_;
+    AuditVerifyOptions options_;
     std::string dbPath_ = dir_.file("site.db");
     ManualClock clock_;
     std::unique_ptr<Database> db_;
@@ -204,4 +219,181 @@ TEST_F(AuditVerifyTest, MissingInputsMeanItCannotRun) {
     v.checkpointFile.clear();
     v.publicKeyFile = dir_.file("absent.pub");
     EXPECT_FALSE(verifyAudit(v));
+}
+
+TEST_F(AuditVerifyTest, NoCheckpointAtAllFails) {
+    exec("DELETE FROM audit_checkpoints");
+    std::ofstream(dbPath_ + ".checkpoints", std::ios::trunc).close();
+    auto r = verify();
+    ASSERT_FALSE(r.intact());
+    EXPECT_TRUE(anyFinding(r, "no validly signed checkpoint"));
+}
+
+TEST_F(AuditVerifyTest, TimeGoingBackAlongSeqFailsEvenWhenCovered) {
+    // Every hash recomputed after seq 100, whose time moves back; checkpoint 120 removed.
+    exec("DELETE FROM audit_checkpoints WHERE tree_size > 80");
+    std::ifstream in(dbPath_ + ".checkpoints");
+    std::string kept, line;
+    while (std::getline(in, line)) {
+        if (auto c = checkpointFromJson(line); c && c->treeSize <= 80) {
+            kept += line + "\n";
+        }
+    }
+    std::ofstream(dbPath_ + ".checkpoints", std::ios::trunc) << kept;
+    exec("UPDATE audit_events SET time_us = time_us - 3600000000 WHERE seq = 100");
+    Hash prev{};
+    auto rows = db_->prepare(
+        "SELECT seq, time_us, type, source, subject, payload FROM "
+        "audit_events ORDER BY seq");
+    ASSERT_TRUE(rows);
+    std::vector<std::pair<std::int64_t, Hash>> hashes;
+    while (*rows->step()) {
+        Event e{rows->columnInt(1), rows->columnText(2), rows->columnText(3), rows->columnText(4),
+                rows->columnText(5)};
+        const auto seq = static_cast<std::uint64_t>(rows->columnInt(0));
+        prev = auditEventHash(seq, e, prev);
+        hashes.emplace_back(rows->columnInt(0), prev);
+    }
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        auto update =
+            db_->prepare("UPDATE audit_events SET prev_hash = ?1, hash = ?2 WHERE seq = ?3");
+        ASSERT_TRUE(update);
+        const Hash before = i == 0 ? Hash{} : hashes[i - 1].second;
+        update->bindBlob(1, before.data(), 32)
+            .bindBlob(2, hashes[i].second.data(), 32)
+            .bind(3, hashes[i].first);
+        ASSERT_TRUE(update->run());
+    }
+    auto r = verify();
+    ASSERT_FALSE(r.intact());
+    EXPECT_EQ(*r.firstBadSeq(), 100u);
+    EXPECT_TRUE(anyFinding(r, "dated before the event before it"));
+}
+
+TEST_F(AuditVerifyTest, EventDatedBeforeTheCheckpointThatPrecedesItFails) {
+    auto head = readChainHead(*db_);
+    ASSERT_TRUE(head);
+    // A heartbeat signed 5 s after the head, then an event dated between the two: not back
+    // along seq, but before the checkpoint that precedes it.
+    auto signer = AuditSigner::load(dir_.file("audit-signing.key"));
+    ASSERT_TRUE(signer);
+    const Checkpoint c = signer->sign(head->seq, head->hash, head->timeUs + 5'000'000);
+    auto insert = db_->prepare(kInsertCheckpointSql);
+    ASSERT_TRUE(insert);
+    insert->bind(1, static_cast<std::int64_t>(c.treeSize))
+        .bindBlob(2, c.headHash.data(), 32)
+        .bind(3, std::int64_t{c.timeUs})
+        .bindBlob(4, c.signature.data(), c.signature.size());
+    ASSERT_TRUE(insert->run());
+    forgeTail(head->timeUs + 1'000'000);
+    auto r = verify();
+    ASSERT_FALSE(r.intact());
+    EXPECT_EQ(*r.firstBadSeq(), static_cast<unsigned>(kEvents + 1));
+    EXPECT_TRUE(anyFinding(r, "that precedes it (backdated)"));
+}
+
+TEST_F(AuditVerifyTest, SchemaObjectsTheContractDoesNotListAreFindings) {
+    exec("CREATE TRIGGER quiet BEFORE INSERT ON audit_events BEGIN SELECT RAISE(IGNORE); END");
+    exec("CREATE INDEX audit_events_by_type ON audit_events(type)");
+    auto r = verify();
+    ASSERT_FALSE(r.intact());
+    EXPECT_TRUE(anyFinding(r, "trigger quiet on audit_events"));
+    EXPECT_TRUE(anyFinding(r, "index audit_events_by_type"));
+}
+
+TEST_F(AuditVerifyTest, EveryRowDigestMismatchIsAFinding) {
+    const AuditedTable cards{"cards", {"uid"}};
+    options_.auditedTables = {cards, AuditedTable{"absent_table", {"id"}}};
+    exec("CREATE TABLE cards(uid TEXT PRIMARY KEY, person TEXT NOT NULL)");
+    exec("INSERT INTO cards VALUES('A', 'alice'), ('B', 'bob')");
+    for (const char* uid : {"A", "B"}) {
+        auto d = digestRow(*db_, cards, {uid});
+        ASSERT_TRUE(d);
+        nlohmann::json payload{{"uid", uid}, {"row_digest", rowDigestJson(cards, {uid}, *d)}};
+        forgeEvent(Event{clock_.nowUs() + 1, "card.assigned", "operator:fa", "", payload.dump()});
+    }
+    auto clean = verify();
+    EXPECT_TRUE(clean.intact()) << (clean.findings.empty() ? "" : clean.findings[0].message);
+    EXPECT_EQ(clean.rowsChecked, 2u);
+
+    exec("UPDATE cards SET person = CASE person WHEN 'alice' THEN 'bob' ELSE 'alice' END");
+    exec("INSERT INTO cards VALUES('M', 'mallory')");
+    auto r = verify();
+    EXPECT_TRUE(anyFinding(r, "row cards(A) differs"));
+    EXPECT_TRUE(anyFinding(r, "row cards(B) differs"));
+    EXPECT_TRUE(anyFinding(r, "row cards(M) was never recorded"));
+    exec("DELETE FROM cards WHERE uid = 'B'");
+    EXPECT_TRUE(anyFinding(verify(), "row cards(B) is gone"));
+}
+
+namespace {
+struct PanelKey {
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    PanelKey() { crypto_sign_keypair(pk, sk); }
+    std::string publicHex() const {
+        return toHex(std::string_view(reinterpret_cast<const char*>(pk), sizeof pk));
+    }
+    std::string sign(const std::string& site, const std::string& panel,
+                     const std::string& report) const {
+        const Bytes input = panelReportSigningInput(site, panel, report);
+        unsigned char sig[crypto_sign_BYTES];
+        crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(input.data()),
+                             input.size(), sk);
+        return toHex(std::string_view(reinterpret_cast<const char*>(sig), sizeof sig));
+    }
+};
+}  // namespace
+
+TEST_F(AuditVerifyTest, PanelSignaturesVerifyUnderTheEnrolledAndThePinnedKey) {
+    ASSERT_TRUE(initCrypto());
+    const PanelKey panel;
+    const std::string report = R"({"door":"d1","kind":"opened","counter":7})";
+    const TimeUs t = clock_.nowUs() + 1;
+    forgeEvent(Event{t, "panel.key_enrolled", "panel:p-1", "",
+                     nlohmann::json{{"panel", "p-1"}, {"public_key", panel.publicHex()}}.dump()});
+    forgeEvent(Event{t, "door.opened", "door:d1", "",
+                     nlohmann::json{{"door", "d1"},
+                                    {"panel_report", report},
+                                    {"panel_sig", panel.sign("s1", "p-1", report)}}
+                         .dump()});
+    options_.site = "s1";
+    auto clean = verify();
+    EXPECT_TRUE(clean.intact()) << (clean.findings.empty() ? "" : clean.findings[0].message);
+    EXPECT_EQ(clean.panelSignedEvents, 1u);
+
+    options_.site = "another-site";
+    EXPECT_TRUE(anyFinding(verify(), "panel_sig does not verify"));
+    options_.site.clear();
+    EXPECT_TRUE(anyFinding(verify(), "pass --site"));
+    options_.site = "s1";
+
+    // The pinned key differs from the enrolled one: a key put in the panel's place.
+    std::filesystem::create_directories(dir_.file("pinned"));
+    const PanelKey real;
+    std::ofstream(dir_.file("pinned/p-1.sign.pub")) << real.publicHex() << "\n";
+    options_.panelKeysDir = dir_.file("pinned");
+    auto pinned = verify();
+    EXPECT_TRUE(anyFinding(pinned, "other than its pinned one"));
+    EXPECT_TRUE(anyFinding(pinned, "does not verify under its pinned key"));
+    std::ofstream(dir_.file("pinned/p-1.sign.pub"), std::ios::trunc) << panel.publicHex() << "\n";
+    EXPECT_TRUE(verify().intact());
+    options_.panelKeysDir.clear();
+
+    // An altered report, and a report of a panel the trail never enrolled.
+    forgeEvent(
+        Event{t, "door.opened", "door:d1", "",
+              nlohmann::json{{"door", "d1"},
+                             {"panel_report", R"({"door":"d1","kind":"opened","counter":8})"},
+                             {"panel_sig", panel.sign("s1", "p-1", report)}}
+                  .dump()});
+    forgeEvent(Event{t, "door.opened", "door:d2", "",
+                     nlohmann::json{{"door", "d2"},
+                                    {"panel", "p-2"},
+                                    {"panel_report", report},
+                                    {"panel_sig", panel.sign("s1", "p-2", report)}}
+                         .dump()});
+    auto r = verify();
+    EXPECT_TRUE(anyFinding(r, "seq " + std::to_string(kEvents + 3) + ": panel_sig does not"));
+    EXPECT_TRUE(anyFinding(r, "panel p-2 signed a report but the trail enrolled no key"));
 }
