@@ -75,7 +75,7 @@ class SiteOperators:
     def first_password(self, name, one_time):
         """A new account's first login: replaces the one-time password with its own."""
         write_secret(self.password_file(name), one_time)
-        fresh = f"{name}-" + os.urandom(12).hex()
+        fresh = "pw-" + os.urandom(12).hex()  # passwordWeakness: not tied to the name
         new_file = self.password_file(name) + ".new"
         write_secret(new_file, fresh)
         self.cli("password", "--config", self.config, "--operator", name,
