@@ -362,13 +362,14 @@ class PahoMqttLink final : public MqttLink {
                 mqtt::will_options(o.willTopic, o.willPayload, kQos, o.willRetained));
         }
 
-        const std::weak_ptr<LinkState> weak = state_;
-        const auto executor = s.executor;
         if (usesTls(o.serverUri)) {
             // No ssl_options error handler: Paho C++ 1.2.0 hands Paho C a pointer to a copy of
             // the options that dies after connect(), and the handler then runs on freed memory.
             s.connectOptions.set_ssl(tlsOptions(o));
         }
+
+        const std::weak_ptr<LinkState> weak = state_;
+        const auto executor = s.executor;
         // The closures below run on Paho's threads: copy what they need, post, touch nothing.
         s.connectListener.success = [weak, executor, noDelay](const mqtt::token&) {
             if (noDelay) {

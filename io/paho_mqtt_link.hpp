@@ -1,7 +1,9 @@
 #pragma once
 // The real MQTT link: Paho MQTT C++ async client, QoS 1, persistent session, run-time
 // subscriptions re-sent on every connect, reconnect with exponential backoff on an Asio timer,
-// TCP_NODELAY on the broker socket after every connect. Handlers run on the given executor; see
+// TCP_NODELAY on the broker socket after every connect, TLS with a client certificate for an
+// ssl:// URI (MqttOptions::caFile/certFile/keyFile; docs/broker.md), payloads over
+// kMaxMqttPayloadBytes refused before they are queued. Handlers run on the given executor; see
 // io/mqtt_link.hpp. With an empty MqttOptions::persistenceDir Paho keeps its QoS 1 queue in
 // memory and publish() touches no file; with one, every publish writes (never fsyncs) a file on
 // the calling thread, so the daemon leaves it empty and resends from its database instead.
