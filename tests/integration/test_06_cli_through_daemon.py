@@ -10,6 +10,7 @@ with the daemon stopped the CLI refuses (exit 2) and the database is byte for by
 import hashlib
 import json
 import os
+import pty
 import pwd
 import stat
 import subprocess
@@ -142,6 +143,38 @@ class CliThroughDaemon(unittest.TestCase):
         self.assertIn(apr, listed)
         self.site.cli_as(OPERATORS["security"], "approval", "reject", "--id", apr,
                          "--reason", "test: not needed")
+
+    def test_password_from_the_environment_or_a_prompt_without_echo(self):
+        security = OPERATORS["security"]
+        env = dict(os.environ,
+                   SEKIMORI_PASSWORD_FILE=self.site.operator_password_file(security))
+        r = self.site.cli("operator", "list", "--socket", self.site.local_socket,
+                          "--operator", security, env=env)
+        self.assertIn("it-desk\toperator", r.stdout)
+        # No file at all: asked on the terminal, which does not echo it.
+        password = self.site.operators.password(security)
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(self.site.cli_path, [self.site.cli_path, "operator", "list", "--socket",
+                                          self.site.local_socket, "--operator", security])
+        seen = b""
+        try:
+            while b"password for" not in seen:
+                seen += os.read(fd, 1024)
+            os.write(fd, password.encode() + b"\n")
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break  # the child closed the terminal
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, seen)
+        self.assertIn(b"it-desk\toperator", seen)
+        self.assertNotIn(password.encode(), seen)
 
     def test_a_user_without_the_socket_permission_cannot_connect(self):
         sock = self.site.local_socket
