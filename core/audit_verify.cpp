@@ -248,6 +248,14 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
     Hash prevStored{};
     std::vector<std::pair<std::uint64_t, TimeUs>> eventTimes;  // for the uncovered rule
     std::optional<TimeUs> previousTime;
+    // Nothing in the trail is dated after the verifier's clock (plus skew): a forged row dated
+    // ahead would otherwise raise the recording time of every event after it, and the daemon
+    // would sign it.
+    const TimeUs now = options.nowUs != 0 ? options.nowUs : SystemClock().nowUs();
+    const TimeUs latestAllowed =
+        now + std::chrono::duration_cast<std::chrono::microseconds>(options.maxClockSkew).count();
+    std::uint64_t coveredInFuture = 0;
+    std::uint64_t firstCoveredInFuture = 0;
     const std::uint64_t coveredSize = valid.empty() ? 0 : valid.back().checkpoint.treeSize;
     for (;;) {
         auto row = select->step();
@@ -311,6 +319,8 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
         previousTime = e.timeUs;
         if (seq > coveredSize) {
             eventTimes.emplace_back(seq, e.timeUs);
+        } else if (e.timeUs > latestAllowed && coveredInFuture++ == 0) {
+            firstCoveredInFuture = seq;
         }
         prevStored = stored;
         expected = seq + 1;
@@ -359,11 +369,13 @@ Result<AuditVerifyReport> verifyAudit(const AuditVerifyOptions& options) {
     report.checkpointCount = distinct.size();
     report.coveredSize = coveredSize;
 
-    // Events after the newest checkpoint: not yet signed. A backdated one is a forgery, since
-    // every writer with the key covers such events in the same transaction (docs/audit.md).
-    const TimeUs now = options.nowUs != 0 ? options.nowUs : SystemClock().nowUs();
-    const TimeUs latestAllowed =
-        now + std::chrono::duration_cast<std::chrono::microseconds>(options.maxClockSkew).count();
+    if (coveredInFuture != 0) {
+        findings.push_back(
+            {firstCoveredInFuture, "seq " + std::to_string(firstCoveredInFuture) + " and " +
+                                       std::to_string(coveredInFuture - 1) +
+                                       " more signed events are dated after the verifier's clock"});
+    }
+    // Events after the newest checkpoint: not yet signed (a backdated one was found above).
     for (const auto& [seq, timeUs] : eventTimes) {
         ++report.uncoveredCount;
         if (options.requireCovered) {

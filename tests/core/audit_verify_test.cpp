@@ -397,3 +397,13 @@ TEST_F(AuditVerifyTest, PanelSignaturesVerifyUnderTheEnrolledAndThePinnedKey) {
     EXPECT_TRUE(anyFinding(r, "seq " + std::to_string(kEvents + 3) + ": panel_sig does not"));
     EXPECT_TRUE(anyFinding(r, "panel p-2 signed a report but the trail enrolled no key"));
 }
+
+TEST_F(AuditVerifyTest, SignedEventsDatedAfterTheVerifiersClockFail) {
+    // The auditor's clock an hour behind the signer's: every signed event is "in the future".
+    options_.nowUs = clock_.nowUs() - 3'600'000'000;
+    AuditVerifyOptions v = options_;
+    v.dbPath = dbPath_;
+    auto r = verifyAudit(v);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(anyFinding(*r, "more signed events are dated after the verifier's clock"));
+}
