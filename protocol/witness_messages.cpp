@@ -226,6 +226,7 @@ std::string encode(const WitnessRefused& m) {
     j["refused"] = m.reason;
     j["detail"] = m.detail;
     j["tree_size"] = m.treeSize;
+    j["from"] = m.from;
     return dumpCompact(j);
 }
 
@@ -305,11 +306,12 @@ Parsed<WitnessReply> parseWitnessReply(std::string_view text) {
     WideReader wide(*json, reader);
     if (json->contains("refused")) {
         WitnessRefused out;
-        reader.onlyFields({"witness", "refused", "detail", "tree_size"});
+        reader.onlyFields({"witness", "refused", "detail", "tree_size", "from"});
         out.witness = wide.witnessId("witness");
         out.reason = reader.string("refused");
         out.detail = reader.string("detail");
         out.treeSize = wide.unsignedInt("tree_size");
+        out.from = wide.unsignedInt("from");
         if (reader.ok() && (out.reason.empty() || out.reason.size() > kMaxReasonChars)) {
             reader.fail("refused", "must be 1..64 characters");
         }

@@ -73,6 +73,7 @@ struct WitnessRefused {
     std::string reason;          // bad_signature, shrink, gap, not_extending, time_back, ...
     std::string detail;          // one line for people
     std::uint64_t treeSize = 0;  // the submitted checkpoint's size
+    std::uint64_t from = 0;      // the submit's from: which submit this answers
 };
 
 using WitnessReply = std::variant<WitnessCosigned, WitnessRefused>;

@@ -82,8 +82,9 @@ std::variant<Accepted, Refusal> checkSubmission(const CosignerState& state,
                                                            std::to_string(cp.timeUs - nowUs) +
                                                            " us ahead of the witness's clock");
     }
-    if (cp.treeSize == state.treeSize && cp.headHash == state.headHash &&
-        submission.events.empty()) {
+    // The head it already cosigned (a resent submit, whatever events it carries): nothing to
+    // re-check, the events up to it were checked when it was cosigned.
+    if (cp.treeSize == state.treeSize && cp.headHash == state.headHash) {
         if (cp.timeUs < state.checkpointTimeUs) {
             // A resent submit of what is already cosigned, or an older heartbeat of it.
             return Accepted{state, true};

@@ -56,6 +56,7 @@ struct WitnessLinkService::Peer {
     core::Hash headHash{};
     core::TimeUs checkpointTimeUs = 0;
     bool inFlight = false;
+    std::uint64_t sentFrom = 0;
     std::uint64_t sentSize = 0;
     core::Hash sentHead{};
     core::TimeUs waitingSinceUs = 0;  // in flight since, or (unknown) since start
@@ -209,6 +210,7 @@ void WitnessLinkService::tick() {
                 }
                 const BuiltSubmit& submit = **result;
                 peer->inFlight = true;
+                peer->sentFrom = submit.submit.from;
                 peer->sentSize = submit.submit.checkpoint.treeSize;
                 peer->sentHead = submit.headHash;
                 peer->waitingSinceUs = sentUs;
@@ -299,7 +301,7 @@ void WitnessLinkService::onReply(const io::MqttMessage& message) {
         return;
     }
     if (const auto* refused = std::get_if<protocol::WitnessRefused>(&*parsed.value)) {
-        onRefused(*peer, refused->reason, refused->detail, refused->treeSize);
+        onRefused(*peer, *refused);
         return;
     }
     onCosigned(*peer, std::get<protocol::WitnessCosigned>(*parsed.value));
@@ -310,9 +312,9 @@ void WitnessLinkService::onCosigned(Peer& peer, const protocol::WitnessCosigned&
     auto cosignature = toCosignature(reply);
     if (!cosignature || cosignature->witness != id || cosignature->site != parts_.site ||
         !core::verifyCosignature(*cosignature, peer.linked.publicKey)) {
-        onRefused(peer, "bad_cosignature",
-                  "a cosignature from witness " + id + " does not verify under its pinned key",
-                  reply.treeSize);
+        record(peer, "bad_cosignature",
+               "a cosignature from witness " + id + " does not verify under its pinned key",
+               reply.treeSize);
         return;
     }
     const bool duplicate = peer.known && cosignature->treeSize == peer.treeSize &&
@@ -377,8 +379,29 @@ void WitnessLinkService::onCosigned(Peer& peer, const protocol::WitnessCosigned&
     }
 }
 
-void WitnessLinkService::onRefused(Peer& peer, const std::string& reason, const std::string& detail,
-                                   std::uint64_t treeSize) {
+// A refusal answers one submit, named by its (from, tree_size). One that answers an older submit
+// (resent after a silence, or overtaken by a cosignature the witness gave meanwhile) says nothing
+// about the history: the next submit starts from where the witness stands now.
+void WitnessLinkService::onRefused(Peer& peer, const protocol::WitnessRefused& refused) {
+    const std::string& id = peer.linked.config.id;
+    if (refused.reason != "malformed" &&
+        (!peer.inFlight || refused.from != peer.sentFrom || refused.treeSize != peer.sentSize)) {
+        core::logInfo(kComponent, "witness " + id + ": stale refusal of an older submit (" +
+                                      refused.reason + ") ignored");
+        return;
+    }
+    if (refused.reason == "gap" && peer.sentFrom < peer.treeSize) {
+        core::logInfo(kComponent, "witness " + id + " moved on to " +
+                                      std::to_string(peer.treeSize) +
+                                      " since the submit was sent; submitting from there");
+        peer.inFlight = false;
+        return;
+    }
+    record(peer, refused.reason, refused.detail, refused.treeSize);
+}
+
+void WitnessLinkService::record(Peer& peer, const std::string& reason, const std::string& detail,
+                                std::uint64_t treeSize) {
     const std::string& id = peer.linked.config.id;
     const core::TimeUs now = parts_.clock.nowUs();
     peer.inFlight = false;

@@ -80,8 +80,9 @@ class WitnessLinkService final : public core::Service {
     void onState(const io::MqttMessage& message);
     void onReply(const io::MqttMessage& message);
     void onCosigned(Peer& peer, const protocol::WitnessCosigned& reply);
-    void onRefused(Peer& peer, const std::string& reason, const std::string& detail,
-                   std::uint64_t treeSize);
+    void onRefused(Peer& peer, const protocol::WitnessRefused& refused);
+    void record(Peer& peer, const std::string& reason, const std::string& detail,
+                std::uint64_t treeSize);
     void raise(core::EventType type, const std::string& witness, nlohmann::json payload,
                const std::string& logLine);
 

@@ -77,14 +77,15 @@ void WitnessNode::stop() {
 void WitnessNode::handleSubmit(const std::string& payload) {
     auto parsed = protocol::parseWitnessSubmit(payload);
     if (!parsed) {
-        refuse("malformed", parsed.error, 0);
+        refuse("malformed", parsed.error, 0, 0);
         return;
     }
     const Submission submission = submissionFromWire(*parsed.value);
     const auto outcome = checkSubmission(state_, submission, options_.controllerPublicKey,
                                          clock_.nowUs(), options_.policy);
     if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
-        refuse(refusalReasonName(refusal->reason), refusal->detail, submission.checkpoint.treeSize);
+        refuse(refusalReasonName(refusal->reason), refusal->detail, submission.checkpoint.treeSize,
+               submission.from);
         return;
     }
     const auto& accepted = std::get<Accepted>(outcome);
@@ -100,7 +101,8 @@ void WitnessNode::handleSubmit(const std::string& payload) {
     entry.checkpointSignature = submission.checkpoint.signature;
     // Durable before it leaves: the log first (the evidence), then the state file.
     if (auto r = appendWitnessLog(options_.logPath, entry); !r) {
-        refuse("witness_storage", r.error().message, submission.checkpoint.treeSize);
+        refuse("witness_storage", r.error().message, submission.checkpoint.treeSize,
+               submission.from);
         return;
     }
     if (auto r = writeStateFile(options_.statePath, entry); !r) {
@@ -116,13 +118,13 @@ void WitnessNode::handleSubmit(const std::string& payload) {
     publishState();
 }
 
-void WitnessNode::refuse(std::string_view reason, const std::string& detail,
-                         std::uint64_t treeSize) {
+void WitnessNode::refuse(std::string_view reason, const std::string& detail, std::uint64_t treeSize,
+                         std::uint64_t from) {
     ++refused_;
     core::logError(kComponent, "REFUSED checkpoint " + std::to_string(treeSize) + ": " +
                                    std::string(reason) + ": " + detail);
     protocol::WitnessRefused message{options_.witnessId, std::string(reason), detail.substr(0, 512),
-                                     treeSize};
+                                     treeSize, from};
     router_.publish(protocol::witnessTopic(options_.site, options_.witnessId,
                                            protocol::WitnessChannel::cosigned),
                     protocol::encode(message));

@@ -50,7 +50,8 @@ class WitnessNode {
   private:
     WitnessNode(io::MqttRouter& router, const core::Clock& clock, core::CosignatureSigner signer,
                 WitnessNodeOptions options, std::optional<core::WitnessLogEntry> last);
-    void refuse(std::string_view reason, const std::string& detail, std::uint64_t treeSize);
+    void refuse(std::string_view reason, const std::string& detail, std::uint64_t treeSize,
+                std::uint64_t from);
     void publishCosigned(const core::Cosignature& cosignature);
     void publishState();
 

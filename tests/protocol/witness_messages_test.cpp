@@ -76,13 +76,13 @@ TEST(WitnessMessages, RepliesAreACosignatureOrARefusal) {
     ASSERT_TRUE(std::holds_alternative<WitnessCosigned>(*parsed.value));
     EXPECT_EQ(encode(std::get<WitnessCosigned>(*parsed.value)), encode(c));
 
-    WitnessRefused r{"w1", "not_extending", "the events do not reach the head", 2};
+    WitnessRefused r{"w1", "not_extending", "the events do not reach the head", 2, 1};
     parsed = parseWitnessReply(encode(r));
     ASSERT_TRUE(parsed) << parsed.error;
     ASSERT_TRUE(std::holds_alternative<WitnessRefused>(*parsed.value));
     EXPECT_EQ(std::get<WitnessRefused>(*parsed.value).reason, "not_extending");
 
-    EXPECT_FALSE(parseWitnessReply(R"({"witness":"w1","refused":"","detail":"","tree_size":1})"));
+    EXPECT_FALSE(parseWitnessReply(R"({"witness":"w1","refused":"","detail":"","tree_size":1,"from":0})"));
     EXPECT_FALSE(parseWitnessReply(encode(WitnessCosigned{"W 1", "s1", 2, kHash, 10, 11, kSig})));
 }
 

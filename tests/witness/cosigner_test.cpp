@@ -130,6 +130,9 @@ TEST_F(CosignerTest, AResentSubmitOfTheCosignedHeadIsADuplicate) {
     ASSERT_EQ(reasonOf(again), "cosigned");
     EXPECT_TRUE(std::get<Accepted>(again).duplicate);
     EXPECT_EQ(std::get<Accepted>(again).next, state);
+    auto resent = checkSubmission(state, chain.submit(0, 4, kT0 + 10'000), chain.publicKey(), kNow);
+    ASSERT_EQ(reasonOf(resent), "cosigned");
+    EXPECT_TRUE(std::get<Accepted>(resent).duplicate);
     // Same size, another head: not an extension.
     auto other = chain.submit(4, 4, kT0 + 20'000);
     other.checkpoint = chain.controller.sign(4, chain.headAt(3), kT0 + 20'000);

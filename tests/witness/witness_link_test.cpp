@@ -121,7 +121,7 @@ class WitnessLinkTest : public ::testing::Test {
         });
     }
 
-    void startLink(std::size_t budget) {
+    void startLink(std::size_t budget, std::chrono::seconds silentAfter = 30s) {
         WitnessLinkParts parts{io_.executor(),
                                *daemonRouter_,
                                *recorder_,
@@ -129,7 +129,7 @@ class WitnessLinkTest : public ::testing::Test {
                                "s1",
                                dbPath_,
                                (dir_ / "keys" / "audit-signing.key").string(),
-                               {LinkedWitness{WitnessConfig{"w1", "", 30s}, witnessKey_}}};
+                               {LinkedWitness{WitnessConfig{"w1", "", silentAfter}, witnessKey_}}};
         parts.tickInterval = 20ms;
         parts.retryAfterRefusal = 50ms;
         parts.submitBudget = budget;
@@ -346,6 +346,22 @@ TEST_F(WitnessLinkTest, ADatabaseRolledBackWithItsCheckpointFileIsBehindTheWitne
     EXPECT_FALSE(report->intact());
     EXPECT_NE(findingsText(*report).find("behind the witness"), std::string::npos)
         << findingsText(*report);
+}
+
+TEST_F(WitnessLinkTest, AWitnessThatSaysNothingIsRecordedAsSilentOnceThenCaughtUp) {
+    io_.run([&] { broker_.dropClient("w1"); });  // the witness is down when the link starts
+    recordEvents(5);
+    startLink(protocol::kMaxWitnessSubmitBytes, 1s);
+    const std::string silent =
+        "SELECT count(*) FROM audit_events WHERE type = 'audit.witness_silent'";
+    ASSERT_TRUE(waitFor([&] { return countWhere(dbPath_, silent) == 1; }));
+    io_.run([&] { broker_.restoreClient("w1"); });
+    ASSERT_TRUE(waitFor([&] { return witnessSize() >= 5; }));
+    ASSERT_TRUE(waitFor([&] {
+        return countWhere(dbPath_,
+                          "SELECT count(*) FROM audit_events WHERE type = 'audit.cosigned'") >= 1;
+    }));
+    EXPECT_EQ(countWhere(dbPath_, silent), 1);
 }
 
 TEST_F(WitnessLinkTest, AnEmptyOrForeignWitnessLogCoversNothing) {
