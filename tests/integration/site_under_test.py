@@ -415,5 +415,6 @@ class SiteUnderTest:
             for p in self.panels:
                 if p.panel == user and p.proc.poll() is None:
                     p.wait_for(lambda l: l.get("out") == "connection" and not l.get("connected"))
-                    p.wait_connected()
+                    # Not wait_connected(): the link epoch is unchanged, so no "link" line comes.
+                    p.wait_for(lambda l: l.get("out") == "connection" and l.get("connected"))
         return r
