@@ -377,6 +377,24 @@ class OfflineAttacks(unittest.TestCase):
             f.write(raw.hex() + "\n")
         self.assertCaught("signature does not verify")
 
+    def test_forged_checkpoint_row_dated_far_ahead(self):
+        """An unsigned row that would make the appender date every later event in the future."""
+        db = self.edit()
+        size, head = db.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        db.execute("INSERT OR REPLACE INTO audit_checkpoints VALUES(?, ?, ?, ?)",
+                   (size, head, 32503680000000000, bytes(64)))
+        db.execute("COMMIT")
+        self.assertCaught("signature does not verify")
+
+    def test_forged_event_dated_far_ahead_and_signed_with_the_stolen_key(self):
+        db = self.edit()
+        t = 32503680000000000  # the year 3000
+        append_event(db, t, "door.opened", "door:server-room-door", "", '{"door":"server-room-door"}')
+        sign_checkpoint(db, self.checkpoints, os.path.join(self.site.dir, "keys",
+                                                           "audit-signing.key"), t)
+        db.execute("COMMIT")
+        self.assertCaught("dated after the verifier's clock")
+
     # --- the audit schema --------------------------------------------------------------------
     def test_trigger_that_silently_drops_inserts(self):
         db = self.edit()
