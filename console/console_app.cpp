@@ -3,6 +3,7 @@
 #include "console/audit_routes.hpp"
 #include "console/auth_routes.hpp"
 #include "console/service_routes.hpp"
+#include "console/session_sweep.hpp"
 #include "console/static_files.hpp"
 #include "core/log.hpp"
 
@@ -10,6 +11,15 @@ namespace sekimori::console {
 namespace {
 
 using json = nlohmann::json;
+
+// A session that still holds a password someone else chose may only change it (C3 bootstrap,
+// new accounts): everything else answers this.
+ApiResponse passwordChangeRequired() {
+    ApiResponse r = jsonError(http::status::forbidden, "password_change_required");
+    r.body["code"] = "password_change_required";
+    r.body["change_route"] = std::string(kPasswordRoute);
+    return r;
+}
 
 ApiResponse forbidden(const SessionInfo& session, const RoleSet& allowed) {
     const std::string role(roleName(session.role));
@@ -68,6 +78,7 @@ core::Result<void> ConsoleApp::registerOwnRoutes() {
     if (auto r = addAuthRoutes(router_, context_); !r) {
         return r;
     }
+    startSessionSweep(context_);
     if (auto r = addAuditRoutes(router_, context_); !r) {
         return r;
     }
@@ -160,30 +171,35 @@ void ConsoleApp::servePluginFile(const HttpRequest& request, const std::string& 
         send(plainText(shape, http::status::not_found, "not found\n"));
         return;
     }
-    authenticate(context_, cookieValue(request, kSessionCookie),
-                 [weak = weak_from_this(), shape, path, plugin, relative = rest.substr(slash + 1),
-                  send = std::move(send)](std::optional<SessionInfo> session) mutable {
-                     auto self = weak.lock();
-                     if (!self) {
-                         return;
-                     }
-                     const auto& ctx = self->context_;
-                     if (!session) {
-                         send(plainText(shape, http::status::unauthorized, "not logged in\n"));
-                         return;
-                     }
-                     if (!plugin->roles.contains(session->role)) {
-                         ctx->recordOperatorEvent("operator.forbidden", session->name,
-                                                  {{"method", "GET"},
-                                                   {"path", path},
-                                                   {"role", std::string(roleName(session->role))}});
-                         send(plainText(shape, http::status::forbidden,
-                                        "not permitted for role " +
-                                            std::string(roleName(session->role)) + "\n"));
-                         return;
-                     }
-                     sendFile(ctx, shape, plugin->webDir, std::move(relative), std::move(send));
-                 });
+    authenticate(
+        context_, cookieValue(request, kSessionCookie),
+        [weak = weak_from_this(), shape, path, plugin, relative = rest.substr(slash + 1),
+         send = std::move(send)](std::optional<SessionInfo> session) mutable {
+            auto self = weak.lock();
+            if (!self) {
+                return;
+            }
+            const auto& ctx = self->context_;
+            if (!session) {
+                send(plainText(shape, http::status::unauthorized, "not logged in\n"));
+                return;
+            }
+            if (session->mustChangePassword) {
+                send(plainText(shape, http::status::forbidden, "password_change_required\n"));
+                return;
+            }
+            if (!plugin->roles.contains(session->role)) {
+                ctx->recordOperatorEvent("operator.forbidden", session->name,
+                                         {{"method", "GET"},
+                                          {"path", path},
+                                          {"role", std::string(roleName(session->role))}});
+                send(plainText(
+                    shape, http::status::forbidden,
+                    "not permitted for role " + std::string(roleName(session->role)) + "\n"));
+                return;
+            }
+            sendFile(ctx, shape, plugin->webDir, std::move(relative), std::move(send));
+        });
 }
 
 void ConsoleApp::handleApi(const HttpRequest& request, std::string path, std::string queryText,
@@ -260,9 +276,18 @@ void ConsoleApp::handleApi(const HttpRequest& request, std::string path, std::st
                          reply(forbidden(*session, route->access.roles));
                          return;
                      }
+                     if (session->mustChangePassword &&
+                         !allowedBeforePasswordChange(route->method, route->pattern)) {
+                         reply(passwordChangeRequired());
+                         return;
+                     }
                      api.session = std::move(session);
                      route->handler(api, std::move(reply));
                  });
+}
+
+void ConsoleApp::sweepNow() {
+    sweepSessions(context_);
 }
 
 void ConsoleApp::authorizeEvents(const HttpRequest& request, const std::string& remote,
@@ -292,6 +317,10 @@ void ConsoleApp::authorizeEvents(const HttpRequest& request, const std::string& 
             const auto& ctx = self->context_;
             if (!session) {
                 done(toHttp(shape, jsonError(http::status::unauthorized, "not logged in")));
+                return;
+            }
+            if (session->mustChangePassword) {
+                done(toHttp(shape, passwordChangeRequired()));
                 return;
             }
             if (!route->access.roles.contains(session->role)) {

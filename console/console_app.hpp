@@ -2,8 +2,10 @@
 // Everything the console answers over HTTP, without the network: which request goes where
 // (static files, plugin files, API routes), the Origin and CSRF checks, the session and role
 // check before any handler, and the WebSocket admission. The routes themselves live in
-// auth_routes, audit_routes, service_routes and the plugin listing here. It runs on the io
-// thread; anything that blocks (SQLite, files, hashing) goes to the pool and comes back.
+// auth_routes, audit_routes, service_routes and the plugin listing here. A session that must
+// still change its password (a new account, the bootstrap admin) gets 403
+// password_change_required everywhere but the password change, logout and /api/me. It runs on the
+// io thread; anything that blocks (SQLite, files, hashing) goes to the pool and comes back.
 #include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
@@ -49,6 +51,14 @@ class ConsoleApp : public std::enable_shared_from_this<ConsoleApp> {
     void setAllowedOrigins(std::vector<std::string> origins) {
         context_->settings.allowedOrigins = std::move(origins);
     }
+
+    // One pass of the session sweep (expiry, account changes, coalesced failures) now, on the
+    // io thread; the console also runs it every settings.sweepInterval.
+    void sweepNow();
+    // For tests: the bounded password-hash queue logins and password changes go through.
+    PasswordWorkQueue& passwordWork() { return context_->passwordWork; }
+    boost::asio::any_io_executor pool() const { return context_->pool; }
+    boost::asio::any_io_executor io() const { return context_->io; }
 
     const Router& router() const { return router_; }
     const EventVisibilityRules& visibility() const { return context_->visibility; }

@@ -164,6 +164,9 @@ std::variant<int, ApiResponse> parseLimit(const ApiRequest& request) {
 
 void applySecurityHeaders(http::response_header<>& response, bool isApi) {
     response.set(http::field::server, "sekimori-console");
+    // The console only speaks HTTPS: browsers must never try it (or a look-alike) over HTTP.
+    response.set(http::field::strict_transport_security,
+                 boost::beast::string_view(kHstsValue.data(), kHstsValue.size()));
     response.set("Content-Security-Policy",
                  "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     response.set("X-Content-Type-Options", "nosniff");

@@ -1,7 +1,7 @@
 #pragma once
 // Small pieces every console route shares: splitting and decoding the target, cookies, the
-// JSON error shape, query checks, the security headers and turning an ApiResponse into what
-// the network layer writes.
+// JSON error shape, query checks, the security headers (HSTS among them) and turning an ApiResponse
+// into what the network layer writes.
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -17,6 +17,8 @@ namespace sekimori::console {
 
 inline constexpr int kMaxListLimit = 1000;
 inline constexpr int kDefaultListLimit = 100;
+// Strict-Transport-Security on every response (one year; the console's host only).
+inline constexpr std::string_view kHstsValue = "max-age=31536000";
 
 // What an answer must repeat of its request, captured before any async step.
 struct ReplyShape {

@@ -6,34 +6,52 @@
 
 namespace sekimori::console {
 
-SessionStore::SessionStore(const core::Clock& clock, core::TimeUs idleUs, std::size_t maxSessions)
-    : clock_(clock), idleUs_(idleUs), maxSessions_(maxSessions) {}
+SessionStore::SessionStore(const core::Clock& clock, SessionLimits limits)
+    : clock_(clock), limits_(limits) {}
 
 std::string SessionStore::keyOf(std::string_view token) {
     return core::toHex(core::sha256(token));
 }
 
-bool SessionStore::expired(const SessionInfo& s) const {
-    return clock_.nowUs() - s.lastSeenUs >= idleUs_;
+const char* SessionStore::expiry(const SessionInfo& s) const {
+    const core::TimeUs now = clock_.nowUs();
+    if (now - s.createdUs >= limits_.lifetimeUs) {
+        return "lifetime";
+    }
+    if (now - s.lastSeenUs >= limits_.idleUs) {
+        return "idle";
+    }
+    return nullptr;
 }
 
-void SessionStore::purgeExpired() {
-    std::erase_if(sessions_, [this](const auto& kv) { return expired(kv.second); });
+std::vector<SessionStore::Expired> SessionStore::removeExpired() {
+    std::vector<Expired> ended;
+    std::erase_if(sessions_, [&](const auto& kv) {
+        const char* reason = expiry(kv.second);
+        if (reason == nullptr) {
+            return false;
+        }
+        ended.push_back(Expired{kv.second, reason});
+        return true;
+    });
+    return ended;
 }
 
-std::string SessionStore::create(std::string_view name, Role role) {
-    purgeExpired();
-    if (sessions_.size() >= maxSessions_) {
+std::string SessionStore::create(const SessionInfo& who, std::optional<SessionInfo>* evicted) {
+    // Expired sessions are ended by the caller's sweep (which closes their streams); here they
+    // only must not take room from a new login.
+    if (sessions_.size() >= limits_.maxSessions) {
         // Evict the least recently used session rather than refuse a legitimate login.
         auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](auto& a, auto& b) {
             return a.second.lastSeenUs < b.second.lastSeenUs;
         });
+        if (evicted != nullptr) {
+            *evicted = oldest->second;
+        }
         sessions_.erase(oldest);
     }
     std::string token = core::randomToken(32);
-    SessionInfo s;
-    s.name = std::string(name);
-    s.role = role;
+    SessionInfo s = who;
     s.key = keyOf(token);
     s.createdUs = clock_.nowUs();
     s.lastSeenUs = s.createdUs;
@@ -46,12 +64,8 @@ std::optional<SessionInfo> SessionStore::touch(std::string_view token) {
         return std::nullopt;
     }
     auto it = sessions_.find(keyOf(token));
-    if (it == sessions_.end()) {
-        return std::nullopt;
-    }
-    if (expired(it->second)) {
-        sessions_.erase(it);
-        return std::nullopt;
+    if (it == sessions_.end() || expired(it->second)) {
+        return std::nullopt;  // an expired one is ended (and its streams closed) by the sweep
     }
     it->second.lastSeenUs = clock_.nowUs();
     return it->second;
@@ -67,13 +81,40 @@ std::optional<std::string> SessionStore::remove(std::string_view token) {
     return key;
 }
 
-std::size_t SessionStore::removeAllFor(std::string_view name) {
-    return std::erase_if(sessions_, [name](const auto& kv) { return kv.second.name == name; });
+std::vector<std::string> SessionStore::removeAllFor(std::string_view name, std::string_view keep) {
+    std::vector<std::string> ended;
+    std::erase_if(sessions_, [&](const auto& kv) {
+        if (kv.second.name != name || kv.first == keep) {
+            return false;
+        }
+        ended.push_back(kv.first);
+        return true;
+    });
+    return ended;
+}
+
+void SessionStore::clearMustChange(std::string_view name) {
+    for (auto& [key, s] : sessions_) {
+        if (s.name == name) {
+            s.mustChangePassword = false;
+        }
+    }
 }
 
 bool SessionStore::isLive(const std::string& key) const {
     auto it = sessions_.find(key);
     return it != sessions_.end() && !expired(it->second);
+}
+
+std::vector<SessionInfo> SessionStore::live() const {
+    std::vector<SessionInfo> out;
+    out.reserve(sessions_.size());
+    for (const auto& [key, s] : sessions_) {
+        if (!expired(s)) {
+            out.push_back(s);
+        }
+    }
+    return out;
 }
 
 }  // namespace sekimori::console

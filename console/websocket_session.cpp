@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "console/event_hub.hpp"
+#include "console/http_helpers.hpp"
 #include "core/log.hpp"
 
 namespace sekimori::console {
@@ -29,6 +30,8 @@ void WebSocketSession::run(beast::http::request<beast::http::string_body> upgrad
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(beast::http::field::server, "sekimori-console");
+        res.set(beast::http::field::strict_transport_security,
+                beast::string_view(kHstsValue.data(), kHstsValue.size()));
     }));
     // Browsers only ever send close frames and pongs here; anything big is abuse.
     ws_.read_message_max(4096);

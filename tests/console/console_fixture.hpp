@@ -1,6 +1,7 @@
 #pragma once
-// A real ConsoleServer on loopback (own io thread, manual clock, temp DB and certificate) and a
-// small synchronous Beast HTTPS / WebSocket client for the console tests.
+// A real ConsoleServer on loopback (own io thread, manual clock, temp DB and certificate, the
+// real AuditedRecorder) with one account per role that the trail names, and a small
+// synchronous Beast HTTPS / WebSocket client for the console tests.
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -21,6 +22,7 @@
 
 #include "console/console_server.hpp"
 #include "console/operator_store.hpp"
+#include "core/audited_recorder.hpp"
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
 #include "core/event_recorder.hpp"
@@ -31,17 +33,53 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
 
-// Keeps what the console recorded, for assertions (record() runs on the io thread). The
-// console only records operator events; it never commits a domain change.
+// Keeps what the console recorded, for assertions, and hands everything on to the real
+// AuditedRecorder (when one is attached): events are stored and chained, and a Change's apply
+// runs in its transaction. A Change's events (its own and those apply made) are kept once it
+// is durable, before its onDone runs.
 class CapturingRecorder final : public core::EventRecorder {
   public:
+    void forwardTo(core::EventRecorder* real) { real_ = real; }
     void record(core::Event event) override {
-        std::lock_guard lock(mutex_);
-        events_.push_back(std::move(event));
+        capture(event);
+        if (real_ != nullptr) {
+            real_->record(std::move(event));
+        }
     }
     void commit(core::Change change) override {
-        ADD_FAILURE() << "the console committed a change with " << change.events.size()
-                      << " events";
+        if (real_ == nullptr) {
+            ADD_FAILURE() << "the console committed a change with no recorder attached";
+            return;
+        }
+        auto made = std::make_shared<std::vector<core::Event>>();
+        auto apply = std::move(change.apply);
+        change.apply = [apply = std::move(apply),
+                        made](core::Database& db) -> core::Result<std::vector<core::Event>> {
+            made->clear();
+            if (!apply) {
+                return std::vector<core::Event>{};
+            }
+            auto events = apply(db);
+            if (events) {
+                *made = *events;
+            }
+            return events;
+        };
+        change.onDone = [this, made, given = change.events,
+                         done = std::move(change.onDone)](const core::Result<void>& r) {
+            if (r) {
+                for (const auto& e : given) {
+                    capture(e);
+                }
+                for (const auto& e : *made) {
+                    capture(e);
+                }
+            }
+            if (done) {
+                done(r);
+            }
+        };
+        real_->commit(std::move(change));
     }
     std::vector<core::Event> events() const {
         std::lock_guard lock(mutex_);
@@ -58,6 +96,11 @@ class CapturingRecorder final : public core::EventRecorder {
     }
 
   private:
+    void capture(const core::Event& event) {
+        std::lock_guard lock(mutex_);
+        events_.push_back(event);
+    }
+    core::EventRecorder* real_ = nullptr;
     mutable std::mutex mutex_;
     std::vector<core::Event> events_;
 };
@@ -83,16 +126,10 @@ class ConsoleFixture : public ::testing::Test {
         ASSERT_EQ(std::system(cmd.c_str()), 0);
         dbPath_ = dir_ + "/site.db";
         prepareDatabase();
-        {
-            auto db = core::Database::open(dbPath_);
-            ASSERT_TRUE(db.ok()) << db.error().message;
-            for (Role r : kAllRoles) {
-                const std::string name = "u-" + std::string(roleName(r));
-                auto pw = addOperator(**db, name, r, clock_.nowUs());
-                ASSERT_TRUE(pw.ok()) << pw.error().message;
-                passwords_[r] = *pw;
-            }
+        if (useRealRecorder()) {
+            ASSERT_NO_FATAL_FAILURE(startRecorder());
         }
+        ASSERT_NO_FATAL_FAILURE(seedOperators());
         const ConsoleOptions options = optionsFor(0);
         server_ = std::make_unique<ConsoleServer>(io_, options, bus_, recorder_, clock_);
         addServices(*server_);
@@ -111,7 +148,80 @@ class ConsoleFixture : public ::testing::Test {
             ioThread_.join();
         }
         server_.reset();
+        if (realRecorder_) {
+            realRecorder_->stop();
+            realRecorder_.reset();
+        }
         std::filesystem::remove_all(dir_);
+    }
+
+    // The real audited recorder on the test's database (default). A test that writes its own
+    // audit rows opts out; the operators' rows are then named in its audit_events by hand.
+    virtual bool useRealRecorder() { return true; }
+
+    void startRecorder() {
+        auto writerDb = core::Database::open(dbPath_);
+        ASSERT_TRUE(writerDb.ok()) << writerDb.error().message;
+        core::AuditedRecorderOptions options;
+        options.signingKeyPath = dir_ + "/audit-signing.key";
+        auto recorder = core::AuditedRecorder::create(std::move(*writerDb), io_.get_executor(),
+                                                      recorderBus_, clock_, options);
+        ASSERT_TRUE(recorder.ok()) << recorder.error().message;
+        realRecorder_ = std::move(*recorder);
+        recorder_.forwardTo(realRecorder_.get());
+    }
+
+    virtual std::vector<Role> seededRoles() {
+        return std::vector<Role>(std::begin(kAllRoles), std::end(kAllRoles));
+    }
+
+    // One account per role ("u-<role>"), each with its operator.added event and row digest in
+    // the trail, so that it may log in.
+    void seedOperators() {
+        auto db = core::Database::open(dbPath_);
+        ASSERT_TRUE(db.ok()) << db.error().message;
+        ASSERT_TRUE(migrateOperatorStore(**db).ok());
+        for (Role r : seededRoles()) {
+            const std::string name = "u-" + std::string(roleName(r));
+            auto credential = makeOperatorCredential();
+            ASSERT_TRUE(credential.ok()) << credential.error().message;
+            passwords_[r] = credential->password;
+            NewOperator op{name, r, credential->passwordHash, clock_.nowUs(), {}, false};
+            if (realRecorder_) {
+                realRecorder_->commit(addOperatorChange(std::move(op), "test", {}));
+                continue;
+            }
+            ASSERT_TRUE(insertOperator(**db, op).ok());
+            ASSERT_NO_FATAL_FAILURE(nameInTrailByHand(**db, name));
+        }
+        if (realRecorder_) {
+            auto flushed = realRecorder_->flush();
+            ASSERT_TRUE(flushed.ok()) << flushed.error().message;
+        }
+    }
+
+    // Appends an operator.added event with the row's digest to a hand-made audit_events.
+    void nameInTrailByHand(core::Database& db, const std::string& name) {
+        auto event = operatorChangeEvent(db, "operator.added", "test", name, {}, clock_.nowUs());
+        ASSERT_TRUE(event.ok()) << event.error().message;
+        auto st = db.prepare(
+            "INSERT INTO audit_events(seq, time_us, type, source, subject, payload, prev_hash,"
+            " hash) VALUES((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_events), ?1, ?2, ?3,"
+            " ?4, ?5, x'00', x'00')");
+        ASSERT_TRUE(st.ok()) << st.error().message;
+        st->bind(1, event->timeUs)
+            .bind(2, event->type)
+            .bind(3, event->source)
+            .bind(4, event->subject)
+            .bind(5, event->payload);
+        ASSERT_TRUE(st->run().ok());
+    }
+
+    // Waits until the recorder stored everything handed to it so far.
+    void flushRecorder() {
+        ASSERT_TRUE(realRecorder_ != nullptr);
+        auto flushed = realRecorder_->flush();
+        ASSERT_TRUE(flushed.ok()) << flushed.error().message;
     }
 
     // Hook for tests that need other components' tables before the server starts.
@@ -194,6 +304,19 @@ class ConsoleFixture : public ::testing::Test {
         const std::string setCookie = r.headers["set-cookie"];
         return setCookie.substr(0, setCookie.find(';'));
     }
+    Reply postLogin(const std::string& name, const std::string& password) {
+        const nlohmann::json body = {{"name", name}, {"password", password}};
+        return request(http::verb::post, "/api/login", body.dump(), "", origin_);
+    }
+    static std::string cookieOf(const Reply& r) {
+        auto it = r.headers.find("set-cookie");
+        return it == r.headers.end() ? std::string() : it->second.substr(0, it->second.find(';'));
+    }
+    Reply changePassword(const std::string& cookie, const std::string& old,
+                         const std::string& fresh) {
+        const nlohmann::json body = {{"old", old}, {"new", fresh}};
+        return request(http::verb::post, "/api/session/password", body.dump(), cookie, origin_);
+    }
     std::string loginAs(Role role) {
         return login("u-" + std::string(roleName(role)), passwords_[role]);
     }
@@ -205,6 +328,8 @@ class ConsoleFixture : public ::testing::Test {
     std::map<Role, std::string> passwords_;
     core::ManualClock clock_;
     core::EventBus bus_;
+    core::EventBus recorderBus_;  // the real recorder publishes here, not to the console's bus
+    std::unique_ptr<core::AuditedRecorder> realRecorder_;
     CapturingRecorder recorder_;
     asio::io_context io_;
     asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
