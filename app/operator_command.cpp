@@ -91,8 +91,12 @@ int runOperatorCommand(const std::vector<std::string>& args, std::ostream& out, 
     if (action == "list") {
         return list(*session, out, err);
     }
-    const std::string target =
-        "/api/operators" + (action == "add" ? std::string() : "/" + pathSegment(*name));
+    // Built piecewise: GCC 12 -O3 reports a false -Wrestrict on "/" + std::string.
+    std::string target = "/api/operators";
+    if (action != "add") {
+        target += '/';
+        target += pathSegment(*name);
+    }
     core::Result<ApiAnswer> answer =
         action == "add"    ? session->expectOk(ApiVerb::post, target, body)
         : action == "role" ? session->expectOk(ApiVerb::put, target + "/role", body)
