@@ -173,10 +173,18 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
             deny(session, protocol::reason::wrongPin, "PIN box did not open with the panel key.");
             return;
         }
+        // The box holds "<challenge nonce>:<digits>": a box sealed for another challenge (a
+        // captured one, replayed) is a wrong PIN.
+        std::string& plain = digits.value();
+        const std::string prefix = answeredNonce + ":";
+        const bool bound = plain.size() > prefix.size() &&
+                           core::constantTimeEqual(plain.substr(0, prefix.size()), prefix);
+        std::string pinDigits = bound ? plain.substr(prefix.size()) : std::string();
+        wipe(plain);
         const PersonRecord* person = credentials_ ? credentials_->person(session.person) : nullptr;
-        const bool matches = person != nullptr && pinMatches(parts_.keys.pepper, person->id,
-                                                             person->pinHash, digits.value());
-        wipe(digits.value());
+        const bool matches = bound && person != nullptr &&
+                             pinMatches(parts_.keys.pepper, person->id, person->pinHash, pinDigits);
+        wipe(pinDigits);
         decideStep(key, session.generation, PinStep{matches});
         return;
     }

@@ -4,6 +4,7 @@
 #include "doors/doors_service.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -18,6 +19,7 @@
 #include "doors/enrollment.hpp"
 #include "io/mqtt_router.hpp"
 #include "io/simulated_mqtt_link.hpp"
+#include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 #include "tests/doors/enroll_helpers.hpp"
 
@@ -118,6 +120,7 @@ class DoorsServiceTest : public ::testing::Test {
         io::MqttOptions panel;
         panel.clientId = kPanel;
         panel.subscriptions = {protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::reply),
+                               protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::link),
                                protocol::errorTopic(kSite)};
         panelLink_ = broker_.makeLink(panel);
         panelLink_->onMessage([this](const io::MqttMessage& m) { onPanelMessage(m); });
@@ -177,7 +180,7 @@ class DoorsServiceTest : public ::testing::Test {
         d.fingerThreshold = 60;
         d.unlock = std::chrono::milliseconds(5000);
         d.heldOpen = std::chrono::milliseconds(heldOpenMs_);
-        return DoorsConfig{{d}, {}};
+        return DoorsConfig{{d}, {}, {}};
     }
 
     DoorsServiceParts parts() {
@@ -201,8 +204,11 @@ class DoorsServiceTest : public ::testing::Test {
         auto made = DoorsService::create(parts());
         ASSERT_TRUE(made) << made.error().message;
         service_ = std::move(*made);
+        const std::string before = epoch_;
         ASSERT_TRUE(service_->start());
         ASSERT_TRUE(runUntil([&] { return service_->serving(); }));
+        // A fresh epoch per start, announced on the retained link topic (docs/mqtt.md).
+        ASSERT_TRUE(runUntil([&] { return !epoch_.empty() && epoch_ != before; }));
     }
 
     bool runUntil(const std::function<bool()>& done, int maxMs = 3000) {
@@ -222,6 +228,12 @@ class DoorsServiceTest : public ::testing::Test {
 
     // The panel's side: each reply, and whether its event was durable when it arrived.
     void onPanelMessage(const io::MqttMessage& m) {
+        if (m.topic == protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::link)) {
+            if (auto link = protocol::parsePanelLink(m.payload)) {
+                epoch_ = link.value->epoch;
+            }
+            return;
+        }
         if (m.topic == protocol::errorTopic(kSite)) {
             errors_.push_back(nlohmann::json::parse(m.payload));
             return;
@@ -241,6 +253,7 @@ class DoorsServiceTest : public ::testing::Test {
             auto row = st->step();
             seen.recordedBefore = row && *row && st->columnInt(0) > 0;
         }
+        lastNonce_ = parsed.value->auth.nonce;
         replies_.push_back(std::move(seen));
     }
 
@@ -256,23 +269,38 @@ class DoorsServiceTest : public ::testing::Test {
         return std::get_if<protocol::Challenge>(&r.body);
     }
 
-    void send(const protocol::PanelRequest& request, bool retained = false) {
+    // As the panel does (docs/mqtt.md, "The authenticated link"): this start's epoch, the next
+    // counter, the answered challenge's nonce, the MAC under the panel key.
+    void send(protocol::PanelRequest request, bool retained = false) {
+        request.auth.epoch = epoch_;
+        request.auth.counter = ++counter_;
+        request.auth.nonce = std::holds_alternative<protocol::CardPresented>(request.step)
+                                 ? core::toHex(core::randomBytes(16))
+                                 : lastNonce_;
+        const core::Bytes macKey = core::keyedHash(panelKey(), protocol::kMacKeyLabel);
+        request.auth.mac = core::toHex(core::keyedHash(
+            macKey,
+            protocol::requestMacInput(kSite, kPanel, request, protocol::encodeBody(request))));
         broker_.publish(protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::request),
                         protocol::encode(request), retained);
     }
     void sendCard(const std::string& session, const std::string& card = kCard) {
-        send({session, "srv-door", DoorSide::entry, protocol::CardPresented{card}});
+        send({session, "srv-door", DoorSide::entry, protocol::CardPresented{card}, {}});
     }
     void sendPin(const std::string& session, const std::string& digits) {
-        send({session, "srv-door", DoorSide::entry,
-              protocol::PinEntered{core::toBase64(core::sealBox(panelKey(), digits))}});
+        send({session,
+              "srv-door",
+              DoorSide::entry,
+              protocol::PinEntered{
+                  core::toBase64(core::sealBox(panelKey(), lastNonce_ + ":" + digits))},
+              {}});
     }
     void sendFinger(const std::string& session, int score) {
-        send({session, "srv-door", DoorSide::entry, protocol::FingerScored{score}});
+        send({session, "srv-door", DoorSide::entry, protocol::FingerScored{score}, {}});
     }
     void sendEvent(protocol::DoorEventKind kind) {
         broker_.publish(protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::event),
-                        protocol::encode(protocol::PanelEvent{"srv-door", kind, ""}));
+                        signedEvent(kind));
     }
     void badge(const std::string& session, std::size_t firstReply) {
         sendCard(session);
@@ -293,6 +321,28 @@ class DoorsServiceTest : public ::testing::Test {
         return out;
     }
     const core::Bytes& panelKey() const { return keys_.panelKeys.at(kPanel); }
+    // A report as the panel signs it with its own key (docs/mqtt.md).
+    std::string signedEvent(protocol::DoorEventKind kind) {
+        protocol::PanelEvent event;
+        event.door = "srv-door";
+        event.kind = kind;
+        event.counter = ++counter_;
+        const std::string bytes =
+            protocol::reportSigningInput(kSite, kPanel, protocol::encodeReport(event));
+        std::string sig(crypto_sign_BYTES, '\0');
+        crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                             reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                             reinterpret_cast<const unsigned char*>(signSecret_.data()));
+        event.sig = core::toHex(sig);
+        return protocol::encode(event);
+    }
+    static std::pair<core::Bytes, core::Bytes> signKeypair() {
+        core::Bytes pk(crypto_sign_PUBLICKEYBYTES, '\0');
+        core::Bytes sk(crypto_sign_SECRETKEYBYTES, '\0');
+        crypto_sign_keypair(reinterpret_cast<unsigned char*>(pk.data()),
+                            reinterpret_cast<unsigned char*>(sk.data()));
+        return {pk, sk};
+    }
 
     // Calls one of the service's routes as the console would.
     core::ApiResult call(const std::string& pattern, std::map<std::string, std::string> params = {},
@@ -343,7 +393,15 @@ class DoorsServiceTest : public ::testing::Test {
     std::unique_ptr<io::MqttLink> panelLink_;
     std::vector<SeenReply> replies_;
     std::vector<nlohmann::json> errors_;
-    DoorKeys keys_{core::randomBytes(32), core::randomBytes(32), {{kPanel, core::randomBytes(32)}}};
+    std::pair<core::Bytes, core::Bytes> signPair_ = signKeypair();
+    core::Bytes signSecret_ = signPair_.second;
+    DoorKeys keys_{core::randomBytes(32),
+                   core::randomBytes(32),
+                   {{kPanel, core::randomBytes(32)}},
+                   {{kPanel, signPair_.first}}};
+    std::string epoch_;  // the gateway's link epoch, from the retained link topic
+    std::uint64_t counter_ = 0;
+    std::string lastNonce_;  // the nonce of the latest reply
     std::unique_ptr<DoorsService> service_;
     policy::ApprovalEngine* approvals_ = nullptr;
     int stepTimeoutMs_ = 15000;
@@ -437,7 +495,11 @@ TEST_F(DoorsServiceTest, ThePanelsDurabilityCheckCatchesAnUnrecordedReply) {
     startService();
     broker_.publish(protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::reply),
                     protocol::encode(protocol::PanelReply{
-                        "ghost", "srv-door", protocol::Decision{true, "granted", 5000}}));
+                        "ghost",
+                        "srv-door",
+                        protocol::Factor::card,
+                        protocol::Decision{true, "granted", 5000},
+                        {std::string(32, 'e'), 1, std::string(32, 'c'), std::string(64, 'f')}}));
     awaitReply(1);
     EXPECT_FALSE(replies_[0].recordedBefore);
 }
@@ -597,12 +659,12 @@ TEST_F(DoorsServiceTest, MalformedPayloadIsReportedAndServiceContinues) {
                     R"("card_uid":"0123456789ABCDEF","colour":"red"})");
     ASSERT_TRUE(runUntil([&] { return ofType(core::kMqttBadPayload).size() == 2; }));
     EXPECT_NE(ofType(core::kMqttBadPayload)[1].payload.find("colour"), std::string::npos);
-    send({"s8", "front-door", DoorSide::entry, protocol::CardPresented{kCard}});
+    send({"s8", "front-door", DoorSide::entry, protocol::CardPresented{kCard}, {}});
     ASSERT_TRUE(runUntil([&] { return ofType(core::kMqttBadPayload).size() == 3; }));
     EXPECT_NE(ofType(core::kMqttBadPayload)[2].payload.find("front-door"), std::string::npos);
     broker_.publish(protocol::panelTopic(kSite, "p-rogue", protocol::PanelChannel::request),
-                    protocol::encode(protocol::PanelRequest{"s9", "srv-door", DoorSide::entry,
-                                                            protocol::CardPresented{kCard}}));
+                    protocol::encode(protocol::PanelRequest{
+                        "s9", "srv-door", DoorSide::entry, protocol::CardPresented{kCard}, {}}));
     ASSERT_TRUE(runUntil([&] { return ofType(core::kMqttForeignTopic).size() == 1; }));
     EXPECT_NE(ofType(core::kMqttForeignTopic)[0].payload.find("p-rogue"), std::string::npos);
     ASSERT_TRUE(runUntil([&] { return errors_.size() == 4; }));
@@ -617,11 +679,9 @@ TEST_F(DoorsServiceTest, MalformedPayloadIsReportedAndServiceContinues) {
 TEST_F(DoorsServiceTest, RetainedRequestsAndEventsAreIgnored) {
     // Retained before the service subscribes: the broker replays them, flagged retained, on
     // the subscription (and would again after every reconnect).
-    send({"s-ret", "srv-door", DoorSide::entry, protocol::CardPresented{kCard}}, true);
-    broker_.publish(
-        protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::event),
-        protocol::encode(protocol::PanelEvent{"srv-door", protocol::DoorEventKind::forced, ""}),
-        true);
+    send({"s-ret", "srv-door", DoorSide::entry, protocol::CardPresented{kCard}, {}}, true);
+    broker_.publish(protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::event),
+                    signedEvent(protocol::DoorEventKind::forced), true);
     runFor(10);
     startService();
     runFor(50);
@@ -636,8 +696,11 @@ TEST_F(DoorsServiceTest, PinSealedWithAnotherKeyIsABadPayloadAndADenial) {
     startService();
     sendCard("s11");
     awaitReply(1);
-    send({"s11", "srv-door", DoorSide::entry,
-          protocol::PinEntered{core::toBase64(core::sealBox(core::randomBytes(32), kPin))}});
+    send({"s11",
+          "srv-door",
+          DoorSide::entry,
+          protocol::PinEntered{core::toBase64(core::sealBox(core::randomBytes(32), kPin))},
+          {}});
     auto reply = awaitReply(2);
     ASSERT_NE(decisionOf(reply), nullptr);
     EXPECT_EQ(decisionOf(reply)->reason, "wrong_pin");
@@ -763,7 +826,7 @@ TEST_F(DoorsServiceTest, PresenceSurvivesARestart) {
     EXPECT_EQ(zones["server-room"][0]["person"], "alice");
     EXPECT_EQ(zones["server-room"][0]["person_name"], "Alice Sato");
     // Leaving after the restart moves her out (the exit side takes the card only).
-    send({"s20", "srv-door", DoorSide::exit, protocol::CardPresented{kCard}});
+    send({"s20", "srv-door", DoorSide::exit, protocol::CardPresented{kCard}, {}});
     auto reply = awaitReply(4);
     ASSERT_NE(decisionOf(reply), nullptr);
     EXPECT_TRUE(decisionOf(reply)->granted);
@@ -858,9 +921,9 @@ TEST(DoorsServiceCreate, RefusesADoorWhosePanelHasNoKey) {
                           clock,
                           "hq",
                           "/nonexistent/site.db",
-                          DoorsConfig{{d}, {}},
+                          DoorsConfig{{d}, {}, {}},
                           {},
-                          DoorKeys{core::randomBytes(32), core::randomBytes(32), {}}});
+                          DoorKeys{core::randomBytes(32), core::randomBytes(32), {}, {}}});
     ASSERT_FALSE(made);
     EXPECT_NE(made.error().message.find("p-missing"), std::string::npos);
 }
