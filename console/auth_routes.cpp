@@ -2,6 +2,7 @@
 
 #include "console/account_check.hpp"
 #include "console/http_helpers.hpp"
+#include "console/local_socket_listener.hpp"
 #include "console/operator_store.hpp"
 #include "console/password_policy.hpp"
 #include "core/api_actor.hpp"
@@ -106,7 +107,7 @@ core::ApiCall callOf(const ApiRequest& req) {
     call.actor = req.session->name;
     call.role = req.session->role;
     call.actorPerson = req.session->person;
-    call.remote = req.remote;
+    setCallPeer(call, req.remote);  // "unix" and the peer's Unix user on the local socket
     return call;
 }
 
