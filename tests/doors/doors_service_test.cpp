@@ -17,6 +17,7 @@
 #include "core/core_event_types.hpp"
 #include "doors/door_event_types.hpp"
 #include "doors/enrollment.hpp"
+#include "doors/panel_link_event_types.hpp"
 #include "io/mqtt_router.hpp"
 #include "io/simulated_mqtt_link.hpp"
 #include "protocol/panel_link_auth.hpp"
@@ -519,12 +520,12 @@ TEST_F(DoorsServiceTest, ARefusedCommitDeniesWithStoreUnavailable) {
     EXPECT_EQ(errors_[0]["session"], "s-down");
     ASSERT_TRUE(runUntil([&] { return !ofType(kAccessStoreUnavailable).empty(); }));
     EXPECT_TRUE(ofType(kAccessChallenge).empty());
-    // The session is over: a PIN now is out of order.
+    // The session is over: a PIN now answers no challenge, is refused and gets no reply.
     turnable_->mode = TurnableRecorder::Mode::pass;
     sendPin("s-down", kPin);
-    auto late = awaitReply(2);
-    ASSERT_NE(decisionOf(late), nullptr);
-    EXPECT_EQ(decisionOf(late)->reason, "factor_out_of_order");
+    ASSERT_TRUE(runUntil([&] { return ofType(kPanelLinkRefused).size() == 1; }));
+    EXPECT_NE(ofType(kPanelLinkRefused)[0].payload.find("unknown_nonce"), std::string::npos);
+    EXPECT_EQ(replies_.size(), 1U);
 }
 
 TEST_F(DoorsServiceTest, ACommitNotDurableInTimeDeniesAndItsLateSuccessSendsNothing) {
@@ -571,10 +572,11 @@ TEST_F(DoorsServiceTest, WrongPinIsDenied) {
     EXPECT_EQ(payload["person"], "alice");
     EXPECT_EQ(payload["detail"], "PIN did not match the enrolled PIN.");
     EXPECT_EQ(denied[0].payload.find("4712"), std::string::npos);
+    // The session is over: a finger now answers no challenge and is refused, with no reply.
     sendFinger("s2", 99);
-    auto late = awaitReply(3);
-    ASSERT_NE(decisionOf(late), nullptr);
-    EXPECT_EQ(decisionOf(late)->reason, "factor_out_of_order");
+    ASSERT_TRUE(runUntil([&] { return ofType(kPanelLinkRefused).size() == 1; }));
+    EXPECT_NE(ofType(kPanelLinkRefused)[0].payload.find("unknown_nonce"), std::string::npos);
+    EXPECT_EQ(replies_.size(), 2U);
     EXPECT_TRUE(ofType(kAccessGranted).empty());
     EXPECT_TRUE(ofType(kPresenceEntered).empty());
     expectNoSecretsLeaked();
@@ -817,6 +819,7 @@ TEST_F(DoorsServiceTest, PresenceSurvivesARestart) {
     ASSERT_TRUE(made) << made.error().message;
     service_ = std::move(*made);
     EXPECT_TRUE(call("/api/presence").body["zones"].empty());  // not rebuilt before start
+    const std::string oldEpoch = epoch_;
     ASSERT_TRUE(service_->start());
     ASSERT_TRUE(runUntil([&] { return service_->serving(); }));
     // Serving means rebuilt: the first answer already holds the person inside.
@@ -825,7 +828,9 @@ TEST_F(DoorsServiceTest, PresenceSurvivesARestart) {
     ASSERT_EQ(zones["server-room"].size(), 1U);
     EXPECT_EQ(zones["server-room"][0]["person"], "alice");
     EXPECT_EQ(zones["server-room"][0]["person_name"], "Alice Sato");
-    // Leaving after the restart moves her out (the exit side takes the card only).
+    // Leaving after the restart moves her out (the exit side takes the card only), once the
+    // panel holds the restarted controller's epoch.
+    ASSERT_TRUE(runUntil([&] { return epoch_ != oldEpoch; }));
     send({"s20", "srv-door", DoorSide::exit, protocol::CardPresented{kCard}, {}});
     auto reply = awaitReply(4);
     ASSERT_NE(decisionOf(reply), nullptr);
