@@ -1,6 +1,7 @@
 #include "sim/host_door_panel_hal.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -34,22 +35,48 @@ class HostDoorPanelHalTest : public ::testing::Test {
     core::Bytes key = std::string(32, 'k');
     RecordingLink link;
     std::vector<std::string> lines;
-    HostDoorPanelHal hal{"site-1", "p-1", key, link,
-                         [this](const std::string& line) { lines.push_back(line); }};
+    core::Bytes seed = std::string(32, 's');
+    HostDoorPanelHal hal{"site-1", "p-1",
+                         key,      seed,
+                         link,     [this](const std::string& line) { lines.push_back(line); }};
 };
 
 TEST_F(HostDoorPanelHalTest, SealsThePinWithThePanelKey) {
-    const std::string box = hal.sealPin("4711");
+    const std::string nonce(32, 'c');
+    const std::string box = hal.sealPin(nonce, "4711");
     const auto sealed = core::fromBase64(box);
     ASSERT_TRUE(sealed);
     const auto opened = core::openBox(key, *sealed);
     ASSERT_TRUE(opened);
-    EXPECT_EQ(*opened, "4711");
+    EXPECT_EQ(*opened, nonce + ":4711");  // bound to the challenge it answers
     EXPECT_FALSE(core::openBox(std::string(32, 'x'), *sealed));
     // What the codec accepts as a pin_box.
     const auto parsed = protocol::parsePanelRequest(protocol::encode(
-        protocol::PanelRequest{"s", "d", protocol::DoorSide::entry, protocol::PinEntered{box}}));
+        protocol::PanelRequest{"s",
+                               "d",
+                               protocol::DoorSide::entry,
+                               protocol::PinEntered{box},
+                               {std::string(32, 'e'), 1, nonce, std::string(64, 'f')}}));
     EXPECT_TRUE(parsed) << parsed.error;
+}
+
+TEST_F(HostDoorPanelHalTest, MacsUnderTheDerivedKeyAndSignsWithThePanelsOwnKey) {
+    const core::Bytes macKey = core::keyedHash(key, "sekimori.panel.mac.v1");
+    EXPECT_EQ(hal.mac("input"), core::toHex(core::keyedHash(macKey, "input")));
+    EXPECT_EQ(hal.mac("input").size(), 64u);
+    std::string pk(crypto_sign_PUBLICKEYBYTES, '\0');
+    std::string sk(crypto_sign_SECRETKEYBYTES, '\0');
+    crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(pk.data()),
+                             reinterpret_cast<unsigned char*>(sk.data()),
+                             reinterpret_cast<const unsigned char*>(seed.data()));
+    const auto sig = core::fromHex(hal.sign("report"));
+    ASSERT_TRUE(sig);
+    EXPECT_EQ(crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
+                                          reinterpret_cast<const unsigned char*>("report"), 6,
+                                          reinterpret_cast<const unsigned char*>(pk.data())),
+              0);
+    EXPECT_NE(hal.freshNonce(), hal.freshNonce());
+    EXPECT_EQ(hal.freshNonce().size(), 32u);
 }
 
 TEST_F(HostDoorPanelHalTest, MatchesTheLiveFingerAgainstTheSealedTemplate) {
@@ -69,20 +96,20 @@ TEST_F(HostDoorPanelHalTest, MatchesTheLiveFingerAgainstTheSealedTemplate) {
 }
 
 TEST_F(HostDoorPanelHalTest, PublishesOnThePanelTopicsAndReportsEachOutput) {
-    hal.publishRequest(protocol::PanelRequest{"s-1", "d", protocol::DoorSide::entry,
-                                              protocol::CardPresented{"04A1B2C3"}});
-    hal.publishEvent(protocol::PanelEvent{"d", protocol::DoorEventKind::forced, ""});
+    hal.publishRequest(protocol::PanelRequest{
+        "s-1", "d", protocol::DoorSide::entry, protocol::CardPresented{"04A1B2C3"}, {}});
+    hal.publishEvent(protocol::PanelEvent{"d", protocol::DoorEventKind::forced, "", 3, ""});
     hal.driveLock(true, 5000);
     hal.display(firmware::Display{firmware::Screen::denied, "wrong_pin", 0});
 
     ASSERT_EQ(link.published.size(), 2u);
     EXPECT_EQ(link.published[0].topic, "sekimori/site-1/panel/p-1/request");
     EXPECT_EQ(link.published[1].topic, "sekimori/site-1/panel/p-1/event");
-    EXPECT_EQ(link.published[1].payload, R"({"door":"d","event":"forced"})");
+    EXPECT_EQ(link.published[1].payload, R"({"door":"d","event":"forced","counter":3})");
     ASSERT_EQ(lines.size(), 4u);
     EXPECT_EQ(
         lines[1],
-        R"({"out":"sent","topic":"sekimori/site-1/panel/p-1/event","payload":{"door":"d","event":"forced"}})");
+        R"({"out":"sent","topic":"sekimori/site-1/panel/p-1/event","payload":{"door":"d","event":"forced","counter":3}})");
     EXPECT_EQ(lines[2], R"({"out":"lock","released":true,"ms":5000})");
     EXPECT_EQ(
         lines[3],

@@ -22,6 +22,7 @@
 #include "core/crypto.hpp"
 #include "io/paho_mqtt_link.hpp"
 #include "protocol/door_messages.hpp"
+#include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 #include "sim/fingerprint_model.hpp"
 #include "tests/io/broker_fixture.hpp"
@@ -223,12 +224,45 @@ TEST_F(SimPanelProcess, ThreeFactorEntryAgainstARealBroker) {
     io.run([&] { controller->start(); });
     ASSERT_TRUE(recorder.waitForConnected());
     const std::string replyTopic = protocol::panelTopic("s1", "p-1", protocol::PanelChannel::reply);
-    const auto reply = [&](const protocol::PanelReply& message) {
-        io.run([&] { controller->publish(replyTopic, protocol::encode(message)); });
+    // The test plays the controller's end of the authenticated link (docs/mqtt.md).
+    const core::Bytes macKey = core::keyedHash(key, protocol::kMacKeyLabel);
+    const std::string epoch = core::toHex(core::randomBytes(16));
+    protocol::PanelLink announce{epoch, ""};
+    announce.mac = core::toHex(core::keyedHash(
+        macKey, protocol::linkMacInput("s1", "p-1", announce, protocol::encodeBody(announce))));
+    io.run([&] {
+        controller->publish(protocol::panelTopic("s1", "p-1", protocol::PanelChannel::link),
+                            protocol::encode(announce), /*retained=*/true);
+    });
+    std::vector<std::string> sentReplies;
+    // Answers `to` with `body`; `nonce` for a challenge. Returns the payload it published.
+    const auto answer = [&](const protocol::PanelRequest& to,
+                            std::variant<protocol::Challenge, protocol::Decision> body,
+                            const std::string& nonce = std::string(32, 'c')) {
+        protocol::PanelReply message;
+        message.session = to.session;
+        message.door = to.door;
+        message.step = std::holds_alternative<protocol::CardPresented>(to.step)
+                           ? protocol::Factor::card
+                           : (std::holds_alternative<protocol::PinEntered>(to.step)
+                                  ? protocol::Factor::pin
+                                  : protocol::Factor::finger);
+        message.body = std::move(body);
+        message.auth = {epoch, to.auth.counter, nonce, ""};
+        message.auth.mac = core::toHex(core::keyedHash(
+            macKey, protocol::replyMacInput("s1", "p-1", message, protocol::encodeBody(message))));
+        const std::string payload = protocol::encode(message);
+        sentReplies.push_back(payload);
+        io.run([&] { controller->publish(replyTopic, payload); });
+        return payload;
+    };
+    const auto publishRaw = [&](const std::string& payload) {
+        io.run([&] { controller->publish(replyTopic, payload); });
     };
 
     Process panel(args());
     ASSERT_TRUE(panel.waitOut("connection")) << panel.stderrText();
+    ASSERT_TRUE(panel.waitOut("link")) << panel.stderrText();
     std::size_t seen = 0;
 
     panel.send("card 0123456789ABCDEF");
@@ -236,8 +270,12 @@ TEST_F(SimPanelProcess, ThreeFactorEntryAgainstARealBroker) {
     ASSERT_TRUE(std::holds_alternative<protocol::CardPresented>(request.step));
     EXPECT_EQ(request.door, "server-room");
     const std::string session = request.session;
+    EXPECT_EQ(request.auth.epoch, epoch);
+    const protocol::PanelRequest cardRequest = request;
 
-    reply({session, "server-room", protocol::Challenge{protocol::Factor::pin, "", 20000}});
+    const std::string pinNonce(32, 'a');
+    const std::string pinChallenge =
+        answer(request, protocol::Challenge{protocol::Factor::pin, "", 20000}, pinNonce);
     ASSERT_TRUE(panel.waitLine([](const Json& l) { return l.value("screen", "") == "enter_pin"; }));
     panel.send("pin 4711");
     request = nextRequest(recorder, seen);
@@ -246,29 +284,47 @@ TEST_F(SimPanelProcess, ThreeFactorEntryAgainstARealBroker) {
     ASSERT_TRUE(sealed);
     const auto pin = core::openBox(key, *sealed);
     ASSERT_TRUE(pin);
-    EXPECT_EQ(*pin, "4711");
+    EXPECT_EQ(*pin, pinNonce + ":4711");  // bound to the challenge it answers
+    EXPECT_EQ(request.auth.nonce, pinNonce);
+    EXPECT_GT(request.auth.counter, cardRequest.auth.counter);
 
     const std::string templateBox =
         core::toBase64(core::sealBox(key, fingerprintTemplateFromSeed("alice")));
-    reply({session, "server-room",
-           protocol::Challenge{protocol::Factor::finger, templateBox, 20000}});
+    answer(request, protocol::Challenge{protocol::Factor::finger, templateBox, 20000});
     ASSERT_TRUE(
         panel.waitLine([](const Json& l) { return l.value("screen", "") == "place_finger"; }));
     panel.send("finger alice");
     request = nextRequest(recorder, seen);
     EXPECT_GE(std::get<protocol::FingerScored>(request.step).score, 85);
 
-    reply({session, "server-room", protocol::Decision{true, "granted", 4000}});
+    // An injected grant (no panel key: its MAC cannot verify) does not unlock.
+    protocol::PanelReply forged;
+    forged.session = session;
+    forged.door = "server-room";
+    forged.step = protocol::Factor::finger;
+    forged.body = protocol::Decision{true, "granted", 4000};
+    forged.auth = {epoch, request.auth.counter, std::string(32, 'c'), std::string(64, '0')};
+    publishRaw(protocol::encode(forged));
+    auto refused = panel.waitOut("ignored");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ((*refused)["why"], "reply: bad MAC");
+    // A captured genuine reply, replayed: it answers an older request.
+    publishRaw(pinChallenge);
+    refused = panel.waitOut("ignored");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ((*refused)["why"], "reply: does not answer the outstanding request");
+
+    answer(request, protocol::Decision{true, "granted", 4000});
     const auto lock = panel.waitOut("lock");
     ASSERT_TRUE(lock);
-    EXPECT_EQ((*lock)["released"], true);
+    EXPECT_EQ((*lock)["released"], true);  // the first lock line: nothing forged unlocked
     EXPECT_EQ((*lock)["ms"], 4000);
     const auto decision = panel.waitOut("decision");
     ASSERT_TRUE(decision);
     EXPECT_EQ((*decision)["reason"], "granted");
 
     // A late reply for the same session is stale now.
-    reply({session, "server-room", protocol::Decision{false, "timeout", 0}});
+    answer(request, protocol::Decision{false, "timeout", 0});
     const auto ignored = panel.waitOut("ignored");
     ASSERT_TRUE(ignored);
     EXPECT_EQ((*ignored)["why"], "reply: stale session");
