@@ -1,4 +1,5 @@
-// Feeds arbitrary bytes to every door-flow payload parser (protocol/door_messages.hpp) and to
+// Feeds arbitrary bytes to every door-flow payload parser (protocol/door_messages.hpp, the link
+// announcement included), to the MAC/signature trailer split (protocol/panel_link_auth.hpp) and to
 // the strict JSON reader under them (protocol/json_fields.hpp). Beyond "never crashes, never
 // throws", it checks that whatever parses re-encodes to a payload that parses to the same
 // encoding, so the controller and panels can never disagree on a message they both accepted,
@@ -10,6 +11,7 @@
 
 #include "protocol/door_messages.hpp"
 #include "protocol/json_fields.hpp"
+#include "protocol/panel_link_auth.hpp"
 #include "protocol/reason_codes.hpp"
 
 namespace {
@@ -58,6 +60,24 @@ void checkReason(std::string_view input) {
     }
 }
 
+// The bytes a MAC or signature covers: bodyBefore cuts off exactly the trailer it names, so
+// body plus that trailer is the payload again, byte for byte.
+void checkTrailers(std::string_view input) {
+    using namespace sekimori::protocol;
+    if (const auto body = bodyBeforeMac(input)) {
+        const auto mac = input.substr(input.size() - 2 - kMacHexChars, kMacHexChars);
+        if (appendMember(*body, "mac", mac) != input) {
+            __builtin_trap();
+        }
+    }
+    if (const auto report = reportBeforeSig(input)) {
+        const auto sig = input.substr(input.size() - 2 - kSigHexChars, kSigHexChars);
+        if (appendMember(*report, "sig", sig) != input) {
+            __builtin_trap();
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -66,6 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     checkStable(input, sekimori::protocol::parsePanelReply);
     checkStable(input, sekimori::protocol::parsePanelEvent);
     checkStable(input, sekimori::protocol::parsePanelStatus);
+    checkStable(input, sekimori::protocol::parsePanelLink);
+    checkTrailers(input);
     checkStrictObject(input);
     checkReason(input);
     return 0;
