@@ -41,7 +41,7 @@ core::ApiResult failure(const core::Error& error) {
 }
 
 core::Result<std::unique_ptr<core::Database>> openReader(const std::string& path) {
-    return core::Database::open(path, core::Database::Mode::readOnly);
+    return core::Database::open(path);
 }
 
 // {name, role, person?} as the add route and the operators.add action carry it.

@@ -129,6 +129,7 @@ class ConsoleFixture : public ::testing::Test {
         if (useRealRecorder()) {
             ASSERT_NO_FATAL_FAILURE(startRecorder());
         }
+        ASSERT_NO_FATAL_FAILURE(beforeSeeding());
         ASSERT_NO_FATAL_FAILURE(seedOperators());
         const ConsoleOptions options = optionsFor(0);
         server_ = std::make_unique<ConsoleServer>(io_, options, bus_, recorder_, clock_);
@@ -226,6 +227,8 @@ class ConsoleFixture : public ::testing::Test {
 
     // Hook for tests that need other components' tables before the server starts.
     virtual void prepareDatabase() {}
+    // Hook for tests that act on the empty store (with the recorder) before the accounts.
+    virtual void beforeSeeding() {}
     // Hook for tests that add services before the server starts.
     virtual void addServices(ConsoleServer&) {}
     // Hook for tests that need other options (a local socket).
