@@ -56,6 +56,7 @@ core::Result<void> ConsoleServer::start() {
     AppSettings settings;
     settings.webRoot = options_.webRoot;
     settings.sessionIdleUs = options_.sessionIdleUs;
+    settings.sessionLifetimeUs = options_.sessionLifetimeUs;
     auto app = std::make_shared<ConsoleApp>(std::move(settings), std::move(*db), recorder_, clock_,
                                             io_.get_executor(), work_.get_executor());
     if (auto r = app->registerOwnRoutes(); !r) {

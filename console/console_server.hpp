@@ -49,6 +49,8 @@ struct ConsoleOptions {
     std::size_t bodyLimit = 16 * 1024;
     std::chrono::seconds requestTimeout{30};
     core::TimeUs sessionIdleUs = kDefaultSessionIdleUs;
+    // A session ends this long after login however busy it is (12 h).
+    core::TimeUs sessionLifetimeUs = kDefaultSessionLifetimeUs;
     // Threads for work that must not run on the io thread: SQLite reads, static files,
     // password hashing, RunOn::worker routes and stream bodies.
     unsigned workerThreads = 2;

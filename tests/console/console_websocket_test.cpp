@@ -201,7 +201,7 @@ TEST_F(ConsoleWebSocket, EachRoleReceivesOnlyTheTypesItsRulesAdmit) {
         ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(opened));
         streams[role] = std::move(std::get<std::unique_ptr<WsStream>>(opened));
     }
-    ASSERT_NO_FATAL_FAILURE(waitForStreams(4));
+    ASSERT_NO_FATAL_FAILURE(waitForStreams(std::size(kAllRoles)));
     const std::vector<std::string> types = {
         "operator.login",  "alarm.raised",     "access.granted", "audit.checkpoint",
         "weird.unclaimed", "mqtt.bad_payload", "daemon.stopped", "presence.entered"};
@@ -217,6 +217,7 @@ TEST_F(ConsoleWebSocket, EachRoleReceivesOnlyTheTypesItsRulesAdmit) {
     EXPECT_EQ(readUntil(*streams[Role::securityAdmin], 8), (Seqs{1, 2, 3, 4, 6, 7, 8}));
     EXPECT_EQ(readUntil(*streams[Role::auditor], 8), (Seqs{1, 4, 6, 7, 8}));
     EXPECT_EQ(readUntil(*streams[Role::facilityAdmin], 8), (Seqs{8}));
+    EXPECT_EQ(readUntil(*streams[Role::bcpCoordinator], 8), (Seqs{8}));
 }
 
 }  // namespace
