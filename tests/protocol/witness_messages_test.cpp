@@ -82,7 +82,8 @@ TEST(WitnessMessages, RepliesAreACosignatureOrARefusal) {
     ASSERT_TRUE(std::holds_alternative<WitnessRefused>(*parsed.value));
     EXPECT_EQ(std::get<WitnessRefused>(*parsed.value).reason, "not_extending");
 
-    EXPECT_FALSE(parseWitnessReply(R"({"witness":"w1","refused":"","detail":"","tree_size":1,"from":0})"));
+    EXPECT_FALSE(
+        parseWitnessReply(R"({"witness":"w1","refused":"","detail":"","tree_size":1,"from":0})"));
     EXPECT_FALSE(parseWitnessReply(encode(WitnessCosigned{"W 1", "s1", 2, kHash, 10, 11, kSig})));
 }
 
