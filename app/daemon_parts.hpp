@@ -4,6 +4,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "app/site_paths.hpp"
+#include "core/alarm_rule.hpp"
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
 #include "core/event_recorder.hpp"
@@ -26,6 +27,9 @@ struct DaemonParts {
     // Four-eyes approvals: a domain registers its kinds here in its factory and asks the engine
     // instead of writing when a change needs a second person (docs/approvals.md).
     policy::ApprovalEngine& approvals;
+    // Alarms: a domain's factory declares which of its events raise or clear an alarm; the
+    // alarms service (alarms/) works them (docs/alarms.md).
+    core::AlarmRuleBook& alarmRules;
 };
 
 }  // namespace sekimori::app

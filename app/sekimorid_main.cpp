@@ -206,9 +206,10 @@ int run(const std::string& configPath) {
         return fail(r.error());
     }
 
+    core::AlarmRuleBook alarmRules;  // filled by the domains' factories
     const app::DaemonParts parts{
-        executor, router,   events, bus, clock, site, file->modbusDevices->config(),
-        paths,    approvals};
+        executor, router,    events, bus, clock, site, file->modbusDevices->config(),
+        paths,    approvals, alarmRules};
     auto services = app::RunningServices::make(file->domains, parts);
     if (!services) {
         return fail(services.error());

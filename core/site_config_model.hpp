@@ -43,11 +43,22 @@ struct DaemonConfig {
 // `area` may also sit inside another area.
 enum class ZoneKind { site, building, floor, managementArea, handlingArea, area };
 
+// Where a zone is drawn on its floor's plan, in the floor's plan units (docs/config.md, `plan`).
+struct PlanRect {
+    double x = 0;
+    double y = 0;
+    double w = 0;
+    double h = 0;
+};
+
 struct ZoneConfig {
     std::string id;
     std::string name;
     std::string parent;  // empty only for the single site root
     ZoneKind kind = ZoneKind::area;
+    // A floor: the size of its plan (x, y = 0; w, h the drawing's extent). A zone inside a
+    // floor: its rectangle on that floor's plan. Absent: not drawn.
+    std::optional<PlanRect> plan;
 };
 
 enum class Weekday { mon, tue, wed, thu, fri, sat, sun };
