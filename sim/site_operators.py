@@ -6,6 +6,8 @@ logged in as an operator); nothing here touches the database.
   wrote and sets a new one (every new account must, at its first login);
 - in the bootstrap window it adds a second security admin at once (no approval);
 - it asks for a facility admin, whom the second security admin approves;
+- for the demo (ensure_desk), it asks for a desk operator (role operator) the same way: the
+  account whose first screen is the overview;
 - people are enrolled by the facility admin; a fingerprint and a grant into a restricted zone
   come back as approval requests, approved by a security admin.
 
@@ -17,6 +19,7 @@ import subprocess
 SECURITY = "admin"          # the bootstrap admin the daemon creates
 SECURITY2 = "site-security"  # added in the bootstrap window
 FACILITY = "site-facility"   # added through an approval
+DESK = "desk"                # role operator, added through an approval (the demo's desk)
 
 
 def write_secret(path, text):
@@ -101,6 +104,12 @@ class SiteOperators:
             self.made.append((SECURITY2, "security_admin"))
         if not os.path.exists(self.password_file(FACILITY)):
             self.add(FACILITY, "facility_admin")
+
+    def ensure_desk(self):
+        """A desk operator (role operator) with its own password, after ensure(); kept when
+        its password file exists."""
+        if not os.path.exists(self.password_file(DESK)):
+            self.add(DESK, "operator")
 
     def add(self, name, role):
         """An account asked for by the bootstrap admin and approved by the second security
