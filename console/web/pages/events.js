@@ -342,7 +342,7 @@ export async function start(api) {
     }
   }
 
-  const pickers = fillPickers().catch((e) => console.error("events pickers", e));
+  const pickers = fillPickers().catch((e) => console.error('events pickers', e));
   page.onShow(() => {
     state.shown = true;
     const wanted = filtersFromUrl();
