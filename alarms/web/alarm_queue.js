@@ -1,6 +1,7 @@
-// The overview's alarm queue: every open alarm, in the desk's order (alarm_text.js deskOrder),
-// with its priority colour, a count of re-triggers, its source by name and its age; acknowledged
-// and shelved ones dimmed. Loaded once from GET /api/alarms?state=open, then kept up to date
+// The overview's alarm queue: every open alarm that is not shelved, in the desk's order
+// (alarm_text.js deskOrder), with its priority colour, a count of re-triggers, its source by name
+// and its age; acknowledged ones dimmed. Shelved alarms are out of sight until they come back
+// (only their number shows). Loaded once from GET /api/alarms?state=open, then kept up to date
 // from the alarm.* events alone (each carries the alarm after its step), so a new alarm shows
 // as soon as its event arrives. A new priority 1-2 alarm flashes and sounds, once. A click
 // opens it on the alarms page.
@@ -10,6 +11,8 @@ import { ageText, deskOrder, isOpen, priorityText, sourceText, stateText, typeTe
 import { listAlarms } from './alarm_requests.js';
 
 const LOUD_PRIORITY = 2;     // priorities 1 and 2 draw the desk's attention
+// Steps that put an alarm (back) in front of the desk: a flash each time, a tone once per alarm.
+const LOUD_STEPS = new Set(['alarm.raised', 'alarm.retriggered', 'alarm.unshelved']);
 const AGE_TICK_MS = 1000;
 const RETRY_MS = 5000;       // a failed load is tried again
 const FALLBACK_MS = 100;     // a hidden tab runs no animation frames
@@ -98,8 +101,7 @@ export class AlarmQueue {
     } else {
       this.alarms.delete(alarm.id);
     }
-    if (isOpen(alarm) && alarm.priority <= LOUD_PRIORITY &&
-        (event.type === 'alarm.raised' || event.type === 'alarm.retriggered')) {
+    if (isOpen(alarm) && alarm.priority <= LOUD_PRIORITY && LOUD_STEPS.has(event.type)) {
       this.loud.push(alarm);
     }
   }
@@ -121,7 +123,9 @@ export class AlarmQueue {
 
   render() {
     const nowUs = Date.now() * 1000;
-    const sorted = Array.from(this.alarms.values()).sort(deskOrder);
+    const all = Array.from(this.alarms.values());
+    const sorted = all.filter((a) => a.state !== 'shelved').sort(deskOrder);
+    const shelved = all.length - sorted.length;
     let cursor = this.list.firstChild;
     for (const alarm of sorted) {
       let row = this.rows.get(alarm.id);
@@ -136,18 +140,21 @@ export class AlarmQueue {
         this.list.insertBefore(row, cursor);
       }
     }
+    const shown = new Set(sorted.map((a) => a.id));
     for (const [id, row] of this.rows) {
-      if (!this.alarms.has(id)) {
+      if (!shown.has(id)) {
         row.remove();
         this.rows.delete(id);
       }
     }
     const unacknowledged = sorted.filter((a) => a.state === 'active').length;
-    this.summary.textContent = this.api.t('alarms.queue.summary',
-                                          { open: sorted.length, unacknowledged });
-    this.summary.dataset.open = String(sorted.length);
+    let summary = this.api.t('alarms.queue.summary', { open: all.length, unacknowledged });
+    if (shelved > 0) summary += ' · ' + this.api.t('alarms.queue.shelved', { count: shelved });
+    this.summary.textContent = summary;
+    this.summary.dataset.open = String(all.length);
     this.summary.dataset.unacknowledged = String(unacknowledged);
-    this.empty.hidden = sorted.length > 0;
+    this.summary.dataset.shelved = String(shelved);
+    this.empty.hidden = all.length > 0;
     this.list.hidden = sorted.length === 0;
 
     const loud = this.loud;
