@@ -11,6 +11,15 @@ function svg(name, attributes) {
   return el;
 }
 
+// A font size at most `preferred` at which `name` fits `width` (CJK about 1 em a character,
+// Latin about 0.6 em): a label stays inside its room.
+function labelSize(name, width, preferred) {
+  let ems = 0;
+  for (const ch of String(name)) ems += ch.codePointAt(0) > 0x2e80 ? 1 : 0.6;
+  if (ems === 0 || width <= 0) return preferred;
+  return Math.max(preferred / 3, Math.min(preferred, width / ems));
+}
+
 export class FloorPlan {
   // api: {t, names, navigate, hasPage(id)}
   constructor(api) {
@@ -116,8 +125,9 @@ export class FloorPlan {
       title.textContent = name;
       g.appendChild(title);
       g.appendChild(svg('rect', { x: r.x, y: r.y, width: r.w, height: r.h, class: 'plan-zone-rect' }));
-      const label = svg('text', { x: r.x + fontSize * 0.5, y: r.y + fontSize * 1.3,
-                                  'font-size': fontSize, class: 'plan-zone-label' });
+      const size = labelSize(name, r.w - fontSize, fontSize);
+      const label = svg('text', { x: r.x + fontSize * 0.5, y: r.y + size * 1.3,
+                                  'font-size': size, class: 'plan-zone-label' });
       label.textContent = name;
       g.appendChild(label);
       const open = () => {

@@ -105,6 +105,7 @@ function showPassword(me) {
   showView('password-view');
   document.title = i18n.t('password.title');
   $('password-name').textContent = i18n.t('password.for', { name: me.name });
+  $('password-username').value = me.name;
   $('password-old').value = knownPassword;
   $('password-new').value = '';
   $('password-confirm').value = '';
