@@ -35,6 +35,7 @@ export class EventFeed {
     this.held.className = 'feed-held';
     this.held.setAttribute('data-testid', 'overview-feed-held');
     this.held.hidden = true;
+    this.bar = bar;
     bar.append(title, this.pauseButton, this.held);
 
     const table = document.createElement('table');
@@ -57,6 +58,16 @@ export class EventFeed {
     scroller.appendChild(table);
     this.element.append(bar, scroller);
     this.setPaused(false);
+  }
+
+  // A link to the events page (search and the whole trail), when the operator has it.
+  addSearchLink(hash) {
+    const link = document.createElement('a');
+    link.className = 'feed-search';
+    link.href = hash;
+    link.setAttribute('data-testid', 'overview-feed-search');
+    link.textContent = this.api.t('feed.search');
+    this.bar.appendChild(link);
   }
 
   setPaused(paused) {

@@ -103,6 +103,7 @@ export class Overview {
   // stream's first hello (the stream brings everything after it).
   async start(zones) {
     this.plan.load(zones);
+    if (this.api.hasPage('events')) this.feed.addSearchLink('#/events');
     const head = await Promise.race([
       this.api.live.connected(),
       new Promise((resolve) => setTimeout(() => resolve(null), HELLO_WAIT_MS)),
