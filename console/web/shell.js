@@ -14,8 +14,8 @@ import { makePluginApi, errorText } from './plugin_api.js';
 
 const NOTICE_KEY = 'sekimori.notice';  // a message for the login view after a reload
 const MODULE_START_WAIT_MS = 5000;
-// Nav order of the shell's pages; plugins place theirs among them (docs/console-ui.md).
-const SHELL_PAGE_ORDER = { overview: 10, events: 30, audit: 70, operators: 80 };
+// The overview leads the nav; the others place themselves by order (docs/console-ui.md).
+const OVERVIEW_ORDER = 10;
 
 const $ = (id) => document.getElementById(id);
 
@@ -250,7 +250,7 @@ async function startShell(me) {
                               t: i18n.t });
   const pages = Array.isArray(me.pages) ? me.pages : [];
   const overviewPage = pages.includes('overview')
-    ? router.add({ id: 'overview', title: 'page.overview', order: SHELL_PAGE_ORDER.overview })
+    ? router.add({ id: 'overview', title: 'page.overview', order: OVERVIEW_ORDER })
     : null;
   const overview = new Overview({
     t: i18n.t,
