@@ -142,6 +142,7 @@ async function onPassword(event) {
 }
 
 async function logout() {
+  sessionLost = true;  // the streams the logout closes are not a lost session
   await request('POST', '/api/logout');
   notice('login.logged_out');
   location.replace('/');
