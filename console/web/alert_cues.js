@@ -4,6 +4,23 @@
 
 let audio = null;
 
+// Browsers start audio only from a user gesture: the first click or key on the page (after a
+// reload for a language switch, too) readies it, so a later alarm is heard.
+export function readyAudioOnGesture() {
+  const ready = () => {
+    try {
+      if (!audio) audio = new AudioContext();
+      if (audio.state === 'suspended') audio.resume();
+    } catch (e) {
+      return;  // no audio here
+    }
+    document.removeEventListener('pointerdown', ready, true);
+    document.removeEventListener('keydown', ready, true);
+  };
+  document.addEventListener('pointerdown', ready, true);
+  document.addEventListener('keydown', ready, true);
+}
+
 // Priority 1 (highest) sounds three high beeps, 2 two, anything lower one soft beep.
 export function sound(priority) {
   try {

@@ -11,6 +11,7 @@ import { LiveEvents } from './live.js';
 import { Router } from './router.js';
 import { Overview } from './overview.js';
 import { makePluginApi, errorText } from './plugin_api.js';
+import { readyAudioOnGesture } from './alert_cues.js';
 
 const NOTICE_KEY = 'sekimori.notice';  // a message for the login view after a reload
 const MODULE_START_WAIT_MS = 5000;
@@ -303,6 +304,7 @@ async function onLoginLanguage() {
 
 async function boot() {
   setSessionLostHandler(onSessionLost);
+  readyAudioOnGesture();
   $('login-form').addEventListener('submit', onLogin);
   $('password-form').addEventListener('submit', onPassword);
   $('password-logout').addEventListener('click', logout);
