@@ -135,7 +135,8 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     auto service = doors::DoorsService::create(doors::DoorsServiceParts{
         parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,
         parts.paths.database.string(), config, std::move(*siteSchedules), std::move(*keys),
-        std::chrono::milliseconds(2000), knownNames(parts.site), &parts.approvals});
+        std::chrono::milliseconds(2000), knownNames(parts.site), &parts.approvals,
+        parts.site.daemon.baseDir / "doors" / "web"});
     if (!service) {
         return service.error();
     }

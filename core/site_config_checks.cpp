@@ -1,10 +1,11 @@
 // Checks core's part of the site model once every table has been read: zones that nest in order
-// without cycles under exactly one site root. Unique ids were declared while reading
-// (IdRegistry); domain rules (three factors, 90 days of footage, 72 h of fuel) are checked by
-// the domains' own sections.
+// without cycles under exactly one site root, and plan rectangles that lie on their floor's plan.
+// Unique ids were declared while reading (IdRegistry); domain rules (three factors, 90 days of
+// footage, 72 h of fuel) are checked by the domains' own sections.
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "core/site_config_steps.hpp"
 
@@ -39,7 +40,10 @@ class SiteChecks {
     SiteChecks(const SiteConfig& config, const IdRegistry& ids, ConfigDiagnostics& diagnostics)
         : config_(config), ids_(ids), diag_(diagnostics) {}
 
-    void run() { checkZones(); }
+    void run() {
+        checkZones();
+        checkPlans();
+    }
 
   private:
     // An empty reference was already reported when it was read.
@@ -141,6 +145,50 @@ class SiteChecks {
                 chain.push_back(at);
             }
         }
+    }
+
+    // A floor's plan is its extent; every other plan is a rectangle on the plan of the floor the
+    // zone lies on, which must have one, and stays inside it.
+    void checkPlans() {
+        for (std::size_t i = 0; i < config_.zones.size(); ++i) {
+            const ZoneConfig& zone = config_.zones[i];
+            if (!zone.plan || zone.kind == ZoneKind::floor) {
+                continue;
+            }
+            const std::string here = indexed("zones", i) + ".plan";
+            // A zone whose place in the tree is already wrong cannot be placed on a floor.
+            if (zone.id.empty() || diag_.reported(indexed("zones", i) + ".parent")) {
+                continue;
+            }
+            const ZoneConfig* floor = floorOf(config_, zone.id);
+            if (floor == nullptr) {
+                diag_.error(here, std::string(zoneKindName(zone.kind)) + " " + inQuotes(zone.id) +
+                                      " lies on no floor; only a floor and the zones inside one "
+                                      "are drawn on a plan");
+                continue;
+            }
+            if (!floor->plan) {
+                diag_.error(here, "floor " + inQuotes(floor->id) +
+                                      " has no plan; give it plan = { w = ..., h = ... } to draw " +
+                                      inQuotes(zone.id) + " on it");
+                continue;
+            }
+            const PlanRect& r = *zone.plan;
+            const PlanRect& extent = *floor->plan;
+            if (r.x + r.w > extent.w || r.y + r.h > extent.h) {
+                diag_.error(here, "the rectangle (x " + number(r.x) + ".." + number(r.x + r.w) +
+                                      ", y " + number(r.y) + ".." + number(r.y + r.h) +
+                                      ") leaves floor " + inQuotes(floor->id) + "'s plan (w " +
+                                      number(extent.w) + ", h " + number(extent.h) + ")");
+            }
+        }
+    }
+
+    // 12, 12.5: as written, without trailing zeros.
+    static std::string number(double value) {
+        std::ostringstream out;
+        out << value;
+        return out.str();
     }
 
     const SiteConfig& config_;

@@ -59,4 +59,16 @@ const ScheduleConfig* findSchedule(const SiteConfig& config, std::string_view id
     return findById(config.schedules, id);
 }
 
+const ZoneConfig* floorOf(const SiteConfig& config, std::string_view zoneId) {
+    const ZoneConfig* zone = findZone(config, zoneId);
+    // A chain longer than the zone list has looped.
+    for (std::size_t steps = 0; zone != nullptr && steps <= config.zones.size(); ++steps) {
+        if (zone->kind == ZoneKind::floor) {
+            return zone;
+        }
+        zone = zone->parent.empty() ? nullptr : findZone(config, zone->parent);
+    }
+    return nullptr;
+}
+
 }  // namespace sekimori::core

@@ -43,6 +43,9 @@ struct DaemonConfig {
 // `area` may also sit inside another area.
 enum class ZoneKind { site, building, floor, managementArea, handlingArea, area };
 
+// Plan coordinates and sizes are 0..kMaxPlanCoordinate in the floor's own unit.
+inline constexpr double kMaxPlanCoordinate = 100'000;
+
 // Where a zone is drawn on its floor's plan, in the floor's plan units (docs/config.md, `plan`).
 struct PlanRect {
     double x = 0;
@@ -108,5 +111,9 @@ std::string_view weekdayName(Weekday day);
 // Look-ups by id; nullptr when absent.
 const ZoneConfig* findZone(const SiteConfig& config, std::string_view id);
 const ScheduleConfig* findSchedule(const SiteConfig& config, std::string_view id);
+// The floor a zone is drawn on: the zone itself when it is a floor, else its nearest ancestor
+// of kind floor; nullptr when it lies on no floor (a site, a building, an area outside any
+// floor), when the id is unknown, or when its parents form a cycle.
+const ZoneConfig* floorOf(const SiteConfig& config, std::string_view zoneId);
 
 }  // namespace sekimori::core

@@ -151,7 +151,48 @@ class SectionReader {
                                               {"management_area", ZoneKind::managementArea},
                                               {"handling_area", ZoneKind::handlingArea},
                                               {"area", ZoneKind::area}}));
+            const toml::table* plan = r.table("plan", Presence::optional);
+            // Which keys a plan takes depends on the kind; an unreadable kind was reported.
+            if (plan != nullptr && !diag().reported(r.keyPath("kind"))) {
+                z.plan = readPlan(r, *plan, z.kind == ZoneKind::floor);
+            }
         });
+    }
+
+    // A floor's plan is its drawing's extent (w, h); any other zone's is its rectangle on the
+    // plan of the floor it lies on (x, y, w, h; placed on the floor in site_config_checks.cpp).
+    // Nothing when a value was wrong (reported).
+    std::optional<PlanRect> readPlan(TomlTableReader& zone, const toml::table& table, bool floor) {
+        TomlTableReader p(table, zone.keyPath("plan"), diag());
+        PlanRect rect;
+        bool complete = true;
+        auto take = [&](std::string_view key, double& field, bool isSize) {
+            auto value = p.number(key, Presence::required, 0, kMaxPlanCoordinate);
+            if (value && isSize && *value <= 0) {
+                diag().error(p.keyPath(key), "a plan size must be greater than 0");
+                value.reset();
+            }
+            complete = complete && value.has_value();
+            field = value.value_or(0);
+        };
+        if (floor) {
+            for (std::string_view key : {"x", "y"}) {
+                if (table.contains(key)) {
+                    p.claim(key);
+                    diag().error(p.keyPath(key),
+                                 "a floor's plan is its extent (w, h); x and y place the zones "
+                                 "drawn on it");
+                    complete = false;
+                }
+            }
+        } else {
+            take("x", rect.x, false);
+            take("y", rect.y, false);
+        }
+        take("w", rect.w, true);
+        take("h", rect.h, true);
+        p.finish();
+        return complete ? std::optional<PlanRect>(rect) : std::nullopt;
     }
 
     void readSchedules() {

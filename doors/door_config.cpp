@@ -1,10 +1,12 @@
 // Reads [[doors]] and [[circle_gates]] and checks them against the zones: each portal joins two
-// different zones, one panel drives one portal, and entry into a management or handling area
-// takes all three factors (the site's rule for My Number data, 特定個人情報の取扱区域).
+// different zones, one panel drives one portal, entry into a management or handling area takes
+// all three factors (the site's rule for My Number data, 特定個人情報の取扱区域), and a plan point
+// lies on the plan of the portal's floor.
 #include "doors/door_config.hpp"
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 namespace sekimori::doors {
 namespace {
@@ -74,6 +76,22 @@ void readPortal(TomlTableReader& r, Portal& p) {
     p.toZone = r.id("to_zone", Presence::required).value_or("");
     p.entryFactors = readFactors(r, "entry_factors", Presence::required);
     p.exitFactors = readFactors(r, "exit_factors", Presence::optional);
+    if (const toml::table* plan = r.table("plan", Presence::optional)) {
+        TomlTableReader point(*plan, r.keyPath("plan"), r.diagnostics());
+        auto x = point.number("x", Presence::required, 0, core::kMaxPlanCoordinate);
+        auto y = point.number("y", Presence::required, 0, core::kMaxPlanCoordinate);
+        point.finish();
+        if (x && y) {
+            p.plan = PlanPoint{"", *x, *y};
+        }
+    }
+}
+
+// 12, 12.5: as written, without trailing zeros.
+std::string number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
 }
 
 bool hasAllFactors(const std::vector<Factor>& factors) {
@@ -103,7 +121,7 @@ class PortalChecks {
         : site_(site), ids_(ids), diag_(diagnostics) {}
 
     template <class Portal>
-    void check(const Portal& portal, const std::string& here) {
+    void check(Portal& portal, const std::string& here) {
         // Camera covers and presence name doors, gates and zones by bare id: one id, one thing.
         if (!portal.id.empty()) {
             const std::string zoneAt = ids_.declaredAt("zone", portal.id);
@@ -133,9 +151,45 @@ class PortalChecks {
                                          " " + core::inQuotes(to->id) +
                                          " must require all three factors: card, pin, finger");
         }
+        if (portal.plan) {
+            placeOnPlan(portal, here);
+        }
     }
 
   private:
+    // Finds the floor the portal is drawn on and keeps the point inside that floor's plan.
+    template <class Portal>
+    void placeOnPlan(Portal& portal, const std::string& here) {
+        const std::string planPath = here + ".plan";
+        if (core::findZone(site_, portal.toZone) == nullptr ||
+            core::findZone(site_, portal.fromZone) == nullptr) {
+            portal.plan.reset();  // an unknown zone was reported
+            return;
+        }
+        const core::ZoneConfig* floor = core::floorOf(site_, portal.toZone);
+        if (floor == nullptr) {
+            floor = core::floorOf(site_, portal.fromZone);
+        }
+        if (floor == nullptr) {
+            diag_.error(planPath, "neither to_zone " + core::inQuotes(portal.toZone) +
+                                      " nor from_zone " + core::inQuotes(portal.fromZone) +
+                                      " lies on a floor; a portal is drawn on its floor's plan");
+        } else if (!floor->plan) {
+            diag_.error(planPath, "floor " + core::inQuotes(floor->id) +
+                                      " has no plan; give it plan = { w = ..., h = ... } to draw " +
+                                      core::inQuotes(portal.id) + " on it");
+        } else if (portal.plan->x > floor->plan->w || portal.plan->y > floor->plan->h) {
+            diag_.error(planPath,
+                        "the point (" + number(portal.plan->x) + ", " + number(portal.plan->y) +
+                            ") lies outside floor " + core::inQuotes(floor->id) + "'s plan (w " +
+                            number(floor->plan->w) + ", h " + number(floor->plan->h) + ")");
+        } else {
+            portal.plan->floor = floor->id;
+            return;
+        }
+        portal.plan.reset();
+    }
+
     const core::ZoneConfig* zoneRef(const std::string& path, const std::string& id) {
         if (id.empty() || diag_.reported(path) || !ids_.require("zone", id, path, diag_)) {
             return nullptr;

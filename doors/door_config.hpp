@@ -2,9 +2,10 @@
 // The doors domain's part of the site file: [[doors]], [[circle_gates]] and [door_lockout], read
 // and checked by
 // doors' own ConfigSection (docs/config.md). Declares ids of kind "door", "circle_gate" and
-// "panel"; checks zones and the site rule that management and handling areas take all three
-// factors.
+// "panel"; checks zones, the site rule that management and handling areas take all three
+// factors, and that a portal's plan point lies on its floor's plan.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,15 @@
 #include "protocol/door_messages.hpp"
 
 namespace sekimori::doors {
+
+// Where the console draws a door or gate: a point on one floor's plan (docs/config.md, `plan`).
+// The file gives x and y; check() finds the floor: the one the to_zone lies on, else the
+// from_zone's.
+struct PlanPoint {
+    std::string floor;
+    double x = 0;
+    double y = 0;
+};
 
 struct DoorConfig {
     std::string id;
@@ -25,6 +35,7 @@ struct DoorConfig {
     std::chrono::milliseconds stepTimeout{15000};
     int fingerThreshold = 60;  // minimum match score 0..100 the controller accepts
     std::chrono::milliseconds heldOpen{30000};
+    std::optional<PlanPoint> plan;  // absent: not drawn
 };
 
 struct CircleGateConfig {
@@ -40,6 +51,7 @@ struct CircleGateConfig {
     std::chrono::milliseconds cycleTimeout{60000};
     std::chrono::milliseconds stepTimeout{15000};
     int fingerThreshold = 60;
+    std::optional<PlanPoint> plan;
 };
 
 // [door_lockout]: wrong PINs and wrong fingers are counted per card; `maxFailures` of them

@@ -1,9 +1,9 @@
 #pragma once
 // The console's read routes of the doors domain (docs/openapi.yaml), declared with their roles
 // where they are registered:
-//   GET /api/doors         {"doors": [doorJson...]}               operator, security_admin,
-//                                                                  facility_admin
-//   GET /api/doors/{id}    {"door": doorJson}, 404 unknown id     the same
+//   GET /api/doors         {"doors": [doorJson..., circleGateJson...]}  operator,
+//                                                                  security_admin, facility_admin
+//   GET /api/doors/{id}    {"door": doorJson or circleGateJson}, 404 unknown id   the same
 //   GET /api/presence      Presence::toJson(): {"zones": {...}}   the same
 //   GET /api/people        peopleList(): {"people": [...]}        facility_admin, security_admin;
 //                          ?limit=1..1000

@@ -72,6 +72,7 @@ struct Stepper {
                 state.open = true;
                 state.openedAtUs = now;
                 state.heldOpenRaised = false;
+                state.forcedOpen = report.kind == Kind::forced;
                 std::optional<Passage> passage;
                 if (report.kind == Kind::opened && state.pendingPassage &&
                     now <= state.pendingUntilUs) {
@@ -88,6 +89,7 @@ struct Stepper {
             }
             case Kind::closed:
                 state.open = false;
+                state.forcedOpen = false;
                 record(kDoorClosed, details);
                 return;
             case Kind::heldOpen:

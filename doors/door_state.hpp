@@ -26,6 +26,7 @@ struct DoorState {
     std::optional<bool> open;          // empty until the panel reports the position
     core::TimeUs openedAtUs = 0;       // with open == true
     bool heldOpenRaised = false;       // one door.held_open per opening
+    bool forcedOpen = false;           // this opening was door.forced (the console's state)
     bool tamper = false;
     std::optional<Passage> pendingPassage;  // a grant waiting for the door to open
     core::TimeUs pendingUntilUs = 0;

@@ -1,12 +1,14 @@
 #pragma once
-// What the console shows of the doors: one JSON object per door (GET /api/doors, /api/doors/{id})
-// built from its spec, its state and its panel's status. Pure.
+// What the console shows of the doors and circle gates: one JSON object per portal
+// (GET /api/doors, /api/doors/{id}) built from its spec, its state, its panel's status and its
+// place on the floor plan. Pure.
 #include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
 
 #include "core/clock.hpp"
+#include "doors/door_config.hpp"
 #include "doors/door_spec.hpp"
 #include "doors/door_state.hpp"
 
@@ -17,10 +19,17 @@ struct PanelView {
     std::string firmware;
 };
 
-// {"id","name","panel","from_zone","to_zone","lock":"locked|unlocked",
-//  "position":"open|closed|unknown","panel_online":bool|null,"panel_firmware":string,
-//  "tamper":bool,"last_event":{"type","time_us"}|null}
+// {"id","name","kind":"door","panel","from_zone","to_zone","lock":"locked|unlocked",
+//  "position":"open|closed|unknown","forced":bool (open since a door.forced, until it closes),
+//  "held_open":bool (open past held_open_ms, until it closes),"supervised":true,
+//  "panel_online":bool|null,"panel_firmware":string,"tamper":bool,
+//  "last_event":{"type","time_us"}|null,"plan":{"floor","x","y"}|null}
 nlohmann::json doorJson(const DoorSpec& spec, const DoorState& state, const PanelView& panel,
-                        core::TimeUs nowUs);
+                        core::TimeUs nowUs, const std::optional<PlanPoint>& plan = std::nullopt);
+
+// A circle gate, in the same shape with "kind":"circle_gate". The controller does not
+// supervise gates yet: "supervised":false, and lock, position, forced, held_open, tamper,
+// panel_online and last_event say unknown ("unknown" or null), never a state nobody saw.
+nlohmann::json circleGateJson(const CircleGateConfig& gate);
 
 }  // namespace sekimori::doors

@@ -113,6 +113,7 @@ struct DoorsService::Impl {
         DoorSpec spec;
         DoorState state;
         std::unique_ptr<boost::asio::steady_timer> timer;  // armed at nextDeadline()
+        std::optional<PlanPoint> plan;
     };
 
     explicit Impl(DoorsServiceParts p) : parts(std::move(p)) {}
@@ -146,6 +147,7 @@ struct DoorsService::Impl {
     void feed(Door& door, const DoorInput& input);
     void armDoorTimer(Door& door);
     nlohmann::json doorsJson() const;
+    std::optional<nlohmann::json> portalJson(const std::string& id) const;
 };
 
 core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServiceParts parts) {
@@ -177,6 +179,7 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
     for (const auto& d : impl->parts.config.doors) {
         Impl::Door door;
         door.spec = specFrom(d);
+        door.plan = d.plan;
         door.timer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
         impl->panels[d.panel];
         panelIds.insert(d.panel);
@@ -402,32 +405,47 @@ void DoorsService::Impl::armDoorTimer(Door& door) {
     });
 }
 
+// Doors first, then circle gates (not supervised yet: shown as configured, state unknown).
 nlohmann::json DoorsService::Impl::doorsJson() const {
     const core::TimeUs now = parts.clock.nowUs();
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [id, door] : doors) {
-        list.push_back(doorJson(door.spec, door.state, panels.at(door.spec.panel), now));
+        list.push_back(doorJson(door.spec, door.state, panels.at(door.spec.panel), now, door.plan));
+    }
+    for (const auto& gate : parts.config.circleGates) {
+        list.push_back(circleGateJson(gate));
     }
     return list;
 }
 
+std::optional<nlohmann::json> DoorsService::Impl::portalJson(const std::string& id) const {
+    if (auto it = doors.find(id); it != doors.end()) {
+        const Door& door = it->second;
+        return doorJson(door.spec, door.state, panels.at(door.spec.panel), parts.clock.nowUs(),
+                        door.plan);
+    }
+    for (const auto& gate : parts.config.circleGates) {
+        if (gate.id == id) {
+            return circleGateJson(gate);
+        }
+    }
+    return std::nullopt;
+}
+
 std::vector<core::ApiRoute> DoorsService::routes() {
     Impl* impl = impl_.get();
-    auto routes = doorRoutes(DoorRouteSources{
-        [impl] { return impl->doorsJson(); },
-        [impl](const std::string& id) -> std::optional<nlohmann::json> {
-            auto it = impl->doors.find(id);
-            if (it == impl->doors.end()) {
-                return std::nullopt;
-            }
-            return doorJson(it->second.spec, it->second.state,
-                            impl->panels.at(it->second.spec.panel), impl->parts.clock.nowUs());
-        },
-        [impl] { return impl->presence.toJson(); }, impl->parts.databasePath});
+    auto routes = doorRoutes(
+        DoorRouteSources{[impl] { return impl->doorsJson(); },
+                         [impl](const std::string& id) { return impl->portalJson(id); },
+                         [impl] { return impl->presence.toJson(); }, impl->parts.databasePath});
     for (auto& route : enrollmentRoutes(impl->enrollment)) {
         routes.push_back(std::move(route));
     }
     return routes;
+}
+
+std::optional<core::UiPlugin> DoorsService::uiPlugin() {
+    return core::UiPlugin{"doors", impl_->parts.webDir, "index.js", kDoorViewers};
 }
 
 std::vector<core::EventVisibility> DoorsService::eventVisibility() {

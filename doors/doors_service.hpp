@@ -1,13 +1,14 @@
 #pragma once
 // The doors domain as the daemon runs it: the panel gateway on the MQTT router, access
 // sessions, door state, presence, the credential cache, the console's doors, presence and
-// people routes, and the credential write routes (doors/enrollment_routes) with their approval
-// kinds. app/door_wiring.cpp builds it. Everything runs on the io executor except the
-// reader thread (credential snapshots, the presence rebuild) and the people route (a console
-// worker); nothing on the io thread touches SQLite.
+// people routes, the credential write routes (doors/enrollment_routes) with their approval
+// kinds, and the console plugin (doors/web). app/door_wiring.cpp builds it. Everything runs on the
+// io executor except the reader thread (credential snapshots, the presence rebuild) and the people
+// route (a console worker); nothing on the io thread touches SQLite.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct DoorsServiceParts {
     // Where restricted grants and templates wait for a second person (doors.* kinds are
     // registered on it at create); null: those routes answer 503.
     policy::ApprovalEngine* approvals = nullptr;
+    // The console plugin's files (doors/web: the doors and people pages, the overview's tiles,
+    // who is inside and the plan layer); served under /plugins/doors/.
+    std::filesystem::path webDir{};
 };
 
 class DoorsService final : public core::Service {
@@ -60,6 +64,8 @@ class DoorsService final : public core::Service {
     void stop() override;
     std::vector<core::ApiRoute> routes() override;
     std::vector<core::EventVisibility> eventVisibility() override;
+    // "doors", for the roles that see the doors page (operator, facility and security admins).
+    std::optional<core::UiPlugin> uiPlugin() override;
 
     // start() returns at once; the service subscribes to the panels' topics only once the
     // first credential snapshot is loaded and presence is rebuilt from the trail (both on its

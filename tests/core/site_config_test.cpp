@@ -303,6 +303,102 @@ TEST(SiteConfigText, CalendarMistakesAreNamed) {
         << badRule.error().message;
 }
 
+// ------------------------------------------------------------------ floor plans
+
+// A floor with a plan and a room drawn on it; tests append one more zone or change a line.
+constexpr std::string_view planFloor = R"(
+[[zones]]
+id = "f1"
+name = "1F"
+parent = "bldg"
+kind = "floor"
+plan = { w = 1000, h = 600 }
+
+[[zones]]
+id = "room"
+name = "Room"
+parent = "f1"
+kind = "area"
+plan = { x = 10, y = 20, w = 300, h = 200 }
+)";
+
+TEST(SiteConfigPlan, FloorExtentAndRectanglesAreRead) {
+    const auto config = loadText(std::string(planFloor) +
+                                 "[[zones]]\nid = \"cage\"\nname = \"Cage\"\nparent = \"room\"\n"
+                                 "kind = \"area\"\n"
+                                 "plan = { x = 20.5, y = 30, w = 50, h = 40 }\n");
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    const ZoneConfig* floor = findZone(*config, "f1");
+    ASSERT_TRUE(floor != nullptr && floor->plan);
+    EXPECT_EQ(floor->plan->x, 0);
+    EXPECT_EQ(floor->plan->w, 1000);
+    EXPECT_EQ(floor->plan->h, 600);
+    const ZoneConfig* cage = findZone(*config, "cage");
+    ASSERT_TRUE(cage != nullptr && cage->plan);
+    EXPECT_EQ(cage->plan->x, 20.5);
+    EXPECT_EQ(cage->plan->y, 30);
+    EXPECT_EQ(cage->plan->w, 50);
+    // Two levels below the floor, still on it.
+    EXPECT_EQ(floorOf(*config, "cage"), floor);
+    EXPECT_EQ(floorOf(*config, "f1"), floor);
+    EXPECT_EQ(floorOf(*config, "bldg"), nullptr);
+    EXPECT_EQ(floorOf(*config, "nowhere"), nullptr);
+    EXPECT_FALSE(findZone(*config, "bldg")->plan);  // absent: not drawn
+}
+
+TEST(SiteConfigPlan, MistakesNameTheKeyAndWhy) {
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const std::string floorOnly(planFloor.substr(0, planFloor.find("\n[[zones]]", 1)));
+    const Case cases[] = {
+        // A floor's plan takes no position.
+        {floorOnly.substr(0, floorOnly.find("plan")) + "plan = { x = 5, w = 1000, h = 600 }\n",
+         "t.toml:23:8: zones[2].plan.x: a floor's plan is its extent (w, h)"},
+        // A rectangle needs all four values.
+        {floorOnly + "\n[[zones]]\nid = \"r\"\nname = \"R\"\nparent = \"f1\"\nkind = \"area\"\n"
+                     "plan = { x = 1, w = 2, h = 3 }\n",
+         "t.toml:30:8: zones[3].plan.y: missing required key"},
+        {floorOnly + "\n[[zones]]\nid = \"r\"\nname = \"R\"\nparent = \"f1\"\nkind = \"area\"\n"
+                     "plan = { x = 1, y = 1, w = 0, h = 3 }\n",
+         "t.toml:30:28: zones[3].plan.w: a plan size must be greater than 0"},
+        {floorOnly + "\n[[zones]]\nid = \"r\"\nname = \"R\"\nparent = \"f1\"\nkind = \"area\"\n"
+                     "plan = { x = -1, y = 1, w = 2, h = 3 }\n",
+         "t.toml:30:14: zones[3].plan.x: -1 is out of range 0..100000"},
+        {floorOnly + "\n[[zones]]\nid = \"r\"\nname = \"R\"\nparent = \"f1\"\nkind = \"area\"\n"
+                     "plan = { x = 1, y = 1, w = 2, h = 3, z = 4 }\n",
+         "t.toml:30:38: zones[3].plan.z: unknown key"},
+        // Outside the floor's extent.
+        {floorOnly + "\n[[zones]]\nid = \"r\"\nname = \"R\"\nparent = \"f1\"\nkind = \"area\"\n"
+                     "plan = { x = 900, y = 500, w = 200, h = 50 }\n",
+         "t.toml:30:8: zones[3].plan: the rectangle (x 900..1100, y 500..550) leaves floor "
+         "\"f1\"'s "
+         "plan (w 1000, h 600)"},
+        // Not on a floor at all: a building, or an area beside the floors.
+        {"[[zones]]\nid = \"lobby\"\nname = \"L\"\nparent = \"bldg\"\nkind = \"area\"\n"
+         "plan = { x = 1, y = 1, w = 2, h = 3 }\n",
+         "t.toml:22:8: zones[2].plan: area \"lobby\" lies on no floor; only a floor and the zones "
+         "inside one are drawn on a plan"},
+        // On a floor that has no plan of its own.
+        {"[[zones]]\nid = \"f2\"\nname = \"2F\"\nparent = \"bldg\"\nkind = \"floor\"\n"
+         "[[zones]]\nid = \"r\"\nname = \"R\"\nparent = \"f2\"\nkind = \"area\"\n"
+         "plan = { x = 1, y = 1, w = 2, h = 3 }\n",
+         "t.toml:27:8: zones[3].plan: floor \"f2\" has no plan; give it plan = { w = ..., h = ... "
+         "} "
+         "to draw \"r\" on it"},
+        {"[[zones]]\nid = \"f2\"\nname = \"2F\"\nparent = \"bldg\"\nkind = \"floor\"\nplan = 3\n",
+         "t.toml:22:8: zones[2].plan: expected table, found integer"},
+    };
+    for (const auto& c : cases) {
+        const auto config = loadText(c.text);
+        ASSERT_FALSE(config.ok()) << c.text;
+        EXPECT_EQ(config.error().message.substr(0, c.expected.size()), c.expected)
+            << config.error().message;
+        EXPECT_EQ(lines(config.error().message).size(), 1U) << config.error().message;
+    }
+}
+
 TEST(SiteConfigText, IdSyntax) {
     EXPECT_TRUE(isValidConfigId("p-server_room-2"));
     EXPECT_TRUE(isValidConfigId(std::string(64, 'a')));

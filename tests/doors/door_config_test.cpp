@@ -152,6 +152,83 @@ TEST_P(DoorConfigText, ReportsExactly) {
 INSTANTIATE_TEST_SUITE_P(DoorConfig, DoorConfigText, ::testing::ValuesIn(textCases),
                          [](const auto& param) { return std::string(param.param.name); });
 
+// ------------------------------------------------------------------ plan points
+
+// Lines 23..38: a floor with a plan, a room on it, and a floor without one.
+constexpr const char* floors =
+    "[[zones]]\nid = \"f1\"\nname = \"1F\"\nparent = \"bldg\"\nkind = \"floor\"\n"
+    "plan = { w = 1000, h = 600 }\n"
+    "[[zones]]\nid = \"room\"\nname = \"Room\"\nparent = \"f1\"\nkind = \"area\"\n"
+    "[[zones]]\nid = \"f2\"\nname = \"2F\"\nparent = \"bldg\"\nkind = \"floor\"\n";
+
+std::string portalWithPlan(const char* list, const char* from, const char* to, const char* plan) {
+    std::string text = std::string("[[") + list +
+                       "]]\nid = \"d\"\nname = \"D\"\npanel = \"p-d\"\n" + "from_zone = \"" + from +
+                       "\"\nto_zone = \"" + to + "\"\nentry_factors = [\"card\"]\nplan = " + plan +
+                       "\n";
+    if (std::string_view(list) == "circle_gates") {
+        text += "max_weight_kg = 120\n";
+    }
+    return text;
+}
+
+TEST(DoorConfigPlan, APortalIsPlacedOnItsToZonesFloor) {
+    const auto loaded =
+        load(std::string(floors) + portalWithPlan("doors", "f1", "room", "{ x = 310, y = 100.5 }"));
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const auto& plan = loaded.doors.doors.at(0).plan;
+    ASSERT_TRUE(plan);
+    EXPECT_EQ(plan->floor, "f1");
+    EXPECT_EQ(plan->x, 310);
+    EXPECT_EQ(plan->y, 100.5);
+}
+
+TEST(DoorConfigPlan, AGateIntoAZoneOnNoFloorIsPlacedOnItsFromZonesFloor) {
+    const auto loaded = load(std::string(floors) +
+                             portalWithPlan("circle_gates", "room", "bldg", "{ x = 0, y = 0 }"));
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const auto& plan = loaded.doors.circleGates.at(0).plan;
+    ASSERT_TRUE(plan);
+    EXPECT_EQ(plan->floor, "f1");
+}
+
+TEST(DoorConfigPlan, NoPlanMeansNotDrawn) {
+    const auto loaded = load(std::string(door) + "entry_factors = [\"card\"]\n");
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    EXPECT_FALSE(loaded.doors.doors.at(0).plan);
+}
+
+TEST(DoorConfigPlan, MistakesNameTheKeyAndWhy) {
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {portalWithPlan("doors", "site", "bldg", "{ x = 1, y = 1 }"),
+         "t.toml:30:8: doors[0].plan: neither to_zone \"bldg\" nor from_zone \"site\" lies on a "
+         "floor; a portal is drawn on its floor's plan"},
+        {std::string(floors) + portalWithPlan("doors", "bldg", "f2", "{ x = 1, y = 1 }"),
+         "t.toml:46:8: doors[0].plan: floor \"f2\" has no plan; give it plan = { w = ..., h = ... "
+         "} to draw \"d\" on it"},
+        {std::string(floors) + portalWithPlan("circle_gates", "f1", "room", "{ x = 1001, y = 1 }"),
+         "t.toml:46:8: circle_gates[0].plan: the point (1001, 1) lies outside floor \"f1\"'s plan "
+         "(w 1000, h 600)"},
+        {std::string(floors) + portalWithPlan("doors", "f1", "room", "{ x = 1 }"),
+         "t.toml:46:8: doors[0].plan.y: missing required key"},
+        {std::string(floors) + portalWithPlan("doors", "f1", "room", "{ x = 1, y = 2, w = 3 }"),
+         "t.toml:46:24: doors[0].plan.w: unknown key"},
+        {std::string(floors) + portalWithPlan("doors", "f1", "room", "\"here\""),
+         "t.toml:46:8: doors[0].plan: expected table, found string"},
+    };
+    for (const auto& c : cases) {
+        const auto loaded = load(c.text);
+        ASSERT_FALSE(loaded.site.ok()) << c.text;
+        const std::string& message = loaded.site.error().message;
+        EXPECT_EQ(message.substr(0, c.expected.size()), c.expected) << message;
+        EXPECT_EQ(lineCount(message), 1U) << message;
+    }
+}
+
 TEST(DoorConfig, DeclaresDoorsGatesAndPanels) {
     DoorConfigSection section;
     core::ConfigDiagnostics diag("t.toml");

@@ -181,7 +181,12 @@ class DoorsServiceTest : public ::testing::Test {
         d.fingerThreshold = 60;
         d.unlock = std::chrono::milliseconds(5000);
         d.heldOpen = std::chrono::milliseconds(heldOpenMs_);
-        return DoorsConfig{{d}, {}, {}};
+        d.plan = plan_;
+        DoorsConfig config{{d}, {}, {}};
+        if (gate_) {
+            config.circleGates.push_back(*gate_);
+        }
+        return config;
     }
 
     DoorsServiceParts parts() {
@@ -198,7 +203,8 @@ class DoorsServiceTest : public ::testing::Test {
             keys_,
             commitPatience_,
             names(),
-            approvals_};
+            approvals_,
+            "/srv/site/doors/web"};
     }
 
     void startService() {
@@ -407,6 +413,8 @@ class DoorsServiceTest : public ::testing::Test {
     policy::ApprovalEngine* approvals_ = nullptr;
     int stepTimeoutMs_ = 15000;
     int heldOpenMs_ = 30000;
+    std::optional<PlanPoint> plan_;         // the door's place on the plan
+    std::optional<CircleGateConfig> gate_;  // a circle gate beside the door
     std::chrono::milliseconds commitPatience_{2000};
 };
 
@@ -837,6 +845,48 @@ TEST_F(DoorsServiceTest, PresenceSurvivesARestart) {
     EXPECT_TRUE(decisionOf(reply)->granted);
     ASSERT_TRUE(runUntil([&] { return call("/api/presence").body["zones"].contains("corridor"); }));
     EXPECT_FALSE(call("/api/presence").body["zones"].contains("server-room"));
+}
+
+TEST_F(DoorsServiceTest, DoorsListGatesAfterDoorsWithTheirPlanPlaces) {
+    plan_ = PlanPoint{"floor-3f", 310, 100};
+    CircleGateConfig gate;
+    gate.id = "gate-srv";
+    gate.name = "Server room circle gate";
+    gate.panel = "p-gate-srv";
+    gate.fromZone = "corridor";
+    gate.toZone = "server-room";
+    gate.entryFactors = {Factor::card, Factor::pin, Factor::finger};
+    gate.maxWeightKg = 150;
+    gate.plan = PlanPoint{"floor-3f", 420, 100};
+    gate_ = gate;
+    startService();
+    const auto doors = call("/api/doors").body["doors"];
+    ASSERT_EQ(doors.size(), 2U);
+    EXPECT_EQ(doors[0]["kind"], "door");
+    EXPECT_EQ(doors[0]["plan"], (nlohmann::json{{"floor", "floor-3f"}, {"x", 310}, {"y", 100}}));
+    EXPECT_EQ(doors[1]["id"], "gate-srv");
+    EXPECT_EQ(doors[1]["kind"], "circle_gate");
+    EXPECT_EQ(doors[1]["supervised"], false);
+    EXPECT_EQ(doors[1]["plan"]["x"], 420);
+    const auto one = call("/api/doors/{id}", {{"id", "gate-srv"}});
+    EXPECT_EQ(one.status, 200);
+    EXPECT_EQ(one.body["door"]["name"], "Server room circle gate");
+}
+
+TEST_F(DoorsServiceTest, ThePluginIsForTheRolesThatSeeTheDoors) {
+    startService();
+    const auto plugin = service_->uiPlugin();
+    ASSERT_TRUE(plugin);
+    EXPECT_EQ(plugin->name, "doors");
+    EXPECT_EQ(plugin->webDir, "/srv/site/doors/web");
+    EXPECT_EQ(plugin->entry, "index.js");
+    for (auto role :
+         {core::Role::deskOperator, core::Role::facilityAdmin, core::Role::securityAdmin}) {
+        EXPECT_TRUE(plugin->roles.contains(role));
+    }
+    for (auto role : {core::Role::auditor, core::Role::bcpCoordinator}) {
+        EXPECT_FALSE(plugin->roles.contains(role));
+    }
 }
 
 TEST_F(DoorsServiceTest, RoutesAnswerWithTheShapesTheConsoleReads) {
