@@ -107,6 +107,7 @@ std::vector<core::ApiRoute> ApprovalEngine::routes(std::string dbPath, int utcOf
             auto refused = approvalRefusal(call, row);
             item["may_approve"] = !refused.has_value();
             item["refusal"] = refused ? refused->message : "";
+            item["refusal_code"] = refused ? refused->code : "";  // the page's error.<code>
             // The requester may withdraw what they asked for while it is open.
             const bool open = row.state == "pending" && clock_.nowUs() < row.expiresUs;
             const bool own = call.actor == row.requester ||

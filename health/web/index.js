@@ -1,123 +1,130 @@
-// The health domain's status card: every panel (online, last seen, firmware, messages/s) and the
-// broker ($SYS figures). Loaded by the console shell (console/web/app.js, start(api)); reads
-// GET /api/health and refreshes on health.* events and every few seconds. Times are shown in the
-// site's time zone (utc_offset_minutes from the route); strings in English and Japanese.
+// The health domain's overview tile (plugin API v2, docs/console-ui.md): how many panels are
+// online, each panel's state, last message, firmware and rate, and the broker's $SYS figures.
+// Reads GET /api/health; refreshes on health.* events and every few seconds (rates and
+// last-seen times move without events). Every string comes from health/web/messages.json; times
+// are in the site's zone (api.formatTime).
 
-const STRINGS = {
-  en: {
-    title: 'Panels and broker',
-    panel: 'Panel', state: 'State', lastSeen: 'Last seen', firmware: 'Firmware', rate: 'msg/s',
-    online: 'online', offline: 'offline', unknown: 'unknown', silent: 'silent', never: 'never',
-    broker: 'Broker', connected: 'connected', disconnected: 'disconnected',
-    clients: 'clients', received: 'in/s', sent: 'out/s', uptime: 'uptime',
-    statsLost: '$SYS figures lost', noPanels: 'No panels in the site file.',
-    failed: 'Health unavailable',
-  },
-  ja: {
-    title: 'パネルとブローカー',
-    panel: 'パネル', state: '状態', lastSeen: '最終受信', firmware: 'ファームウェア', rate: '件/秒',
-    online: 'オンライン', offline: 'オフライン', unknown: '不明', silent: '無通信', never: 'なし',
-    broker: 'ブローカー', connected: '接続中', disconnected: '切断',
-    clients: 'クライアント', received: '受信/秒', sent: '送信/秒', uptime: '稼働時間',
-    statsLost: '$SYS 統計が途絶', noPanels: 'サイト設定にパネルがありません。',
-    failed: 'ヘルス情報を取得できません',
-  },
-};
+// The roles that have the overview (issue 13's page matrix); the server loads this plugin for
+// the facility admin too, who has no overview and so gets no tile.
+const OVERVIEW_ROLES = ['operator', 'security_admin', 'bcp_coordinator'];
+const REFRESH_MS = 5000;
 
-function language() {
-  const lang = document.documentElement.lang || navigator.language || 'en';
-  return lang.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+function pad(n) {
+  return String(n).padStart(2, '0');
 }
 
-// "2026-12-01 17:05:09" in the site's zone, whatever the browser's zone is.
-export function siteTime(us, offsetMinutes) {
-  const d = new Date(us / 1000 + offsetMinutes * 60000);
-  return d.toISOString().slice(0, 19).replace('T', ' ');
+function duration(api, seconds) {
+  const days = Math.floor(seconds / 86400);
+  const hours = pad(Math.floor((seconds % 86400) / 3600));
+  const minutes = pad(Math.floor((seconds % 3600) / 60));
+  return days ? api.t('health.duration.days', { days, hours, minutes })
+              : api.t('health.duration.hours', { hours, minutes });
 }
 
-function duration(seconds) {
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return (d ? d + 'd ' : '') + String(h).padStart(2, '0') + ':' + String(m).padStart(2, '0');
+function panelState(p) {
+  if (p.online === null || p.online === undefined) return 'unknown';
+  if (!p.online) return 'offline';
+  return p.silent ? 'silent' : 'online';
 }
 
-function cell(row, text, testid) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (testid) td.setAttribute('data-testid', testid);
-  row.appendChild(td);
+function brokerLine(api, b) {
+  const parts = [api.t(b.connected ? 'health.broker.connected' : 'health.broker.disconnected')];
+  if (b.clients_connected !== null) {
+    parts.push(api.t('health.broker.clients', { count: b.clients_connected }));
+  }
+  if (b.messages_received_per_s !== null) {
+    parts.push(api.t('health.broker.received', { rate: b.messages_received_per_s.toFixed(1) }));
+  }
+  if (b.messages_sent_per_s !== null) {
+    parts.push(api.t('health.broker.sent', { rate: b.messages_sent_per_s.toFixed(1) }));
+  }
+  if (b.uptime_s !== null) {
+    parts.push(api.t('health.broker.uptime', { duration: duration(api, b.uptime_s) }));
+  }
+  if (b.stats_lost) parts.push(api.t('health.broker.stats_lost'));
+  return parts.join(' · ');
 }
 
-function panelState(p, t) {
-  if (p.online === null) return t.unknown;
-  if (!p.online) return t.offline;
-  return p.silent ? t.online + ' (' + t.silent + ')' : t.online;
+function panelRow(api, p) {
+  const state = panelState(p);
+  const li = document.createElement('li');
+  li.className = 'health-panel health-' + state;
+  li.dataset.panel = p.id;
+  li.dataset.state = state;
+  li.setAttribute('data-testid', 'health-panel-row');
+  const name = document.createElement('span');
+  name.className = 'health-panel-id';
+  name.textContent = api.names.get('panel', p.id);
+  const stateText = document.createElement('span');
+  stateText.setAttribute('data-testid', 'health-panel-state');
+  stateText.textContent = api.t('health.state.' + state);
+  const detail = document.createElement('span');
+  detail.className = 'health-panel-detail';
+  const parts = [p.last_seen_us === null || p.last_seen_us === undefined
+    ? api.t('health.never_seen')
+    : api.t('health.last_seen', { time: api.formatTime(p.last_seen_us) })];
+  if (p.firmware) parts.push(api.t('health.firmware', { version: p.firmware }));
+  parts.push(api.t('health.rate', { rate: Number(p.messages_per_s || 0).toFixed(2) }));
+  detail.textContent = parts.join(' · ');
+  li.append(name, ' ', stateText, ' ', detail);
+  return li;
 }
 
-function render(body, health, t) {
-  body.replaceChildren();
-  const offset = health.utc_offset_minutes;
-  const b = health.broker;
+function render(api, body, health) {
+  const panels = health.panels || [];
+  const online = panels.filter((p) => p.online === true).length;
+  const summary = document.createElement('p');
+  summary.className = 'health-summary';
+  summary.setAttribute('data-testid', 'health-summary');
+  summary.textContent = panels.length === 0
+    ? api.t('health.no_panels')
+    : api.t('health.panels_online', { online, total: panels.length });
   const broker = document.createElement('p');
+  broker.className = 'health-broker';
   broker.setAttribute('data-testid', 'health-broker');
-  const parts = [t.broker + ': ' + (b.connected ? t.connected : t.disconnected)];
-  if (b.clients_connected !== null) parts.push(t.clients + ' ' + b.clients_connected);
-  if (b.messages_received_per_s !== null) parts.push(t.received + ' ' + b.messages_received_per_s.toFixed(1));
-  if (b.messages_sent_per_s !== null) parts.push(t.sent + ' ' + b.messages_sent_per_s.toFixed(1));
-  if (b.uptime_s !== null) parts.push(t.uptime + ' ' + duration(b.uptime_s));
-  if (b.stats_lost) parts.push(t.statsLost);
-  broker.textContent = parts.join(' · ');
-  body.appendChild(broker);
-
-  if (health.panels.length === 0) {
-    const none = document.createElement('p');
-    none.textContent = t.noPanels;
-    body.appendChild(none);
-    return;
-  }
-  const table = document.createElement('table');
-  const head = document.createElement('tr');
-  for (const h of [t.panel, t.state, t.lastSeen, t.firmware, t.rate]) {
-    const th = document.createElement('th');
-    th.textContent = h;
-    head.appendChild(th);
-  }
-  table.appendChild(head);
-  for (const p of health.panels) {
-    const row = document.createElement('tr');
-    row.setAttribute('data-testid', 'health-panel-row');
-    row.dataset.panel = p.id;
-    cell(row, p.id);
-    cell(row, panelState(p, t), 'health-panel-state');
-    cell(row, p.last_seen_us === null ? t.never : siteTime(p.last_seen_us, offset));
-    cell(row, p.firmware || '—');
-    cell(row, p.messages_per_s.toFixed(2));
-    table.appendChild(row);
-  }
-  body.appendChild(table);
+  broker.textContent = brokerLine(api, health.broker || {});
+  const list = document.createElement('ul');
+  list.className = 'health-panels';
+  list.setAttribute('data-testid', 'health-panels');
+  for (const p of panels) list.appendChild(panelRow(api, p));
+  const updated = document.createElement('p');
+  updated.className = 'health-updated';
+  updated.setAttribute('data-testid', 'health-updated');
+  updated.textContent = api.t('health.updated', {
+    time: api.formatTime(Date.now() * 1000, { date: false }), zone: api.zoneLabel });
+  body.replaceChildren(summary, broker, list, updated);
 }
 
 export async function start(api) {
-  const t = STRINGS[language()];
-  const body = api.addStatusCard(t.title);
+  if (!OVERVIEW_ROLES.includes(api.me.role)) return;
+  const body = api.addTile({ id: 'health', title: 'health.tile.title', order: 50 });
+  let inFlight = false;
   const refresh = async () => {
-    const r = await api.fetchJson('GET', '/api/health');
-    if (r.status !== 200) {
-      body.textContent = t.failed + ' (' + r.status + ')';
-      return;
+    if (inFlight) return;  // a burst of health.* events is one request
+    inFlight = true;
+    try {
+      const r = await api.fetchJson('GET', '/api/health');
+      if (r.status !== 200) {
+        const failed = document.createElement('p');
+        failed.className = 'error';
+        failed.setAttribute('data-testid', 'health-error');
+        failed.textContent = api.t('health.unavailable', { error: api.errorText(r) });
+        body.replaceChildren(failed);
+        return;
+      }
+      render(api, body, r.body);
+    } finally {
+      inFlight = false;
     }
-    render(body, r.body, t);
   };
   api.onEvents('health.', refresh);
-  // Rates and last-seen times move without events; a card that stops refreshing is removed
-  // with its element when the session ends.
+  // The tile goes with the session's page; a timer whose tile is gone stops.
   const timer = setInterval(() => {
     if (!body.isConnected) {
       clearInterval(timer);
       return;
     }
     refresh();
-  }, 5000);
+  }, REFRESH_MS);
   await refresh();
 }
