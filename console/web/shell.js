@@ -245,7 +245,10 @@ async function startShell(me) {
     element: $('shell-page-missing'),
     show: (id) => {
       $('shell-page-missing').hidden = false;
-      $('shell-page-missing-text').textContent = i18n.t('shell.page_missing', { page: id });
+      // An operator with no page at all (a role whose domains are not installed) is told so.
+      $('shell-page-missing-text').textContent = router.ids().length === 0
+        ? i18n.t('shell.no_pages') : i18n.t('shell.page_missing', { page: id });
+      $('shell-page-missing-home').hidden = router.ids().length === 0;
     },
   };
   const router = new Router({ nav: $('shell-nav'), container: $('shell-pages'), missing,
