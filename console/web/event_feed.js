@@ -170,8 +170,10 @@ export class EventFeed {
       tr.appendChild(td);
       return td;
     };
-    cell('cell-time', this.api.formatTime(e.time_us, { date: false })).title =
-      this.api.formatTime(e.time_us);
+    // Today's events by their time; older ones (the history after a quiet night) with the date.
+    const full = this.api.formatTime(e.time_us);
+    const today = this.api.formatTime(Date.now() * 1000).slice(0, 10);
+    cell('cell-time', full.slice(0, 10) === today ? full.slice(11) : full).title = full;
     cell('cell-event', d.label).title = e.type;
     cell('cell-where', d.where);
     cell('cell-who', d.who);
