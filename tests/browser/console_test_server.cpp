@@ -3,7 +3,7 @@
 // (doors::doorRoutes, doors::doorJson, doors::Presence), so the page is tested against the
 // shapes the daemon produces. Events are injected from stdin.
 //
-//   console_test_server --dir DIR --web-root DIR [--port N] [--plugin-dir DIR]
+//   console_test_server --dir DIR --web-root DIR [--port N] [--plugin-dir DIR] [--first-login 1]
 // DIR must hold console-cert.pem / console-key.pem (scripts/make-cert DIR). Prints
 //   OPERATOR <name> <role> <password>   (one per account)
 //   LISTENING <port>
@@ -12,7 +12,9 @@
 //   deny <door> <person> <person_name> <reason>
 //   quit
 // With --plugin-dir the service also brings a UI plugin "doors-extra" served from that
-// directory for the desk and the security admin.
+// directory for the desk and the security admin. With --first-login 1 every account must change
+// its password first (the shell's password view). The site is the demo's 3F: a floor plan with
+// the server room and the handling area on it.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -41,6 +43,7 @@ struct Args {
     std::string webRoot;
     std::string pluginDir;
     std::uint16_t port = 0;
+    bool firstLogin = false;
 };
 
 bool parseArgs(int argc, char** argv, Args& out) {
@@ -53,6 +56,8 @@ bool parseArgs(int argc, char** argv, Args& out) {
             out.webRoot = value;
         } else if (key == "--plugin-dir") {
             out.pluginDir = value;
+        } else if (key == "--first-login") {
+            out.firstLogin = value == "1";
         } else if (key == "--port") {
             out.port = static_cast<std::uint16_t>(std::stoi(value));
         } else {
@@ -227,7 +232,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         (*recorder)->commit(console::addOperatorChange(
-            console::NewOperator{name, role, credential->passwordHash, clock.nowUs(), {}, false},
+            console::NewOperator{name, role, credential->passwordHash, clock.nowUs(), {},
+                                 args.firstLogin},
             "console_test_server", {}));
         std::cout << "OPERATOR " << name << " " << console::roleName(role) << " "
                   << credential->password << "\n";
@@ -244,6 +250,17 @@ int main(int argc, char** argv) {
     options.keyFile = args.dir + "/console-key.pem";
     options.webRoot = args.webRoot;
     options.dbPath = dbPath;
+    options.site = core::SiteInfo{"tokyo-dc1", "Tokyo DC1", 540};
+    using core::PlanRect;
+    using core::ZoneKind;
+    options.zones = {
+        {"tokyo-dc1", "Tokyo DC1 grounds", "", ZoneKind::site, std::nullopt},
+        {"building", "Building A", "tokyo-dc1", ZoneKind::building, std::nullopt},
+        {"floor-3f", "3F corridor", "building", ZoneKind::floor, PlanRect{0, 0, 1000, 600}},
+        {"server-room", "3F server room", "floor-3f", ZoneKind::managementArea,
+         PlanRect{60, 80, 420, 300}},
+        {"handling-area", "3F handling room", "server-room", ZoneKind::handlingArea,
+         PlanRect{260, 200, 180, 140}}};
     console::ConsoleServer server(io, options, bus, **recorder, clock);
     server.addService(doorsView);
     if (auto r = server.start(); !r) {

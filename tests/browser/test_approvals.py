@@ -6,7 +6,8 @@ approve it (the button is disabled, and a forced POST is refused 403 approval.se
 operator without the kind's role cannot either (approval.role); another security admin logs in,
 approves each from the page, and the effect shows: the new account's one-time password on the
 page, the account and the changed role in `sekimori operator list`, and in the trail every
-effect event names its approval. Times are shown in the site's zone (UTC+09:00).
+effect event names its approval. Times are shown in the site's zone (UTC+09:00); the page
+speaks the operator's language (the shell's language switch).
 
   SEKIMORI_BINARY_DIR=build /usr/bin/python3 tests/browser/test_approvals.py
 """
@@ -19,7 +20,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from console_page import ConsolePage, make_driver  # noqa: E402
+from console_page import ConsolePage, fetch_messages, make_driver, template_regex  # noqa: E402
+from console_site import WEB_FOLDERS  # noqa: E402
 from site_under_test import OPERATORS, SOURCE_DIR, SiteUnderTest  # noqa: E402
 from site_operators import approval_id  # noqa: E402
 
@@ -30,7 +32,7 @@ FACILITY = OPERATORS["facility"]
 
 class ApprovalsPage(ConsolePage):
     def open_approvals(self, show_all=False):
-        self.open_tab("approvals-requests")
+        self.open_page("approvals")
         self.wait_for_testid("approvals-table")
         if show_all:
             self.driver.execute_script("""
@@ -88,7 +90,9 @@ class ApprovalsInTheBrowser(unittest.TestCase):
         cls.driver = None
         # The daemon serves each page from <base_dir>/<folder>/web (docs/adding-a-domain.md);
         # the test site's base_dir is its temporary directory.
-        os.symlink(os.path.join(SOURCE_DIR, "policy"), os.path.join(cls.site.dir, "policy"))
+        for folder in WEB_FOLDERS:
+            if os.path.isdir(os.path.join(SOURCE_DIR, folder, "web")):
+                os.symlink(os.path.join(SOURCE_DIR, folder), os.path.join(cls.site.dir, folder))
         try:
             cls.site.start()
             cls.site.operators  # noqa: B018
@@ -115,6 +119,7 @@ class ApprovalsInTheBrowser(unittest.TestCase):
                              "operators.add": SECURITY, "operators.change_role": SECURITY}
             cls.driver = make_driver()
             cls.page = ApprovalsPage(cls.driver, f"https://localhost:{cls.site.console_port}")
+            cls.messages = {lang: fetch_messages(cls.page.base_url, lang) for lang in ("en", "ja")}
         except BaseException:
             cls.tearDownClass()
             raise
@@ -125,11 +130,10 @@ class ApprovalsInTheBrowser(unittest.TestCase):
             cls.driver.quit()
         cls.site.close()
 
-    def login(self, name):
-        self.page.open()
-        if self.driver.find_element(*self.page._by_testid("main-view")).is_displayed():
-            self.page.logout()
-        self.page.login(name, self.site.operators.password(name))
+    def login(self, name, lang="en"):
+        self.page.ensure_logged_out()
+        self.assertEqual(self.page.login(name, self.site.operators.password(name)), "shell")
+        self.page.set_language(lang)
         self.page.open_approvals()
         return self.page.wait_rows(lambda rows: set(self.asked.values()) <= set(rows))
 
@@ -173,10 +177,14 @@ class ApprovalsInTheBrowser(unittest.TestCase):
             self.page.click_approve(approval)
             self.page._wait().until(lambda d, a=approval: a + " " in self.page.message())
             message = self.page.message()
-            self.assertIn("approved", message)
+            state = self.messages["en"]["approvals.state.approved"]
             if kind == "operators.add":
                 # The one-time password reaches the approver, on the page, once.
-                self.assertRegex(message, rf"^{approval} approved\. \S{{12,}}$")
+                self.assertRegex(message, template_regex(
+                    self.messages["en"]["approvals.done_password"]))
+                self.assertRegex(message, rf"^{approval} {state}\. \S{{12,}}$")
+            else:
+                self.assertEqual(message, f"{approval} {state}.")
             self.page.open_approvals(show_all=True)
             self.page.wait_rows(lambda r, a=approval: r.get(a, {}).get("state") == "approved")
         listed = self.site.operators.as_(SECURITY, "operator", "list").stdout
@@ -195,20 +203,18 @@ class ApprovalsInTheBrowser(unittest.TestCase):
             self.assertEqual(effects[0][0], approved[0][0] + 1)
 
     def test_03_the_page_speaks_japanese(self):
-        self.page.open()
-        if self.driver.find_element(*self.page._by_testid("main-view")).is_displayed():
-            self.page.logout()
-        # The page follows the document's language, as every plugin of the shell does.
-        self.driver.execute_script("document.documentElement.lang = 'ja';")
-        self.page.login(SECURITY2, self.site.operators.password(SECURITY2))
-        tab = self.page.wait_for_testid("tab-approvals-requests")
-        self.assertEqual(tab.text, "申請・承認")
+        ja = self.messages["ja"]
+        self.login(SECURITY2, lang="ja")
+        nav = self.page.wait_for_testid("nav-approvals")
+        self.assertEqual(nav.text, ja["page.approvals"])
+        self.assertNotEqual(ja["page.approvals"], self.messages["en"]["page.approvals"])
         self.page.open_approvals(show_all=True)
         self.page.wait_rows(lambda r: set(self.asked.values()) <= set(r))
         kinds = self.page.testid_texts("approval-kind")
-        self.assertIn("オペレーターの追加", kinds)
-        self.assertIn("時刻の基準 UTC+09:00",
-                      self.driver.find_element(*self.page._by_testid("approvals-zone")).text)
+        self.assertIn(ja["approvals.kind.operators.add"], kinds)
+        self.assertEqual(self.driver.find_element(*self.page._by_testid("approvals-zone")).text,
+                         ja["approvals.zone"].replace("{zone}", "UTC+09:00"))
+        self.assertEqual(self.page.missing_messages(), [])
 
 
 if __name__ == "__main__":
