@@ -232,8 +232,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         (*recorder)->commit(console::addOperatorChange(
-            console::NewOperator{name, role, credential->passwordHash, clock.nowUs(), {},
-                                 args.firstLogin},
+            console::NewOperator{
+                name, role, credential->passwordHash, clock.nowUs(), {}, args.firstLogin},
             "console_test_server", {}));
         std::cout << "OPERATOR " << name << " " << console::roleName(role) << " "
                   << credential->password << "\n";
