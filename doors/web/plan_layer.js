@@ -30,7 +30,7 @@ export function addPlanLayers(api, store, { canOpenDoors }) {
         const name = where.name || api.names.get('person', person);
         const title = svg('title');
         title.textContent = api.t('doors.plan.person', { name, zone: api.names.get('zone', where.zone) });
-        g.appendChild(svg('circle', { cx: at.x, cy: at.y, r: unit * 0.45, class: 'plan-person',
+        g.appendChild(svg('circle', { cx: at.x, cy: at.y, r: unit * 0.6, class: 'plan-person',
                                       'data-person': person, 'data-zone': where.zone,
                                       'data-testid': 'overview-plan-person' }, [title]));
       }

@@ -1,0 +1,337 @@
+"""The doors plugin (doors/web) inside the real console shell (console/web) in headless
+Chromium, around a small fake console (this file) that serves both folders, answers the routes
+the shell and the plugin ask with the shapes doors/door_views.cpp and doors/presence.cpp build,
+and pushes live events over a real WebSocket. Checks, per role and in ja and en: the pages the
+page matrix gives, the Doors and Circle gates tiles, Who is inside, the plan's markers and
+people dots, a live forced door and a person moving, a door's detail with its events, the
+people cards, and no untranslated text (⟦key⟧) anywhere.
+
+    /usr/bin/python3 tests/doors/web/doors_plugin_browser_test.py [--source-dir .]
+"""
+import argparse
+import base64
+import hashlib
+import http.server
+import json
+import os
+import queue
+import socketserver
+import struct
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "browser"))
+from console_page import make_driver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+SITE = {"id": "tokyo-dc1", "name": "Tokyo DC1", "utc_offset_minutes": 540}
+BASE_US = 1796083200000000  # 2026-12-01T00:00:00Z = 09:00 in Tokyo
+ZONES = [
+    {"id": "tokyo-dc1", "name": "Grounds", "kind": "site", "parent": "", "plan": None},
+    {"id": "bldg", "name": "Building A", "kind": "building", "parent": "tokyo-dc1", "plan": None},
+    {"id": "floor-3f", "name": "3F corridor", "kind": "floor", "parent": "bldg",
+     "plan": {"x": 0, "y": 0, "w": 1000, "h": 600}},
+    {"id": "server-room", "name": "Server room", "kind": "management_area", "parent": "floor-3f",
+     "plan": {"x": 380, "y": 40, "w": 360, "h": 300}},
+    {"id": "noc", "name": "NOC", "kind": "area", "parent": "floor-3f",
+     "plan": {"x": 40, "y": 40, "w": 280, "h": 220}},
+]
+
+
+def door(id_, name, from_zone, to_zone, x, y, **over):
+    row = {"id": id_, "name": name, "kind": "door", "panel": "p-" + id_, "from_zone": from_zone,
+           "to_zone": to_zone, "lock": "locked", "position": "closed", "forced": False,
+           "held_open": False, "supervised": True, "panel_online": True,
+           "panel_firmware": "1.4.2", "tamper": False,
+           "last_event": {"type": "door.closed", "time_us": BASE_US + 60_000_000},
+           "plan": {"floor": "floor-3f", "x": x, "y": y}}
+    row.update(over)
+    return row
+
+
+DOORS = [
+    door("srv-door", "Server room door", "floor-3f", "server-room", 470, 340),
+    door("noc-door", "NOC door", "floor-3f", "noc", 180, 260, panel_online=False),
+    {"id": "gate-srv", "name": "Server room circle gate", "kind": "circle_gate",
+     "panel": "p-gate", "from_zone": "floor-3f", "to_zone": "server-room", "lock": "unknown",
+     "position": "unknown", "forced": None, "held_open": None, "supervised": False,
+     "panel_online": None, "panel_firmware": "", "tamper": None, "last_event": None,
+     "plan": {"floor": "floor-3f", "x": 650, "y": 340}},
+]
+PRESENCE = {"zones": {"noc": [{"person": "p-ken", "person_name": "Ken Ito",
+                               "since_us": BASE_US + 3_600_000_000}]}}
+PEOPLE = {"people": [
+    {"id": "p-aiko", "name": "Aiko Sato", "active": True,
+     "cards": [{"uid": "04A1B2C3D4E5F6", "state": "active"}, {"uid": "0499", "state": "revoked"}]},
+    {"id": "p-ken", "name": "Ken Ito", "active": False, "cards": []},
+]}
+DOOR_EVENTS = [
+    {"seq": 7, "time_us": BASE_US + 30_000_000, "type": "access.denied", "source": "door:srv-door",
+     "subject": "", "payload": {"door": "srv-door", "side": "entry", "person": "", "person_name": "",
+                                "decision": "denied", "reason": "unknown_card", "session": "s1",
+                                "card": "DEADBEEF00112233", "detail": "Card not enrolled at this site."}},
+    {"seq": 8, "time_us": BASE_US + 60_000_000, "type": "door.closed", "source": "door:srv-door",
+     "subject": "", "payload": {"door": "srv-door"}},
+]
+PAGES = {"operator": ["overview", "events"], "facility_admin": [],
+         "security_admin": ["overview", "events", "audit", "operators"]}
+
+
+class State:
+    role = "operator"
+    lang = "en"
+    sockets = []
+    seq = 100
+
+
+def catalogue(source_dir, lang):
+    merged = {}
+    for path in ("console/web/messages.json", "doors/web/messages.json"):
+        with open(os.path.join(source_dir, path), encoding="utf-8") as f:
+            for key, texts in json.load(f).items():
+                assert key not in merged, key
+                merged[key] = texts[lang]
+    return merged
+
+
+def make_handler(source_dir):
+    roots = {"/plugins/doors/": os.path.join(source_dir, "doors", "web")}
+    web_root = os.path.join(source_dir, "console", "web")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def json(self, body, status=200):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def translate_path(self, path):
+            path = path.split("?")[0]
+            for prefix, root in roots.items():
+                if path.startswith(prefix):
+                    return os.path.join(root, path[len(prefix):])
+            return os.path.join(web_root, path.lstrip("/") or "index.html")
+
+        def websocket(self):
+            key = self.headers["Sec-WebSocket-Key"]
+            accept = base64.b64encode(hashlib.sha1(
+                (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+            self.wfile.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept).encode())
+            outbox = queue.Queue()
+            State.sockets.append(outbox)
+            outbox.put({"control": "hello", "head_seq": State.seq})
+            while True:
+                message = outbox.get()
+                data = json.dumps(message).encode()
+                header = bytes([0x81]) + (bytes([len(data)]) if len(data) < 126
+                                          else bytes([126]) + struct.pack(">H", len(data)))
+                try:
+                    self.wfile.write(header + data)
+                    self.wfile.flush()
+                except OSError:
+                    return
+
+        def do_GET(self):
+            path, _, query = self.path.partition("?")
+            if path == "/ws/events":
+                return self.websocket()
+            if path == "/api/me":
+                return self.json({"name": "tester", "role": State.role, "language": State.lang,
+                                  "pages": PAGES[State.role], "site": SITE,
+                                  "must_change_password": False})
+            if path == "/api/site":
+                return self.json({"site": SITE, "zones": ZONES})
+            if path == "/api/ui/messages":
+                lang = "ja" if "lang=ja" in query else "en"
+                return self.json({"lang": lang, "messages": catalogue(source_dir, lang)})
+            if path == "/api/ui/plugins":
+                return self.json({"plugins": [{"name": "doors", "entry": "/plugins/doors/index.js"}]})
+            if path == "/api/doors":
+                return self.json({"doors": DOORS})
+            if path.startswith("/api/doors/"):
+                row = next((d for d in DOORS if d["id"] == path[len("/api/doors/"):]), None)
+                return self.json({"door": row} if row else {"error": "no door", "code": "not_found"},
+                                 200 if row else 404)
+            if path == "/api/presence":
+                return self.json(PRESENCE)
+            if path == "/api/people":
+                return self.json(PEOPLE)
+            if path == "/api/events":
+                events = DOOR_EVENTS if "door=srv-door" in query else []
+                return self.json({"events": events, "next_before_seq": None, "next_after_seq": None})
+            if path.startswith("/api/"):
+                return self.json({"alarms": [], "events": []})
+            return super().do_GET()
+
+    return Handler
+
+
+def push(event):
+    State.seq += 1
+    event = dict(event, seq=State.seq, time_us=BASE_US + State.seq * 1_000_000)
+    for outbox in State.sockets:
+        outbox.put(event)
+
+
+def wait(driver, check, what, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 (an element re-rendered under us: look again)
+            pass
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def by(driver, testid):
+    return driver.find_elements(By.CSS_SELECTOR, '[data-testid="%s"]' % testid)
+
+
+def untranslated(driver):
+    text = driver.execute_script("return document.body.innerText + ' ' + Array.from("
+                                 "document.querySelectorAll('title')).map(t => t.textContent).join(' ')")
+    assert "\u27e6" not in text, text[text.index("\u27e6") - 80:text.index("\u27e6") + 80]
+    errors = [e for e in driver.get_log("browser") if "missing message" in e["message"]]
+    assert not errors, errors
+
+
+def start(driver, url, role, lang):
+    State.role = role
+    State.lang = lang
+    State.sockets = []
+    driver.get(url + "/")
+    driver.execute_script("localStorage.setItem('sekimori.lang', arguments[0])", lang)
+    driver.get(url + "/#/")
+    wait(driver, lambda: driver.execute_script(
+        "return window.sekimoriShell && window.sekimoriShell.ready && true"), "the shell")
+    driver.execute_script("window.sekimoriShell.ready.then(r => { window.readyPages = r.pages; })")
+    wait(driver, lambda: driver.execute_script("return window.readyPages"), "the shell's pages")
+    return driver.execute_script("return window.readyPages")
+
+
+def check_operator(driver, url, lang):
+    pages = start(driver, url, "operator", lang)
+    assert "doors" in pages and "people" not in pages, pages
+    # The Doors tile: one closed and locked, one offline.
+    wait(driver, lambda: len(by(driver, "overview-doors-count")) >= 5, "the doors tile")
+    counts = {e.get_attribute("data-state"): e.get_attribute("data-count")
+              for e in by(driver, "overview-doors-count")}
+    assert counts["closed_locked"] == "1" and counts["offline"] == "1", counts
+    assert by(driver, "overview-gates-count")[0].get_attribute("data-count") == "1"
+    assert by(driver, "overview-gates-unsupervised")
+    # Who is inside: Ken in the NOC, by names.
+    wait(driver, lambda: by(driver, "overview-inside-person"), "who is inside")
+    person = by(driver, "overview-inside-person")[0]
+    assert person.get_attribute("data-zone") == "noc" and "Ken Ito" in person.text, person.text
+    assert "NOC" in by(driver, "overview-inside-zone")[0].text
+    # The plan: three markers, one dot in the NOC's rectangle.
+    wait(driver, lambda: len(by(driver, "overview-plan-door")) == 3, "the plan's markers")
+    states = {m.get_attribute("data-id"): m.get_attribute("data-state")
+              for m in by(driver, "overview-plan-door")}
+    assert states == {"srv-door": "closed_locked", "noc-door": "offline",
+                      "gate-srv": "unsupervised"}, states
+    dot = by(driver, "overview-plan-person")[0]
+    cx, cy = float(dot.get_attribute("cx")), float(dot.get_attribute("cy"))
+    assert 40 < cx < 320 and 40 < cy < 260, (cx, cy)
+    assert "Ken Ito" in driver.execute_script("return arguments[0].textContent", dot)
+    untranslated(driver)
+
+    # Live: the server room door is forced, Ken moves into the server room.
+    wait(driver, lambda: State.sockets, "the live stream")
+    push({"type": "door.forced", "source": "door:srv-door", "subject": "",
+          "payload": {"door": "srv-door"}})
+    wait(driver, lambda: dict((m.get_attribute("data-id"), m.get_attribute("data-state"))
+                              for m in by(driver, "overview-plan-door"))["srv-door"] == "forced",
+         "the forced door on the plan")
+    wait(driver, lambda: [e for e in by(driver, "overview-doors-count")
+                          if e.get_attribute("data-state") == "forced"][0]
+         .get_attribute("data-count") == "1", "the forced count")
+    for type_, zone in (("presence.left", "noc"), ("presence.entered", "server-room")):
+        push({"type": type_, "source": "door:srv-door", "subject": "p-ken",
+              "payload": {"person": "p-ken", "person_name": "Ken Ito", "zone": zone, "door": "srv-door"}})
+    wait(driver, lambda: by(driver, "overview-plan-person")[0].get_attribute("data-zone") == "server-room",
+         "Ken's dot in the server room")
+    dot = by(driver, "overview-plan-person")[0]
+    cx, cy = float(dot.get_attribute("cx")), float(dot.get_attribute("cy"))
+    assert 380 < cx < 740 and 40 < cy < 340, (cx, cy)
+    wait(driver, lambda: by(driver, "overview-inside-person")[0].get_attribute("data-zone") == "server-room",
+         "who is inside moved")
+
+    # A click on the marker opens the door's page with its events, in words.
+    driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+                          [m for m in by(driver, "overview-plan-door")
+                           if m.get_attribute("data-id") == "srv-door"][0])
+    wait(driver, lambda: "#/doors?id=srv-door" in driver.current_url, "the door's page")
+    wait(driver, lambda: len(by(driver, "doors-detail-event-row")) >= 2, "the door's events")
+    rows = by(driver, "doors-detail-event-row")
+    assert [r.get_attribute("data-seq") for r in rows][-2:] == ["8", "7"]
+    denied = [r for r in rows if r.get_attribute("data-seq") == "7"][0]
+    assert "DEADBEEF00112233" in denied.text, denied.text
+    assert "17:" not in denied.text and "09:00:30" in denied.text, denied.text  # site time
+    assert by(driver, "doors-detail-state")[0].get_attribute("data-state") == "forced"
+    untranslated(driver)
+
+    # The list: every door and the gate, in words.
+    driver.find_element(By.CSS_SELECTOR, '[data-testid="doors-detail-back"]').click()
+    wait(driver, lambda: len(by(driver, "doors-row")) == 3, "the doors table")
+    kinds = [r.get_attribute("data-kind") for r in by(driver, "doors-row")]
+    assert kinds == ["door", "door", "circle_gate"], kinds
+    assert by(driver, "doors-gates-note")
+    assert "{" not in by(driver, "doors-table")[0].text and "1796" not in by(driver, "doors-table")[0].text
+    untranslated(driver)
+
+
+def check_facility_admin(driver, url, lang):
+    pages = start(driver, url, "facility_admin", lang)
+    assert pages[:2] == ["doors", "people"], pages
+    assert not by(driver, "overview-tile-doors") or not by(driver, "overview-tile-doors")[0].is_displayed()
+    driver.get(url + "/#/people")
+    wait(driver, lambda: len(by(driver, "people-card")) == 2, "the people cards")
+    cards = {c.get_attribute("data-person"): c for c in by(driver, "people-card")}
+    assert "Aiko Sato" in cards["p-aiko"].text and "04A1B2C3D4E5F6" in cards["p-aiko"].text
+    states = [u.get_attribute("data-state") for u in
+              cards["p-aiko"].find_elements(By.CSS_SELECTOR, '[data-testid="people-card-uid"]')]
+    assert states == ["active", "revoked"], states
+    assert cards["p-ken"].get_attribute("data-active") == "false"
+    assert cards["p-ken"].find_element(By.CSS_SELECTOR, '[data-testid="people-where"]') \
+        .get_attribute("data-zone") == "noc"
+    search = by(driver, "people-search")[0]
+    search.send_keys("04A1")
+    wait(driver, lambda: len(by(driver, "people-card")) == 1, "the search")
+    untranslated(driver)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source-dir", default=os.path.join(HERE, "..", "..", ".."))
+    args = parser.parse_args()
+    source_dir = os.path.abspath(args.source_dir)
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), make_handler(source_dir))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = "http://localhost:%d" % server.server_address[1]
+    driver = make_driver()
+    try:
+        for lang in ("en", "ja"):
+            check_operator(driver, url, lang)
+            check_facility_admin(driver, url, lang)
+            print("ok", lang)
+    finally:
+        driver.quit()
+        server.shutdown()
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
