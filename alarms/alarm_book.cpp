@@ -178,8 +178,12 @@ void noteRecorded(AlarmBook& book, const core::RecordedEvent& event) {
     } catch (const std::exception&) {
         return;
     }
-    if (book.alarms.count(id) != 0) {
-        book.history[id].push_back(event.seq);
+    if (book.alarms.count(id) == 0) {
+        return;
+    }
+    auto& seqs = book.history[id];
+    if (seqs.empty() || seqs.back() < event.seq) {  // a replayed step may be delivered again
+        seqs.push_back(event.seq);
     }
 }
 

@@ -96,6 +96,7 @@ core::Result<void> apply(AlarmBook& book, const core::Event& event);
 core::Result<void> apply(AlarmBook& book, const core::RecordedEvent& event);
 // Live: the recorder published an alarm.* event the service had already applied; only its
 // seq is new. (Applying its alarm again would step back over a later step still in flight.)
+// A seq not newer than the alarm's newest is ignored: it was already read from the trail.
 void noteRecorded(AlarmBook& book, const core::RecordedEvent& event);
 
 // A recorded event one of the domains' rules follows (rule.eventType == event type): raises a

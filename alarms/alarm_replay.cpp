@@ -39,13 +39,23 @@ core::Result<Replayed> replayAlarms(core::Database& db) {
     if (!*exists) {
         return out;
     }
+    // The newest seq first: what is committed while the steps are read is left to the bus.
+    auto newest = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_events");
+    if (!newest) {
+        return newest.error();
+    }
+    if (auto row = newest->step(); !row) {
+        return row.error();
+    }
+    out.throughSeq = static_cast<std::uint64_t>(newest->columnInt(0));
     // '/' follows '.' in ASCII: the range is every type starting with "alarm.".
     auto st = db.prepare(
         "SELECT seq, time_us, type, source, subject, payload FROM audit_events"
-        " WHERE type >= 'alarm.' AND type < 'alarm/' ORDER BY seq");
+        " WHERE seq <= ?1 AND type >= 'alarm.' AND type < 'alarm/' ORDER BY seq");
     if (!st) {
         return st.error();
     }
+    st->bind(1, static_cast<std::int64_t>(out.throughSeq));
     for (;;) {
         auto row = st->step();
         if (!row) {
@@ -63,11 +73,11 @@ core::Result<Replayed> replayAlarms(core::Database& db) {
 }
 
 core::Result<std::vector<core::RecordedEvent>> unhandledTriggers(core::Database& db,
-                                                                 const AlarmBook& book,
+                                                                 const Replayed& replayed,
                                                                  const core::AlarmRuleBook& rules) {
     std::vector<core::RecordedEvent> out;
     std::uint64_t newestLinked = 0;
-    for (const auto& [id, alarm] : book.alarms) {
+    for (const auto& [id, alarm] : replayed.book.alarms) {
         if (!alarm.eventSeqs.empty()) {
             newestLinked = std::max(newestLinked, alarm.eventSeqs.back());
         }
@@ -81,11 +91,12 @@ core::Result<std::vector<core::RecordedEvent>> unhandledTriggers(core::Database&
     }
     auto st = db.prepare(
         "SELECT seq, time_us, type, source, subject, payload FROM audit_events"
-        " WHERE seq > ?1 ORDER BY seq");
+        " WHERE seq > ?1 AND seq <= ?2 ORDER BY seq");
     if (!st) {
         return st.error();
     }
-    st->bind(1, static_cast<std::int64_t>(newestLinked));
+    st->bind(1, static_cast<std::int64_t>(newestLinked))
+        .bind(2, static_cast<std::int64_t>(replayed.throughSeq));
     for (;;) {
         auto row = st->step();
         if (!row) {

@@ -16,6 +16,9 @@ namespace sekimori::alarms {
 
 struct Replayed {
     AlarmBook book;
+    // The trail's newest seq when it was read: the book holds every alarm step up to it, and
+    // the service ignores bus deliveries up to it (already read, or handed on at start).
+    std::uint64_t throughSeq = 0;
     // alarm.* events the fold could not read (a trail audit verify would refuse); skipped.
     std::size_t unreadable = 0;
     std::string firstProblem;
@@ -29,7 +32,7 @@ core::Result<Replayed> replayAlarms(core::Database& db);
 // lost. Nothing when no alarm links an event yet: a site that starts its alarms on an old trail
 // does not raise alarms for its past.
 core::Result<std::vector<core::RecordedEvent>> unhandledTriggers(core::Database& db,
-                                                                 const AlarmBook& book,
+                                                                 const Replayed& replayed,
                                                                  const core::AlarmRuleBook& rules);
 
 }  // namespace sekimori::alarms

@@ -129,8 +129,8 @@ struct AlarmsService::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void onTrigger(const core::RecordedEvent& event) {
-        if (!running) {
-            return;
+        if (!running || event.seq <= readThroughSeq) {
+            return;  // read from the trail at start, and handed on then
         }
         if (rebuilding()) {
             if (held.size() >= kMaxHeldTriggers) {
@@ -382,6 +382,9 @@ struct AlarmsService::Impl : std::enable_shared_from_this<Impl> {
     mutable std::mutex bookMutex;
     AlarmBook book;
 
+    // The trail's newest seq at start: triggers up to it were read then (unhandledTriggers);
+    // their bus deliveries still queued on the io thread are not handled twice.
+    std::uint64_t readThroughSeq = 0;
     std::size_t inFlight = 0;  // steps committed, not yet durable or refused
     bool wantRebuild = false;
     bool rebuildRunning = false;
@@ -417,11 +420,12 @@ core::Result<void> AlarmsService::start() {
                                            " alarm events of the trail could not be read; first: " +
                                            replayed->firstProblem);
         }
-        auto triggers = unhandledTriggers(**db, replayed->book, self.parts.rules);
+        auto triggers = unhandledTriggers(**db, *replayed, self.parts.rules);
         if (!triggers) {
             return triggers.error();
         }
         unhandled = std::move(*triggers);
+        self.readThroughSeq = replayed->throughSeq;
         std::lock_guard lock(self.bookMutex);
         self.book = std::move(replayed->book);
     }
