@@ -81,11 +81,9 @@ export class Router {
     this.landing = landing;
     this.started = true;
     window.addEventListener('hashchange', () => this.route());
-    const { id } = parseHash(location.hash);
-    if (!id || !this.pages.has(id)) {
-      // The URL names no page this operator has (or none at all): the landing page.
-      history.replaceState(null, '', '#/' + landing);
-    }
+    // No page in the URL: the landing page. A page this operator lacks (a bookmark, a link
+    // from someone else) says so, with a way home.
+    if (!parseHash(location.hash).id) history.replaceState(null, '', '#/' + landing);
     this.route();
   }
 
