@@ -332,7 +332,7 @@ def main():
     r.add_argument("--min-interval", type=float, default=0.8,
                    help="seconds between two people's steps, at least")
     r.add_argument("--max-interval", type=float, default=2.5)
-    r.add_argument("--first-alarm-s", type=float, default=10.0,
+    r.add_argument("--first-alarm-s", type=float, default=5.0,
                    help="seconds after the panels are online until the first forced door")
     r.add_argument("--forced-every-s", type=float, default=120.0)
     r.add_argument("--held-every-s", type=float, default=180.0)

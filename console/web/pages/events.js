@@ -273,23 +273,23 @@ export async function start(api) {
     return f;
   }
 
-  function writeUrl(filters) {
-    const q = new URLSearchParams(filters).toString();
-    history.replaceState(null, '', '#/events' + (q ? '?' + q : ''));
-  }
-
   const sameFilters = (a, b) => FILTERS.every((k) => (a[k] || '') === (b[k] || ''));
+
+  // A search goes through the URL (the shell's router shows the page again with its query),
+  // so the browser's back button returns to the previous search.
+  function searchVia(filters) {
+    const q = new URLSearchParams(filters).toString();
+    state.rerun = true;
+    api.navigate('#/events' + (q ? '?' + q : ''));
+  }
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const filters = formFilters();
-    writeUrl(filters);
-    run(filters);
+    searchVia(formFilters());
   });
   clear.addEventListener('click', () => {
     setForm({});
-    writeUrl({});
-    run({});
+    searchVia({});
   });
   older.addEventListener('click', () => {
     if (!state.loading && state.nextBefore) load(state.nextBefore);
@@ -347,7 +347,9 @@ export async function start(api) {
     state.shown = true;
     const wanted = filtersFromUrl();
     // The live feed missed what came while the page was hidden: it starts afresh.
-    if (!state.started || !sameFilters(wanted, state.filters) || !hasFilter(wanted)) {
+    if (state.rerun || !state.started || !sameFilters(wanted, state.filters) ||
+        !hasFilter(wanted)) {
+      state.rerun = false;
       state.started = true;
       setForm(wanted);
       run(wanted);

@@ -64,7 +64,12 @@ const api = {
     get(kind, id) { return this.known.get(kind + ':' + id) || id; },
   },
   params: () => new URLSearchParams(location.hash.split('?')[1] || ''),
-  navigate: (hash) => { window.navigated = hash; },
+  // As the shell's router: a new hash shows the page again (hashchange), the same one too.
+  navigate: (hash) => {
+    window.navigated = hash;
+    if (location.hash === hash) window.showPage();
+    else location.hash = hash;
+  },
   addPage: ({ id, title }) => {
     const element = document.createElement('section');
     element.setAttribute('data-testid', 'page-' + id);
@@ -79,6 +84,7 @@ window.pushEvent = (e) => {
 };
 window.showPage = () => shows.forEach((f) => f());
 window.hidePage = () => hides.forEach((f) => f());
+window.addEventListener('hashchange', () => window.showPage());
 window.startPage = async () => {
   const module = await import('/pages/' + pageId + '.js');
   await module.start(api);
