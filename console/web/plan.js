@@ -4,6 +4,7 @@
 // (doors, gates, cameras, people) drawn above the zones.
 
 const SVG = 'http://www.w3.org/2000/svg';
+const FLOOR_KEY = 'sekimori.floor';  // the floor last chosen here (kept across a reload)
 
 function svg(name, attributes) {
   const el = document.createElementNS(SVG, name);
@@ -28,6 +29,7 @@ export class FloorPlan {
     this.floors = [];         // [{id, name, w, h, svg, zonesG, layerGs: Map}]
     this.zones = new Map();   // id -> zone as /api/site gives it
     this.selected = null;
+    try { this.selected = localStorage.getItem(FLOOR_KEY); } catch (e) { this.selected = null; }
     this.refreshScheduled = false;
 
     this.element = document.createElement('div');
@@ -96,7 +98,10 @@ export class FloorPlan {
     button.setAttribute('role', 'tab');
     button.setAttribute('data-testid', 'overview-plan-floor-button');
     button.textContent = this.api.names.get('zone', floor.id);
-    button.addEventListener('click', () => this.select(floor.id));
+    button.addEventListener('click', () => {
+      this.select(floor.id);
+      try { localStorage.setItem(FLOOR_KEY, floor.id); } catch (e) { /* not kept */ }
+    });
     this.selector.appendChild(button);
 
     const drawing = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, class: 'plan-floor',
