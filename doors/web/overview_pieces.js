@@ -10,12 +10,21 @@ const COUNT_ORDER = ['forced', 'held_open', 'offline', 'open', 'closed_locked', 
 const TONE = { forced: 'alarm', held_open: 'warning', offline: 'warning', open: 'info',
                closed_locked: 'resolved', unknown: 'unknown' };
 
+// Events that make the Doors tile flash (the alarm queue sounds them).
+const ALERTING = new Set(['door.forced', 'door.held_open', 'door.tamper', 'panel.offline']);
+// A since-time older than this shows its date too.
+const SAME_DAY_US = 20 * 3600 * 1e6;
+
 export class DoorsTile {
   constructor(api, store, body) {
     this.api = api;
     this.store = store;
     this.body = body;
     store.onChange(() => this.render());
+    store.onEvent((e) => {
+      const cleared = e.type === 'door.tamper' && (e.payload || {}).state !== 'active';
+      if (ALERTING.has(e.type) && !cleared) api.highlight(this.body);
+    });
     this.render();
   }
 
@@ -100,7 +109,9 @@ export class WhoIsInside {
                                     attrs: { 'data-person': p.person, 'data-zone': zone } }, [
           el('span', { cls: 'inside-name', text: p.name || api.names.get('person', p.person) }),
           el('span', { cls: 'inside-since',
-                       text: api.t('doors.inside.since', { time: api.formatTime(p.since_us, { date: false }) }) }),
+                       text: api.t('doors.inside.since', {
+                         time: api.formatTime(p.since_us, { date: Date.now() * 1000 - p.since_us > SAME_DAY_US }),
+                       }) }),
         ]));
       }
       children.push(el('section', { cls: 'inside-zone', testid: 'overview-inside-zone',

@@ -197,6 +197,16 @@ def by(driver, testid):
     return driver.find_elements(By.CSS_SELECTOR, '[data-testid="%s"]' % testid)
 
 
+def snapshot(driver, testid):
+    """Every element with the test id as {attribute: value, "text": ...}, read in one script:
+    the views re-render on every change, so a WebElement found a moment ago may be gone."""
+    return driver.execute_script("""
+      return Array.from(document.querySelectorAll('[data-testid="' + arguments[0] + '"]'))
+        .map((e) => { const o = {text: e.textContent};
+                      for (const a of e.getAttributeNames()) o[a] = e.getAttribute(a);
+                      return o; });""", testid)
+
+
 def untranslated(driver):
     text = driver.execute_script("return document.body.innerText + ' ' + Array.from("
                                  "document.querySelectorAll('title')).map(t => t.textContent).join(' ')")
@@ -224,70 +234,69 @@ def check_operator(driver, url, lang):
     assert "doors" in pages and "people" not in pages, pages
     # The Doors tile: one closed and locked, one offline.
     wait(driver, lambda: len(by(driver, "overview-doors-count")) >= 5, "the doors tile")
-    counts = {e.get_attribute("data-state"): e.get_attribute("data-count")
-              for e in by(driver, "overview-doors-count")}
+    counts = {e["data-state"]: e["data-count"] for e in snapshot(driver, "overview-doors-count")}
     assert counts["closed_locked"] == "1" and counts["offline"] == "1", counts
-    assert by(driver, "overview-gates-count")[0].get_attribute("data-count") == "1"
+    assert snapshot(driver, "overview-gates-count")[0]["data-count"] == "1"
     assert by(driver, "overview-gates-unsupervised")
     # Who is inside: Ken in the NOC, by names.
     wait(driver, lambda: by(driver, "overview-inside-person"), "who is inside")
-    person = by(driver, "overview-inside-person")[0]
-    assert person.get_attribute("data-zone") == "noc" and "Ken Ito" in person.text, person.text
-    assert "NOC" in by(driver, "overview-inside-zone")[0].text
+    person = snapshot(driver, "overview-inside-person")[0]
+    assert person["data-zone"] == "noc" and "Ken Ito" in person["text"], person
+    assert "NOC" in snapshot(driver, "overview-inside-zone")[0]["text"]
     # The plan: three markers, one dot in the NOC's rectangle.
     wait(driver, lambda: len(by(driver, "overview-plan-door")) == 3, "the plan's markers")
-    states = {m.get_attribute("data-id"): m.get_attribute("data-state")
-              for m in by(driver, "overview-plan-door")}
+    states = {m["data-id"]: m["data-state"] for m in snapshot(driver, "overview-plan-door")}
     assert states == {"srv-door": "closed_locked", "noc-door": "offline",
                       "gate-srv": "unsupervised"}, states
-    dot = by(driver, "overview-plan-person")[0]
-    cx, cy = float(dot.get_attribute("cx")), float(dot.get_attribute("cy"))
+    dot = snapshot(driver, "overview-plan-person")[0]
+    cx, cy = float(dot["cx"]), float(dot["cy"])
     assert 40 < cx < 320 and 40 < cy < 260, (cx, cy)
-    assert "Ken Ito" in driver.execute_script("return arguments[0].textContent", dot)
+    assert "Ken Ito" in dot["text"], dot
     untranslated(driver)
 
     # Live: the server room door is forced, Ken moves into the server room.
     wait(driver, lambda: State.sockets, "the live stream")
     push({"type": "door.forced", "source": "door:srv-door", "subject": "",
           "payload": {"door": "srv-door"}})
-    wait(driver, lambda: dict((m.get_attribute("data-id"), m.get_attribute("data-state"))
-                              for m in by(driver, "overview-plan-door"))["srv-door"] == "forced",
+    wait(driver, lambda: {m["data-id"]: m["data-state"]
+                          for m in snapshot(driver, "overview-plan-door")}["srv-door"] == "forced",
          "the forced door on the plan")
-    wait(driver, lambda: [e for e in by(driver, "overview-doors-count")
-                          if e.get_attribute("data-state") == "forced"][0]
-         .get_attribute("data-count") == "1", "the forced count")
+    wait(driver, lambda: {e["data-state"]: e["data-count"]
+                          for e in snapshot(driver, "overview-doors-count")}["forced"] == "1",
+         "the forced count")
     for type_, zone in (("presence.left", "noc"), ("presence.entered", "server-room")):
         push({"type": type_, "source": "door:srv-door", "subject": "p-ken",
               "payload": {"person": "p-ken", "person_name": "Ken Ito", "zone": zone, "door": "srv-door"}})
-    wait(driver, lambda: by(driver, "overview-plan-person")[0].get_attribute("data-zone") == "server-room",
+    wait(driver, lambda: snapshot(driver, "overview-plan-person")[0]["data-zone"] == "server-room",
          "Ken's dot in the server room")
-    dot = by(driver, "overview-plan-person")[0]
-    cx, cy = float(dot.get_attribute("cx")), float(dot.get_attribute("cy"))
+    dot = snapshot(driver, "overview-plan-person")[0]
+    cx, cy = float(dot["cx"]), float(dot["cy"])
     assert 380 < cx < 740 and 40 < cy < 340, (cx, cy)
-    wait(driver, lambda: by(driver, "overview-inside-person")[0].get_attribute("data-zone") == "server-room",
+    wait(driver, lambda: snapshot(driver, "overview-inside-person")[0]["data-zone"] == "server-room",
          "who is inside moved")
 
     # A click on the marker opens the door's page with its events, in words.
-    driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
-                          [m for m in by(driver, "overview-plan-door")
-                           if m.get_attribute("data-id") == "srv-door"][0])
+    driver.execute_script("document.querySelector('[data-testid=\"overview-plan-door\"]"
+                          "[data-id=\"srv-door\"]').dispatchEvent("
+                          "new MouseEvent('click', {bubbles: true}))")
     wait(driver, lambda: "#/doors?id=srv-door" in driver.current_url, "the door's page")
     wait(driver, lambda: len(by(driver, "doors-detail-event-row")) >= 2, "the door's events")
-    rows = by(driver, "doors-detail-event-row")
-    assert [r.get_attribute("data-seq") for r in rows][-2:] == ["8", "7"]
-    denied = [r for r in rows if r.get_attribute("data-seq") == "7"][0]
-    assert "DEADBEEF00112233" in denied.text, denied.text
-    assert "17:" not in denied.text and "09:00:30" in denied.text, denied.text  # site time
-    assert by(driver, "doors-detail-state")[0].get_attribute("data-state") == "forced"
+    rows = snapshot(driver, "doors-detail-event-row")
+    assert [r["data-seq"] for r in rows][-2:] == ["8", "7"], rows
+    denied = [r for r in rows if r["data-seq"] == "7"][0]
+    assert "DEADBEEF00112233" in denied["text"], denied
+    assert "09:00:30" in denied["text"], denied  # site time, not the browser's or UTC
+    assert snapshot(driver, "doors-detail-state")[0]["data-state"] == "forced"
     untranslated(driver)
 
     # The list: every door and the gate, in words.
     driver.find_element(By.CSS_SELECTOR, '[data-testid="doors-detail-back"]').click()
     wait(driver, lambda: len(by(driver, "doors-row")) == 3, "the doors table")
-    kinds = [r.get_attribute("data-kind") for r in by(driver, "doors-row")]
+    kinds = [r["data-kind"] for r in snapshot(driver, "doors-row")]
     assert kinds == ["door", "door", "circle_gate"], kinds
     assert by(driver, "doors-gates-note")
-    assert "{" not in by(driver, "doors-table")[0].text and "1796" not in by(driver, "doors-table")[0].text
+    table = snapshot(driver, "doors-table")[0]["text"]
+    assert "{" not in table and "1796" not in table, table  # no raw JSON, no epoch µs
     untranslated(driver)
 
 
@@ -297,14 +306,12 @@ def check_facility_admin(driver, url, lang):
     assert not by(driver, "overview-tile-doors") or not by(driver, "overview-tile-doors")[0].is_displayed()
     driver.get(url + "/#/people")
     wait(driver, lambda: len(by(driver, "people-card")) == 2, "the people cards")
-    cards = {c.get_attribute("data-person"): c for c in by(driver, "people-card")}
-    assert "Aiko Sato" in cards["p-aiko"].text and "04A1B2C3D4E5F6" in cards["p-aiko"].text
-    states = [u.get_attribute("data-state") for u in
-              cards["p-aiko"].find_elements(By.CSS_SELECTOR, '[data-testid="people-card-uid"]')]
+    cards = {c["data-person"]: c for c in snapshot(driver, "people-card")}
+    assert "Aiko Sato" in cards["p-aiko"]["text"] and "04A1B2C3D4E5F6" in cards["p-aiko"]["text"]
+    states = [u["data-state"] for u in snapshot(driver, "people-card-uid")]
     assert states == ["active", "revoked"], states
-    assert cards["p-ken"].get_attribute("data-active") == "false"
-    assert cards["p-ken"].find_element(By.CSS_SELECTOR, '[data-testid="people-where"]') \
-        .get_attribute("data-zone") == "noc"
+    assert cards["p-ken"]["data-active"] == "false"
+    assert [w["data-zone"] for w in snapshot(driver, "people-where")] == ["", "noc"]
     search = by(driver, "people-search")[0]
     search.send_keys("04A1")
     wait(driver, lambda: len(by(driver, "people-card")) == 1, "the search")
