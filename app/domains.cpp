@@ -2,6 +2,7 @@
 // the factory in app/<domain>_wiring.cpp that makes its service from the daemon's shared parts.
 #include "app/domains.hpp"
 
+#include "app/alarms_wiring.hpp"
 #include "app/approvals_wiring.hpp"
 #include "app/door_wiring.hpp"
 #include "app/health_wiring.hpp"
@@ -18,6 +19,8 @@ std::vector<Domain> siteDomains() {
     domains.push_back(configOnly<cameras::CameraConfigSection>("cameras"));
     domains.push_back(configOnly<power::PowerConfigSection>("power"));
     domains.push_back(configOnly<hvac::HvacConfigSection>("hvac"));
+    // After every domain that declares alarm rules in its factory.
+    domains.push_back(domainWith<alarms::AlarmsConfigSection>("alarms", makeAlarmsService));
     domains.push_back(domainWith<health::HealthConfigSection>("health", makeHealthService));
     domains.push_back(
         domainWith<policy::ApprovalsConfigSection>("approvals", makeApprovalsService));

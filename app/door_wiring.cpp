@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "core/crypto.hpp"
+#include "doors/door_alarm_rules.hpp"
 #include "doors/doors_service.hpp"
 
 namespace sekimori::app {
@@ -131,6 +132,9 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     auto siteSchedules = schedules(parts.site);
     if (!siteSchedules) {
         return siteSchedules.error();
+    }
+    if (auto r = parts.alarmRules.add(doors::doorAlarmRules()); !r) {
+        return r.error();
     }
     auto service = doors::DoorsService::create(doors::DoorsServiceParts{
         parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,

@@ -1,0 +1,60 @@
+#include "doors/door_alarm_rules.hpp"
+
+#include "doors/door_event_types.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+core::AlarmRule raise(core::EventType type, int priority, std::string kind, std::string field) {
+    core::AlarmRule rule;
+    rule.eventType = std::string(type.name);
+    rule.action = core::AlarmAction::raise;
+    rule.alarmType = std::string(type.name);
+    rule.priority = priority;
+    rule.sourceKind = std::move(kind);
+    rule.sourceField = std::move(field);
+    return rule;
+}
+
+core::AlarmRule clear(core::EventType type, core::EventType clears, std::string kind,
+                      std::string field) {
+    core::AlarmRule rule = raise(type, 3, std::move(kind), std::move(field));
+    rule.action = core::AlarmAction::clear;
+    rule.alarmType = std::string(clears.name);
+    return rule;
+}
+
+core::AlarmRule when(core::AlarmRule rule, std::string field, std::string value) {
+    rule.whenField = std::move(field);
+    rule.whenValue = std::move(value);
+    return rule;
+}
+
+}  // namespace
+
+// The payload fields are the ones doors records (doors/door_events.cpp doorEvent and
+// panelStatusEvent, doors/door_state.cpp for tamper's "state", doors/access_sessions.cpp for the
+// lockout, doors/doors_service.cpp rowMismatchEvent).
+std::vector<core::AlarmRule> doorAlarmRules() {
+    return {
+        // Opened without a grant: someone may be inside who should not be.
+        raise(kDoorForced, 1, "door", "door"),
+        // Left open past held_open_ms; over when the door reports closed.
+        raise(kDoorHeldOpen, 2, "door", "door"),
+        clear(kDoorClosed, kDoorHeldOpen, "door", "door"),
+        // The panel's tamper switch: "state" is "active" when opened, "cleared" when restored.
+        when(raise(kDoorTamper, 1, "door", "door"), "state", "active"),
+        when(clear(kDoorTamper, kDoorTamper, "door", "door"), "state", "cleared"),
+        // The panel's retained status says offline: its doors decide from their local cache.
+        raise(kPanelOffline, 2, "panel", "panel"),
+        clear(kPanelOnline, kPanelOffline, "panel", "panel"),
+        // A credential row that does not match the trail: left out of the snapshot, on purpose
+        // someone changed the database behind the daemon. One alarm per table, re-triggered
+        // per row.
+        raise(kCredentialRowMismatch, 1, "credential_table", "table"),
+        // Too many wrong PINs or fingers for one card at a door.
+        raise(kAccessCardLockedOut, 3, "door", "door"),
+    };
+}
+
+}  // namespace sekimori::doors

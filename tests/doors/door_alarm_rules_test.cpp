@@ -1,0 +1,121 @@
+// The doors' alarm rules against the events doors really records (doors/door_events.cpp,
+// door_state.cpp): each rule finds its source field in the real payload, the rule book takes
+// the whole list, and tamper's "state" values are the ones door_state writes.
+#include "doors/door_alarm_rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "doors/door_event_types.hpp"
+#include "doors/door_events.hpp"
+#include "doors/door_state.hpp"
+
+namespace sekimori::doors {
+namespace {
+
+const core::AlarmRule* find(const std::vector<core::AlarmRule>& rules, std::string_view type,
+                            core::AlarmAction action, std::string_view whenValue = {}) {
+    for (const auto& r : rules) {
+        if (r.eventType == type && r.action == action && r.whenValue == whenValue) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+TEST(DoorAlarmRules, TheRuleBookTakesThemAll) {
+    core::AlarmRuleBook book;
+    auto added = book.add(doorAlarmRules());
+    ASSERT_TRUE(added.ok()) << added.error().message;
+    EXPECT_EQ(book.rules().size(), doorAlarmRules().size());
+}
+
+TEST(DoorAlarmRules, ThePlansTable) {
+    using A = core::AlarmAction;
+    const auto rules = doorAlarmRules();
+    struct Row {
+        core::EventType type;
+        A action;
+        std::string whenValue;
+        std::string alarmType;
+        int priority;  // raise rules only
+        std::string sourceKind;
+    };
+    const std::vector<Row> table{
+        {kDoorForced, A::raise, "", "door.forced", 1, "door"},
+        {kDoorHeldOpen, A::raise, "", "door.held_open", 2, "door"},
+        {kDoorClosed, A::clear, "", "door.held_open", 0, "door"},
+        {kDoorTamper, A::raise, "active", "door.tamper", 1, "door"},
+        {kDoorTamper, A::clear, "cleared", "door.tamper", 0, "door"},
+        {kPanelOffline, A::raise, "", "panel.offline", 2, "panel"},
+        {kPanelOnline, A::clear, "", "panel.offline", 0, "panel"},
+        {kCredentialRowMismatch, A::raise, "", "credential.row_mismatch", 1, "credential_table"},
+        {kAccessCardLockedOut, A::raise, "", "access.card_locked_out", 3, "door"},
+    };
+    EXPECT_EQ(rules.size(), table.size());
+    for (const auto& row : table) {
+        const auto* r = find(rules, row.type.name, row.action, row.whenValue);
+        ASSERT_NE(r, nullptr) << row.type.name << " " << row.whenValue;
+        EXPECT_EQ(r->alarmType, row.alarmType) << row.type.name;
+        EXPECT_EQ(r->sourceKind, row.sourceKind) << row.type.name;
+        if (row.action == A::raise) {
+            EXPECT_EQ(r->priority, row.priority) << row.type.name;
+        }
+    }
+}
+
+// The source field of each rule is a string in the payload doors records.
+TEST(DoorAlarmRules, EachSourceFieldIsInTheRealPayload) {
+    const auto rules = doorAlarmRules();
+    const auto payloadHas = [](const core::Event& e, const std::string& field) {
+        const auto body = nlohmann::json::parse(e.payload);
+        return body.contains(field) && body[field].is_string() &&
+               !body[field].get<std::string>().empty();
+    };
+    const core::Event forced = doorEvent(kDoorForced, "server-room", {}, "", 1);
+    const core::Event offline = panelStatusEvent("p-srv", false, "1.0", 1);
+    const core::Event online = panelStatusEvent("p-srv", true, "1.0", 1);
+    for (const auto& r : rules) {
+        if (r.sourceKind == "door") {
+            EXPECT_TRUE(payloadHas(doorEvent(kDoorForced, "x", {}, "", 1), r.sourceField))
+                << r.eventType;
+        }
+    }
+    EXPECT_TRUE(
+        payloadHas(forced, find(rules, "door.forced", core::AlarmAction::raise)->sourceField));
+    EXPECT_TRUE(
+        payloadHas(offline, find(rules, "panel.offline", core::AlarmAction::raise)->sourceField));
+    EXPECT_TRUE(
+        payloadHas(online, find(rules, "panel.online", core::AlarmAction::clear)->sourceField));
+    EXPECT_EQ(find(rules, "credential.row_mismatch", core::AlarmAction::raise)->sourceField,
+              "table");
+}
+
+// door_state writes tamper's "state" as "active" / "cleared": the when values must match.
+TEST(DoorAlarmRules, TamperStatesAreTheOnesTheDoorRecords) {
+    DoorSpec spec;
+    spec.id = "server-room";
+    spec.heldOpenMs = 30'000;
+    spec.unlockMs = 5'000;
+    std::vector<std::string> states;
+    DoorState state;
+    for (const auto kind :
+         {protocol::DoorEventKind::tamper, protocol::DoorEventKind::tamperCleared}) {
+        auto result = step(spec, state, DoorInput{PanelReport{kind, "", {}}}, 1);
+        state = result.state;
+        for (const auto& out : result.outputs) {
+            if (const auto* rec = std::get_if<RecordDoorEvent>(&out)) {
+                ASSERT_EQ(rec->event.type, "door.tamper");
+                states.push_back(nlohmann::json::parse(rec->event.payload)["state"]);
+            }
+        }
+    }
+    EXPECT_EQ(states, (std::vector<std::string>{"active", "cleared"}));
+    const auto rules = doorAlarmRules();
+    EXPECT_NE(find(rules, "door.tamper", core::AlarmAction::raise, "active"), nullptr);
+    EXPECT_NE(find(rules, "door.tamper", core::AlarmAction::clear, "cleared"), nullptr);
+}
+
+}  // namespace
+}  // namespace sekimori::doors
