@@ -242,8 +242,12 @@ export class AlarmDetail {
       tr.dataset.type = e.type;
       const details = [];
       if (e.type === 'alarm.escalated' && p.alarm) {
-        details.push(priorityText(api, p.alarm.priority));
+        details.push(p.from_priority
+          ? api.t('alarms.history.escalated', { from: priorityText(api, p.from_priority),
+                                                to: priorityText(api, p.alarm.priority) })
+          : priorityText(api, p.alarm.priority));
       }
+      if (e.type === 'alarm.unshelved' && p.expired) details.push(api.t('alarms.history.expired'));
       if (e.type === 'alarm.retriggered' && p.alarm) {
         details.push(api.t('alarms.count', { count: p.alarm.count }));
       }

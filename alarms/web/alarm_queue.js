@@ -3,8 +3,8 @@
 // and its age; acknowledged ones dimmed. Shelved alarms are out of sight until they come back
 // (only their number shows). Loaded once from GET /api/alarms?state=open, then kept up to date
 // from the alarm.* events alone (each carries the alarm after its step), so a new alarm shows
-// as soon as its event arrives. A new priority 1-2 alarm flashes and sounds, once. A click
-// opens it on the alarms page.
+// as soon as its event arrives. A new (re-triggered, unshelved, escalated) priority 1-2 alarm
+// flashes; its tone sounds once per alarm. A click opens it on the alarms page.
 
 import { ageText, deskOrder, isOpen, priorityText, sourceText, stateText, typeText }
   from './alarm_text.js';
@@ -12,7 +12,9 @@ import { listAlarms } from './alarm_requests.js';
 
 const LOUD_PRIORITY = 2;     // priorities 1 and 2 draw the desk's attention
 // Steps that put an alarm (back) in front of the desk: a flash each time, a tone once per alarm.
-const LOUD_STEPS = new Set(['alarm.raised', 'alarm.retriggered', 'alarm.unshelved']);
+// An escalation is one: nobody took the alarm in time, and it may only now be priority 2.
+const LOUD_STEPS = new Set(['alarm.raised', 'alarm.retriggered', 'alarm.unshelved',
+                            'alarm.escalated']);
 const AGE_TICK_MS = 1000;
 const RETRY_MS = 5000;       // a failed load is tried again
 const FALLBACK_MS = 100;     // a hidden tab runs no animation frames
