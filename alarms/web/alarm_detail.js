@@ -162,7 +162,8 @@ export class AlarmDetail {
     this.element.dataset.state = a.state;
     this.element.dataset.priority = String(a.priority);
     this.element.className = 'alarm-detail panel priority-' + a.priority;
-    this.title.textContent = api.t('alarms.detail.title', { id: a.id, type: typeText(api, a.type) });
+    this.title.textContent = api.t('alarms.detail.title',
+                                   { id: a.id, type: typeText(api, a.type) });
     this.facts.replaceChildren();
     this.fact('alarms.fact.state', stateText(api, a.state), 'alarms-detail-state');
     this.fact('alarms.fact.priority', a.priority === a.base_priority
@@ -171,7 +172,8 @@ export class AlarmDetail {
                                                   base: priorityText(api, a.base_priority) }),
               'alarms-detail-priority');
     this.fact('alarms.fact.source', sourceText(api, a), 'alarms-detail-source');
-    this.fact('alarms.fact.raised', time(a.raised_us) + ' ' + api.zoneLabel, 'alarms-detail-raised');
+    this.fact('alarms.fact.raised', time(a.raised_us) + ' ' + api.zoneLabel,
+              'alarms-detail-raised');
     this.fact('alarms.fact.count', a.count > 1
       ? api.t('alarms.fact.count_last', { count: a.count, time: time(a.last_us) })
       : String(a.count), 'alarms-detail-count');
@@ -180,7 +182,9 @@ export class AlarmDetail {
                                                                   time: time(a.acknowledged_us) }),
                 'alarms-detail-owner');
     }
-    if (a.escalated) this.fact('alarms.fact.escalated', time(a.escalated_us), 'alarms-detail-escalated');
+    if (a.escalated) {
+      this.fact('alarms.fact.escalated', time(a.escalated_us), 'alarms-detail-escalated');
+    }
     if (a.state === 'shelved') {
       this.fact('alarms.fact.shelved', api.t('alarms.fact.shelved_until', {
         who: a.shelved_by, time: time(a.shelved_until_us) }), 'alarms-detail-shelved');

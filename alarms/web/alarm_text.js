@@ -20,7 +20,9 @@ export function stateText(api, state) {
 
 // "Server room door" for source "door:server-room-door" (api.names falls back to the id).
 export function sourceText(api, alarm) {
-  if (alarm.source_kind && alarm.source_id) return api.names.get(alarm.source_kind, alarm.source_id);
+  if (alarm.source_kind && alarm.source_id) {
+    return api.names.get(alarm.source_kind, alarm.source_id);
+  }
   return String(alarm.source || '');
 }
 

@@ -11,7 +11,8 @@ from the queue, acknowledges it and resolves it with a comment through the page 
 without a comment is refused on the page); the trail holds alarm.raised (naming the door.forced
 event), alarm.acknowledged and alarm.resolved, the last two with the operator as actor and the
 comment. A bcp_coordinator then sees the alarm on the alarms page, read only: no step offered,
-and a forced POST refused by the server.
+and a forced POST refused by the server. A security admin shelves the next forced-door alarm
+for a few minutes (it leaves the queue, counted as shelved) and unshelves it (it is back).
 
 Every wait is on a condition, never a fixed sleep (CI: two cores, ASan build).
 
@@ -30,10 +31,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from console_page import ConsolePage, make_driver  # noqa: E402
-from site_under_test import SOURCE_DIR, SiteUnderTest  # noqa: E402
+from site_under_test import OPERATORS, SOURCE_DIR, SiteUnderTest  # noqa: E402
 
 DESK = "desk"
 BCP = "bcp"
+SECURITY = OPERATORS["security2"]
 PANEL = "p-entrance"
 DOOR = "building-entrance"
 # What the desk operator writes when closing the alarm (both scripts: the trail keeps UTF-8).
@@ -86,6 +88,7 @@ class AlarmDeskInTheBrowser(unittest.TestCase):
             cls.site.start()
             cls.passwords = {DESK: cls.site.add_operator(DESK, "operator"),
                              BCP: cls.site.add_operator(BCP, "bcp_coordinator")}
+            cls.passwords[SECURITY] = cls.site.operators.password(SECURITY)
             cls.panel = cls.site.panel(PANEL, DOOR)
             cls.driver = make_driver()
             cls.page = ConsolePage(cls.driver, f"https://localhost:{cls.site.console_port}",
@@ -338,6 +341,52 @@ class AlarmDeskInTheBrowser(unittest.TestCase):
               .then(async (r) => done([r.status, await r.json()]))
               .catch((e) => done([0, {error: String(e)}]));""", alarm_id)
         self.assertEqual(status, 403, body)
+        self.assert_no_missing_alarm_messages()
+
+    def test_03_a_security_admin_shelves_and_unshelves(self):
+        self.login(SECURITY)
+        self.queue_ready()
+        before = self.newest_seq()
+        self.panel.send("open")
+        forced_seq, _ = self.wait_trail(
+            "SELECT seq, time_us FROM audit_events WHERE type = 'door.forced' AND seq > ?",
+            before, what="door.forced")
+        self.panel.send("close")
+        _, payload = self.wait_trail(
+            "SELECT seq, payload FROM audit_events WHERE type = 'alarm.raised' AND "
+            "json_extract(payload, '$.event_seq') = ?", forced_seq, what="alarm.raised")
+        alarm_id = json.loads(payload)["alarm"]["id"]
+        row = f'[data-testid="alarms-queue-row"][data-id="{alarm_id}"]'
+        self.wait_js("return !!document.querySelector(arguments[0])", row, what="the queue row")
+        self.driver.find_element(By.CSS_SELECTOR, row).click()
+        d = self.wait_detail(lambda d: d["id"] == alarm_id and d["state"] == "active", "active")
+        self.assertTrue(d["buttons"]["shelve"] and not d["buttons"]["unshelve"], d)
+
+        minutes = self.driver.find_element(*by_testid("alarms-shelve-minutes"))
+        minutes.clear()
+        minutes.send_keys("5")
+        self.driver.find_element(*by_testid("alarms-comment-input")).send_keys("Door contractor")
+        self.click("alarms-shelve")
+        d = self.wait_detail(lambda d: d["state"] == "shelved", "shelved")
+        self.assertTrue(d["buttons"]["unshelve"] and not d["buttons"]["resolve"], d)
+        # Out of the queue's sight, and counted.
+        self.wait_js("""return !document.querySelector(arguments[0]) && document.querySelector(
+                          '[data-testid="alarms-queue-summary"]').dataset.shelved === '1';""",
+                     row, what="the shelved alarm out of the queue")
+
+        self.click("alarms-unshelve")
+        self.wait_detail(lambda d: d["state"] == "active", "active again")
+        self.wait_js("return !!document.querySelector(arguments[0])", row,
+                     what="the unshelved alarm back in the queue")
+        steps = self.alarm_steps(alarm_id)
+        self.assertEqual([s[0] for s in steps],
+                         ["alarm.raised", "alarm.shelved", "alarm.unshelved"])
+        shelved, unshelved = steps[1][1], steps[2][1]
+        self.assertEqual((shelved["actor"], shelved["minutes"], shelved["comment"]),
+                         (SECURITY, 5, "Door contractor"))
+        self.assertEqual(shelved["alarm"]["shelved_by"], SECURITY)
+        self.assertEqual(unshelved["actor"], SECURITY)
+        self.assertEqual(unshelved["alarm"]["state"], "active")
         self.assert_no_missing_alarm_messages()
 
 
