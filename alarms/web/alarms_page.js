@@ -176,8 +176,8 @@ export class AlarmsPage {
   onEvent(event) {
     const alarm = event.payload && event.payload.alarm;
     if (!alarm || typeof alarm.id !== 'number') return;
+    if (!this.shown) return;  // shown again, the page reloads (the detail too)
     this.detail.onAlarmEvent(event);
-    if (!this.shown) return;  // shown again, the page reloads
     if (matches(this.filter, alarm)) {
       // An alarm that just closed is the newest closed one: it belongs on the first page.
       this.alarms.set(alarm.id, alarm);
