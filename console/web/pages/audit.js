@@ -27,7 +27,8 @@ export async function start(api) {
     text: t('audit_page.witness.none_configured') });
   const lastVerify = el('p', { cls: 'pg-summary', testid: 'audit-last-verify' });
   const lastProblems = el('ul', { cls: 'pg-problems', testid: 'audit-last-problems' });
-  const verify = el('button', { testid: 'audit-verify', text: t('audit_page.verify_now'),
+  const verify = el('button', { cls: 'primary', testid: 'audit-verify',
+    text: t('audit_page.verify_now'),
     attrs: { type: 'button' } });
   verify.hidden = !VERIFY_ROLES.includes(api.me.role);
   const verifyResult = el('div', { cls: 'pg-verify-result', testid: 'audit-verify-result' });

@@ -3,7 +3,9 @@
 // same filter as CSV (/api/events.csv, audited by the server); with no filter it is the live
 // feed, which can be paused and resumed. Contract: /work/notes/issue13-plan.md (REST, plugin
 // API v2); GET /api/events answers {"events": [...], "next_before_seq": N|null}.
-import { el, field, select, ensureStylesheet, messageLine, typeLabel, reasonText } from './page_kit.js';
+import {
+  el, field, select, ensureStylesheet, messageLine, typeLabel, reasonText,
+} from './page_kit.js';
 
 const PAGE_SIZE = 100;
 const LIVE_ROWS = 500;        // rows the live feed keeps on screen
@@ -71,7 +73,8 @@ export async function start(api) {
     ['granted', t('events_page.result.granted')], ['denied', t('events_page.result.denied')]]);
   const reason = select('events-reason', [['', t('events_page.any')],
     ...REASONS.map((r) => [r, reasonText(api, r, r)])]);
-  const search = el('button', { testid: 'events-search', text: t('events_page.search'),
+  const search = el('button', { cls: 'primary', testid: 'events-search',
+    text: t('events_page.search'),
     attrs: { type: 'submit' } });
   const clear = el('button', { testid: 'events-clear', text: t('events_page.clear'),
     attrs: { type: 'button' } });
@@ -182,8 +185,13 @@ export async function start(api) {
     const tr = el('tr', { testid: 'events-row' });
     tr.dataset.seq = e.seq;
     tr.dataset.type = e.type;
-    if (decision) tr.classList.add('pg-' + decision);
-    if (e.type === 'door.forced' || e.type === 'door.tamper') tr.classList.add('pg-denied');
+    // Row tones: the shell's shared classes (docs/console-ui.md), ours for the cells.
+    if (decision) tr.classList.add('pg-' + decision, 'tone-' + decision);
+    if (e.type === 'door.forced' || e.type === 'door.tamper') {
+      tr.classList.add('pg-denied', 'tone-alarm');
+    } else if (e.type.startsWith('alarm.')) {
+      tr.classList.add('tone-warning');
+    }
     const personName = p.person_name || (p.person ? api.names.get('person', p.person) : '') ||
                        e.subject || '';
     if (p.person && p.person_name) api.names.set('person', p.person, p.person_name);

@@ -23,7 +23,8 @@ export async function start(api) {
   const role = select('operators-add-role', roleOptions, 'operator');
   const person = el('input', { testid: 'operators-add-person',
     attrs: { maxlength: 64, pattern: NAME_PATTERN, autocomplete: 'off' } });
-  const add = el('button', { testid: 'operators-add-submit', text: t('operators_page.add'),
+  const add = el('button', { cls: 'primary', testid: 'operators-add-submit',
+    text: t('operators_page.add'),
     attrs: { type: 'submit' } });
   const addForm = el('form', { cls: 'pg-form', testid: 'operators-add-form' }, [
     field(t('operators_page.name'), name),
@@ -48,7 +49,8 @@ export async function start(api) {
       const a = r.body.approval;
       message.show(t('operators_page.waiting_approval', { id: a.id, summary: a.summary || '' }),
         'ok');
-      const link = el('a', { testid: 'operators-approval-link', text: t('operators_page.open_approval'),
+      const link = el('a', { testid: 'operators-approval-link',
+        text: t('operators_page.open_approval'),
         attrs: { href: '#/approvals?id=' + encodeURIComponent(a.id) } });
       link.addEventListener('click', (event) => {
         event.preventDefault();
@@ -78,7 +80,7 @@ export async function start(api) {
     const roleSelect = select('operators-role', roleOptions, op.role);
     const change = el('button', { testid: 'operators-change-role',
       text: t('operators_page.change_role'), attrs: { type: 'button' } });
-    const disable = el('button', { testid: 'operators-disable',
+    const disable = el('button', { cls: 'danger', testid: 'operators-disable',
       text: t('operators_page.disable'), attrs: { type: 'button' } });
     const self = op.name === api.me.name;
     roleSelect.disabled = op.disabled || self;
@@ -148,7 +150,8 @@ export async function start(api) {
   let shown = false;
   let pending = null;
   api.onEvents('operator.', (e) => {
-    if (!shown || pending || !/^operator\.(added|role_changed|disabled|password_changed)$/.test(e.type)) return;
+    const changesList = /^operator\.(added|role_changed|disabled|password_changed)$/.test(e.type);
+    if (!shown || pending || !changesList) return;
     pending = setTimeout(() => { pending = null; load(); }, 300);
   });
   page.onShow(() => {

@@ -9,7 +9,8 @@ export function el(tag, { cls, testid, text, attrs } = {}, children = []) {
   if (testid) node.setAttribute('data-testid', testid);
   if (text !== undefined && text !== null) node.textContent = String(text);
   for (const [k, v] of Object.entries(attrs || {})) {
-    if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : String(v));
+    if (v === undefined || v === null || v === false) continue;
+    node.setAttribute(k, v === true ? '' : String(v));
   }
   for (const child of children) if (child) node.appendChild(child);
   return node;
