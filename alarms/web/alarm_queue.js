@@ -3,8 +3,8 @@
 // and its age; acknowledged ones dimmed. Shelved alarms are out of sight until they come back
 // (only their number shows). Loaded once from GET /api/alarms?state=open, then kept up to date
 // from the alarm.* events alone (each carries the alarm after its step), so a new alarm shows
-// as soon as its event arrives. A new (re-triggered, unshelved, escalated) priority 1-2 alarm
-// flashes; its tone sounds once per alarm. A click opens it on the alarms page.
+// as soon as its event arrives. A priority 1-2 alarm that is raised, re-triggered, unshelved or
+// escalated flashes; its tone sounds once per alarm. A click opens it on the alarms page.
 
 import { ageText, deskOrder, isOpen, priorityText, sourceText, stateText, typeText }
   from './alarm_text.js';
