@@ -35,7 +35,8 @@ core::AlarmRule rule(std::string type, core::AlarmAction action, std::string ala
 }
 
 // Forwards to the real recorder, except that it can refuse the next commits the way a full
-// queue does: onDone hears the error later, on the io thread, and nothing is stored.
+// queue does (onDone hears the error later, on the io thread, and nothing is stored), and can
+// hold back the onDone of stored commits until release(): a step still in flight.
 class RefusingRecorder final : public core::EventRecorder {
   public:
     RefusingRecorder(core::EventRecorder& real, boost::asio::any_io_executor io)
@@ -51,9 +52,26 @@ class RefusingRecorder final : public core::EventRecorder {
             });
             return;
         }
+        if (hold) {
+            change.onDone = [this, done = std::move(change.onDone)](const core::Result<void>& r) {
+                held.push_back([done, r] {
+                    if (done) {
+                        done(r);
+                    }
+                });
+            };
+        }
         real_.commit(std::move(change));
     }
+    void release() {
+        for (auto& done : held) {
+            boost::asio::post(io_, std::move(done));
+        }
+        held.clear();
+    }
     int refuse = 0;
+    bool hold = false;
+    std::vector<std::function<void()>> held;
 
   private:
     core::EventRecorder& real_;
@@ -428,6 +446,44 @@ TEST_F(AlarmsServiceTest, AFailedCommitRebuildsTheBookFromTheTrail) {
     r = post("acknowledge", 1, desk, nullptr);
     EXPECT_EQ(r.status, 200) << r.body.dump();
     EXPECT_EQ(trail("alarm.acknowledged").size(), 1U);
+}
+
+TEST_F(AlarmsServiceTest, TriggersThatComeWhileRebuildingAreHandledAfter) {
+    recordDoor("door.forced", "a");
+    ASSERT_TRUE(waitTrail("alarm.raised"));
+    // A comment stored but not yet answered: a step in flight.
+    refusing->hold = true;
+    std::optional<core::ApiResult> commented;
+    core::ApiCall c = desk;
+    c.params["id"] = "1";
+    c.body = {{"comment", "watching"}};
+    route(core::HttpMethod::post, "/api/alarms/{id}/comment").handler(c, [&](core::ApiAnswer a) {
+        commented = std::get<core::ApiResult>(a);
+    });
+    ASSERT_TRUE(waitTrail("alarm.commented"));
+    refusing->hold = false;
+    // An acknowledge the recorder refuses: the book must be rebuilt, once nothing is in flight.
+    refusing->refuse = 1;
+    EXPECT_EQ(post("acknowledge", 1, desk, nullptr).status, 503);
+    // Meanwhile a trigger comes: held, not lost; operator steps are refused.
+    recordDoor("door.forced", "b");
+    ASSERT_TRUE(waitTrail("door.forced", 2));
+    settle();
+    EXPECT_EQ(trail("alarm.raised").size(), 1U);
+    auto refused = post("comment", 1, admin, {{"comment", "x"}});
+    EXPECT_EQ(refused.status, 503);
+    EXPECT_EQ(refused.body["code"], "alarms.unavailable");
+    EXPECT_FALSE(commented.has_value());
+
+    refusing->release();
+    ASSERT_TRUE(runUntil(io, [&] { return commented.has_value(); }));
+    EXPECT_EQ(commented->status, 200);
+    ASSERT_TRUE(waitTrail("alarm.raised", 2));  // b, after the rebuild
+    ASSERT_TRUE(runUntil(io, [&] { return list().size() == 2; }));
+    const auto alarms = list();
+    EXPECT_EQ(alarms[0]["source"], "door:b");
+    EXPECT_EQ(alarms[1]["state"], "active");      // the refused acknowledge is not in the book
+    EXPECT_EQ(alarms[1]["comments"].size(), 1U);  // the stored comment is
 }
 
 TEST_F(AlarmsServiceTest, AnEventWithoutTheSourceFieldRaisesNothing) {
