@@ -44,6 +44,7 @@ class ConsoleSite:
                 os.symlink(os.path.join(SOURCE_DIR, folder), os.path.join(self.site.dir, folder))
         self.url = "https://localhost:%d" % self.site.console_port
         self.traffic = {}
+        self.panel = None
 
     def start(self, first_login=None):
         """Starts the site; `first_login(initial_password)` (optional) does the bootstrap
@@ -72,7 +73,7 @@ class ConsoleSite:
         {what: the event row of the trail}."""
         person, name, card, pin, finger = PERSON
         self.site.enroll(person, name, card, pin, finger, ["floor-3f"])
-        panel = self.site.panel("p-entrance", "building-entrance")
+        panel = self.panel = self.site.panel("p-entrance", "building-entrance")
         granted = panel.badge(card)
         if not granted.get("granted"):
             raise AssertionError("the enrolled card was not granted: %r" % granted)
@@ -89,6 +90,17 @@ class ConsoleSite:
         self.traffic["granted"] = self.site.wait_event(lambda e: e[1] == "access.granted")
         self.traffic["denied"] = self.site.wait_event(lambda e: e[1] == "access.denied")
         return self.traffic
+
+    def badge_again(self):
+        """The person passes the entrance again and the unknown card is tried again (live
+        traffic for a page that is open)."""
+        person, name, card, pin, finger = PERSON
+        if not self.panel.badge(card).get("granted"):
+            raise AssertionError("the enrolled card was not granted")
+        self.panel.send("open")
+        self.panel.send("close")
+        if self.panel.badge(UNKNOWN_CARD).get("granted"):
+            raise AssertionError("an unknown card was granted")
 
     def wait_event_type(self, type_name, timeout=30):
         return self.site.wait_event(lambda e: e[1] == type_name, timeout=timeout)

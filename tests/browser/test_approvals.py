@@ -130,11 +130,13 @@ class ApprovalsInTheBrowser(unittest.TestCase):
             cls.driver.quit()
         cls.site.close()
 
-    def login(self, name, lang="en"):
+    def login(self, name, lang="en", show_all=False):
+        """Logs in, switches to `lang` and opens the approvals page (pending requests, or all);
+        returns its rows once every request asked for is listed."""
         self.page.ensure_logged_out()
         self.assertEqual(self.page.login(name, self.site.operators.password(name)), "shell")
         self.page.set_language(lang)
-        self.page.open_approvals()
+        self.page.open_approvals(show_all=show_all)
         return self.page.wait_rows(lambda rows: set(self.asked.values()) <= set(rows))
 
     def test_01_the_requester_sees_the_request_and_cannot_approve_it(self):
@@ -204,12 +206,10 @@ class ApprovalsInTheBrowser(unittest.TestCase):
 
     def test_03_the_page_speaks_japanese(self):
         ja = self.messages["ja"]
-        self.login(SECURITY2, lang="ja")
+        self.login(SECURITY2, lang="ja", show_all=True)
         nav = self.page.wait_for_testid("nav-approvals")
         self.assertEqual(nav.text, ja["page.approvals"])
         self.assertNotEqual(ja["page.approvals"], self.messages["en"]["page.approvals"])
-        self.page.open_approvals(show_all=True)
-        self.page.wait_rows(lambda r: set(self.asked.values()) <= set(r))
         kinds = self.page.testid_texts("approval-kind")
         self.assertIn(ja["approvals.kind.operators.add"], kinds)
         self.assertEqual(self.driver.find_element(*self.page._by_testid("approvals-zone")).text,

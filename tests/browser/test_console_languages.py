@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from console_page import (MISSING_MARK, ConsolePage, fetch_messages, make_driver,  # noqa: E402
                           test_output_dir)
-from console_site import ACCOUNTS, SITE_NAMES, UNKNOWN_CARD, ConsoleSite  # noqa: E402
+from console_site import ACCOUNTS, PERSON, SITE_NAMES, UNKNOWN_CARD, ConsoleSite  # noqa: E402
 from site_under_test import OPERATORS, SOURCE_DIR  # noqa: E402
 from test_console_roles import PAGES  # noqa: E402
 
@@ -41,6 +41,8 @@ ACRONYMS = {"UTC", "ID", "CSV", "PIN", "API", "MQTT", "SVG", "JSON", "HTTP", "HT
             "Ed25519", "SHA-256", "RTSP", "NTP", "UID", "CCTV"}
 UNITS = {"ms", "s", "min", "h", "px", "kB", "KB", "MB", "GB", "fps"}
 PRODUCT = {"Sekimori", "English"}
+# Program names (a panel's firmware, the daemon's broker client), shown as they are.
+PROGRAMS = {"sekimori", "sekimorid", "sekimori-sim-panel", "sekimori-witness"}
 # The site's ids (site file, harness accounts, this fixture's person), shown as they are.
 SITE_IDS = {"it-site", "bldg", "floor-3f", "server-room", "building-entrance",
             "server-room-door", "p-entrance", "p-server", "24x7", "w1", "p-aiko",
@@ -52,7 +54,7 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
 
 def allowed_words():
-    words = set(ACRONYMS) | set(UNITS) | set(PRODUCT) | set(SITE_IDS)
+    words = set(ACRONYMS) | set(UNITS) | set(PRODUCT) | set(PROGRAMS) | set(SITE_IDS)
     for name in SITE_NAMES:
         words.update(name.split())
     return {w.lower() for w in words}
@@ -112,6 +114,8 @@ def screen_text(page):
 
 
 class ConsoleLanguages(unittest.TestCase):
+    maxDiff = None
+
     @classmethod
     def setUpClass(cls):
         cls.driver = None
@@ -123,6 +127,7 @@ class ConsoleLanguages(unittest.TestCase):
             cls.driver = make_driver()
             cls.page = ConsolePage(cls.driver, cls.site.url)
             cls.allowed = allowed_words()
+            cls.reported_missing = set()
             cls.output = test_output_dir(os.path.join(
                 os.environ.get("SEKIMORI_BINARY_DIR", os.getcwd()), "tests", "browser",
                 "screenshots"))
@@ -190,14 +195,19 @@ class ConsoleLanguages(unittest.TestCase):
         if MISSING_MARK in text:
             problems.append("%s: untranslated %s" % (
                 where, sorted(set(re.findall("\u27e6[^\u27e7]*\u27e7", text)))))
-        missing = self.page.missing_messages()
+        missing = [k for k in self.page.missing_messages() if k not in self.reported_missing]
         if missing:
+            self.reported_missing.update(missing)
             problems.append("%s: console.error missing message %s" % (where, missing))
         leftover = (words_left_in_english(text, self.allowed) if lang == "ja"
                     else raw_keys_and_codes(text, self.allowed))
         if leftover:
+            # Each word with the first line that shows it, so the owner can find the string.
+            lines = text.splitlines()
+            shown = ["%s in %r" % (w, next((ln.strip()[:100] for ln in lines if w in ln), ""))
+                     for w in sorted(set(leftover))]
             problems.append("%s: %s %s" % (where, "English words" if lang == "ja"
-                                           else "raw keys/codes", sorted(set(leftover))))
+                                           else "raw keys/codes", "; ".join(shown)))
 
     def test_08_the_login_and_password_views_in_both_languages(self):
         problems = []
@@ -247,10 +257,14 @@ class ConsoleLanguages(unittest.TestCase):
             self.page.set_language(lang)
             self.page.open_page("overview")
             self.page.wait_until_live()
-            # The traffic is in the feed (its history), with the person's name and the card.
-            self.page.wait_for_feed_row(lambda r: r["type"] == "access.granted")
-            self.page.wait_for_feed_row(
-                lambda r: r["type"] == "access.denied" and UNKNOWN_CARD in r["detail"])
+            # Live traffic while the overview is open: in the feed with the person's name, and
+            # the unknown card's number.
+            newest = max([r["seq"] for r in self.page.feed_rows()] or [0])
+            self.site.badge_again()
+            self.page.wait_for_feed_row(lambda r: r["type"] == "access.granted"
+                                        and r["seq"] > newest and r["who"] == PERSON[1])
+            self.page.wait_for_feed_row(lambda r: r["type"] == "access.denied"
+                                        and r["seq"] > newest and UNKNOWN_CARD in r["detail"])
             self.page.settle("overview")
             path = self.page.screenshot(os.path.join(self.output, "overview-%s.png" % lang))
             with open(path, "rb") as f:
