@@ -67,7 +67,8 @@ export class GatesTile {
     const gates = store.gates();
     const children = [el('p', { cls: 'gates-count', testid: 'overview-gates-count',
                                 attrs: { 'data-count': gates.length },
-                                text: api.t('doors.gates.configured', { n: gates.length }) })];
+                                text: gates.length === 0 ? api.t('doors.gates.none')
+                                  : api.t('doors.gates.configured', { n: gates.length }) })];
     if (gates.length > 0) {
       const list = el('ul', { cls: 'gates-list' });
       for (const gate of gates) {
