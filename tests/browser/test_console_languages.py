@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 from console_page import (MISSING_MARK, ConsolePage, fetch_messages, make_driver,  # noqa: E402
                           test_output_dir)
 from console_site import ACCOUNTS, PERSON, SITE_NAMES, UNKNOWN_CARD, ConsoleSite  # noqa: E402
+from site_operators import one_time_password  # noqa: E402
 from site_under_test import OPERATORS, SOURCE_DIR  # noqa: E402
 from test_console_roles import PAGES  # noqa: E402
 
@@ -45,7 +46,8 @@ PRODUCT = {"Sekimori", "English"}
 PROGRAMS = {"sekimori", "sekimorid", "sekimori-sim-panel", "sekimori-witness"}
 # The site's ids (site file, harness accounts, this fixture's person), shown as they are.
 SITE_IDS = {"it-site", "bldg", "floor-3f", "server-room", "building-entrance",
-            "server-room-door", "p-entrance", "p-server", "24x7", "w1", "p-aiko",
+            "server-room-door", "p-entrance", "p-server", "24x7", "w1", "p-aiko", "new-ja",
+            "new-en",
             *ACCOUNTS.values(), *OPERATORS.values()}
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.'/@+\-]*")
 RAW_KEY = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9_]+)+$")   # access.granted, role.auditor
@@ -204,8 +206,10 @@ class ConsoleLanguages(unittest.TestCase):
         if leftover:
             # Each word with the first line that shows it, so the owner can find the string.
             lines = text.splitlines()
-            shown = ["%s in %r" % (w, next((ln.strip()[:100] for ln in lines if w in ln), ""))
-                     for w in sorted(set(leftover))]
+            def first_line(word):
+                pattern = re.compile(r"(?<![\w.-])" + re.escape(word) + r"(?![\w-])")
+                return next((ln.strip()[:100] for ln in lines if pattern.search(ln)), "")
+            shown = ["%s in %r" % (w, first_line(w)) for w in sorted(set(leftover))]
             problems.append("%s: %s %s" % (where, "English words" if lang == "ja"
                                            else "raw keys/codes", "; ".join(shown)))
 
@@ -226,6 +230,24 @@ class ConsoleLanguages(unittest.TestCase):
                 problems.append("login view (%s): a wrong password logged in" % lang)
             except AssertionError:
                 self.check_screen("login error (%s)" % lang, lang, problems)
+            # A new account's first login: the password view, and its mismatch message.
+            name = "new-" + lang
+            asked = self.site.site.operators.as_(OPERATORS["security"], "operator", "add",
+                                                 "--name", name, "--role", "operator").stdout
+            one_time = one_time_password(self.site.site.approve(asked))
+            self.assertEqual(self.page.login(name, one_time, language=lang), "password")
+            # The view speaks the account's language (a new one's default), checked as such.
+            lang = self.page.lang()
+            self.check_screen("password view (%s)" % lang, lang, problems)
+            for testid, value in (("password-new", "pw-a-" + os.urandom(6).hex()),
+                                  ("password-confirm", "pw-b-" + os.urandom(6).hex())):
+                box = self.driver.find_element(*self.page._by_testid(testid))
+                box.clear()
+                box.send_keys(value)
+            self.driver.find_element(*self.page._by_testid("password-submit")).click()
+            self.page.wait_until(lambda: self.driver.find_element(
+                *self.page._by_testid("password-error")).text, what="the mismatch message")
+            self.check_screen("password mismatch (%s)" % lang, lang, problems)
         self.assertEqual(problems, [], "\n" + "\n".join(problems))
 
     def test_09_every_page_of_every_role_in_both_languages(self):

@@ -95,6 +95,9 @@ def walk_role_pages(page, role, refusals, problems, who):
         if refused:
             # A page may try an optional route (H's pickers); printed, not failed.
             print("%s: 403 from %s" % (where, sorted({r["url"] for r in refused})))
+    refused = [r for r in page.probe()["responses"] if r["status"] == 403]
+    if refused:
+        print("%s: 403 answers in this session: %s" % (who, sorted({r["url"] for r in refused})))
     for error in page.probe()["errors"]:
         problems.add(who, "console.error: %s" % error)
 
