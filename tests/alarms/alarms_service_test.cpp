@@ -295,7 +295,7 @@ TEST_F(AlarmsServiceTest, RefusalsCarryTheirCodeAndStatus) {
         }
     }
     core::ApiCall c = desk;
-    c.params["id"] = "abc";
+    c.params.emplace("id", std::string("abc"));
     EXPECT_EQ(ask(core::HttpMethod::get, "/api/alarms/{id}", c).status, 404);
     core::ApiCall q = desk;
     q.query["colour"] = "red";
@@ -380,7 +380,7 @@ TEST_F(AlarmsServiceTest, ARestartReplaysTheAlarmsFromTheTrail) {
     ASSERT_TRUE(waitTrail("alarm.cleared"));
 
     core::ApiCall c = desk;
-    c.params["id"] = "1";
+    c.params.emplace("id", std::to_string(1));
     ASSERT_TRUE(runUntil(io, [&] {
         auto d = ask(core::HttpMethod::get, "/api/alarms/{id}", c).body;
         return d["history"].size() == 5;
@@ -455,7 +455,7 @@ TEST_F(AlarmsServiceTest, TriggersThatComeWhileRebuildingAreHandledAfter) {
     refusing->hold = true;
     std::optional<core::ApiResult> commented;
     core::ApiCall c = desk;
-    c.params["id"] = "1";
+    c.params.emplace("id", std::to_string(1));
     c.body = {{"comment", "watching"}};
     route(core::HttpMethod::post, "/api/alarms/{id}/comment").handler(c, [&](core::ApiAnswer a) {
         commented = std::get<core::ApiResult>(a);
