@@ -102,9 +102,10 @@ class SiteWalk:
 
     # --- the map ------------------------------------------------------------------------
     def doors_from(self, zone):
-        """Doors one can badge at from `zone` (OUTSIDE: the doors from the site's grounds)."""
+        """Doors one can badge at from `zone` (OUTSIDE: the doors from the site's grounds),
+        busy or not."""
         start = self.site_zone if zone is OUTSIDE else zone
-        return [d for d in self.doors if d["from_zone"] == start and d["id"] not in self.busy_doors]
+        return [d for d in self.doors if d["from_zone"] == start]
 
     def door_into(self, zone):
         return next((d for d in self.doors if d["to_zone"] == zone), None)
@@ -162,6 +163,8 @@ class SiteWalk:
         # Mostly a door they may use; now and then one they may not (denied no_access).
         mine = [d for d in onward if self.granted_into(p, d["to_zone"])]
         door = self.rng.choice(mine if mine and self.rng.random() < 0.9 else onward)
+        if door["id"] in self.busy_doors:
+            return False  # someone is going through it: they wait their turn
         factors = door.get("entry_factors", [])
         pin, finger, what = p["pin"], p["finger"], "normal"
         mistake = self.rng.random()
@@ -181,8 +184,7 @@ class SiteWalk:
 
     def stranger(self):
         """Someone with a card the site never issued (the console shows its number)."""
-        doors = self.doors_from(OUTSIDE) or [d for d in self.doors
-                                            if d["id"] not in self.busy_doors]
+        doors = [d for d in self.doors_from(OUTSIDE) if d["id"] not in self.busy_doors]
         if not doors:
             return False
         door = self.rng.choice(doors)

@@ -192,8 +192,9 @@ export async function start(api) {
     } else if (e.type.startsWith('alarm.')) {
       tr.classList.add('tone-warning');
     }
-    const personName = p.person_name || (p.person ? api.names.get('person', p.person) : '') ||
-                       e.subject || '';
+    // The subject is a person's id on door events (an operator's or a witness's name on
+    // theirs): names.get falls back to the id itself.
+    const personName = p.person_name || api.names.get('person', p.person || e.subject || '');
     if (p.person && p.person_name) api.names.set('person', p.person, p.person_name);
     const card = e.type === 'access.denied' && p.reason === 'unknown_card' ? (p.card || '') : '';
     const cells = [
