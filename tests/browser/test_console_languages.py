@@ -8,8 +8,9 @@ UI plugin's messages.json):
 - a ja text equals its en text only where there is nothing to translate (names, acronyms,
   placeholders) or the key is on a short allowlist;
 - every event type named in docs/events.md has `event.<type>`, every reason code doors emit
-  (protocol/reason_codes.hpp) has `reason.<code>`, every role `role.<role>`, every page of the
-  matrix `page.<id>`, every alarm state `alarm.state.<state>`.
+  (protocol/reason_codes.hpp) has `reason.<code>`, every error code the console's routes answer
+  (console/*.cpp) `error.<code>`, every role `role.<role>`, every page of the matrix
+  `page.<id>`, every alarm state `alarm.state.<state>`.
 Then in Chromium, per language, every page of every role (and the login and password views):
 no ⟦key⟧ marker, no console.error('missing message', key), no raw event type or code on screen,
 and in ja no English word outside an allowlist (the site's names and ids, units, acronyms).
@@ -105,6 +106,22 @@ def reason_codes():
     return set(re.findall(r'constexpr std::string_view \w+ = "([a-z0-9_]+)"', block))
 
 
+def console_error_codes():
+    """The codes the console's routes answer errors with: every jsonError(status, "<code>", ...)
+    of console/*.cpp and the codes errorCodeFor gives a status (console/http_helpers.cpp)."""
+    codes = set()
+    for name in os.listdir(os.path.join(SOURCE_DIR, "console")):
+        if not name.endswith(".cpp"):
+            continue
+        with open(os.path.join(SOURCE_DIR, "console", name)) as f:
+            text = f.read()
+        codes.update(re.findall(r'jsonError\(\s*http::status::\w+,\s*"([a-z_.]+)",', text))
+        by_status = re.search(r"errorCodeFor\(http::status status\)\s*\{(.*?)\n\}", text, re.S)
+        if by_status:
+            codes.update(re.findall(r'return "([a-z_.]+)";', by_status.group(1)))
+    return codes
+
+
 def screen_text(page):
     """What the screen shows: rendered text plus the placeholders of visible empty inputs."""
     return page.driver.execute_script("""
@@ -190,6 +207,13 @@ class ConsoleLanguages(unittest.TestCase):
                   ["page." + p for p in sorted(set().union(*PAGES.values()))] +
                   ["alarm.state." + s for s in ALARM_STATES])
         self.assertEqual([k for k in wanted if k not in self.messages["en"]], [])
+
+    def test_07b_every_console_error_code_has_a_text(self):
+        codes = console_error_codes()
+        self.assertIn("forbidden", codes)
+        self.assertIn("bad_credentials", codes)
+        missing = sorted(c for c in codes if "error." + c not in self.messages["en"])
+        self.assertEqual(missing, [], "error.<code> missing for the console's error codes")
 
     # --- the pages in the browser -----------------------------------------------------------
     def check_screen(self, where, lang, problems):
