@@ -211,6 +211,13 @@ void StreamClient::catchUpLoop() {
 void StreamClient::catchUp(std::uint64_t afterSeq) {
     std::uint64_t after = afterSeq;
     for (;;) {
+        {
+            // A later resync's range may be partly fetched already by an earlier catch-up.
+            std::lock_guard lock(mutex_);
+            while (after + 1 < held_.size() && held_[after + 1]) {
+                ++after;
+            }
+        }
         auto reply = httpsRequest(options_.target, "GET",
                                   "/api/events?after_seq=" + std::to_string(after) + "&limit=500");
         const std::int64_t fetchedUs = nowUs();

@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "browser"))
@@ -56,6 +57,27 @@ fetch('/api/login', {method: 'POST', credentials: 'same-origin',
 """
 
 
+def browser_log(driver):
+    """The page's SEVERE console messages (a courtesy: not every driver keeps them)."""
+    try:
+        return [e.get("message", "") for e in driver.get_log("browser")
+                if e.get("level") == "SEVERE"]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def wait_for_overview(driver, timeout=60):
+    """True once the overview's feed is shown (the shell loaded, the session is good)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if driver.execute_script(
+                "const f = document.querySelector('[data-testid=\"overview-feed\"]');"
+                "return !!f && f.offsetParent !== null;"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -72,8 +94,16 @@ def main():
         status, text = driver.execute_async_script(LOGIN, args.name, args.password)
         if status != 200:
             raise SystemExit("browser login failed: %s %s" % (status, text))
+        # Only the hash differs from the page loaded before the login: reload to let the shell
+        # start with the session.
         driver.get(args.url + "/#/overview")
+        driver.refresh()
         driver.execute_script(OBSERVE)
+        if not wait_for_overview(driver):
+            raise SystemExit("no overview feed on %s; page says: %r; browser log: %r" % (
+                driver.current_url, driver.execute_script(
+                    "return document.body ? document.body.innerText.slice(0, 500) : ''"),
+                browser_log(driver)))
         print("READY", flush=True)
 
         stop = threading.Event()
@@ -82,12 +112,8 @@ def main():
         while not stop.wait(1.0):
             rows.extend(driver.execute_script("return window.__liveLoad.drain();"))
         rows.extend(driver.execute_script("return window.__liveLoad.drain();"))
-        try:
-            for entry in driver.get_log("browser"):
-                if entry.get("level") == "SEVERE":
-                    print("BROWSER " + entry.get("message", ""), file=sys.stderr, flush=True)
-        except Exception:  # noqa: BLE001 - the log is a courtesy; not every driver keeps one
-            pass
+        for message in browser_log(driver):
+            print("BROWSER " + message, file=sys.stderr, flush=True)
     finally:
         with open(args.out, "w") as out:
             out.write("".join(r + "\n" for r in rows))

@@ -198,9 +198,17 @@ bool waitUntil(std::chrono::milliseconds limit, Done done) {
 std::string seqList(const std::vector<std::uint64_t>& seqs) {
     std::string out;
     for (std::size_t i = 0; i < seqs.size() && i < 10; ++i) {
-        out += (i ? "," : "") + std::to_string(seqs[i]);
+        if (i != 0) {
+            out += ',';
+        }
+        out += std::to_string(seqs[i]);
     }
-    return out + (seqs.size() > 10 ? ",... (" + std::to_string(seqs.size()) + ")" : "");
+    if (seqs.size() > 10) {
+        out += ",... (";
+        out += std::to_string(seqs.size());
+        out += ')';
+    }
+    return out;
 }
 
 int run(const Args& args) {
@@ -449,6 +457,7 @@ int run(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it happens, also in ctest
     Args args;
     if (!parseArgs(argc, argv, args)) {
         usage();

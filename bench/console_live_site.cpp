@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "console/operator_store.hpp"
@@ -10,17 +11,52 @@
 
 namespace sekimori::bench {
 
-// The feed's events reach the roles the doors domain lets see them (doors::DoorsService).
+// The feed's events reach the roles the doors domain lets see them (doors::DoorsService), and
+// the overview words them from the doors domain's own catalogue (doors/web/messages.json, served
+// by a UI plugin that adds nothing else), as on a real site.
 class LiveSite::FeedVisibility final : public core::Service {
   public:
+    explicit FeedVisibility(std::filesystem::path labelsDir) : labelsDir_(std::move(labelsDir)) {}
     std::string_view name() const override { return "load"; }
+    std::optional<core::UiPlugin> uiPlugin() override {
+        return core::UiPlugin{"load-labels", labelsDir_, "index.js",
+                              core::RoleSet{core::Role::deskOperator}};
+    }
     core::Result<void> start() override { return {}; }
     void stop() override {}
     std::vector<core::EventVisibility> eventVisibility() override {
         return {{"access.", core::RoleSet{core::Role::deskOperator, core::Role::securityAdmin,
                                           core::Role::auditor}}};
     }
+
+  private:
+    std::filesystem::path labelsDir_;
 };
+
+namespace {
+
+// A plugin directory holding a copy of the doors domain's catalogue and an entry that adds
+// nothing.
+core::Result<void> writeLabelsPlugin(const std::string& sourceDir, const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) {
+        std::filesystem::copy_file(sourceDir + "/doors/web/messages.json", dir + "/messages.json",
+                                   ec);
+    }
+    if (ec) {
+        return core::makeError("bench.site", "the doors catalogue: " + ec.message());
+    }
+    std::ofstream entry(dir + "/index.js");
+    entry << "// The load bench's labels: the doors catalogue only.\n"
+             "export async function start() {}\n";
+    if (!entry) {
+        return core::makeError("bench.site", "cannot write " + dir + "/index.js");
+    }
+    return {};
+}
+
+}  // namespace
 
 core::Result<std::unique_ptr<LiveSite>> LiveSite::create(const LiveSiteOptions& options) {
     std::unique_ptr<LiveSite> site(new LiveSite());
@@ -85,7 +121,11 @@ core::Result<void> LiveSite::build(const LiveSiteOptions& options) {
         return flushed.error();
     }
 
-    visibility_ = std::make_unique<FeedVisibility>();
+    const std::string labelsDir = dir_ + "/labels";
+    if (auto r = writeLabelsPlugin(options.sourceDir, labelsDir); !r) {
+        return r.error();
+    }
+    visibility_ = std::make_unique<FeedVisibility>(labelsDir);
     console::ConsoleOptions consoleOptions;
     consoleOptions.port = 0;
     consoleOptions.certFile = dir_ + "/console-cert.pem";
