@@ -34,6 +34,7 @@ from panel_process import PanelProcess  # noqa: E402
 from site_operators import SiteOperators  # noqa: E402
 
 OUTSIDE = None  # where a person is before entering the building and after leaving it
+REFUSED_FOR_S = 300  # a door that turned someone away is tried again after this long
 
 
 def load_toml(path):
@@ -97,6 +98,8 @@ class SiteWalk:
         self.where = {p["id"]: OUTSIDE for p in people}
         self.busy_doors = set()      # doors with an opening in progress
         self.busy_people = set()     # people walking through a door right now
+        self.shown_in = {}           # person -> zone of their last granted passage
+        self.refused = {}            # person -> {door: monotonic time until it is tried again}
         self.site_zone = next((z["id"] for z in site.get("zones", []) if z.get("kind") == "site"),
                               site["site"]["id"])
 
@@ -155,8 +158,14 @@ class SiteWalk:
             return self.stranger()
         p = self.rng.choice(free)
         here = self.where[p["id"]]
-        onward = self.doors_from(here)
-        if here is not OUTSIDE and (not onward or self.rng.random() < 0.35):
+        # Where the console shows them: the zone of their last granted passage. Going back
+        # into it would change nothing on screen, so they head somewhere else; a door that
+        # turned them away (schedule, no grant) is left alone for a while.
+        now = time.monotonic()
+        refused = {d for d, until in self.refused.get(p["id"], {}).items() if until > now}
+        onward = [d for d in self.doors_from(here) if d["id"] not in refused and
+                  (here is OUTSIDE or d["to_zone"] != self.shown_in.get(p["id"]))]
+        if here is not OUTSIDE and (not onward or self.rng.random() < 0.25):
             return self.leave(p, here)
         if not onward:
             return False
@@ -179,7 +188,10 @@ class SiteWalk:
         self.log(f"{door['id']}: {p['id']} ({what}) -> {decision.get('reason')}")
         if decision.get("granted"):
             self.where[p["id"]] = door["to_zone"]
+            self.shown_in[p["id"]] = door["to_zone"]
             self.pass_through(door, p, self.rng.uniform(1.0, 2.5))
+        elif decision.get("reason") in ("outside_schedule", "no_access"):
+            self.refused.setdefault(p["id"], {})[door["id"]] = time.monotonic() + REFUSED_FOR_S
         return True
 
     def stranger(self):
@@ -242,6 +254,7 @@ class SiteWalk:
         seconds = door.get("held_open_ms", 30000) / 1000 + 8
         self.log(f"{door['id']}: {p['id']} props it open for {seconds:.0f} s")
         self.where[p["id"]] = door["to_zone"]
+        self.shown_in[p["id"]] = door["to_zone"]
         self.busy_people.add(p["id"])
         self.busy_doors.add(door["id"])
         self.timeline.at(time.monotonic() + 0.5, lambda: self.hold(
@@ -333,7 +346,7 @@ def main():
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--min-interval", type=float, default=0.8,
                    help="seconds between two people's steps, at least")
-    r.add_argument("--max-interval", type=float, default=2.5)
+    r.add_argument("--max-interval", type=float, default=2.0)
     r.add_argument("--first-alarm-s", type=float, default=5.0,
                    help="seconds after the panels are online until the first forced door")
     r.add_argument("--forced-every-s", type=float, default=120.0)
