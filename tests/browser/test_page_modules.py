@@ -23,8 +23,8 @@ from console_page import make_driver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
-# Keys the shell (page titles, roles) and the doors module (types, reasons) own, as the
-# harness's catalogue beside the pages' own.
+# Keys other modules own (the doors module's types and reasons), beside the shell's catalogue
+# (console/web/messages.json, where the page modules' keys live).
 OTHER_MESSAGES = """
 window.otherMessages = {
   'page.events': {en: 'Events', ja: 'イベント'}, 'page.audit': {en: 'Audit', ja: '監査'},
@@ -109,8 +109,9 @@ class Harness:
         self.root = tempfile.mkdtemp(prefix="sekimori-pages-")
         for name in ("index.html", "harness.js"):
             shutil.copy(os.path.join(HERE, "page_harness", name), self.root)
-        os.symlink(os.path.join(source_dir, "console", "web", "pages"),
-                   os.path.join(self.root, "pages"))
+        for name in ("pages", "messages.json"):
+            os.symlink(os.path.join(source_dir, "console", "web", name),
+                       os.path.join(self.root, name))
         handler = functools.partial(QuietHandler, directory=self.root)
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

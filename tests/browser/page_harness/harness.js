@@ -2,15 +2,15 @@
 // module of console/web/pages, so tests/browser/test_page_modules.py can drive a page without
 // the daemon: routes are functions the test installs (window.routes['GET /api/events']),
 // live events are pushed with window.pushEvent, and every message key the page asks for is
-// looked up in the page catalogue (console/web/pages/pages_messages.json) plus a few keys the
-// shell and the doors module own (window.otherMessages), so a key missing in either language
-// shows as window.missing.
+// looked up in the shell's catalogue (console/web/messages.json, which holds the page modules'
+// keys) plus a few keys other modules own (window.otherMessages: the doors module's reasons),
+// so a key missing in either language shows as window.missing.
 const query = new URLSearchParams(location.search);
 const pageId = query.get('page');
 const lang = query.get('lang') || 'en';
 const role = query.get('role') || 'security_admin';
 const offsetMinutes = 540;
-const catalogue = await (await fetch('/pages/pages_messages.json')).json();
+const catalogue = await (await fetch('/messages.json')).json();
 
 window.otherMessages = {};
 window.missing = [];
