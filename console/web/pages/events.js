@@ -138,7 +138,9 @@ export async function start(api) {
       // A value from a link the picker does not list (a type like door.opened) is added.
       if (control.tagName === 'SELECT' && value &&
           ![...control.options].some((o) => o.value === value)) {
-        control.appendChild(el('option', { text: value, attrs: { value } }));
+        const label = control === type ? typeLabel(api, value)
+          : control === zone ? api.names.get('zone', value) : value;
+        control.appendChild(el('option', { text: label, attrs: { value } }));
       }
       control.value = value;
     }
@@ -332,7 +334,9 @@ export async function start(api) {
     const site = await api.fetchJson('GET', '/api/site');
     if (site.status === 200 && Array.isArray(site.body.zones)) {
       for (const z of site.body.zones) {
-        zone.appendChild(el('option', { text: z.name || z.id, attrs: { value: z.id } }));
+        const known = [...zone.options].find((o) => o.value === z.id);
+        if (known) known.textContent = z.name || z.id;  // added from the URL meanwhile
+        else zone.appendChild(el('option', { text: z.name || z.id, attrs: { value: z.id } }));
       }
       if (state.filters.zone) zone.value = state.filters.zone;
     }
