@@ -193,9 +193,18 @@ def test_events_live_feed(h):
     h.one("events-pause").click()
     wait(lambda: h.by("events-row")[0].get_attribute("data-seq") == "1001")
     assert "Door forced" in h.by("events-row")[0].text
+    # Sources and other families' reasons in words, not as codes.
+    h.js("pushEvent(Object.assign(mk(1002, 'alarm.raised', {}), {source: 'alarm:12'}));"
+         "pushEvent(Object.assign(mk(1003, 'operator.login_failed', {reason: 'bad_password'}),"
+         " {source: 'console', subject: 'desk'}))")
+    wait(lambda: h.by("events-row")[0].get_attribute("data-seq") == "1003")
+    rows = h.by("events-row")
+    assert "Wrong password" in rows[0].text and "Console" in rows[0].text, rows[0].text
+    assert "bad_password" not in rows[0].text, rows[0].text
+    assert "Alarm #12" in rows[1].text and "alarm:12" not in rows[1].text, rows[1].text
     # Older: the next page, from next_before_seq.
     h.one("events-older").click()
-    wait(lambda: len(h.by("events-row")) == 202)
+    wait(lambda: len(h.by("events-row")) == 204)
     assert any("before_seq=900" in q for q in h.queries("/api/events?"))
     assert h.one("events-export").is_displayed()
 

@@ -172,6 +172,29 @@ export async function start(api) {
     return '';
   }
 
+  // Where an event came from, in words: a door's or panel's name, "Alarm #12", the
+  // operator's name, the console, the controller... (the source string is `<kind>:<id>` or a
+  // bare kind, docs/events.md).
+  function sourceText(source) {
+    const text = String(source || '');
+    const colon = text.indexOf(':');
+    const kind = colon < 0 ? text : text.slice(0, colon);
+    const id = colon < 0 ? '' : text.slice(colon + 1);
+    if (['door', 'gate', 'panel', 'zone', 'person'].includes(kind)) return api.names.get(kind, id);
+    if (kind === 'operator') return id;
+    if (api.has('events_page.source.' + kind)) return t('events_page.source.' + kind, { id });
+    return id || kind;
+  }
+
+  // A reason code in words; each event family has its own codes.
+  function reasonOf(e, p, decision) {
+    if (decision === 'granted' || !p.reason) return '';
+    const family = e.type === 'operator.login_failed' ? 'events_page.login_reason.'
+      : e.type === 'panel.link_refused' ? 'events_page.link_reason.' : 'reason.';
+    if (api.has(family + p.reason)) return t(family + p.reason);
+    return reasonText(api, p.reason, p.detail);
+  }
+
   function zoneText(p) {
     if (p.zone) return api.names.get('zone', p.zone);
     if (p.from_zone || p.to_zone) {
@@ -202,11 +225,12 @@ export async function start(api) {
     const cells = [
       [api.formatTime(e.time_us), 'time'],
       [typeLabel(api, e.type), 'type'],
-      [p.door ? api.names.get('door', p.door) : (e.source || ''), 'door'],
+      [p.door ? api.names.get('door', p.door)
+        : p.panel ? api.names.get('panel', p.panel) : sourceText(e.source), 'door'],
       [zoneText(p), 'zone'],
       [personName, 'person'],
       [decision ? t('events_page.result.' + decision) : '', 'result'],
-      [reasonText(api, decision === 'granted' ? '' : p.reason, p.detail), 'reason'],
+      [reasonOf(e, p, decision), 'reason'],
       [card, 'card'],
     ];
     for (const [text, cls] of cells) {
