@@ -187,6 +187,7 @@ void StreamClient::onMessage(const std::string& text) {
     markHeld(seq);
     if (type.starts_with(options_.sampledPrefix)) {
         report_.streamLatencyUs.push_back(arrivedUs - timeUs);
+        report_.streamArrivals.push_back(Arrival{seq, arrivedUs});
     }
 }
 

@@ -38,9 +38,15 @@ struct StreamClientOptions {
     int maxSegmentBytes = 0;
 };
 
+struct Arrival {
+    std::uint64_t seq = 0;
+    std::int64_t atUs = 0;  // wall clock
+};
+
 // What a client saw, copied out under its lock.
 struct StreamClientReport {
     std::vector<std::int64_t> streamLatencyUs;   // events that came on the stream
+    std::vector<Arrival> streamArrivals;         // the same events: when each arrived
     std::vector<std::int64_t> catchUpLatencyUs;  // events fetched after a resync
     std::uint64_t helloHeadSeq = 0;
     bool helloFirst = false;  // the first message was {"control":"hello"}

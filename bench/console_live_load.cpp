@@ -142,6 +142,7 @@ class BusWatch {
             underLoadUs_.push_back(latency);
             seqs_.push_back(e.seq);
             timeOf_[e.seq] = e.event.timeUs;
+            publishedAt_[e.seq] = nowUs;
         } else {
             aloneUs_.push_back(latency);
         }
@@ -173,9 +174,17 @@ class BusWatch {
         return it == timeOf_.end() ? 0 : it->second;
     }
 
+    // When the event was published on the bus (0: not a run event).
+    std::int64_t publishedAt(std::uint64_t seq) const {
+        std::lock_guard lock(mutex_);
+        auto it = publishedAt_.find(seq);
+        return it == publishedAt_.end() ? 0 : it->second;
+    }
+
   private:
     mutable std::mutex mutex_;
     bool running_ = false;
+    std::unordered_map<std::uint64_t, std::int64_t> publishedAt_;
     std::uint64_t published_ = 0;
     std::vector<std::int64_t> aloneUs_;
     std::vector<std::int64_t> underLoadUs_;
@@ -343,6 +352,7 @@ int run(const Args& args) {
     std::vector<std::int64_t> fastUs;
     std::vector<std::int64_t> fastCatchUpUs;
     std::vector<std::int64_t> slowUs;
+    std::vector<std::int64_t> fanOutUs;  // published on the bus -> arrived (stream only)
     std::uint64_t fastResyncs = 0;
     std::printf("\nclients:\n");
     for (std::size_t i = 0; i < clients.size(); ++i) {
@@ -380,6 +390,11 @@ int run(const Args& args) {
         } else {
             fastResyncs += r.resyncs;
             fastUs.insert(fastUs.end(), r.streamLatencyUs.begin(), r.streamLatencyUs.end());
+            for (const auto& a : r.streamArrivals) {
+                if (const auto bus = watch.publishedAt(a.seq); bus != 0) {
+                    fanOutUs.push_back(a.atUs - bus);
+                }
+            }
             fastCatchUpUs.insert(fastCatchUpUs.end(), r.catchUpLatencyUs.begin(),
                                  r.catchUpLatencyUs.end());
         }
@@ -389,9 +404,11 @@ int run(const Args& args) {
     fastAllUs.insert(fastAllUs.end(), fastCatchUpUs.begin(), fastCatchUpUs.end());
 
     std::vector<std::int64_t> domUs;
+    std::vector<std::int64_t> domFanOutUs;
     for (const auto& row : domRows) {
         if (const auto t = watch.timeOf(row.seq); t != 0) {
             domUs.push_back(row.domUs - t);
+            domFanOutUs.push_back(row.domUs - watch.publishedAt(row.seq));
         }
     }
 
@@ -410,8 +427,10 @@ int run(const Args& args) {
     printSummary("commit -> client (stream)", summarise(fastUs), underLoad);
     printSummary("commit -> client (all)", fastSummary, underLoad);
     printSummary("slow client (stream part)", summarise(slowUs), underLoad);
+    printSummary("  of which bus -> client", summarise(fanOutUs), underLoad);
     if (args.browser) {
         printSummary("commit -> DOM (Chromium)", domSummary, underLoad);
+        printSummary("  of which bus -> DOM", summarise(domFanOutUs), underLoad);
         std::printf("  DOM rows seen %zu of %zu events\n", domUs.size(), expected.size());
     }
     std::printf("  fast clients' resyncs %llu (events caught up %zu)\n",
