@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "app/audited_tables.hpp"
 #include "console/operator_store.hpp"
 #include "core/audit_verify.hpp"
 #include "core/crypto.hpp"
@@ -27,14 +28,6 @@ constexpr std::string_view kVerifyUsage =
     "                 the trail enrolled\n"
     "  --site         the site id the panels sign for; default: the one the trail names\n"
     "exit: 0 intact, 1 tampered (first bad seq named), 2 cannot run\n";
-
-// The rows that decide who gets in and who may log in, compared with their digests in the trail.
-std::vector<core::AuditedTable> auditedTables() {
-    std::vector<core::AuditedTable> tables = doors::kAuditedTables();
-    const auto& operators = console::kAuditedTables();
-    tables.insert(tables.end(), operators.begin(), operators.end());
-    return tables;
-}
 
 int runVerify(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     core::AuditVerifyOptions options;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audited_tables.hpp"
 #include "app/cli_args.hpp"
 #include "app/running_services.hpp"
 #include "app/site_file.hpp"
@@ -37,6 +38,7 @@
 #include "io/paho_mqtt_link.hpp"
 #include "policy/approval_engine.hpp"
 #include "protocol/topics.hpp"
+#include "witness/witness_config.hpp"
 
 namespace {
 
@@ -151,8 +153,28 @@ core::Result<void> prepareOperators(const app::SitePaths& paths, core::EventReco
     return {};
 }
 
-console::ConsoleOptions consoleOptions(const core::SiteConfig& site, const app::SitePaths& paths) {
+// The console's view of the site, and what its verify button runs: the same inputs an auditor
+// gives `sekimori audit verify` on this host (the checkpoint file, the audit key published
+// beside it, the enrolled panel keys, the site id, the audited tables). The witnesses' own logs
+// live on their hosts, so the console's verify checks no witness log; its status page reports
+// each witness from the cosignatures stored here.
+console::ConsoleOptions consoleOptions(const core::SiteConfig& site, const app::SitePaths& paths,
+                                       const witness::WitnessesConfig* witnesses) {
     console::ConsoleOptions options;
+    options.site = site.site;
+    options.zones = site.zones;
+    options.auditVerify.dbPath = paths.database.string();
+    options.auditVerify.checkpointFile = paths.checkpoints.string();
+    options.auditVerify.panelKeysDir = paths.panelKeyDir.string();
+    options.auditVerify.site = site.site.id;
+    options.auditVerify.auditedTables = app::auditedTables();
+    if (witnesses != nullptr) {
+        for (const auto& w : witnesses->witnesses) {
+            options.witnesses.push_back(console::WitnessWatch{
+                w.id,
+                std::chrono::duration_cast<std::chrono::microseconds>(w.silentAfter).count()});
+        }
+    }
     options.address = site.daemon.consoleHost;
     options.port = site.daemon.consolePort;
     options.certFile = site.daemon.consoleCert.string();
@@ -208,7 +230,7 @@ int run(const std::string& configPath) {
 
     core::AlarmRuleBook alarmRules;  // filled by the domains' factories
     const app::DaemonParts parts{
-        executor, router,    events, bus, clock, site, file->modbusDevices->config(),
+        executor, router,    events,    bus, clock, site, file->modbusDevices->config(),
         paths,    approvals, alarmRules};
     auto services = app::RunningServices::make(file->domains, parts);
     if (!services) {
@@ -218,7 +240,12 @@ int run(const std::string& configPath) {
     // registers when started (before every domain's service starts).
     console::OperatorService operators(
         console::OperatorServiceParts{approvals, events, clock, paths.database.string()});
-    console::ConsoleServer console(io, consoleOptions(site, paths), bus, events, clock);
+    const auto* witnessSection = file->section<witness::WitnessConfigSection>();
+    console::ConsoleServer console(
+        io,
+        consoleOptions(site, paths,
+                       witnessSection != nullptr ? &witnessSection->config() : nullptr),
+        bus, events, clock);
     console.addService(operators);
     nlohmann::json serviceNames = nlohmann::json::array();
     for (const auto& service : services->services()) {

@@ -3,8 +3,12 @@
 #include "console/account_check.hpp"
 #include "console/http_helpers.hpp"
 #include "console/local_socket_listener.hpp"
+#include "console/operator_preferences.hpp"
 #include "console/operator_store.hpp"
 #include "console/password_policy.hpp"
+#include "console/request_actor.hpp"
+#include "console/shell_pages.hpp"
+#include "console/shell_routes.hpp"
 #include "core/api_actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -102,15 +106,6 @@ void noteFailure(ConsoleContext& ctx, const std::string& name, const std::string
     }
 }
 
-core::ApiCall callOf(const ApiRequest& req) {
-    core::ApiCall call;
-    call.actor = req.session->name;
-    call.role = req.session->role;
-    call.actorPerson = req.session->person;
-    setCallPeer(call, req.remote);  // "unix" and the peer's Unix user on the local socket
-    return call;
-}
-
 struct LoginState {
     LoginInput in;
     std::string remote;
@@ -129,7 +124,8 @@ void finishLogin(ConsoleContext& ctx, LoginState& s, bool passwordOk) {
                              : !trusted    ? "row_mismatch"
                                            : "disabled";
         noteFailure(ctx, s.in.name, s.remote, reason);
-        s.reply(jsonError(http::status::unauthorized, "invalid name or password"));
+        s.reply(
+            jsonError(http::status::unauthorized, "bad_credentials", "invalid name or password"));
         return;
     }
     ctx.limiter.finish(s.ticket, true);
@@ -233,20 +229,37 @@ void postLogout(ConsoleContext& ctx, const ApiRequest& req, const Reply& reply) 
     reply(std::move(r));
 }
 
-void getMe(const ConsoleContext& ctx, const ApiRequest& req, const Reply& reply) {
+// Who is logged in, in which language, and which of the shell's pages the role may open.
+void getMe(const std::shared_ptr<ConsoleContext>& context, const ApiRequest& req, Reply reply) {
     if (auto bad = rejectUnknownQuery(req, {})) {
         reply(std::move(*bad));
         return;
     }
     const SessionInfo& s = *req.session;
-    ApiResponse r;
-    r.body = {{"name", s.name},
-              {"role", std::string(roleName(s.role))},
-              {"person", s.person},
-              {"must_change_password", s.mustChangePassword},
-              {"idle_timeout_s", ctx.settings.sessionIdleUs / 1'000'000},
-              {"expires_us", s.createdUs + ctx.settings.sessionLifetimeUs}};
-    reply(std::move(r));
+    nlohmann::json pages = nlohmann::json::array();
+    for (auto page : shellPagesFor(s.role)) {
+        pages.push_back(std::string(page));
+    }
+    json body = {{"name", s.name},
+                 {"role", std::string(roleName(s.role))},
+                 {"person", s.person},
+                 {"must_change_password", s.mustChangePassword},
+                 {"idle_timeout_s", context->settings.sessionIdleUs / 1'000'000},
+                 {"expires_us", s.createdUs + context->settings.sessionLifetimeUs},
+                 {"pages", std::move(pages)},
+                 {"site", siteJson(context->settings.site)}};
+    context->db.run([name = s.name](core::Database& db) { return readLanguage(db, name); },
+                    [body = std::move(body),
+                     reply = std::move(reply)](core::Result<std::string> language) mutable {
+                        if (!language) {
+                            reply(internalError(language.error()));
+                            return;
+                        }
+                        ApiResponse r;
+                        r.body = std::move(body);
+                        r.body["language"] = std::move(*language);
+                        reply(std::move(r));
+                    });
 }
 
 struct PasswordChange {
@@ -284,7 +297,8 @@ void commitPassword(const std::shared_ptr<ConsoleContext>& context,
         }
         if (!r) {
             if (r.error().code == "console.password_changed") {
-                change->reply(jsonError(http::status::conflict, r.error().message));
+                change->reply(
+                    jsonError(http::status::conflict, "password_changed", r.error().message));
                 return;
             }
             change->reply(internalError(r.error()));
@@ -326,7 +340,8 @@ void hashNewPassword(const std::shared_ptr<ConsoleContext>& context,
                 }
                 ctx->limiter.finish(change->ticket, false);
                 noteFailure(*ctx, name, change->req.remote, "bad_old_password");
-                change->reply(jsonError(http::status::forbidden, newHash.error().message));
+                change->reply(jsonError(http::status::forbidden, "bad_old_password",
+                                        newHash.error().message));
                 return;
             }
             ctx->limiter.finish(change->ticket, true);
@@ -353,7 +368,7 @@ void postPassword(const std::shared_ptr<ConsoleContext>& context, const ApiReque
     change->newPassword = std::get<json>(body)["new"].get<std::string>();
     change->reply = std::move(reply);
     if (auto weak = passwordWeakness(change->newPassword, req.session->name, change->oldPassword)) {
-        change->reply(jsonError(http::status::bad_request, "new: " + *weak));
+        change->reply(jsonError(http::status::bad_request, "weak_password", "new: " + *weak));
         return;
     }
     auto admission = context->limiter.admit(req.session->name, req.remote);
@@ -388,7 +403,9 @@ void postPassword(const std::shared_ptr<ConsoleContext>& context, const ApiReque
 }  // namespace
 
 bool allowedBeforePasswordChange(http::verb method, std::string_view pattern) {
+    // The language too: the password-change screen is shown in the operator's language.
     return (method == http::verb::post && pattern == kPasswordRoute) ||
+           (method == http::verb::post && pattern == kLanguageRoute) ||
            (method == http::verb::post && pattern == "/api/logout") ||
            (method == http::verb::get && pattern == "/api/me");
 }
@@ -417,7 +434,7 @@ core::Result<void> addAuthRoutes(Router& router, const std::shared_ptr<ConsoleCo
     }
     return router.add(
         V::get, "/api/me", RouteAccess::loggedIn(),
-        [context](const ApiRequest& req, Reply reply) { getMe(*context, req, reply); });
+        [context](const ApiRequest& req, Reply reply) { getMe(context, req, std::move(reply)); });
 }
 
 void authenticate(const std::shared_ptr<ConsoleContext>& context, const std::string& token,

@@ -4,6 +4,7 @@
 #include "console/auth_routes.hpp"
 #include "console/service_routes.hpp"
 #include "console/session_sweep.hpp"
+#include "console/shell_routes.hpp"
 #include "console/static_files.hpp"
 #include "core/log.hpp"
 
@@ -15,8 +16,8 @@ using json = nlohmann::json;
 // A session that still holds a password someone else chose may only change it (C3 bootstrap,
 // new accounts): everything else answers this.
 ApiResponse passwordChangeRequired() {
-    ApiResponse r = jsonError(http::status::forbidden, "password_change_required");
-    r.body["code"] = "password_change_required";
+    ApiResponse r =
+        jsonError(http::status::forbidden, "password_change_required", "password_change_required");
     r.body["change_route"] = std::string(kPasswordRoute);
     return r;
 }
@@ -82,6 +83,9 @@ core::Result<void> ConsoleApp::registerOwnRoutes() {
     if (auto r = addAuditRoutes(router_, context_); !r) {
         return r;
     }
+    if (auto r = addShellRoutes(router_, context_); !r) {
+        return r;
+    }
     if (auto r = router_.add(http::verb::get, "/api/ui/plugins", RouteAccess::loggedIn(),
                              [ctx = context_](const ApiRequest& req, Reply reply) {
                                  if (auto bad = rejectUnknownQuery(req, {})) {
@@ -98,7 +102,7 @@ core::Result<void> ConsoleApp::registerOwnRoutes() {
     // The live event stream; only reached here without an Upgrade header.
     return router_.add(http::verb::get, "/ws/events", RouteAccess::only(kEventReaders),
                        [](const ApiRequest&, Reply reply) {
-                           reply(jsonError(http::status::bad_request,
+                           reply(jsonError(http::status::bad_request, "upgrade_required",
                                            "/ws/events: a WebSocket upgrade is required"));
                        });
 }
@@ -120,6 +124,21 @@ core::Result<void> ConsoleApp::addService(core::Service& service) {
             return core::makeError(r.error().code, "service " + name + ": " + r.error().message);
         }
     }
+    return {};
+}
+
+core::Result<void> ConsoleApp::loadCatalogue() {
+    MessageCatalogue catalogue;
+    const std::filesystem::path webRoot(context_->settings.webRoot);
+    if (auto r = catalogue.addFile(webRoot / "messages.json", true); !r) {
+        return r;
+    }
+    for (const auto& plugin : context_->plugins.all()) {
+        if (auto r = catalogue.addFile(plugin.webDir / "messages.json", false); !r) {
+            return r;
+        }
+    }
+    context_->catalogue = std::move(catalogue);
     return {};
 }
 
@@ -218,7 +237,7 @@ void ConsoleApp::handleApi(const HttpRequest& request, std::string path, std::st
         return;
     }
     if (found.match == Router::Match::badParam) {
-        reply(jsonError(http::status::bad_request, found.error));
+        reply(jsonError(http::status::bad_request, "bad_path", found.error));
         return;
     }
     // CSRF defence besides SameSite=Strict: a state-changing request from a browser must come
@@ -226,18 +245,19 @@ void ConsoleApp::handleApi(const HttpRequest& request, std::string path, std::st
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
         const bool hasOrigin = request.find(http::field::origin) != request.end();
         if (hasOrigin && !originAllowed(request)) {
-            reply(jsonError(http::status::forbidden, "origin not allowed"));
+            reply(jsonError(http::status::forbidden, "origin_refused", "origin not allowed"));
             return;
         }
         auto site = request.find("Sec-Fetch-Site");
         if (site != request.end() && site->value() == "cross-site") {
-            reply(jsonError(http::status::forbidden, "cross-site request refused"));
+            reply(jsonError(http::status::forbidden, "cross_site_refused",
+                            "cross-site request refused"));
             return;
         }
     }
     auto query = parseQuery(queryText);
     if (!query) {
-        reply(jsonError(http::status::bad_request, query.error().message));
+        reply(jsonError(http::status::bad_request, "bad_query", query.error().message));
         return;
     }
 
@@ -303,7 +323,8 @@ void ConsoleApp::authorizeEvents(const HttpRequest& request, const std::string& 
     // Browsers always send Origin on a WebSocket handshake; without this check any page could
     // open the stream with the operator's cookie (cross-site WebSocket hijacking).
     if (!originAllowed(request)) {
-        done(toHttp(shape, jsonError(http::status::forbidden, "origin not allowed")));
+        done(toHttp(shape,
+                    jsonError(http::status::forbidden, "origin_refused", "origin not allowed")));
         return;
     }
     authenticate(

@@ -34,6 +34,9 @@ class ConsoleApp : public std::enable_shared_from_this<ConsoleApp> {
     core::Result<void> registerOwnRoutes();
     // A service's routes, event rules and UI plugin. An error names what conflicts.
     core::Result<void> addService(core::Service& service);
+    // After the last addService: merges the message catalogue from the web root and every
+    // plugin (console.bad_catalogue names the file and the key). Reads files: call at start.
+    core::Result<void> loadCatalogue();
 
     // Answers one request; `send` is called exactly once, on the io thread.
     void handle(const HttpRequest& request, const std::string& remote, SendAnswer send);

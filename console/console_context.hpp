@@ -11,14 +11,17 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "console/audit_status.hpp"
 #include "console/event_visibility.hpp"
 #include "console/login_failure_log.hpp"
 #include "console/login_limiter.hpp"
+#include "console/message_catalogue.hpp"
 #include "console/off_io_work.hpp"
 #include "console/operator_trail.hpp"
 #include "console/password_work_queue.hpp"
@@ -27,6 +30,7 @@
 #include "core/clock.hpp"
 #include "core/event_recorder.hpp"
 #include "core/log.hpp"
+#include "core/site_config_model.hpp"
 
 namespace sekimori::console {
 
@@ -41,6 +45,15 @@ struct AppSettings {
     std::size_t passwordWorkSlots = PasswordWorkQueue::kDefaultCapacity;
     LoginLimits loginLimits;
     LoginFailureLimits loginFailureLimits;
+    // The database file: CSV exports open their own read connection on the pool.
+    std::string dbPath;
+    // The site and its zones (GET /api/site, GET /api/me, the CSV's local times).
+    core::SiteInfo site;
+    std::vector<core::ZoneConfig> zones;
+    // What POST /api/audit/verify runs: the pinned inputs `sekimori audit verify` gets (dbPath
+    // defaults to the one above), and the witnesses GET /api/audit/status reports on.
+    core::AuditVerifyOptions auditVerify;
+    std::vector<WitnessWatch> witnesses;
 };
 
 class ConsoleContext {
@@ -122,6 +135,11 @@ class ConsoleContext {
     std::shared_ptr<OperatorTrail> trail = std::make_shared<OperatorTrail>();
     EventVisibilityRules visibility;
     UiPlugins plugins;
+    // Built once at start from the web root's and the plugins' messages.json; read-only after.
+    MessageCatalogue catalogue;
+    // The newest audit.verified as /api/audit/status shows it, once read or made here.
+    std::optional<nlohmann::json> lastVerify;
+    bool verifyRunning = false;
     boost::asio::steady_timer sweepTimer;
     bool accountCheckRunning = false;
     std::set<std::string> reportedMismatches;

@@ -94,6 +94,24 @@ core::Result<nlohmann::json> recentEvents(core::Database& db, int limit,
         });
 }
 
+core::Result<std::uint64_t> newestSeq(core::Database& db) {
+    auto exists = tableExists(db, "audit_events");
+    if (!exists) {
+        return exists.error();
+    }
+    if (!*exists) {
+        return std::uint64_t{0};
+    }
+    auto st = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_events");
+    if (!st) {
+        return st.error();
+    }
+    if (auto row = st->step(); !row) {
+        return row.error();
+    }
+    return static_cast<std::uint64_t>(st->columnInt(0));
+}
+
 core::Result<nlohmann::json> auditCheckpoints(core::Database& db, int limit) {
     return selectRows(
         db, "audit_checkpoints",

@@ -15,6 +15,8 @@ core::Result<bool> tableExists(core::Database& db, const char* table);
 // with one of `typePrefixes` (none: an empty list).
 core::Result<nlohmann::json> recentEvents(core::Database& db, int limit,
                                           const std::vector<std::string>& typePrefixes);
+// The newest seq in the trail; 0 when it is empty or not created yet.
+core::Result<std::uint64_t> newestSeq(core::Database& db);
 // Newest first: [{tree_size,head_hash,time_us,signature}] (hex).
 core::Result<nlohmann::json> auditCheckpoints(core::Database& db, int limit);
 

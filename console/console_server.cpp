@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "console/console_app.hpp"
+#include "console/console_queries.hpp"
 #include "console/event_hub.hpp"
 #include "console/event_json.hpp"
 #include "console/operator_store.hpp"
@@ -53,10 +54,20 @@ core::Result<void> ConsoleServer::start() {
     if (auto m = migrateOperatorStore(**db); !m) {
         return m;
     }
+    // The stream's hello names the newest seq; until the bus brings one, the trail's.
+    auto head = newestSeq(**db);
+    if (!head) {
+        return head.error();
+    }
     AppSettings settings;
     settings.webRoot = options_.webRoot;
     settings.sessionIdleUs = options_.sessionIdleUs;
     settings.sessionLifetimeUs = options_.sessionLifetimeUs;
+    settings.dbPath = options_.dbPath;
+    settings.site = options_.site;
+    settings.zones = options_.zones;
+    settings.auditVerify = options_.auditVerify;
+    settings.witnesses = options_.witnesses;
     auto app = std::make_shared<ConsoleApp>(std::move(settings), std::move(*db), recorder_, clock_,
                                             io_.get_executor(), work_.get_executor());
     if (auto r = app->registerOwnRoutes(); !r) {
@@ -67,6 +78,10 @@ core::Result<void> ConsoleServer::start() {
             return r;
         }
     }
+    if (auto r = app->loadCatalogue(); !r) {
+        return r;
+    }
+    hub_->noteSeq(*head);
 
     // The local socket first: once the HTTPS port answers (what scripts wait for), the CLI's
     // door is open too.
@@ -112,7 +127,7 @@ core::Result<void> ConsoleServer::start() {
     app_ = std::move(app);
 
     subscription_ = bus_.subscribe<core::RecordedEvent>([hub = hub_](const core::RecordedEvent& e) {
-        hub->broadcast(e.event.type, eventJson(e).dump());
+        hub->broadcast(e.event.type, e.seq, eventJson(e).dump());
     });
 
     core::logInfo("console",

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "console/audit_status.hpp"
 #include "console/http_session.hpp"
 #include "console/local_socket_listener.hpp"
 #include "console/session_store.hpp"
@@ -28,6 +29,7 @@
 #include "core/event_recorder.hpp"
 #include "core/result.hpp"
 #include "core/service.hpp"
+#include "core/site_config_model.hpp"
 
 namespace sekimori::console {
 
@@ -54,6 +56,15 @@ struct ConsoleOptions {
     // Threads for work that must not run on the io thread: SQLite reads, static files,
     // password hashing, RunOn::worker routes and stream bodies.
     unsigned workerThreads = 2;
+    // The site and its zones: GET /api/site, /api/me's "site", the CSV export's local times.
+    core::SiteInfo site;
+    std::vector<core::ZoneConfig> zones;
+    // POST /api/audit/verify runs core::verifyAudit with these (app/ fills in what
+    // `sekimori audit verify` is given on the daemon's host: the checkpoint file, the pinned
+    // audit key beside it, the panel keys, the site id, the audited tables); an empty dbPath
+    // means dbPath above. GET /api/audit/status reports on these witnesses.
+    core::AuditVerifyOptions auditVerify;
+    std::vector<WitnessWatch> witnesses;
 };
 
 class ConsoleServer {

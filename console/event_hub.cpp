@@ -1,5 +1,6 @@
 #include "console/event_hub.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <vector>
 
@@ -21,9 +22,15 @@ static_assert(rolesAreIndexed());
 
 }  // namespace
 
-void EventHub::join(WebSocketSession* session) {
+std::uint64_t EventHub::join(WebSocketSession* session) {
     std::lock_guard lock(mutex_);
     sessions_.insert(session);
+    return headSeq_;
+}
+
+void EventHub::noteSeq(std::uint64_t seq) {
+    std::lock_guard lock(mutex_);
+    headSeq_ = std::max(headSeq_, seq);
 }
 
 void EventHub::leave(WebSocketSession* session) {
@@ -41,10 +48,13 @@ void EventHub::setRules(EventVisibilityRules rules) {
     rules_ = std::move(rules);
 }
 
-void EventHub::broadcast(std::string_view type, std::string message) {
+void EventHub::broadcast(std::string_view type, std::uint64_t seq, std::string message) {
     std::vector<std::weak_ptr<WebSocketSession>> targets;
     {
         std::lock_guard lock(mutex_);
+        // Under the same lock as join(): a stream that joined after this line never gets this
+        // event, and its hello names this seq or a later one.
+        headSeq_ = std::max(headSeq_, seq);
         bool admitted[std::size(kAllRoles)] = {};
         bool any = false;
         for (std::size_t i = 0; i < std::size(kAllRoles); ++i) {
@@ -64,7 +74,7 @@ void EventHub::broadcast(std::string_view type, std::string message) {
     auto shared = std::make_shared<const std::string>(std::move(message));
     for (auto& w : targets) {
         if (auto s = w.lock()) {
-            s->send(shared);
+            s->send(shared, seq);
         }
     }
 }

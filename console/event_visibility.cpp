@@ -9,6 +9,8 @@ std::vector<core::EventVisibility> EventVisibilityRules::consoleRules() {
         // Accounts, logins and refusals are the security admin's to watch and the auditor's to
         // read; the desk has no business with other operators' logins.
         {"operator.", RoleSet{Role::securityAdmin, Role::auditor}},
+        // The console's own records (who exported the trail) are theirs too.
+        {"console.", RoleSet{Role::securityAdmin, Role::auditor}},
         // The trail's own checkpoints and verification results.
         {"audit.", RoleSet{Role::auditor, Role::securityAdmin}},
         // The daemon starting or stopping, and malformed or foreign device messages, matter to

@@ -13,7 +13,7 @@ namespace sekimori::console {
 
 class EventVisibilityRules {
   public:
-    // The console's own: operator.*, audit.*, daemon.*, mqtt.*.
+    // The console's own: operator.*, console.*, audit.*, daemon.*, mqtt.*.
     static std::vector<core::EventVisibility> consoleRules();
 
     void add(core::EventVisibility rule);

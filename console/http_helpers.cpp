@@ -120,16 +120,53 @@ std::string cookieValue(const HttpRequest& request, std::string_view name) {
     return {};
 }
 
+std::string_view errorCodeFor(http::status status) {
+    switch (status) {
+        case http::status::bad_request:
+            return "bad_request";
+        case http::status::unauthorized:
+            return "unauthorized";
+        case http::status::forbidden:
+            return "forbidden";
+        case http::status::not_found:
+            return "not_found";
+        case http::status::method_not_allowed:
+            return "method_not_allowed";
+        case http::status::conflict:
+            return "conflict";
+        case http::status::payload_too_large:
+            return "payload_too_large";
+        case http::status::too_many_requests:
+            return "too_many_requests";
+        case http::status::service_unavailable:
+            return "unavailable";
+        default:
+            return "internal";
+    }
+}
+
 ApiResponse jsonError(http::status status, std::string message) {
+    return jsonError(status, errorCodeFor(status), std::move(message));
+}
+
+ApiResponse jsonError(http::status status, std::string_view code, std::string message) {
     ApiResponse r;
     r.status = status;
-    r.body = {{"error", std::move(message)}};
+    r.body = {{"error", std::move(message)}, {"code", std::string(code)}};
     return r;
+}
+
+void ensureErrorCode(ApiResponse& response) {
+    if (static_cast<unsigned>(response.status) < 400 || !response.body.is_object() ||
+        response.body.contains("code")) {
+        return;
+    }
+    response.body["code"] = std::string(errorCodeFor(response.status));
 }
 
 ApiResponse internalError(const core::Error& e) {
     core::logError("console", e.code + ": " + e.message);
-    return jsonError(http::status::internal_server_error, "internal error");
+    return jsonError(http::status::internal_server_error, "internal", "internal error");
 }
 
 std::optional<ApiResponse> rejectUnknownQuery(const ApiRequest& request,
@@ -140,7 +177,8 @@ std::optional<ApiResponse> rejectUnknownQuery(const ApiRequest& request,
             ok = ok || key == k;
         }
         if (!ok) {
-            return jsonError(http::status::bad_request, "unknown query parameter '" + key + "'");
+            return jsonError(http::status::bad_request, "unknown_parameter",
+                             "unknown query parameter '" + key + "'");
         }
     }
     return std::nullopt;
@@ -156,7 +194,7 @@ std::variant<int, ApiResponse> parseLimit(const ApiRequest& request) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || value < 1 ||
         value > kMaxListLimit) {
-        return jsonError(http::status::bad_request,
+        return jsonError(http::status::bad_request, "bad_limit",
                          "limit: must be an integer from 1 to " + std::to_string(kMaxListLimit));
     }
     return value;

@@ -38,7 +38,16 @@ core::Result<std::map<std::string, std::string>> parseQuery(std::string_view que
 
 std::string cookieValue(const HttpRequest& request, std::string_view name);
 
+// {"error": message, "code": code}: `code` is what the shell looks up as error.<code> in the
+// message catalogue (console/web/messages.json); the overload without one names the status
+// (errorCodeFor).
 ApiResponse jsonError(http::status status, std::string message);
+ApiResponse jsonError(http::status status, std::string_view code, std::string message);
+// bad_request, unauthorized, forbidden, not_found, method_not_allowed, conflict,
+// payload_too_large, too_many_requests, unavailable; internal for every other status.
+std::string_view errorCodeFor(http::status status);
+// Adds "code" (from the status) to an error body that lacks one: a service's answer.
+void ensureErrorCode(ApiResponse& response);
 // Logs the error (someone must act: a 500 is a bug) and answers "internal error".
 ApiResponse internalError(const core::Error& error);
 // 400 naming the first query parameter not in `known`.

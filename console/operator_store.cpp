@@ -42,6 +42,11 @@ const std::vector<core::Migration>& migrations() {
          " SELECT name, role, password_hash, created, disabled FROM operators;"
          "DROP TABLE operators;"
          "ALTER TABLE operators_v2 RENAME TO operators;"},
+        // Issue 13: what each operator chose for the console (operator_preferences.hpp).
+        {3,
+         "CREATE TABLE operator_preferences("
+         " name TEXT PRIMARY KEY,"
+         " language TEXT NOT NULL CHECK(language IN ('ja','en')))"},
     };
     return list;
 }

@@ -55,7 +55,7 @@ Handler adapt(std::shared_ptr<const core::ApiRoute> route, std::string routeName
         if (!req.body.empty()) {
             call.body = json::parse(req.body, nullptr, false);
             if (call.body.is_discarded()) {
-                reply(jsonError(http::status::bad_request, "body: not valid JSON"));
+                reply(jsonError(http::status::bad_request, "bad_json", "body: not valid JSON"));
                 return;
             }
         }
@@ -108,6 +108,7 @@ ApiResponse toApiResponse(core::ApiAnswer answer) {
     }
     out.status = static_cast<http::status>(result.status);
     out.body = std::move(result.body);
+    ensureErrorCode(out);  // the shell looks every error up as error.<code>
     return out;
 }
 

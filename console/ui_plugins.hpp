@@ -24,6 +24,7 @@ class UiPlugins {
     // {"plugins": [{"name", "entry": "/plugins/<name>/<entry>"}]} for the plugins `role` may load.
     nlohmann::json listFor(Role role) const;
     std::size_t size() const { return plugins_.size(); }
+    const std::vector<core::UiPlugin>& all() const { return plugins_; }
 
   private:
     std::vector<core::UiPlugin> plugins_;

@@ -1,6 +1,7 @@
 #include "console/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
 #include "console/event_hub.hpp"
 #include "console/http_helpers.hpp"
@@ -44,8 +45,13 @@ void WebSocketSession::onAccept(beast::error_code ec) {
         core::logDebug("console", "websocket accept: " + ec.message());
         return;
     }
-    hub_->join(this);
+    handedSeq_ = hub_->join(this);
     joined_ = true;
+    // Queued before any event can be: join() and the hub's broadcast share a lock, and every
+    // event it sends this stream arrives through a post to this executor, after this handler.
+    enqueue({std::make_shared<const std::string>(
+                 nlohmann::json{{"control", "hello"}, {"head_seq", handedSeq_}}.dump()),
+             0});
     doRead();
 }
 
@@ -67,39 +73,62 @@ void WebSocketSession::onRead(beast::error_code ec, std::size_t) {
     doRead();
 }
 
-void WebSocketSession::send(std::shared_ptr<const std::string> message) {
+void WebSocketSession::send(std::shared_ptr<const std::string> message, std::uint64_t seq) {
     boost::asio::post(ws_.get_executor(),
                       beast::bind_front_handler(&WebSocketSession::onSend, shared_from_this(),
-                                                std::move(message)));
+                                                std::move(message), seq));
 }
 
-void WebSocketSession::onSend(std::shared_ptr<const std::string> message) {
+void WebSocketSession::onSend(std::shared_ptr<const std::string> message, std::uint64_t seq) {
     if (closing_ || !joined_) {
         return;
     }
     if (queue_.size() >= kMaxQueue) {
-        core::logWarning("console", "websocket client too slow; disconnecting it");
-        onClose();
+        dropQueueForResync();  // this message goes with the rest
         return;
     }
+    enqueue({std::move(message), seq});
+}
+
+void WebSocketSession::enqueue(Outgoing message) {
     queue_.push_back(std::move(message));
-    if (queue_.size() > 1) {
-        return;  // a write is in flight; onWrite continues with the queue
+    if (!writing_) {
+        startWrite();
+    }
+}
+
+void WebSocketSession::dropQueueForResync() {
+    const std::size_t kept = writing_ ? 1 : 0;  // a write in flight owns its buffer
+    const std::size_t dropped = queue_.size() - kept;
+    queue_.resize(kept);
+    core::logWarning("console", "websocket client too slow: dropped " + std::to_string(dropped) +
+                                    " queued messages; told to resync after seq " +
+                                    std::to_string(handedSeq_));
+    enqueue({std::make_shared<const std::string>(
+                 nlohmann::json{{"control", "resync"}, {"after_seq", handedSeq_}}.dump()),
+             0});
+}
+
+void WebSocketSession::startWrite() {
+    writing_ = true;
+    const Outgoing& front = queue_.front();
+    if (front.seq > handedSeq_) {
+        handedSeq_ = front.seq;
     }
     ws_.text(true);
-    ws_.async_write(boost::asio::buffer(*queue_.front()),
+    ws_.async_write(boost::asio::buffer(*front.text),
                     beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
 }
 
 void WebSocketSession::onWrite(beast::error_code ec, std::size_t) {
+    writing_ = false;
     if (ec) {
         queue_.clear();
         return;
     }
     queue_.pop_front();
     if (!queue_.empty() && !closing_) {
-        ws_.async_write(boost::asio::buffer(*queue_.front()),
-                        beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
+        startWrite();
     }
 }
 

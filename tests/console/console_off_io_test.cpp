@@ -67,7 +67,7 @@ TEST_F(ConsoleOffIo, WithThePoolHeldTheIoThreadStillAnswers) {
 
     auto events = std::async(std::launch::async,
                              [&] { return request(verb::get, "/api/events", "", cookie); });
-    auto page = std::async(std::launch::async, [&] { return request(verb::get, "/app.js"); });
+    auto page = std::async(std::launch::async, [&] { return request(verb::get, "/shell.js"); });
     // The io thread answers what needs neither the database nor a file, at once.
     for (int i = 0; i < 5; ++i) {
         EXPECT_EQ(request(verb::get, "/api/me").status, 401u);

@@ -261,7 +261,7 @@ TEST_F(ConsoleSessions, AFullPasswordHashQueueAnswers429) {
 }
 
 TEST_F(ConsoleSessions, EveryAnswerCarriesHsts) {
-    for (const char* target : {"/", "/app.js", "/api/me", "/api/nothing", "/missing.css"}) {
+    for (const char* target : {"/", "/shell.js", "/api/me", "/api/nothing", "/missing.css"}) {
         const Reply r = request(verb::get, target);
         EXPECT_EQ(r.headers.at("strict-transport-security"), "max-age=31536000") << target;
     }

@@ -1,6 +1,7 @@
 // /ws/events over real TLS: authorised sessions receive the RecordedEvents published on the bus
-// that their role may see, as JSON; the handshake is refused without a session, for a wrong
-// role or a foreign Origin.
+// that their role may see, as JSON, after a hello naming the head seq; the handshake is refused
+// without a session, for a wrong role or a foreign Origin; a client that does not read is told
+// to resync (never silently skipped) and keeps its stream.
 #include "alarm_test_service.hpp"
 #include "console_fixture.hpp"
 
@@ -40,6 +41,15 @@ class ConsoleWebSocket : public ConsoleFixture {
         if (ec) {
             return response.result_int();
         }
+        // The first message is always the hello.
+        beast::flat_buffer buffer;
+        ws->read(buffer, ec);
+        if (ec) {
+            ADD_FAILURE() << "no hello: " << ec.message();
+            return 0u;
+        }
+        hello_ = nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
+        EXPECT_EQ(hello_["control"], "hello") << hello_.dump();
         return ws;
     }
 
@@ -122,6 +132,7 @@ class ConsoleWebSocket : public ConsoleFixture {
     }
 
     AlarmTestService alarms_;
+    nlohmann::json hello_;  // of the stream open() opened last
     asio::io_context clientIo_;
     asio::ssl::context tls_{[] {
         asio::ssl::context c(asio::ssl::context::tls_client);
@@ -218,6 +229,105 @@ TEST_F(ConsoleWebSocket, EachRoleReceivesOnlyTheTypesItsRulesAdmit) {
     EXPECT_EQ(readUntil(*streams[Role::auditor], 8), (Seqs{1, 4, 6, 7, 8}));
     EXPECT_EQ(readUntil(*streams[Role::facilityAdmin], 8), (Seqs{8}));
     EXPECT_EQ(readUntil(*streams[Role::bcpCoordinator], 8), (Seqs{8}));
+}
+
+TEST_F(ConsoleWebSocket, HelloNamesTheNewestSeqAndEveryLaterEventFollows) {
+    onIo([&] { bus_.publish(ofType(100, "daemon.started")); });  // no stream yet: nobody gets it
+    auto opened = open(loginAs(Role::deskOperator), origin_);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(opened));
+    EXPECT_EQ(hello_, (nlohmann::json{{"control", "hello"}, {"head_seq", 100}}));
+    ASSERT_NO_FATAL_FAILURE(waitForStreams(1));
+    onIo([&] { bus_.publish(ofType(101, "daemon.stopped")); });
+    EXPECT_EQ(readUntil(*std::get<0>(opened), 101), (std::vector<std::uint64_t>{101}));
+}
+
+// A client that stops reading: the server's queue overflows, it drops what is queued and says
+// resync after the last seq it handed over; the stream stays open and, once the client reads
+// again, every seq it did not get lies inside a resync's gap.
+TEST_F(ConsoleWebSocket, AClientThatDoesNotReadIsToldToResyncAndKeepsItsStream) {
+    auto opened = open(loginAs(Role::deskOperator), origin_);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<WsStream>>(opened));
+    auto& ws = *std::get<0>(opened);
+    ws.read_message_max(1 << 20);
+    const std::uint64_t head = hello_["head_seq"];
+    ASSERT_NO_FATAL_FAILURE(waitForStreams(1));
+
+    // Big events fill the socket buffers quickly; then the server's queue (kMaxQueue) fills.
+    const std::string filler(32 * 1024, 'x');
+    auto big = [&](std::uint64_t seq) {
+        auto e = ofType(seq, "daemon.started");
+        e.event.payload = nlohmann::json{{"filler", filler}}.dump();
+        return e;
+    };
+    const std::uint64_t first = head + 1;
+    const std::uint64_t flood = 3000;
+    for (std::uint64_t seq = first; seq < first + flood; seq += 100) {
+        onIo([&] {
+            for (std::uint64_t s = seq; s < seq + 100; ++s) {
+                bus_.publish(big(s));
+            }
+        });
+    }
+    onIo([] {});  // every send of the flood has run on the io thread
+
+    struct Message {
+        bool resync = false;
+        std::uint64_t seq = 0;  // the event's seq, or the resync's after_seq
+    };
+    std::vector<Message> got;
+    auto readOne = [&]() -> bool {
+        beast::flat_buffer buffer;
+        beast::error_code ec;
+        ws.read(buffer, ec);
+        if (ec) {
+            ADD_FAILURE() << "stream ended: " << ec.message();
+            return false;
+        }
+        const auto j = nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
+        if (j.contains("control")) {
+            EXPECT_EQ(j["control"], "resync");
+            got.push_back({true, j["after_seq"].get<std::uint64_t>()});
+        } else {
+            got.push_back({false, j["seq"].get<std::uint64_t>()});
+        }
+        return true;
+    };
+    // Drain until the first resync; then send markers until one arrives as an event (a marker
+    // may itself fall into a later resync's gap, which is then told too).
+    while (got.empty() || !got.back().resync) {
+        ASSERT_TRUE(readOne());
+    }
+    std::uint64_t marker = first + flood;
+    onIo([&] { bus_.publish(ofType(marker, "daemon.stopped")); });
+    while (!(got.back().seq == marker && !got.back().resync)) {
+        ASSERT_TRUE(readOne());
+        if (got.back().resync) {
+            onIo([&] { bus_.publish(ofType(++marker, "daemon.stopped")); });
+        }
+    }
+
+    std::size_t resyncs = 0;
+    std::uint64_t lastEvent = head;
+    bool resyncSince = false;
+    for (const auto& m : got) {
+        if (m.resync) {
+            ++resyncs;
+            // After the newest seq it handed over: a refetch after it misses nothing.
+            EXPECT_EQ(m.seq, lastEvent);
+            resyncSince = true;
+            continue;
+        }
+        EXPECT_GT(m.seq, lastEvent) << "seqs in order, each once";
+        if (m.seq != lastEvent + 1) {
+            EXPECT_TRUE(resyncSince) << "seqs " << lastEvent + 1 << ".." << m.seq - 1
+                                     << " were skipped without a resync";
+        }
+        lastEvent = m.seq;
+        resyncSince = false;
+    }
+    EXPECT_GE(resyncs, 1u);
+    EXPECT_LT(got.size(), flood) << "the queue was dropped, not kept growing";
+    onIo([&] { EXPECT_EQ(server_->liveStreams(), 1u); });
 }
 
 }  // namespace
