@@ -57,43 +57,6 @@ core::Result<nlohmann::json> selectRows(
 
 }  // namespace
 
-core::Result<nlohmann::json> recentEvents(core::Database& db, int limit,
-                                          const std::vector<std::string>& typePrefixes) {
-    if (typePrefixes.empty()) {
-        return nlohmann::json::array();
-    }
-    // One bound parameter per prefix (?2, ?3, ...); the SQL text holds no value of its own.
-    std::string sql =
-        "SELECT seq, time_us, type, source, subject, payload, hash FROM audit_events WHERE ";
-    // Appended piece by piece: `"?" + std::string` trips GCC 12's false -Wrestrict at -O3.
-    for (std::size_t i = 0; i < typePrefixes.size(); ++i) {
-        std::string p(1, '?');
-        p.append(std::to_string(i + 2));
-        sql.append(i == 0 ? "" : " OR ")
-            .append("substr(type, 1, length(")
-            .append(p)
-            .append(")) = ")
-            .append(p);
-    }
-    sql += " ORDER BY seq DESC LIMIT ?1";
-    return selectRows(
-        db, "audit_events", sql, limit,
-        [&typePrefixes](core::Statement& st) {
-            for (std::size_t i = 0; i < typePrefixes.size(); ++i) {
-                st.bind(static_cast<int>(i + 2), std::string_view(typePrefixes[i]));
-            }
-        },
-        [](const core::Statement& st) {
-            return nlohmann::json{{"seq", st.columnInt(0)},
-                                  {"time_us", st.columnInt(1)},
-                                  {"type", st.columnText(2)},
-                                  {"source", st.columnText(3)},
-                                  {"subject", st.columnText(4)},
-                                  {"payload", payloadObject(st.columnText(5))},
-                                  {"hash", core::toHex(st.columnBlob(6))}};
-        });
-}
-
 core::Result<std::uint64_t> newestSeq(core::Database& db) {
     auto exists = tableExists(db, "audit_events");
     if (!exists) {

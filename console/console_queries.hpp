@@ -1,6 +1,7 @@
 #pragma once
-// Read-only queries the console answers from the audit tables (core owns them). Each returns an
-// empty list when the tables do not exist yet. Blocking: run them through the DbWorker.
+// Read-only queries the console answers from the audit tables (core owns them); the event
+// search is event_search.hpp. Each returns an empty list when the tables do not exist yet.
+// Blocking: run them through the DbWorker.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -11,10 +12,6 @@
 namespace sekimori::console {
 
 core::Result<bool> tableExists(core::Database& db, const char* table);
-// Newest first: [{seq,time_us,type,source,subject,payload,hash}], only of types that start
-// with one of `typePrefixes` (none: an empty list).
-core::Result<nlohmann::json> recentEvents(core::Database& db, int limit,
-                                          const std::vector<std::string>& typePrefixes);
 // The newest seq in the trail; 0 when it is empty or not created yet.
 core::Result<std::uint64_t> newestSeq(core::Database& db);
 // Newest first: [{tree_size,head_hash,time_us,signature}] (hex).

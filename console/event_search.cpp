@@ -202,8 +202,8 @@ std::variant<EventFilter, FilterError> parseEventFilter(
         }
         if (key == "limit" && paged) {
             if (!parseInt(value, f.limit) || f.limit < 1 || f.limit > kMaxEventPage) {
-                return FilterError{"bad_limit", "limit: must be an integer from 1 to " +
-                                                    std::to_string(kMaxEventPage)};
+                return FilterError{"bad_limit", cat({"limit: must be an integer from 1 to ",
+                                                     std::to_string(kMaxEventPage)})};
             }
             continue;
         }

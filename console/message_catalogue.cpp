@@ -12,7 +12,9 @@ namespace {
 constexpr std::size_t kMaxCatalogueBytes = 4 * 1024 * 1024;
 
 core::Error badCatalogue(const std::string& fileName, std::string message) {
-    return core::makeError("console.bad_catalogue", fileName + ": " + std::move(message));
+    std::string text = fileName;
+    text.append(": ").append(message);
+    return core::makeError("console.bad_catalogue", std::move(text));
 }
 
 bool isKey(std::string_view key) {

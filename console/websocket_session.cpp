@@ -101,9 +101,12 @@ void WebSocketSession::dropQueueForResync() {
     const std::size_t kept = writing_ ? 1 : 0;  // a write in flight owns its buffer
     const std::size_t dropped = queue_.size() - kept;
     queue_.resize(kept);
-    core::logWarning("console", "websocket client too slow: dropped " + std::to_string(dropped) +
-                                    " queued messages; told to resync after seq " +
-                                    std::to_string(handedSeq_));
+    // Built piecewise: `literal + std::to_string()` trips GCC 12's false -Wrestrict at -O3.
+    std::string note = "websocket client too slow: dropped ";
+    note.append(std::to_string(dropped))
+        .append(" queued messages; told to resync after seq ")
+        .append(std::to_string(handedSeq_));
+    core::logWarning("console", note);
     enqueue({std::make_shared<const std::string>(
                  nlohmann::json{{"control", "resync"}, {"after_seq", handedSeq_}}.dump()),
              0});
