@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -82,6 +83,9 @@ class StreamClient {
   private:
     struct Session;
     void onMessage(const std::string& text);
+    // Under mutex_: one event that came on the stream.
+    void noteEvent(std::uint64_t seq, std::int64_t timeUs, std::string_view type,
+                   std::int64_t arrivedUs);
     void markHeld(std::uint64_t seq);
     void catchUpLoop();
     void catchUp(std::uint64_t afterSeq);
