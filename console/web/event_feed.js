@@ -8,7 +8,7 @@ export const MAX_ROWS = 200;
 const FALLBACK_MS = 100;  // a hidden tab runs no animation frames
 
 export class EventFeed {
-  // api: {t, names, formatTime}
+  // api: {t, has, names, formatTime}
   constructor(api) {
     this.api = api;
     this.pending = [];

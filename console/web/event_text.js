@@ -31,7 +31,22 @@ function text(value) {
   return value === undefined || value === null ? '' : String(value);
 }
 
-// {label, where, who, result, detail, tone} for `event`; api gives t and names.
+// Where an event came from when it names no door, zone or panel: "Alarm #12", the operator's
+// name, the console, the controller (the source is `<kind>:<id>` or a bare kind, docs/events.md).
+export function sourceText(source, api) {
+  const raw = text(source);
+  const colon = raw.indexOf(':');
+  const kind = colon < 0 ? raw : raw.slice(0, colon);
+  const id = colon < 0 ? '' : raw.slice(colon + 1);
+  if (['door', 'gate', 'panel', 'zone', 'person'].includes(kind)) return api.names.get(kind, id);
+  if (kind === 'operator') return id;
+  if (api.has && api.has('events_page.source.' + kind)) {
+    return api.t('events_page.source.' + kind, { id });
+  }
+  return id || kind;
+}
+
+// {label, where, who, result, detail, tone} for `event`; api gives t, has and names.
 export function describeEvent(event, api) {
   const { t, names } = api;
   const p = event.payload || {};
@@ -47,11 +62,12 @@ export function describeEvent(event, api) {
   } else if (p.alarm && p.alarm.source_kind && p.alarm.source_id) {
     where = names.get(p.alarm.source_kind, p.alarm.source_id);
   } else {
-    where = text(event.source);
+    where = sourceText(event.source, api);
   }
 
-  const personId = p.person || (String(event.type).startsWith('access.') ||
-                                String(event.type).startsWith('presence.') ? event.subject : '');
+  // access.*, presence.* and door.* events are about a person (their subject) when one badged.
+  const aboutPerson = ['access.', 'presence.', 'door.'].some((f) => String(event.type).startsWith(f));
+  const personId = p.person || (aboutPerson ? event.subject : '');
   let who = '';
   if (p.person_name) {
     who = p.person_name;

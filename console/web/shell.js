@@ -259,6 +259,7 @@ async function startShell(me) {
     : null;
   const overview = new Overview({
     t: i18n.t,
+    has: i18n.has,
     names: { get: getName },
     formatTime: (us, options) => formatTime(us, offset, options || {}),
     navigate: (hash) => router.navigate(hash),

@@ -5,7 +5,7 @@ console_site.py: sekimorid, broker, witness, CLI, a simulated panel, every domai
 - The bootstrap security admin's first login asks for a new password in the browser; once it
   is set, the shell shows every page of its role, each without a refusal.
 - The operator, facility admin, security admin, auditor and BCP coordinator each see exactly the
-  nav entries of the page matrix (/work/notes/issue13-plan.md, docs/console-ui.md), land on
+  nav entries of the page matrix (docs/console.md, docs/console-ui.md), land on
   their landing page, and every page they have shows with no "not permitted" banner, no
   ⟦missing⟧ text and no error in the console.
 - A page a role lacks, reached by a direct URL (a full load) or an in-app link, shows the

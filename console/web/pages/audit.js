@@ -1,7 +1,7 @@
 // The audit page (#/audit, security_admin and auditor): the chain's state in words — how many
 // events, the newest checkpoint and its age, each witness's status, the last verify (who, when,
 // what it found) — a one-click "Verify now" (POST /api/audit/verify), and the hashes and
-// signatures only behind a details view. Contract: /work/notes/issue13-plan.md
+// signatures only behind a details view. Contract: docs/openapi.yaml
 // (GET /api/audit/status, POST /api/audit/verify; GET /api/audit/checkpoints for the details).
 import { el, ensureStylesheet, messageLine, ageText, nowUs } from './page_kit.js';
 

@@ -1,8 +1,9 @@
 // The events page (#/events): search the whole trail by time range (in the site's time zone),
 // type, door, zone, person, result and reason; page back through older results; export the
 // same filter as CSV (/api/events.csv, audited by the server); with no filter it is the live
-// feed, which can be paused and resumed. Contract: /work/notes/issue13-plan.md (REST, plugin
+// feed, which can be paused and resumed. Contract: docs/openapi.yaml and docs/console-ui.md (REST, plugin
 // API v2); GET /api/events answers {"events": [...], "next_before_seq": N|null}.
+import { sourceText } from '../event_text.js';
 import {
   el, field, select, ensureStylesheet, messageLine, typeLabel, reasonText,
 } from './page_kit.js';
@@ -172,20 +173,6 @@ export async function start(api) {
     return '';
   }
 
-  // Where an event came from, in words: a door's or panel's name, "Alarm #12", the
-  // operator's name, the console, the controller... (the source string is `<kind>:<id>` or a
-  // bare kind, docs/events.md).
-  function sourceText(source) {
-    const text = String(source || '');
-    const colon = text.indexOf(':');
-    const kind = colon < 0 ? text : text.slice(0, colon);
-    const id = colon < 0 ? '' : text.slice(colon + 1);
-    if (['door', 'gate', 'panel', 'zone', 'person'].includes(kind)) return api.names.get(kind, id);
-    if (kind === 'operator') return id;
-    if (api.has('events_page.source.' + kind)) return t('events_page.source.' + kind, { id });
-    return id || kind;
-  }
-
   // A reason code in words; each event family has its own codes.
   function reasonOf(e, p, decision) {
     if (decision === 'granted' || !p.reason) return '';
@@ -226,7 +213,7 @@ export async function start(api) {
       [api.formatTime(e.time_us), 'time'],
       [typeLabel(api, e.type), 'type'],
       [p.door ? api.names.get('door', p.door)
-        : p.panel ? api.names.get('panel', p.panel) : sourceText(e.source), 'door'],
+        : p.panel ? api.names.get('panel', p.panel) : sourceText(e.source, api), 'door'],
       [zoneText(p), 'zone'],
       [personName, 'person'],
       [decision ? t('events_page.result.' + decision) : '', 'result'],
@@ -364,14 +351,20 @@ export async function start(api) {
       }
       if (state.filters.zone) zone.value = state.filters.zone;
     }
-    const doors = await api.fetchJson('GET', '/api/doors');
+    // Asked only by roles the routes admit: a refused read is an operator.forbidden in the trail.
+    const role = api.me.role;
+    const doorReaders = ['operator', 'facility_admin', 'security_admin'];
+    const peopleReaders = ['facility_admin', 'security_admin'];
+    const doors = doorReaders.includes(role) ? await api.fetchJson('GET', '/api/doors')
+      : { status: 403, body: {} };
     if (doors.status === 200 && Array.isArray(doors.body.doors)) {
       for (const d of doors.body.doors) {
         if (d.name) api.names.set(d.kind === 'circle_gate' ? 'gate' : 'door', d.id, d.name);
         doorList.appendChild(el('option', { attrs: { value: d.id, label: d.name || d.id } }));
       }
     }
-    const people = await api.fetchJson('GET', '/api/people');
+    const people = peopleReaders.includes(role) ? await api.fetchJson('GET', '/api/people')
+      : { status: 403, body: {} };
     if (people.status === 200 && Array.isArray(people.body.people)) {
       for (const p of people.body.people) {
         personList.appendChild(el('option', { attrs: { value: p.id, label: p.name || p.id } }));

@@ -1,4 +1,4 @@
-// A stand-in for the shell's plugin API v2 (/work/notes/issue13-plan.md) around one shell page
+// A stand-in for the shell's plugin API v2 (docs/console-ui.md) around one shell page
 // module of console/web/pages, so tests/browser/test_page_modules.py can drive a page without
 // the daemon: routes are functions the test installs (window.routes['GET /api/events']),
 // live events are pushed with window.pushEvent, and every message key the page asks for is
