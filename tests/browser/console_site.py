@@ -17,8 +17,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from site_under_test import OPERATORS, SOURCE_DIR, SiteUnderTest  # noqa: E402
 from site_operators import write_secret  # noqa: E402
 
-# Domain folders whose web/ the daemon serves (each only when the checkout has it).
-WEB_FOLDERS = ("policy", "health", "doors", "alarms")
 # One account per role; security_admin and facility_admin are the harness's own.
 ACCOUNTS = {
     "operator": "desk",
@@ -38,10 +36,7 @@ SITE_NAMES = ("Integration test site", "Site", "Building", "3F", "Server room",
 
 class ConsoleSite:
     def __init__(self):
-        self.site = SiteUnderTest()
-        for folder in WEB_FOLDERS:
-            if os.path.isdir(os.path.join(SOURCE_DIR, folder, "web")):
-                os.symlink(os.path.join(SOURCE_DIR, folder), os.path.join(self.site.dir, folder))
+        self.site = SiteUnderTest()  # links every domain's web/ where the daemon serves it
         self.url = "https://localhost:%d" % self.site.console_port
         self.traffic = {}
         self.panel = None

@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from console_page import ConsolePage, make_driver  # noqa: E402
-from site_under_test import OPERATORS, SOURCE_DIR, SiteUnderTest  # noqa: E402
+from site_under_test import OPERATORS, SiteUnderTest  # noqa: E402
 
 DESK = "desk"
 BCP = "bcp"
@@ -78,12 +78,7 @@ class AlarmDeskInTheBrowser(unittest.TestCase):
     def setUpClass(cls):
         cls.site = SiteUnderTest()
         cls.driver = None
-        # The daemon serves each plugin from <base_dir>/<folder>/web (docs/adding-a-domain.md);
-        # the test site's base_dir is its temporary directory. Every domain with a web folder
-        # is linked, so the shell loads the plugins (and the catalogue) it has on a real site.
-        for name in sorted(os.listdir(SOURCE_DIR)):
-            if name != "console" and os.path.isdir(os.path.join(SOURCE_DIR, name, "web")):
-                os.symlink(os.path.join(SOURCE_DIR, name), os.path.join(cls.site.dir, name))
+        # SiteUnderTest links every domain's web/ where the daemon serves it.
         try:
             cls.site.start()
             cls.passwords = {DESK: cls.site.add_operator(DESK, "operator"),

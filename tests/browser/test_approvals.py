@@ -21,8 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from console_page import ConsolePage, fetch_messages, make_driver, template_regex  # noqa: E402
-from console_site import WEB_FOLDERS  # noqa: E402
-from site_under_test import OPERATORS, SOURCE_DIR, SiteUnderTest  # noqa: E402
+from site_under_test import OPERATORS, SiteUnderTest  # noqa: E402
 from site_operators import approval_id  # noqa: E402
 
 SECURITY = OPERATORS["security"]
@@ -88,11 +87,7 @@ class ApprovalsInTheBrowser(unittest.TestCase):
     def setUpClass(cls):
         cls.site = SiteUnderTest()
         cls.driver = None
-        # The daemon serves each page from <base_dir>/<folder>/web (docs/adding-a-domain.md);
-        # the test site's base_dir is its temporary directory.
-        for folder in WEB_FOLDERS:
-            if os.path.isdir(os.path.join(SOURCE_DIR, folder, "web")):
-                os.symlink(os.path.join(SOURCE_DIR, folder), os.path.join(cls.site.dir, folder))
+        # SiteUnderTest links every domain's web/ where the daemon serves it.
         try:
             cls.site.start()
             cls.site.operators  # noqa: B018

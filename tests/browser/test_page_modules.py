@@ -109,7 +109,7 @@ class Harness:
         self.root = tempfile.mkdtemp(prefix="sekimori-pages-")
         for name in ("index.html", "harness.js"):
             shutil.copy(os.path.join(HERE, "page_harness", name), self.root)
-        for name in ("pages", "messages.json"):
+        for name in ("pages", "messages.json", "event_text.js"):
             os.symlink(os.path.join(source_dir, "console", "web", name),
                        os.path.join(self.root, name))
         handler = functools.partial(QuietHandler, directory=self.root)

@@ -167,6 +167,11 @@ class SiteUnderTest:
         self.witness = None  # sekimori-witness w1 (docs/witness.md), started by start()
         self.witness_path = os.path.join(BINARY_DIR, "witness", "sekimori-witness")
         self.witness_dir = os.path.join(self.dir, "witness-w1")
+        # The daemon serves each domain's console module from <base_dir>/<domain>/web: link the
+        # checkout's, so the console under test has every page and catalogue a site has.
+        for folder in sorted(os.listdir(SOURCE_DIR)):
+            if folder != "console" and os.path.isdir(os.path.join(SOURCE_DIR, folder, "web")):
+                os.symlink(os.path.join(SOURCE_DIR, folder), os.path.join(self.dir, folder))
 
     # --- processes ------------------------------------------------------------------------
     def start(self):
