@@ -84,6 +84,21 @@ core::Result<std::string> commentOf(const nlohmann::json& body) {
     return c.get<std::string>();
 }
 
+// A step whose body is only a comment (acknowledge, comment, resolve): the comment read, then
+// the book's transition.
+template <class Transition>
+auto commentStep(Transition transition) {
+    return [transition](const AlarmBook& book, std::int64_t id, const core::ApiCall& call,
+                        const nlohmann::json& body, core::TimeUs now,
+                        const AlarmsConfig&) -> core::Result<core::Event> {
+        auto comment = commentOf(body);
+        if (!comment) {
+            return comment.error();
+        }
+        return transition(book, id, call, *comment, now);
+    };
+}
+
 }  // namespace
 
 struct AlarmsService::Impl : std::enable_shared_from_this<Impl> {
@@ -520,42 +535,13 @@ std::vector<core::ApiRoute> AlarmsService::routes() {
                                  core::RunOn::io, bound(&Impl::list)});
     out.push_back(core::ApiRoute{core::HttpMethod::get, "/api/alarms/{id}", kAlarmViewers,
                                  core::RunOn::worker, bound(&Impl::detail)});
-    out.push_back(core::ApiRoute{
-        core::HttpMethod::post, "/api/alarms/{id}/acknowledge", kAlarmActors, core::RunOn::io,
-        step({"comment"},
-             [](const AlarmBook& book, std::int64_t id, const core::ApiCall& call,
-                const nlohmann::json& body, core::TimeUs now,
-                const AlarmsConfig&) -> core::Result<core::Event> {
-                 auto comment = commentOf(body);
-                 if (!comment) {
-                     return comment.error();
-                 }
-                 return acknowledge(book, id, call, *comment, now);
-             })});
-    out.push_back(core::ApiRoute{
-        core::HttpMethod::post, "/api/alarms/{id}/comment", kAlarmActors, core::RunOn::io,
-        step({"comment"},
-             [](const AlarmBook& book, std::int64_t id, const core::ApiCall& call,
-                const nlohmann::json& body, core::TimeUs now,
-                const AlarmsConfig&) -> core::Result<core::Event> {
-                 auto comment = commentOf(body);
-                 if (!comment) {
-                     return comment.error();
-                 }
-                 return addComment(book, id, call, *comment, now);
-             })});
-    out.push_back(core::ApiRoute{
-        core::HttpMethod::post, "/api/alarms/{id}/resolve", kAlarmActors, core::RunOn::io,
-        step({"comment"},
-             [](const AlarmBook& book, std::int64_t id, const core::ApiCall& call,
-                const nlohmann::json& body, core::TimeUs now,
-                const AlarmsConfig&) -> core::Result<core::Event> {
-                 auto comment = commentOf(body);
-                 if (!comment) {
-                     return comment.error();
-                 }
-                 return resolve(book, id, call, *comment, now);
-             })});
+    out.push_back(core::ApiRoute{core::HttpMethod::post, "/api/alarms/{id}/acknowledge",
+                                 kAlarmActors, core::RunOn::io,
+                                 step({"comment"}, commentStep(&acknowledge))});
+    out.push_back(core::ApiRoute{core::HttpMethod::post, "/api/alarms/{id}/comment", kAlarmActors,
+                                 core::RunOn::io, step({"comment"}, commentStep(&addComment))});
+    out.push_back(core::ApiRoute{core::HttpMethod::post, "/api/alarms/{id}/resolve", kAlarmActors,
+                                 core::RunOn::io, step({"comment"}, commentStep(&resolve))});
     out.push_back(core::ApiRoute{
         core::HttpMethod::post, "/api/alarms/{id}/shelve", kAlarmShelvers, core::RunOn::io,
         step({"minutes", "comment"},
