@@ -54,6 +54,21 @@ std::vector<core::AlarmRule> doorAlarmRules() {
         raise(kCredentialRowMismatch, 1, "credential_table", "table"),
         // Too many wrong PINs or fingers for one card at a door.
         raise(kAccessCardLockedOut, 3, "door", "door"),
+        // A duress PIN: granted at the door, silent for the person, priority 1 at the desk.
+        raise(kAccessDuress, 1, "door", "door"),
+        // A two-person (or escort) wait nobody completed: a tailgate attempt or a lone visitor.
+        raise(kAccessCompanionExpired, 3, "door", "door"),
+        // The lock did not do what it was told; a reader stopped answering its panel.
+        when(raise(kDoorLockFault, 2, "door", "door"), "state", "active"),
+        when(clear(kDoorLockFault, kDoorLockFault, "door", "door"), "state", "cleared"),
+        when(raise(kDoorReaderFault, 2, "door", "door"), "state", "offline"),
+        when(clear(kDoorReaderFault, kDoorReaderFault, "door", "door"), "state", "online"),
+        // Never alone: one person left in a two-person zone.
+        raise(kZoneAlone, 1, "zone", "zone"),
+        clear(kZoneAloneCleared, kZoneAlone, "zone", "zone"),
+        // A lockdown stays on the desk's list until it is lifted ("target": a zone id or "site").
+        raise(kZoneLockdownStarted, 2, "lockdown", "target"),
+        clear(kZoneLockdownLifted, kZoneLockdownStarted, "lockdown", "target"),
     };
 }
 

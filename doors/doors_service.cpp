@@ -465,7 +465,9 @@ std::vector<core::EventVisibility> DoorsService::eventVisibility() {
             {"credential.", integrityWatchers},
             {"door.", watchers},
             {"panel.", watchers},
-            {"presence.", presenceWatchers}};
+            {"presence.", presenceWatchers},
+            // Lockdowns, never-alone and musters: everyone who watches the site's people.
+            {"zone.", presenceWatchers}};
 }
 
 }  // namespace sekimori::doors

@@ -26,6 +26,30 @@ constexpr std::array kTable = {
                "Card locked out after too many wrong PINs or fingerprints; it is refused until "
                "the lockout passes.",
                "card locked"},
+    ReasonCode{reason::outsideValidity,
+               "Card holder's enrollment or access level is not valid now (before its start date "
+               "or after its end date).",
+               "not valid today"},
+    ReasonCode{reason::antiPassback,
+               "Anti-passback: the card holder is recorded in the zone being entered (or not in "
+               "the one being left); an operator may forgive it with a comment.",
+               "anti-passback"},
+    ReasonCode{reason::lockdown, "The zone is locked down; only exempt groups may enter.",
+               "lockdown"},
+    ReasonCode{reason::occupancyFull, "The zone already holds as many people as its limit.",
+               "zone full"},
+    ReasonCode{reason::awaitingSecondPerson,
+               "Two-person rule: entry waits for a second authorised person to badge at this door "
+               "within the window.",
+               "waiting for second person"},
+    ReasonCode{reason::awaitingEscort,
+               "Visitor: entry waits for a host to badge at this door within the window.",
+               "waiting for escort"},
+    ReasonCode{reason::unknownCode, "Keypad code matches no enrolled person.", "unknown code"},
+    ReasonCode{reason::badCardFormat,
+               "The reader's card data is not a format this door accepts (or a Wiegand parity "
+               "or facility code is wrong).",
+               "card not readable"},
     ReasonCode{reason::storeUnavailable,
                "The decision could not be stored in the audit trail (database down or recorder "
                "queue full); the door stays locked until the store recovers.",

@@ -21,6 +21,15 @@ inline constexpr std::string_view factorOutOfOrder = "factor_out_of_order";
 // Too many wrong PINs or fingers for this card lately ([door_lockout]); passes by itself.
 inline constexpr std::string_view lockedOut = "locked_out";
 // The decision could not be made durable (store down, recorder queue full): doors fail secure.
+// Issue 14's access rules (doors/admission.hpp).
+inline constexpr std::string_view outsideValidity = "outside_validity";  // before or after dates
+inline constexpr std::string_view antiPassback = "anti_passback";
+inline constexpr std::string_view lockdown = "lockdown";
+inline constexpr std::string_view occupancyFull = "occupancy_full";
+inline constexpr std::string_view awaitingSecondPerson = "awaiting_second_person";
+inline constexpr std::string_view awaitingEscort = "awaiting_escort";
+inline constexpr std::string_view unknownCode = "unknown_code";  // keypad code matches nobody
+inline constexpr std::string_view badCardFormat = "bad_card_format";
 inline constexpr std::string_view storeUnavailable = "store_unavailable";
 inline constexpr std::string_view controllerError = "controller_error";
 }  // namespace reason

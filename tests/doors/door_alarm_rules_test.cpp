@@ -52,6 +52,16 @@ TEST(DoorAlarmRules, ThePlansTable) {
         {kPanelOnline, A::clear, "", "panel.offline", 0, "panel"},
         {kCredentialRowMismatch, A::raise, "", "credential.row_mismatch", 1, "credential_table"},
         {kAccessCardLockedOut, A::raise, "", "access.card_locked_out", 3, "door"},
+        {kAccessDuress, A::raise, "", "access.duress", 1, "door"},
+        {kAccessCompanionExpired, A::raise, "", "access.companion_expired", 3, "door"},
+        {kDoorLockFault, A::raise, "active", "door.lock_fault", 2, "door"},
+        {kDoorLockFault, A::clear, "cleared", "door.lock_fault", 0, "door"},
+        {kDoorReaderFault, A::raise, "offline", "door.reader_fault", 2, "door"},
+        {kDoorReaderFault, A::clear, "online", "door.reader_fault", 0, "door"},
+        {kZoneAlone, A::raise, "", "zone.alone", 1, "zone"},
+        {kZoneAloneCleared, A::clear, "", "zone.alone", 0, "zone"},
+        {kZoneLockdownStarted, A::raise, "", "zone.lockdown_started", 2, "lockdown"},
+        {kZoneLockdownLifted, A::clear, "", "zone.lockdown_started", 0, "lockdown"},
     };
     EXPECT_EQ(rules.size(), table.size());
     for (const auto& row : table) {
