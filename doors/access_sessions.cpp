@@ -292,7 +292,8 @@ void AccessSessions::grant(Session& session) {
                     door.id,
                     entry ? door.fromZone : door.toZone,
                     entry ? door.toZone : door.fromZone,
-                    0};
+                    0,
+                    {}};
     const AccessContext context = contextOf(*owned);
     lockouts_.erase(owned->card);  // a full success clears the card's failures
     const protocol::PanelReply reply =

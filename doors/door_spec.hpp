@@ -1,8 +1,11 @@
 #pragma once
 // What the doors domain needs to know about one door. app/ maps the site configuration into
 // it; doors/ never reads configuration files itself.
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "policy/schedule.hpp"
 
 #include "core/result.hpp"
 #include "protocol/door_messages.hpp"
@@ -24,6 +27,23 @@ struct DoorSpec {
     int stepTimeoutMs = 15000;  // longest wait between two steps of one session
     int fingerThreshold = 60;   // 0..100; a reader score below it is a mismatch
     int heldOpenMs = 30000;     // open longer than this raises door.held_open
+    // Issue 14 (docs/config.md [[doors]]). The fields below keep their defaults where a door does
+    // not use them.
+    // The held-open pre-alarm (door.held_open_warning) this long before door.held_open; 0: none.
+    int heldOpenWarnMs = 0;
+    // The reader formats the door accepts (protocol/card_format.hpp names); empty: any.
+    std::vector<std::string> cardFormats{};
+    // Manual commands (unlock, lock, timed unlock) need four-eyes approval: set by the service
+    // for doors into a management_area or handling_area zone.
+    bool commandsNeedApproval = false;
+    // First-person-in: during `schedule` the door stays locked until a person of `groups` (any
+    // granted person when empty) enters; then it is held unlocked until the window ends.
+    struct FirstPersonIn {
+        std::string scheduleId;
+        const policy::Schedule* schedule = nullptr;  // resolved by the service; outlives the spec
+        std::vector<std::string> groups;
+    };
+    std::optional<FirstPersonIn> firstPersonIn{};
 };
 
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side);

@@ -23,6 +23,9 @@ struct Passage {
     std::string fromZone;
     std::string toZone;
     core::TimeUs timeUs = 0;
+    // The person's groups (doors/credential_store.hpp PersonRecord::groups): first-person-in and
+    // the zone rules read them; never recorded.
+    std::vector<std::string> groups{};
 };
 
 class Presence {

@@ -136,8 +136,8 @@ class DoorsView final : public core::Service {
         d.state.lastEventUs = now;
         std::vector<core::Event> events{
             accessEvent("granted", door, person, personName, "granted")};
-        for (auto& e : presence_.pass(
-                 doors::Passage{person, personName, door, d.spec.fromZone, d.spec.toZone, now})) {
+        for (auto& e : presence_.pass(doors::Passage{
+                 person, personName, door, d.spec.fromZone, d.spec.toZone, now, {}})) {
             events.push_back(std::move(e));
         }
         return events;

@@ -31,7 +31,7 @@ DoorSpec spec() {
 }
 
 Passage alice() {
-    return Passage{"alice", "Alice Sato", "srv-door", "corridor", "server-room", 0};
+    return Passage{"alice", "Alice Sato", "srv-door", "corridor", "server-room", 0, {}};
 }
 
 // What a row expects of the outputs, in order: an event type, or "move:<person>".

@@ -938,11 +938,11 @@ TEST_F(DoorsServiceTest, RoutesAnswerWithTheShapesTheConsoleReads) {
     for (const auto& v : service_->eventVisibility()) {
         visible[v.typePrefix] = v.roles;
     }
-    ASSERT_EQ(visible.size(), 6U);
+    ASSERT_EQ(visible.size(), 7U);
     EXPECT_FALSE(visible["person."].contains(core::Role::deskOperator));
     EXPECT_TRUE(visible["person."].contains(core::Role::auditor));
     EXPECT_TRUE(visible["credential."].contains(core::Role::deskOperator));
-    for (const char* prefix : {"access.", "door.", "panel.", "presence."}) {
+    for (const char* prefix : {"access.", "door.", "panel.", "presence.", "zone."}) {
         ASSERT_EQ(visible.count(prefix), 1U) << prefix;
         EXPECT_TRUE(visible[prefix].contains(core::Role::deskOperator)) << prefix;
         EXPECT_TRUE(visible[prefix].contains(core::Role::auditor)) << prefix;

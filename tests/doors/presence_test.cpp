@@ -6,7 +6,7 @@ using namespace sekimori::doors;
 
 TEST(Presence, EntryMovesAPersonAndExitMovesThemBack) {
     Presence p;
-    auto in = p.pass({"alice", "Alice", "srv-door", "corridor", "server-room", 100});
+    auto in = p.pass({"alice", "Alice", "srv-door", "corridor", "server-room", 100, {}});
     ASSERT_EQ(in.size(), 2U);
     EXPECT_EQ(in[0].type, "presence.left");
     EXPECT_NE(in[0].payload.find("\"zone\":\"corridor\""), std::string::npos);
@@ -16,7 +16,7 @@ TEST(Presence, EntryMovesAPersonAndExitMovesThemBack) {
     EXPECT_EQ(p.zoneOf("alice"), "server-room");
     EXPECT_EQ(p.occupants("server-room"), std::vector<std::string>{"alice"});
 
-    auto out = p.pass({"alice", "Alice", "srv-door", "server-room", "corridor", 200});
+    auto out = p.pass({"alice", "Alice", "srv-door", "server-room", "corridor", 200, {}});
     ASSERT_EQ(out.size(), 2U);
     EXPECT_EQ(out[1].type, "presence.entered");
     EXPECT_TRUE(p.occupants("server-room").empty());
@@ -25,15 +25,15 @@ TEST(Presence, EntryMovesAPersonAndExitMovesThemBack) {
 
 TEST(Presence, RepeatedPassageIntoTheSameZoneEmitsNothing) {
     Presence p;
-    (void)p.pass({"bob", "Bob", "d", "a", "b", 1});
-    EXPECT_TRUE(p.pass({"bob", "Bob", "d", "a", "b", 2}).empty());
+    (void)p.pass({"bob", "Bob", "d", "a", "b", 1, {}});
+    EXPECT_TRUE(p.pass({"bob", "Bob", "d", "a", "b", 2, {}}).empty());
 }
 
 TEST(Presence, MissedPassageLeavesTheZoneActuallyRecorded) {
     Presence p;
-    (void)p.pass({"bob", "Bob", "d1", "hall", "office", 1});
+    (void)p.pass({"bob", "Bob", "d1", "hall", "office", 1, {}});
     // Bob tailgated out of the office unseen and now enters the server room from the corridor.
-    auto e = p.pass({"bob", "Bob", "d2", "corridor", "server-room", 2});
+    auto e = p.pass({"bob", "Bob", "d2", "corridor", "server-room", 2, {}});
     ASSERT_EQ(e.size(), 2U);
     EXPECT_NE(e[0].payload.find("\"zone\":\"office\""), std::string::npos);
     EXPECT_TRUE(p.occupants("office").empty());
@@ -49,10 +49,10 @@ TEST(Presence, ReplayingWhatPassEmittedRebuildsTheSameState) {
     const auto keep = [&](std::vector<sekimori::core::Event> events) {
         trail.insert(trail.end(), events.begin(), events.end());
     };
-    keep(live.pass({"alice", "Alice", "d1", "corridor", "server-room", 100}));
-    keep(live.pass({"bob", "Bob", "d1", "corridor", "server-room", 150}));
-    keep(live.pass({"alice", "Alice", "d1", "server-room", "corridor", 200}));
-    keep(live.pass({"carol", "Carol", "d2", "lobby", "office", 250}));
+    keep(live.pass({"alice", "Alice", "d1", "corridor", "server-room", 100, {}}));
+    keep(live.pass({"bob", "Bob", "d1", "corridor", "server-room", 150, {}}));
+    keep(live.pass({"alice", "Alice", "d1", "server-room", "corridor", 200, {}}));
+    keep(live.pass({"carol", "Carol", "d2", "lobby", "office", 250, {}}));
 
     Presence rebuilt;
     for (const auto& e : trail) {
