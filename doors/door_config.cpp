@@ -8,6 +8,9 @@
 #include <map>
 #include <sstream>
 
+#include "protocol/card_format.hpp"
+#include "protocol/ids.hpp"
+
 namespace sekimori::doors {
 namespace {
 
@@ -31,8 +34,9 @@ int readInt(TomlTableReader& r, std::string_view key, int fallback, std::int64_t
     return static_cast<int>(r.integer(key, Presence::optional, min, max).value_or(fallback));
 }
 
-// Ordered factors: no repeats, card first (the card names whose PIN and finger to ask for).
-// Entry factors are required and non-empty; exit factors may be absent or empty.
+// Ordered factors without repeats (the order is checked by checkFactorOrder once the portal's
+// keypad_only is known). Entry factors are required and non-empty; exit factors may be absent
+// or empty.
 std::vector<Factor> readFactors(TomlTableReader& r, std::string_view key, Presence presence) {
     std::vector<Factor> factors;
     auto& diag = r.diagnostics();
@@ -60,15 +64,132 @@ std::vector<Factor> readFactors(TomlTableReader& r, std::string_view key, Presen
             factors.push_back(*factor);
         }
     }
-    if (!factors.empty() && factors.front() != Factor::card) {
-        diag.error(r.keyPath(key) + "[0]", "the first factor must be \"card\"");
-    }
     return factors;
 }
 
+// Card first: the card names whose PIN and finger to ask for. A keypad-only door has no card
+// reader, so there the PIN alone is the factor (its code names the person).
+void checkFactorOrder(TomlTableReader& r, std::string_view key, const std::vector<Factor>& factors,
+                      bool keypadOnly) {
+    auto& diag = r.diagnostics();
+    if (factors.empty() || diag.reported(r.keyPath(key))) {
+        return;
+    }
+    if (keypadOnly) {
+        if (factors != std::vector<Factor>{Factor::pin}) {
+            diag.error(r.keyPath(key), "a keypad_only door takes exactly [\"pin\"]");
+        }
+    } else if (factors.front() != Factor::card) {
+        diag.error(r.keyPath(key) + "[0]",
+                   factors == std::vector<Factor>{Factor::pin}
+                       ? "the first factor must be \"card\"; a PIN-only door needs keypad_only = "
+                         "true"
+                       : "the first factor must be \"card\"");
+    }
+}
+
+// card_formats = ["felica", ...]: names of protocol/card_format.hpp, no repeats.
+std::vector<std::string> readCardFormats(TomlTableReader& r) {
+    std::vector<std::string> formats;
+    auto words = r.stringArray("card_formats", Presence::optional);
+    if (!words) {
+        return formats;
+    }
+    for (std::size_t i = 0; i < words->size(); ++i) {
+        const std::string& word = (*words)[i];
+        const std::string itemPath = indexed(r.keyPath("card_formats"), i);
+        if (!protocol::cardFormatFromString(word)) {
+            r.diagnostics().error(itemPath, "unknown card format " + core::inQuotes(word) +
+                                                "; expected felica, mifare, wiegand26, "
+                                                "wiegand34 or wiegand37");
+        } else if (std::find(formats.begin(), formats.end(), word) != formats.end()) {
+            r.diagnostics().error(itemPath,
+                                  "card format " + core::inQuotes(word) + " listed twice");
+        } else {
+            formats.push_back(word);
+        }
+    }
+    return formats;
+}
+
+// first_person_in = { schedule = "...", groups = [...] }; the references are checked in check().
+std::optional<DoorConfig::FirstPersonIn> readFirstPersonIn(TomlTableReader& r) {
+    const toml::table* table = r.table("first_person_in", Presence::optional);
+    if (table == nullptr) {
+        return std::nullopt;
+    }
+    TomlTableReader in(*table, r.keyPath("first_person_in"), r.diagnostics());
+    DoorConfig::FirstPersonIn first;
+    first.schedule = in.id("schedule", Presence::required).value_or("");
+    auto groups = in.stringArray("groups", Presence::optional);
+    in.finish();
+    if (groups) {
+        for (std::size_t i = 0; i < groups->size(); ++i) {
+            const std::string itemPath = indexed(in.keyPath("groups"), i);
+            if (!protocol::isValidId((*groups)[i])) {
+                r.diagnostics().error(itemPath, "invalid id " + core::inQuotes((*groups)[i]) +
+                                                    "; ids are 1..64 characters of [a-z0-9_-]");
+            } else {
+                first.groups.push_back((*groups)[i]);
+            }
+        }
+    }
+    return first;
+}
+
+// [card_formats] wiegand_facility_codes = [12, 34]: 0..65535 (a 26-bit card's code is 0..255),
+// no repeats. TomlTableReader has no integer arrays, so the elements are read here.
+void readCardFormatsTable(TomlTableReader& root, CardFormatsConfig& out) {
+    const toml::table* table = root.table("card_formats", Presence::optional);
+    if (table == nullptr) {
+        return;
+    }
+    auto& diag = root.diagnostics();
+    TomlTableReader r(*table, "card_formats", diag);
+    r.claim("wiegand_facility_codes");
+    r.finish();
+    const toml::node* node = table->get("wiegand_facility_codes");
+    if (node == nullptr) {
+        return;
+    }
+    const std::string path = r.keyPath("wiegand_facility_codes");
+    const auto at = [](const toml::node& n) {
+        return core::SourcePos{n.source().begin.line, n.source().begin.column};
+    };
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+        diag.errorAt(
+            at(*node), path,
+            "expected array of integers, found " + std::string(core::tomlTypeName(node->type())));
+        return;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        const std::string itemPath = indexed(path, i);
+        const auto* value = element.as_integer();
+        if (value == nullptr) {
+            diag.errorAt(
+                at(element), itemPath,
+                "expected integer, found " + std::string(core::tomlTypeName(element.type())));
+            continue;
+        }
+        const std::int64_t code = value->get();
+        if (code < 0 || code > 65'535) {
+            diag.errorAt(at(element), itemPath, std::to_string(code) + " is out of range 0..65535");
+        } else if (std::find(out.wiegandFacilityCodes.begin(), out.wiegandFacilityCodes.end(),
+                             static_cast<std::uint32_t>(code)) != out.wiegandFacilityCodes.end()) {
+            diag.errorAt(at(element), itemPath,
+                         "facility code " + std::to_string(code) + " listed twice");
+        } else {
+            out.wiegandFacilityCodes.push_back(static_cast<std::uint32_t>(code));
+        }
+    }
+}
+
 // The keys a door and a circle gate share: who they are, which panel, which zones, factors.
+// keypadOnly: the door's keypad_only (a circle gate always reads a card).
 template <class Portal>
-void readPortal(TomlTableReader& r, Portal& p) {
+void readPortal(TomlTableReader& r, Portal& p, bool keypadOnly) {
     p.id = r.id("id", Presence::required).value_or("");
     p.name = r.string("name", Presence::required).value_or("");
     p.panel = r.id("panel", Presence::required).value_or("");
@@ -76,6 +197,8 @@ void readPortal(TomlTableReader& r, Portal& p) {
     p.toZone = r.id("to_zone", Presence::required).value_or("");
     p.entryFactors = readFactors(r, "entry_factors", Presence::required);
     p.exitFactors = readFactors(r, "exit_factors", Presence::optional);
+    checkFactorOrder(r, "entry_factors", p.entryFactors, keypadOnly);
+    checkFactorOrder(r, "exit_factors", p.exitFactors, keypadOnly);
     if (const toml::table* plan = r.table("plan", Presence::optional)) {
         TomlTableReader point(*plan, r.keyPath("plan"), r.diagnostics());
         auto x = point.number("x", Presence::required, 0, core::kMaxPlanCoordinate);
@@ -206,7 +329,7 @@ class PortalChecks {
 }  // namespace
 
 std::vector<std::string_view> DoorConfigSection::keys() const {
-    return {"doors", "circle_gates", "door_lockout"};
+    return {"doors", "circle_gates", "door_lockout", "card_formats"};
 }
 
 void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&,
@@ -215,18 +338,30 @@ void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&
     // Doors and gates share one id space: a camera covers "front" without saying which it is.
     root.forEachTable("doors", Presence::optional, [&](TomlTableReader& r, std::size_t) {
         DoorConfig& d = config_.doors.emplace_back();
-        readPortal(r, d);
+        d.keypadOnly = r.boolean("keypad_only", Presence::optional).value_or(false);
+        readPortal(r, d, d.keypadOnly);
         readMilliseconds(r, "unlock_ms", d.unlock, 500, 60'000);
         readMilliseconds(r, "step_timeout_ms", d.stepTimeout, 1'000, 120'000);
         d.fingerThreshold = readInt(r, "finger_threshold", d.fingerThreshold, 0, 100);
         readMilliseconds(r, "held_open_ms", d.heldOpen, 1'000, 3'600'000);
+        readMilliseconds(r, "held_open_warning_ms", d.heldOpenWarning, 0, 3'600'000);
+        if (d.heldOpenWarning.count() > 0 && d.heldOpenWarning >= d.heldOpen) {
+            diag.error(r.keyPath("held_open_warning_ms"),
+                       "the pre-alarm must come before held_open_ms (" +
+                           std::to_string(d.heldOpen.count()) + ")");
+        }
+        d.cardFormats = readCardFormats(r);
+        if (d.keypadOnly && !d.cardFormats.empty()) {
+            diag.error(r.keyPath("card_formats"), "a keypad_only door reads no card");
+        }
+        d.firstPersonIn = readFirstPersonIn(r);
         if (ids.declare("door_or_gate", d.id, r.keyPath("id"), diag)) {
             ids.declare("door", d.id, r.keyPath("id"), diag);
         }
     });
     root.forEachTable("circle_gates", Presence::optional, [&](TomlTableReader& r, std::size_t) {
         CircleGateConfig& g = config_.circleGates.emplace_back();
-        readPortal(r, g);
+        readPortal(r, g, false);
         // A circle gate is a one-person booth: the whole point is that two cannot pass.
         g.maxOccupants = readInt(r, "max_occupants", g.maxOccupants, 1, 1);
         g.maxWeightKg = r.number("max_weight_kg", Presence::required, 30.0, 300.0).value_or(0);
@@ -250,6 +385,7 @@ void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&
         }
         r.finish();
     }
+    readCardFormatsTable(root, config_.cardFormats);
     // Panels are declared once each; a second portal on one panel is reported in check().
     for (const auto& panel : panelsOf(config_)) {
         if (!ids.has("panel", panel)) {
@@ -263,6 +399,17 @@ void DoorConfigSection::check(const core::SiteConfig& site, const core::IdRegist
     PortalChecks checks(site, ids, diagnostics);
     for (std::size_t i = 0; i < config_.doors.size(); ++i) {
         checks.check(config_.doors[i], indexed("doors", i));
+        const auto& first = config_.doors[i].firstPersonIn;
+        if (!first) {
+            continue;
+        }
+        const std::string here = indexed("doors", i) + ".first_person_in";
+        if (!first->schedule.empty() && !diagnostics.reported(here + ".schedule")) {
+            ids.require("schedule", first->schedule, here + ".schedule", diagnostics);
+        }
+        for (std::size_t g = 0; g < first->groups.size(); ++g) {
+            ids.require("group", first->groups[g], indexed(here + ".groups", g), diagnostics);
+        }
     }
     for (std::size_t i = 0; i < config_.circleGates.size(); ++i) {
         checks.check(config_.circleGates[i], indexed("circle_gates", i));

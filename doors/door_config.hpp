@@ -1,10 +1,11 @@
 #pragma once
-// The doors domain's part of the site file: [[doors]], [[circle_gates]] and [door_lockout], read
-// and checked by
+// The doors domain's part of the site file: [[doors]], [[circle_gates]], [door_lockout] and
+// [card_formats], read and checked by
 // doors' own ConfigSection (docs/config.md). Declares ids of kind "door", "circle_gate" and
 // "panel"; checks zones, the site rule that management and handling areas take all three
 // factors, and that a portal's plan point lies on its floor's plan.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,17 @@ struct DoorConfig {
     int fingerThreshold = 60;  // minimum match score 0..100 the controller accepts
     std::chrono::milliseconds heldOpen{30000};
     std::optional<PlanPoint> plan;  // absent: not drawn
+    // A keypad with no card reader: entry_factors = ["pin"], the code names the person.
+    bool keypadOnly = false;
+    std::vector<std::string> cardFormats;          // protocol/card_format.hpp names; empty: any
+    std::chrono::milliseconds heldOpenWarning{0};  // the pre-alarm before heldOpen; 0: none
+    // First-person-in: the door stays locked during the schedule until one of `groups` (anyone
+    // granted when empty) enters, then is held unlocked until the window ends.
+    struct FirstPersonIn {
+        std::string schedule;
+        std::vector<std::string> groups;
+    };
+    std::optional<FirstPersonIn> firstPersonIn;
 };
 
 struct CircleGateConfig {
@@ -63,10 +75,17 @@ struct LockoutConfig {
     std::chrono::seconds lock{900};
 };
 
+// [card_formats]: site-wide rules for the card readings (protocol/card_format.hpp). A Wiegand
+// card whose facility code is not listed is denied bad_card_format; empty: any facility.
+struct CardFormatsConfig {
+    std::vector<std::uint32_t> wiegandFacilityCodes;
+};
+
 struct DoorsConfig {
     std::vector<DoorConfig> doors;
     std::vector<CircleGateConfig> circleGates;
     LockoutConfig lockout;
+    CardFormatsConfig cardFormats;
 };
 
 class DoorConfigSection final : public core::ConfigSection {

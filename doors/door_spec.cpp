@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocol/card_format.hpp"
 #include "protocol/topics.hpp"
 
 namespace sekimori::doors {
@@ -12,6 +13,12 @@ core::Result<void> validateFactors(const DoorSpec& door, const std::vector<proto
                                    std::string_view side, bool mayBeEmpty) {
     const std::string where = "door " + door.id + " " + std::string(side) + " factors";
     if (list.empty() && mayBeEmpty) {
+        return {};
+    }
+    if (door.keypadOnly) {
+        if (list != std::vector<protocol::Factor>{protocol::Factor::pin}) {
+            return core::makeError("doors.bad_spec", where + " must be exactly pin (keypad only)");
+        }
         return {};
     }
     if (list.empty() || list.front() != protocol::Factor::card) {
@@ -66,6 +73,32 @@ core::Result<void> validateDoorSpec(const DoorSpec& door) {
     }
     if (door.heldOpenMs <= 0) {
         return bad("held_open_ms must be positive");
+    }
+    if (door.heldOpenWarnMs < 0 ||
+        (door.heldOpenWarnMs > 0 && door.heldOpenWarnMs >= door.heldOpenMs)) {
+        return bad("held_open_warning_ms must be 0 or below held_open_ms");
+    }
+    for (const auto& format : door.cardFormats) {
+        if (!protocol::cardFormatFromString(format)) {
+            return bad("unknown card format '" + format + "'");
+        }
+        if (std::count(door.cardFormats.begin(), door.cardFormats.end(), format) > 1) {
+            return bad("card format '" + format + "' listed twice");
+        }
+    }
+    if (door.keypadOnly && !door.cardFormats.empty()) {
+        return bad("a keypad-only door reads no card");
+    }
+    if (door.firstPersonIn) {
+        if (!protocol::isValidId(door.firstPersonIn->scheduleId)) {
+            return bad("first_person_in schedule '" + door.firstPersonIn->scheduleId +
+                       "' is not a valid id");
+        }
+        for (const auto& group : door.firstPersonIn->groups) {
+            if (!protocol::isValidId(group)) {
+                return bad("first_person_in group '" + group + "' is not a valid id");
+            }
+        }
     }
     return {};
 }

@@ -29,6 +29,9 @@ struct DoorSpec {
     int heldOpenMs = 30000;     // open longer than this raises door.held_open
     // Issue 14 (docs/config.md [[doors]]). The fields below keep their defaults where a door does
     // not use them.
+    // A keypad with no card reader: the entry factors are exactly {pin} and the code names the
+    // person (keypadCodeHash, doors/credential_binding.hpp).
+    bool keypadOnly = false;
     // The held-open pre-alarm (door.held_open_warning) this long before door.held_open; 0: none.
     int heldOpenWarnMs = 0;
     // The reader formats the door accepts (protocol/card_format.hpp names); empty: any.
@@ -48,7 +51,8 @@ struct DoorSpec {
 
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side);
 
-// Checks one door whole: ids, factor lists (card first, no repeats), ranges.
+// Checks one door whole: ids, factor lists (card first, no repeats; exactly {pin} on a keypad-only
+// door), ranges, card format names, the held-open pre-alarm before the alarm.
 core::Result<void> validateDoorSpec(const DoorSpec& door);
 
 }  // namespace sekimori::doors

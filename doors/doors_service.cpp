@@ -50,6 +50,13 @@ DoorSpec specFrom(const DoorConfig& c) {
     s.stepTimeoutMs = toMs(c.stepTimeout);
     s.fingerThreshold = c.fingerThreshold;
     s.heldOpenMs = toMs(c.heldOpen);
+    s.keypadOnly = c.keypadOnly;
+    s.heldOpenWarnMs = toMs(c.heldOpenWarning);
+    s.cardFormats = c.cardFormats;
+    if (c.firstPersonIn) {  // the schedule pointer is resolved against parts.schedules
+        s.firstPersonIn =
+            DoorSpec::FirstPersonIn{c.firstPersonIn->schedule, nullptr, c.firstPersonIn->groups};
+    }
     return s;
 }
 

@@ -11,17 +11,10 @@
 #include <string_view>
 #include <variant>
 
+#include "protocol/parsed.hpp"
 #include "protocol/reason_codes.hpp"
 
 namespace sekimori::protocol {
-
-// protocol/ includes nothing of ours, so it carries its own small result type.
-template <class T>
-struct Parsed {
-    std::optional<T> value;
-    std::string error;  // names the field and what was wrong when value is empty
-    explicit operator bool() const { return value.has_value(); }
-};
 
 enum class DoorSide { entry, exit };  // entry: from the outer zone into the door's inner zone
 

@@ -229,6 +229,108 @@ TEST(DoorConfigPlan, MistakesNameTheKeyAndWhy) {
     }
 }
 
+// ------------------------------------------------------------------ issue 14's per-door keys
+
+constexpr const char* businessHours =
+    "[[schedules]]\nid = \"office\"\nname = \"Office\"\n"
+    "windows = [{ days = [\"mon\"], start = \"08:00\", end = \"18:00\" }]\n";
+
+TEST(DoorConfigIssue14, ReadsEveryNewKey) {
+    const auto loaded =
+        load(std::string(businessHours) + door +
+             "entry_factors = [\"card\"]\ncard_formats = [\"felica\", \"wiegand26\"]\n"
+             "held_open_ms = 30000\nheld_open_warning_ms = 20000\n"
+             "first_person_in = { schedule = \"office\" }\n"
+             "[[doors]]\nid = \"k\"\nname = \"K\"\npanel = \"p-k\"\n"
+             "from_zone = \"site\"\nto_zone = \"bldg\"\nkeypad_only = true\n"
+             "entry_factors = [\"pin\"]\n"
+             "[card_formats]\nwiegand_facility_codes = [12, 300]\n");
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const DoorConfig& d = loaded.doors.doors.at(0);
+    EXPECT_FALSE(d.keypadOnly);
+    EXPECT_EQ(d.cardFormats, (std::vector<std::string>{"felica", "wiegand26"}));
+    EXPECT_EQ(d.heldOpenWarning, std::chrono::milliseconds(20000));
+    ASSERT_TRUE(d.firstPersonIn);
+    EXPECT_EQ(d.firstPersonIn->schedule, "office");
+    EXPECT_TRUE(d.firstPersonIn->groups.empty());
+    const DoorConfig& k = loaded.doors.doors.at(1);
+    EXPECT_TRUE(k.keypadOnly);
+    EXPECT_EQ(k.entryFactors, std::vector{protocol::Factor::pin});
+    EXPECT_EQ(k.heldOpenWarning, std::chrono::milliseconds(0));
+    EXPECT_FALSE(k.firstPersonIn);
+    EXPECT_EQ(loaded.doors.cardFormats.wiegandFacilityCodes, (std::vector<std::uint32_t>{12, 300}));
+}
+
+TEST(DoorConfigIssue14, DefaultsLeaveEveryRuleOff) {
+    const auto loaded = load(std::string(door) + "entry_factors = [\"card\"]\n");
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const DoorConfig& d = loaded.doors.doors.at(0);
+    EXPECT_FALSE(d.keypadOnly);
+    EXPECT_TRUE(d.cardFormats.empty());
+    EXPECT_EQ(d.heldOpenWarning.count(), 0);
+    EXPECT_FALSE(d.firstPersonIn);
+    EXPECT_TRUE(loaded.doors.cardFormats.wiegandFacilityCodes.empty());
+}
+
+TEST(DoorConfigIssue14, MistakesNameTheKeyAndWhy) {
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const std::string keypadDoor =
+        "[[doors]]\nid = \"k\"\nname = \"K\"\npanel = \"p-k\"\nfrom_zone = \"site\"\n"
+        "to_zone = \"bldg\"\n";
+    const Case cases[] = {
+        {std::string(door) + "entry_factors = [\"pin\"]\n",
+         "t.toml:29:18: doors[0].entry_factors[0]: the first factor must be \"card\"; a PIN-only "
+         "door needs keypad_only = true"},
+        {keypadDoor + "keypad_only = true\nentry_factors = [\"pin\", \"finger\"]\n",
+         "t.toml:30:17: doors[0].entry_factors: a keypad_only door takes exactly [\"pin\"]"},
+        {keypadDoor + "keypad_only = true\nentry_factors = [\"card\"]\n",
+         "t.toml:30:17: doors[0].entry_factors: a keypad_only door takes exactly [\"pin\"]"},
+        {keypadDoor +
+             "keypad_only = true\nentry_factors = [\"pin\"]\ncard_formats = [\"mifare\"]\n",
+         "t.toml:31:16: doors[0].card_formats: a keypad_only door reads no card"},
+        {std::string(door) + "entry_factors = [\"card\"]\ncard_formats = [\"hid-prox\"]\n",
+         "t.toml:30:17: doors[0].card_formats[0]: unknown card format \"hid-prox\"; expected "
+         "felica, mifare, wiegand26, wiegand34 or wiegand37"},
+        {std::string(door) +
+             "entry_factors = [\"card\"]\ncard_formats = [\"felica\", \"felica\"]\n",
+         "t.toml:30:27: doors[0].card_formats[1]: card format \"felica\" listed twice"},
+        {std::string(door) + "entry_factors = [\"card\"]\nheld_open_warning_ms = 30000\n",
+         "t.toml:30:24: doors[0].held_open_warning_ms: the pre-alarm must come before "
+         "held_open_ms (30000)"},
+        {std::string(door) +
+             "entry_factors = [\"card\"]\nfirst_person_in = { schedule = \"nope\" }\n",
+         "t.toml:30:32: doors[0].first_person_in.schedule: unknown schedule \"nope\""},
+        {std::string(businessHours) + door +
+             "entry_factors = [\"card\"]\nfirst_person_in = { schedule = \"office\", groups = "
+             "[\"managers\"] }\n",
+         "t.toml:34:52: doors[0].first_person_in.groups[0]: unknown group \"managers\""},
+        {std::string(door) + "entry_factors = [\"card\"]\nfirst_person_in = { groups = [] }\n",
+         "t.toml:30:19: doors[0].first_person_in.schedule: missing required key"},
+        {std::string(door) + "entry_factors = [\"card\"]\n[card_formats]\n"
+                             "wiegand_facility_codes = [12, 70000]\n",
+         "t.toml:31:31: card_formats.wiegand_facility_codes[1]: 70000 is out of range 0..65535"},
+        {std::string(door) + "entry_factors = [\"card\"]\n[card_formats]\n"
+                             "wiegand_facility_codes = [12, 12]\n",
+         "t.toml:31:31: card_formats.wiegand_facility_codes[1]: facility code 12 listed twice"},
+        {std::string(door) + "entry_factors = [\"card\"]\n[card_formats]\n"
+                             "wiegand_facility_codes = \"12\"\n",
+         "t.toml:31:26: card_formats.wiegand_facility_codes: expected array of integers, found "
+         "string"},
+        {std::string(door) + "entry_factors = [\"card\"]\n[card_formats]\nfacility_codes = [1]\n",
+         "t.toml:31:1: card_formats.facility_codes: unknown key"},
+    };
+    for (const auto& c : cases) {
+        const auto loaded = load(c.text);
+        ASSERT_FALSE(loaded.site.ok()) << c.text;
+        const std::string& message = loaded.site.error().message;
+        EXPECT_EQ(message.substr(0, c.expected.size()), c.expected) << message;
+        EXPECT_EQ(lineCount(message), 1U) << message;
+    }
+}
+
 TEST(DoorConfig, DeclaresDoorsGatesAndPanels) {
     DoorConfigSection section;
     core::ConfigDiagnostics diag("t.toml");
