@@ -46,3 +46,76 @@ export function ensureStylesheet() {
   link.setAttribute('data-doors-css', '');
   document.head.appendChild(link);
 }
+
+// A labelled control: <label><span>text</span>control</label>.
+export function field(text, control, { cls } = {}) {
+  return el('label', { cls: 'doors-field' + (cls ? ' ' + cls : '') }, [el('span', { text }), control]);
+}
+
+export function input(testid, { type = 'text', value, attrs } = {}) {
+  const node = el('input', { testid, attrs: { type, ...(attrs || {}) } });
+  if (value !== undefined && value !== null) node.value = String(value);
+  return node;
+}
+
+export function button(text, testid, { cls, type = 'button', onClick } = {}) {
+  const node = el('button', { cls, testid, text, attrs: { type } });
+  if (onClick) node.addEventListener('click', onClick);
+  return node;
+}
+
+export function select(testid, options, value) {
+  const node = el('select', { testid });
+  for (const { value: v, text } of options) {
+    const option = el('option', { text, attrs: { value: v } });
+    node.appendChild(option);
+  }
+  if (value !== undefined) node.value = value;
+  return node;
+}
+
+// A form that runs `submit()` (async) with its buttons disabled meanwhile, so a double click
+// sends once.
+export function form(testid, children, submit) {
+  const node = el('form', { cls: 'doors-form', testid }, children);
+  node.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const buttons = [...node.querySelectorAll('button')];
+    for (const b of buttons) b.disabled = true;
+    try {
+      await submit();
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  });
+  return node;
+}
+
+// The one line under a form that says what its last request did: data-state done | waiting |
+// error (a 202 waits for a second person's approval).
+export function outcomeLine(testid) {
+  const node = el('p', { cls: 'doors-outcome', testid, attrs: { 'data-state': '', 'aria-live': 'polite' } });
+  node.show = (state, text) => {
+    node.dataset.state = state;
+    node.className = 'doors-outcome ' + (state === 'error' ? 'error' : state === 'waiting' ? 'hint' : 'status');
+    node.textContent = text;
+  };
+  node.clear = () => node.show('', '');
+  return node;
+}
+
+// Shows a write's answer on `line`: 2xx done (doneText), 202 waiting for approval, else the
+// server's refusal in words. Returns 'done' | 'waiting' | 'error'.
+export function showOutcome(api, line, response, doneText) {
+  if (response.status === 202) {
+    const approval = (response.body && response.body.approval) || {};
+    line.show('waiting', api.t('doors.outcome.waiting', { id: approval.id || '' }));
+    return 'waiting';
+  }
+  if (response.status >= 200 && response.status < 300) {
+    line.show('done', doneText);
+    return 'done';
+  }
+  line.show('error', api.errorText(response));
+  return 'error';
+}

@@ -5,6 +5,7 @@
 // onChange and render at most once per frame.
 
 import { applyDoorEvent } from './door_state_words.js';
+import { applyDoorAlertEvent } from './door_live.js';
 import { PresenceModel } from './presence_model.js';
 
 const REFETCH_AFTER_EVENT_MS = 1500;
@@ -77,7 +78,7 @@ export class DoorStore {
   onDoorEvent(event) {
     let changed = false;
     this.rows = this.rows.map((row) => {
-      const next = applyDoorEvent(row, event);
+      const next = applyDoorAlertEvent(applyDoorEvent(row, event), event);
       changed = changed || next !== row;
       return next;
     });

@@ -1,9 +1,11 @@
 // The doors page (#/doors): every door and circle gate with its state in words, live; and a
-// portal's detail (#/doors?id=<id>): GET /api/doors/{id} and its recent events
+// portal's detail (#/doors?id=<id>): GET /api/doors/{id}, its conditions, commands and the
+// revocations its panels have not acknowledged (door_commands.js), and its recent events
 // (GET /api/events?door=<id>), newest first, new ones added as they happen.
 
 import { describeEvent } from '/event_text.js';
 import { el, activatable } from './dom.js';
+import { DoorControls } from './door_commands.js';
 import { doorState } from './door_state_words.js';
 import { stateText, toneClass, kindText, lockText, positionText, panelText, tamperText,
          zonesText, lastEventText } from './door_text.js';
@@ -23,6 +25,7 @@ export class DoorsPage {
     this.list = el('div', { cls: 'doors-list', testid: 'doors-list' });
     this.detailView = el('div', { cls: 'doors-detail', testid: 'doors-detail' });
     this.detailView.hidden = true;
+    this.controls = new DoorControls(api);
     page.element.append(
       el('h2', { cls: 'page-title', text: api.t('page.doors') }),
       this.list, this.detailView);
@@ -115,7 +118,7 @@ export class DoorsPage {
                                      'feed.col.result', 'feed.col.detail']
         .map((key) => el('th', { text: api.t(key) })))]),
       this.eventsBody]);
-    this.detailView.replaceChildren(back, this.detailHead, this.detailFacts,
+    this.detailView.replaceChildren(back, this.detailHead, this.detailFacts, this.controls.element,
                                     el('h3', { text: api.t('doors.detail.events') }),
                                     this.eventsNote, eventsTable);
     const [door, events] = await Promise.all([
@@ -174,6 +177,8 @@ export class DoorsPage {
                                text: api.t('doors.gate.unsupervised') }));
     }
     this.detailFacts.replaceChildren(...children);
+    if (row.supervised !== false) this.controls.show(row);
+    this.controls.element.hidden = row.supervised === false;
   }
 
   // Events newest first by seq, each once.
@@ -202,6 +207,7 @@ export class DoorsPage {
 
   onEvent(event) {
     if (!this.detailId || this.detailView.hidden) return;
+    this.controls.onEvent(event);
     const p = event.payload || {};
     const row = this.store.row(this.detailId);
     const mine = p.door === this.detailId ||

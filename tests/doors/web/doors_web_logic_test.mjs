@@ -108,3 +108,7 @@ test('a person keeps one spot inside the zone, clear of its walls', () => {
     assert.ok(s.y >= r.y + 12 && s.y <= r.y + r.h - 12, id + ' y ' + s.y);
   }
 });
+
+// The pages of issue 14 (people, person, access, door commands, zone control): their own file,
+// run by the same ctest.
+import './doors_pages_logic_test.mjs';

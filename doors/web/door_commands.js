@@ -1,0 +1,157 @@
+// The parts of a door's page (#/doors?id=) beyond its facts: the conditions the desk must see
+// (held-open pre-alarm, lock fault, reader fault, held unlocked by first-person-in or a timed
+// unlock, lockdown; door_live.js), the door's commands for the desk and the security admin
+// (POST /api/doors/{id}/unlock | lock | timed_unlock {comment, minutes}: 202 when the door's zone
+// needs a second person's approval, shown as waiting), and the revocations the panels have not
+// yet acknowledged (GET /api/revocations, live by panel.revocation_* events).
+
+import { el, field, input, button, form, outcomeLine } from './dom.js';
+import { doorAlerts, commandOutcome, checkTimedMinutes, unacknowledged,
+         TIMED_UNLOCK_MINUTES } from './door_live.js';
+
+export const COMMAND_ROLES = new Set(['operator', 'security_admin']);
+const COMMANDS = ['unlock', 'timed_unlock', 'lock'];
+
+export class DoorControls {
+  constructor(api) {
+    this.api = api;
+    this.row = null;
+    this.revocations = [];
+    this.revocationsStatus = null;
+    this.element = el('div', { cls: 'doors-controls' });
+    this.alertsBox = el('ul', { cls: 'doors-alerts', testid: 'doors-detail-alerts' });
+    this.commandsBox = el('section', { cls: 'panel doors-commands', testid: 'doors-commands' });
+    this.revocationsBox = el('section', { cls: 'panel doors-revocations', testid: 'doors-revocations' });
+    this.outcome = outcomeLine('doors-command-outcome');
+    this.canCommand = COMMAND_ROLES.has(api.me.role);
+    if (this.canCommand) this.buildCommands();
+    this.element.append(this.alertsBox, this.canCommand ? this.commandsBox : null, this.revocationsBox);
+    if (!this.canCommand) this.commandsBox.remove();
+  }
+
+  // The door shown now (a row of /api/doors); called on every store change.
+  show(row) {
+    const changed = !this.row || this.row.id !== row.id;
+    this.row = row;
+    if (changed) this.outcome.clear();
+    if (this.approvalNote) this.approvalNote.hidden = row.commands_need_approval !== true;
+    this.renderAlerts();
+    if (changed) this.loadRevocations();
+    else this.renderRevocations();
+  }
+
+  renderAlerts() {
+    const { api, row } = this;
+    const items = doorAlerts(row, Date.now() * 1000).map((a) => el('li', {
+      cls: 'doors-alert tone-' + a.tone, testid: 'doors-detail-alert', attrs: { 'data-alert': a.key },
+      text: api.t('doors.alert.' + a.key, {
+        side: a.params.side ? api.t('doors.side.' + a.params.side) : '',
+        until: a.params.until_us ? api.formatTime(a.params.until_us, { seconds: false }) : '',
+        person: a.params.person || '',
+      }) }));
+    this.alertsBox.hidden = items.length === 0;
+    this.alertsBox.replaceChildren(...items);
+  }
+
+  buildCommands() {
+    const { api } = this;
+    this.comment = el('textarea', { testid: 'doors-command-comment', attrs: { rows: 2, maxlength: 500 } });
+    this.minutes = input('doors-command-minutes', { type: 'number', value: TIMED_UNLOCK_MINUTES.initial,
+                                                    attrs: { min: TIMED_UNLOCK_MINUTES.min, max: TIMED_UNLOCK_MINUTES.max } });
+    this.approvalNote = el('p', { cls: 'hint', testid: 'doors-command-approval-note',
+                                  text: api.t('doors.command.needs_approval') });
+    const buttons = COMMANDS.map((command) => button(api.t('doors.command.' + command), 'doors-command-' + command,
+      { cls: command === 'lock' ? 'primary' : '', onClick: () => this.send(command) }));
+    this.commandsBox.append(
+      el('h3', { text: api.t('doors.commands') }),
+      form('doors-command-form', [
+        field(api.t('doors.comment'), this.comment),
+        field(api.t('doors.command.minutes'), this.minutes),
+        el('div', { cls: 'doors-form-actions' }, buttons),
+      ], async () => {}),
+      this.approvalNote, this.outcome);
+  }
+
+  async send(command) {
+    const { api, row } = this;
+    if (!row) return;
+    const comment = this.comment.value.trim();
+    if (!comment) return this.outcome.show('error', api.t('doors.comment.required'));
+    const body = { comment };
+    if (command === 'timed_unlock') {
+      const minutes = checkTimedMinutes(this.minutes.value);
+      if (minutes === null) {
+        return this.outcome.show('error', api.t('doors.command.minutes_range', TIMED_UNLOCK_MINUTES));
+      }
+      body.minutes = minutes;
+    }
+    const buttons = [...this.commandsBox.querySelectorAll('button')];
+    for (const b of buttons) b.disabled = true;
+    let r;
+    try {
+      r = await api.fetchJson('POST', '/api/doors/' + encodeURIComponent(row.id) + '/' + command, body);
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+    const outcome = commandOutcome(r);
+    const what = api.t('doors.command.' + command);
+    if (outcome.kind === 'waiting') {
+      this.outcome.show('waiting', api.t('doors.command.waiting', { command: what, id: outcome.approval }));
+    } else if (outcome.kind === 'done') {
+      this.outcome.show('done', api.t('doors.command.done', { command: what }));
+      this.comment.value = '';
+    } else {
+      this.outcome.show('error', api.errorText(r));
+    }
+  }
+
+  async loadRevocations() {
+    const r = await this.api.fetchJson('GET', '/api/revocations');
+    this.revocationsStatus = r;
+    this.revocations = r.status === 200 && Array.isArray(r.body.revocations) ? r.body.revocations : [];
+    this.renderRevocations();
+  }
+
+  // A panel.revocation_* event: the list again from the server.
+  onEvent(event) {
+    if (String(event.type).startsWith('panel.revocation_')) this.loadRevocations();
+  }
+
+  renderRevocations() {
+    const { api, row } = this;
+    if (!row) return;
+    const children = [el('h3', { text: api.t('doors.revocations') })];
+    const status = this.revocationsStatus;
+    if (status && status.status !== 200) {
+      // A role the route does not serve sees nothing of it.
+      if (status.status === 403) {
+        this.revocationsBox.hidden = true;
+        return;
+      }
+      children.push(el('p', { cls: 'error', testid: 'doors-revocations-error', text: api.errorText(status) }));
+    }
+    this.revocationsBox.hidden = false;
+    const waiting = unacknowledged(this.revocations);
+    if (waiting.length === 0 && (!status || status.status === 200)) {
+      children.push(el('p', { cls: 'empty', testid: 'doors-revocations-none', text: api.t('doors.revocations.none') }));
+    }
+    const list = el('ul', { cls: 'doors-revocation-list' });
+    for (const r of waiting) {
+      const mine = r.pending.includes(row.panel);
+      const cards = Array.isArray(r.cards) ? r.cards : [];
+      const who = r.person_name || (r.person ? api.names.get('person', r.person) : '');
+      list.appendChild(el('li', { cls: 'doors-revocation' + (mine ? ' tone-warning' : ''), testid: 'doors-revocation',
+                                  attrs: { 'data-id': r.id, 'data-this-panel': mine ? 'true' : 'false' } }, [
+        el('span', { text: api.t(who ? 'doors.revocation.what_person' : 'doors.revocation.what',
+                                 { cards: cards.join(', '), person: who, time: api.formatTime(r.sent_us) }) }),
+        el('span', { cls: 'doors-revocation-pending', testid: 'doors-revocation-pending',
+                     attrs: { 'data-panels': r.pending.join(' ') },
+                     text: api.t('doors.revocation.pending', {
+                       panels: r.pending.map((p) => api.names.get('panel', p)).join(', '),
+                       n: r.pending.length }) }),
+      ]));
+    }
+    if (waiting.length > 0) children.push(list);
+    this.revocationsBox.replaceChildren(...children);
+  }
+}

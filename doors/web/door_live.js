@@ -1,0 +1,119 @@
+// What a door's page shows beyond its one state (door_state_words.js): the conditions a desk
+// must see at once — the held-open pre-alarm, a lock fault, a reader fault (per side), the door
+// held unlocked by first-person-in or by an operator's timed unlock, a lockdown — and what a
+// door command's answer means. Pure: no DOM, no api.
+
+// The row's conditions, most urgent first: [{key, tone, params}] where key names a catalogue
+// entry `doors.alert.<key>` and params fill it (times in µs are formatted by the caller).
+export function doorAlerts(row, nowUs) {
+  const alerts = [];
+  if (!row || row.supervised === false) return alerts;
+  if (row.lockdown === true) alerts.push({ key: 'lockdown', tone: 'alarm', params: {} });
+  if (row.lock_fault === true) alerts.push({ key: 'lock_fault', tone: 'alarm', params: {} });
+  for (const side of readerFaultSides(row)) {
+    alerts.push({ key: 'reader_fault', tone: 'warning', params: { side } });
+  }
+  if (row.held_open_warning === true && row.held_open !== true) {
+    alerts.push({ key: 'held_open_warning', tone: 'warning', params: {} });
+  }
+  const scheduleUntil = Number(row.schedule_unlocked_until_us) || 0;
+  if (scheduleUntil > nowUs) {
+    alerts.push({ key: 'schedule_unlocked', tone: 'info',
+                  params: { until_us: scheduleUntil, person: row.schedule_unlocked_by || '' } });
+  }
+  const manualUntil = Number(row.manual_unlock_until_us) || 0;
+  if (row.manual_unlocked === true) {
+    alerts.push({ key: 'manual_unlocked', tone: 'info', params: {} });
+  } else if (manualUntil > nowUs) {
+    alerts.push({ key: 'timed_unlocked', tone: 'info', params: { until_us: manualUntil } });
+  }
+  return alerts;
+}
+
+// The reader sides reported faulty: `reader_faults` as a list of sides, or an object
+// {side: 'offline'|'online'}.
+export function readerFaultSides(row) {
+  const faults = row && row.reader_faults;
+  if (Array.isArray(faults)) return faults.map(String);
+  if (faults && typeof faults === 'object') {
+    return Object.keys(faults).filter((side) => faults[side] === 'offline' || faults[side] === true).sort();
+  }
+  return [];
+}
+
+// A row after one of issue 14's door events (door.held_open_warning, door.lock_fault,
+// door.reader_fault, door.schedule_unlocked, door.command): a new object, or the same one.
+// The store refetches the server's row soon after; this only makes the page move at once.
+export function applyDoorAlertEvent(row, event) {
+  const p = event.payload || {};
+  if (!row || p.door !== row.id || row.supervised === false) return row;
+  switch (event.type) {
+    case 'door.held_open_warning':
+      return { ...row, held_open_warning: true };
+    case 'door.closed':
+      return row.held_open_warning ? { ...row, held_open_warning: false } : row;
+    case 'door.lock_fault':
+      return { ...row, lock_fault: p.state === 'active' };
+    case 'door.reader_fault': {
+      const faults = { ...(readerFaultsObject(row)) };
+      faults[String(p.side || 'entry')] = p.state === 'offline' ? 'offline' : 'online';
+      return { ...row, reader_faults: faults };
+    }
+    case 'door.schedule_unlocked':
+      return { ...row, lock: 'unlocked', schedule_unlocked_until_us: Number(p.until_us) || 0,
+               schedule_unlocked_by: p.person_name || p.person || '' };
+    case 'door.command':
+      if (p.command === 'lock') {
+        return { ...row, lock: 'locked', manual_unlocked: false, manual_unlock_until_us: 0 };
+      }
+      if (p.command === 'unlock') return { ...row, lock: 'unlocked', manual_unlocked: true };
+      if (p.command === 'timed_unlock') {
+        return { ...row, lock: 'unlocked', manual_unlock_until_us: Number(p.until_us) || 0 };
+      }
+      return row;
+    default:
+      return row;
+  }
+}
+
+function readerFaultsObject(row) {
+  const faults = row.reader_faults;
+  if (Array.isArray(faults)) return Object.fromEntries(faults.map((s) => [String(s), 'offline']));
+  return faults && typeof faults === 'object' ? faults : {};
+}
+
+// What a door command's answer means for the page: 200/201 done, 202 waiting for a second
+// person's approval (the body's approval id), anything else refused with the server's text.
+export function commandOutcome(response) {
+  const status = response ? response.status : 0;
+  if (status === 202) {
+    const approval = (response.body && response.body.approval) || {};
+    return { kind: 'waiting', approval: approval.id || '', expiresUs: Number(approval.expires_us) || 0 };
+  }
+  if (status >= 200 && status < 300) return { kind: 'done' };
+  return { kind: 'refused' };
+}
+
+// Bounds of a timed unlock, in minutes (the route refuses others; the page says so first).
+export const TIMED_UNLOCK_MINUTES = { min: 1, max: 480, initial: 15 };
+
+export function checkTimedMinutes(text) {
+  const value = String(text ?? '').trim();
+  if (!/^\d+$/.test(value)) return null;
+  const n = Number(value);
+  return n >= TIMED_UNLOCK_MINUTES.min && n <= TIMED_UNLOCK_MINUTES.max ? n : null;
+}
+
+// The revocations (GET /api/revocations) some panel has not acknowledged yet, newest first,
+// each with its pending panels; `panel` (optional) keeps those waiting for that panel only.
+export function unacknowledged(revocations, panel) {
+  const out = [];
+  for (const r of revocations || []) {
+    const pending = (Array.isArray(r.pending) ? r.pending : []).map(String);
+    if (pending.length === 0) continue;
+    if (panel && !pending.includes(panel)) continue;
+    out.push({ ...r, pending });
+  }
+  out.sort((a, b) => (Number(b.sent_us) || 0) - (Number(a.sent_us) || 0));
+  return out;
+}
