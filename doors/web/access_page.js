@@ -10,6 +10,12 @@ import { siteYear } from './site_dates.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
+// "08:30" for 510 minutes after midnight; 1440 is "24:00" (the end of the day).
+function clockText(minutes) {
+  const m = Number(minutes) || 0;
+  return String(Math.floor(m / 60)).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+}
+
 export class AccessPage {
   constructor(api, page) {
     this.api = api;
@@ -74,28 +80,24 @@ export class AccessPage {
         : this.table('access-levels-table', ['access.col.level', 'access.col.zones', 'access.col.approval'], rows));
   }
 
+  // The groups the site file defines; who is in each is data, shown on each person's page.
   renderGroups(r) {
     const { api } = this;
     if (r.status !== 200) return this.failed(this.groupsBox, 'access.groups', r, 'access-groups-error');
     const groups = r.body.groups || [];
-    const rows = groups.map((g) => {
-      const members = Array.isArray(g.members) ? g.members.length : Number(g.members ?? g.member_count) || 0;
-      const levels = (g.levels || []).map((l) => api.names.get('level', typeof l === 'string' ? l : l.level));
-      return el('tr', { testid: 'access-group', attrs: { 'data-id': g.id, 'data-members': members } }, [
-        el('td', { cls: 'cell-name', text: g.name || g.id }),
-        el('td', { text: api.t('access.group.members', { n: members }) }),
-        el('td', { text: levels.length ? levels.join(', ') : api.t('access.group.no_levels') }),
-      ]);
-    });
+    const rows = groups.map((g) => el('tr', { testid: 'access-group', attrs: { 'data-id': g.id } }, [
+      el('td', { cls: 'cell-name', text: g.name || g.id }),
+      el('td', { cls: 'people-id', text: g.id }),
+    ]));
     this.groupsBox.replaceChildren(el('h3', { text: api.t('access.groups') }),
       groups.length === 0 ? el('p', { cls: 'empty', testid: 'access-groups-none', text: api.t('access.groups.none') })
-        : this.table('access-groups-table', ['access.col.group', 'access.col.members', 'access.col.levels'], rows));
+        : this.table('access-groups-table', ['access.col.group', 'access.col.id'], rows));
   }
 
   windowText(w) {
     const { api } = this;
     const days = (w.days || []).map((d) => api.t('access.day.' + d)).join(api.t('access.day.separator'));
-    return api.t('access.window', { days, start: w.start || '', end: w.end || '' });
+    return api.t('access.window', { days, start: clockText(w.start_minute), end: clockText(w.end_minute) });
   }
 
   renderSchedules(r) {

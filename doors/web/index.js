@@ -20,6 +20,8 @@ const DOORS_PAGE_ROLES = new Set(['operator', 'facility_admin', 'security_admin'
 const PEOPLE_PAGE_ROLES = new Set(['facility_admin', 'security_admin']);
 const ACCESS_PAGE_ROLES = new Set(['facility_admin', 'security_admin']);
 const OVERVIEW_ROLES = new Set(['operator', 'security_admin', 'bcp_coordinator']);
+// The zone control panels: the desk roles the zone routes serve (doors/zone_routes.hpp).
+const ZONE_PANEL_ROLES = new Set(['operator', 'security_admin']);
 
 const DOORS_ORDER = 40;
 const PEOPLE_ORDER = 50;
@@ -49,7 +51,7 @@ export async function start(api) {
     new AccessPage(api, api.addPage({ id: 'access', title: 'page.access', order: ACCESS_ORDER }));
   }
   let zones = null;
-  if (overview) {
+  if (overview && ZONE_PANEL_ROLES.has(role)) {
     zones = new ZoneWatch(api);
     new LockdownPanel(api, zones, api.addOverviewPanel({ id: 'lockdown', title: 'zones.lockdown.title',
                                                           order: LOCKDOWN_PANEL_ORDER, area: 'side' }));
@@ -57,6 +59,8 @@ export async function start(api) {
                                                       order: ALONE_PANEL_ORDER, area: 'side' }));
     new MusterPanel(api, zones, api.addOverviewPanel({ id: 'muster', title: 'zones.muster.title',
                                                        order: MUSTER_PANEL_ORDER, area: 'main' }));
+  }
+  if (overview) {
     new DoorsTile(api, store, api.addTile({ id: 'doors', title: 'doors.tile.doors', order: DOORS_TILE_ORDER }));
     new GatesTile(api, store, api.addTile({ id: 'gates', title: 'doors.tile.gates', order: GATES_TILE_ORDER }));
     new WhoIsInside(api, store, api.addOverviewPanel({ id: 'who-is-inside', title: 'doors.inside.title',

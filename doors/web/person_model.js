@@ -55,8 +55,14 @@ export function matchesPerson(person, query) {
 export const PHOTO_MAX_BYTES = 256 * 1024;
 export const PHOTO_TYPES = ['image/jpeg', 'image/png'];
 
+// doors::kMinPinDigits..kMaxPinDigits.
 export function checkPinText(text) {
   return /^\d{4,8}$/.test(String(text || ''));
+}
+
+// doors::kMinKeypadDigits..kMaxKeypadDigits.
+export function checkKeypadText(text) {
+  return /^\d{6,8}$/.test(String(text || ''));
 }
 
 export function checkPersonId(text) {

@@ -8,7 +8,7 @@
 
 import { describeEvent } from '/event_text.js';
 import { el, field, input, button, select, form, outcomeLine, showOutcome } from './dom.js';
-import { factorRows, cardRows, waitingApprovals, checkPinText, bytesToBase64,
+import { factorRows, cardRows, waitingApprovals, checkPinText, checkKeypadText, bytesToBase64,
          PHOTO_MAX_BYTES, PHOTO_TYPES } from './person_model.js';
 import { usFromDateInput, dateInputValue, validityState } from './site_dates.js';
 
@@ -118,7 +118,8 @@ export class PersonPage {
       this.head(),
       el('div', { cls: 'person-grid' }, [
         section('details', 'person.details', [this.detailsForm(), this.photoForm()]),
-        section('factors', 'person.factors', [this.factors(), this.pinForm(), this.fingerForms()]),
+        section('factors', 'person.factors', [this.factors(), this.pinForm(), this.keypadForm(),
+                                               this.fingerForms()]),
         section('cards', 'person.cards', [this.cards(), this.cardForm()]),
         section('grants', 'person.grants', [this.grants(), this.grantForm()]),
         section('levels', 'person.levels', [this.levels(), this.levelForm()]),
@@ -225,7 +226,7 @@ export class PersonPage {
       if (!PHOTO_TYPES.includes(f.type)) return line.show('error', api.t('person.photo.type'));
       if (f.size > PHOTO_MAX_BYTES) return line.show('error', api.t('person.photo.size', { kb: PHOTO_MAX_BYTES / 1024 }));
       const bytes = new Uint8Array(await f.arrayBuffer());
-      await this.write('photo', 'PUT', '/photo', { mime: f.type, image_b64: bytesToBase64(bytes) }, 'person.photo.done');
+      await this.write('photo', 'PUT', '/photo', { photo_b64: bytesToBase64(bytes) }, 'person.photo.done');
     });
   }
 
@@ -257,6 +258,25 @@ export class PersonPage {
       pin.value = '';  // the PIN is not kept in the page
       if (!checkPinText(digits)) return line.show('error', api.t('people.error.pin'));
       await this.write('pin', 'PUT', '/pin', { pin: digits }, 'person.pin.done');
+    });
+  }
+
+  // The code a person types alone at a PIN-only keypad door (longer than a PIN: it is the
+  // whole credential there); another person's code is refused doors.keypad_code_taken.
+  keypadForm() {
+    const { api } = this;
+    const code = input('person-keypad-code', { type: 'password', attrs: { autocomplete: 'new-password',
+                                                                          inputmode: 'numeric', maxlength: 8 } });
+    const line = this.outcome('keypad');
+    return form('person-keypad-form', [
+      field(api.t('person.keypad.field'), code),
+      el('div', { cls: 'doors-form-actions' }, [button(api.t('person.keypad.set'), 'person-keypad-set', { type: 'submit' })]),
+      line,
+    ], async () => {
+      const digits = code.value;
+      code.value = '';
+      if (!checkKeypadText(digits)) return line.show('error', api.t('person.keypad.error'));
+      await this.write('keypad', 'PUT', '/keypad_code', { code: digits }, 'person.keypad.done');
     });
   }
 
@@ -374,24 +394,28 @@ export class PersonPage {
     });
   }
 
+  // The levels the person holds: their own (removable here) and those of their groups.
   levels() {
     const { api, person } = this;
     const offset = api.site.utc_offset_minutes;
-    const levels = Array.isArray(person.levels) ? person.levels : [];
-    if (levels.length === 0) return el('p', { cls: 'empty', testid: 'person-levels-empty', text: api.t('person.levels.none') });
+    const held = (Array.isArray(person.levels) ? person.levels : []).map((l) => ({ ...l, group: '' }));
+    for (const g of Array.isArray(person.groups) ? person.groups : []) {
+      if (!g || typeof g !== 'object') continue;
+      for (const l of Array.isArray(g.levels) ? g.levels : []) held.push({ ...l, group: g.id });
+    }
+    if (held.length === 0) return el('p', { cls: 'empty', testid: 'person-levels-empty', text: api.t('person.levels.none') });
     const body = el('tbody');
-    for (const l of levels) {
-      const viaGroup = l.via && l.via !== 'person' ? l.via : (l.group || '');
+    for (const l of held) {
       const dates = validityState(l.valid_from_us, l.valid_until_us, 0) === 'always'
         ? api.t('person.level.always')
         : api.t('person.level.dates', { from: dateInputValue(l.valid_from_us, offset) || '…',
                                         until: dateInputValue(l.valid_until_us, offset, { endOfDay: true }) || '…' });
-      body.appendChild(el('tr', { testid: 'person-level', attrs: { 'data-level': l.level, 'data-via': viaGroup || 'person' } }, [
+      body.appendChild(el('tr', { testid: 'person-level', attrs: { 'data-level': l.level, 'data-via': l.group || 'person' } }, [
         el('td', { text: api.names.get('level', l.level) }),
         el('td', { text: dates }),
-        el('td', { text: viaGroup ? api.t('person.level.via_group', { group: api.names.get('group', viaGroup) })
-                                  : api.t('person.level.direct') }),
-        el('td', {}, [viaGroup ? null : button(api.t('person.level.remove'), 'person-level-remove', { cls: 'danger', onClick: async () => {
+        el('td', { text: l.group ? api.t('person.level.via_group', { group: api.names.get('group', l.group) })
+                                 : api.t('person.level.direct') }),
+        el('td', {}, [l.group ? null : button(api.t('person.level.remove'), 'person-level-remove', { cls: 'danger', onClick: async () => {
           await this.write('levels', 'DELETE', '/levels/' + encodeURIComponent(l.level), undefined, 'person.level.removed');
         } })]),
       ]));

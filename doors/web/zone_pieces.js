@@ -3,7 +3,8 @@
 // emergency — and lift it, the security admin only; each with a comment), the Never alone panel
 // (a person left alone in a two-person zone, live from zone.alone / zone.alone_cleared), and
 // the Muster panel (who is inside each zone now; a roll call, and who has left since:
-// GET /api/muster, POST /api/muster). All live from zone.* and presence.* events.
+// GET /api/muster, POST /api/muster). Loaded from GET /api/zone_control and GET /api/muster,
+// live from zone.* and presence.* events.
 
 import { el, field, button, select, form, outcomeLine, showOutcome } from './dom.js';
 import { LockdownModel, AloneModel, musterView, LOCKDOWN_START_ROLES, LOCKDOWN_LIFT_ROLES,
@@ -34,7 +35,8 @@ export class ZoneWatch {
   }
 
   async loadLockdown() {
-    const r = await this.api.fetchJson('GET', '/api/lockdown');
+    // ZoneControl::toJson: the lockdowns, and the zones with one person alone now.
+    const r = await this.api.fetchJson('GET', '/api/zone_control');
     this.lockdownError = r.status === 200 ? null : r;
     if (r.status === 200) {
       this.lockdowns.load(r.body);

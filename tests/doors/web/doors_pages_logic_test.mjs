@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { usFromDateInput, dateInputValue, validityState, siteYear } from '../../../doors/web/site_dates.js';
 import { yearCalendar, holidayCounts } from '../../../doors/web/holiday_calendar.js';
-import { factorRows, cardRows, waitingApprovals, matchesPerson, checkPinText, checkPersonId,
+import { factorRows, cardRows, waitingApprovals, matchesPerson, checkPinText, checkKeypadText, checkPersonId,
          bytesToBase64 } from '../../../doors/web/person_model.js';
 import { doorAlerts, applyDoorAlertEvent, commandOutcome, checkTimedMinutes, unacknowledged,
          readerFaultSides } from '../../../doors/web/door_live.js';
@@ -103,6 +103,8 @@ test('search, PIN and id checks match the routes', () => {
   assert.ok(!matchesPerson(p, 'ken'));
   assert.ok(checkPinText('4826') && checkPinText('12345678'));
   assert.ok(!checkPinText('123') && !checkPinText('123456789') && !checkPinText('12a4'));
+  assert.ok(checkKeypadText('482615') && checkKeypadText('48261599'));
+  assert.ok(!checkKeypadText('48261') && !checkKeypadText('482615990') && !checkKeypadText('4826a5'));
   assert.ok(checkPersonId('p-aiko_2') && !checkPersonId('P-Aiko') && !checkPersonId('') &&
             !checkPersonId('a'.repeat(65)) && !checkPersonId('a.b'));
   assert.equal(bytesToBase64(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])), '/9j/4A==');
