@@ -9,7 +9,10 @@ export function el(tag, { cls, testid, text, attrs } = {}, children = []) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const child of children) if (child) node.appendChild(child);
+  for (const child of children) {
+    if (typeof child === 'string') node.appendChild(document.createTextNode(child));
+    else if (child) node.appendChild(child);
+  }
   return node;
 }
 

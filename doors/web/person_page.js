@@ -163,10 +163,11 @@ export class PersonPage {
   validityText(state) {
     const { api, person } = this;
     const offset = api.site.utc_offset_minutes;
-    return api.t('person.validity.' + state, {
-      from: dateInputValue(person.valid_from_us, offset),
-      until: dateInputValue(person.valid_until_us, offset, { endOfDay: true }),
-    });
+    const from = dateInputValue(person.valid_from_us, offset);
+    const until = dateInputValue(person.valid_until_us, offset, { endOfDay: true });
+    // An open end is left out of the sentence rather than shown as a dash.
+    const key = state === 'valid' && !until ? 'valid_from' : state === 'valid' && !from ? 'valid_until' : state;
+    return api.t('person.validity.' + key, { from, until });
   }
 
   detailsForm() {

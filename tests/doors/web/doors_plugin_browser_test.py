@@ -75,6 +75,55 @@ DOOR_EVENTS = [
     {"seq": 8, "time_us": BASE_US + 60_000_000, "type": "door.closed", "source": "door:srv-door",
      "subject": "", "payload": {"door": "srv-door"}},
 ]
+PERSON_PAGE = {"person": {
+    "id": "p-aiko", "name": "Aiko Sato", "active": True, "organisation": "Acme Maintenance",
+    "valid_from_us": BASE_US - 86400_000_000 * 30, "valid_until_us": 0, "escort_required": True,
+    "factors": {"card": True, "pin": True, "finger": True, "finger_2": False, "keypad_code": False,
+                "photo": False},
+    "photo_url": None, "photo_sha256": None,
+    "cards": [{"uid": "04A1B2C3D4E5F6", "state": "active", "history": [
+                  {"seq": 3, "time_us": BASE_US + 1_000_000, "type": "person.card_set", "actor": "fac"}]},
+              {"uid": "0499", "state": "revoked", "history": [
+                  {"seq": 2, "time_us": BASE_US + 2_000_000, "type": "person.card_revoked", "actor": "fac"},
+                  {"seq": 1, "time_us": BASE_US, "type": "person.card_set", "actor": "fac"}]}],
+    "grants": [{"zone": "noc", "schedule": "office"}],
+    "levels": [{"level": "floor-office", "valid_from_us": 0, "valid_until_us": 0}],
+    "groups": [{"id": "contractors", "levels": [{"level": "server-always", "valid_from_us": 0,
+                                                 "valid_until_us": 0}]}],
+    "recent_events": [{"seq": 3, "time_us": BASE_US + 1_000_000, "type": "person.card_set",
+                       "source": "operator:fac", "subject": "p-aiko",
+                       "payload": {"person": "p-aiko", "card": "04A1B2C3D4E5F6"}}],
+    "events_from_seq": 0}}
+CATALOG = {
+    "/api/access_levels": {"access_levels": [
+        {"id": "floor-office", "name": "3F office", "zones": [{"zone": "noc", "schedule": "office"}],
+         "restricted": False},
+        {"id": "server-always", "name": "Server room", "zones": [{"zone": "server-room", "schedule": "24x7"}],
+         "restricted": True}]},
+    "/api/groups": {"groups": [{"id": "contractors", "name": "Contractors"}]},
+    "/api/schedules": {"schedules": [
+        {"id": "office", "utc_offset_minutes": 540, "holidays": "closed",
+         "windows": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start_minute": 480, "end_minute": 1200}]},
+        {"id": "24x7", "utc_offset_minutes": 540, "holidays": "ignore",
+         "windows": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start_minute": 0,
+                      "end_minute": 1440}]}]},
+}
+HOLIDAYS = {"holidays": [{"date": "2026-01-01", "name": "元日", "kind": "national"},
+                         {"date": "2026-05-06", "name": "休日", "kind": "substitute"},
+                         {"date": "2026-12-29", "name": "年末年始", "kind": "closure"}],
+            "listed_from": "2024-01-01", "listed_until": "2030-12-31"}
+ZONE_CONTROL = {"lockdowns": [{"scope": "zone", "target": "server-room", "since_us": BASE_US + 5_000_000,
+                               "comment": "drill", "actor": "desk"}],
+                "exempt_groups": [], "alone": [], "forgiven": [], "muster": None}
+MUSTER = {"zones": {"noc": [{"person": "p-ken", "person_name": "Ken Ito", "since_us": BASE_US}]},
+          "muster": {"started_us": BASE_US + 7_000_000, "actor": "desk", "comment": "drill", "on_roll": 2,
+                     "left_count": 1, "zones": [{"zone": "noc", "remaining": [{"person": "p-ken",
+                                                                               "person_name": "Ken Ito"}],
+                                                 "left": [{"person": "p-aiko", "person_name": "Aiko Sato",
+                                                           "now_zone": None}]}]}}
+REVOCATIONS = {"revocations": [{"id": "rv-1", "cards": ["0499"], "person": "p-aiko", "sent_us": BASE_US + 8_000_000,
+                                "acked": ["p-noc-door"], "pending": ["p-srv-door"]}]}
+POSTS = []
 PAGES = {"operator": ["overview", "events"], "facility_admin": [],
          "security_admin": ["overview", "events", "audit", "operators"]}
 
@@ -164,12 +213,43 @@ def make_handler(source_dir):
                 return self.json(PRESENCE)
             if path == "/api/people":
                 return self.json(PEOPLE)
+            if path == "/api/people/p-aiko":
+                return self.json(PERSON_PAGE)
+            if path in CATALOG:
+                return self.json(CATALOG[path])
+            if path == "/api/holidays":
+                year = int(query.split("year=")[1].split("&")[0]) if "year=" in query else 2026
+                return self.json(dict(HOLIDAYS, year=year) if year == 2026 else
+                                 {"year": year, "holidays": [], "listed_from": "", "listed_until": ""})
+            if path == "/api/zone_control":
+                return self.json(ZONE_CONTROL)
+            if path == "/api/muster":
+                return self.json(MUSTER)
+            if path == "/api/revocations":
+                return self.json(REVOCATIONS)
+            if path == "/api/approvals":
+                return self.json({"approvals": [{"id": "apr-1", "kind": "doors.grant_restricted",
+                                                 "state": "pending", "subject": "p-aiko", "requester": "fac",
+                                                 "created_us": BASE_US, "expires_us": BASE_US + 3600_000_000,
+                                                 "summary": "grant p-aiko server-room 24x7"}],
+                                  "utc_offset_minutes": 540, "now_us": BASE_US})
             if path == "/api/events":
                 events = DOOR_EVENTS if "door=srv-door" in query else []
                 return self.json({"events": events, "next_before_seq": None, "next_after_seq": None})
             if path.startswith("/api/"):
                 return self.json({"alarms": [], "events": []})
             return super().do_GET()
+
+        def do_POST(self):
+            path = self.path.partition("?")[0]
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
+            POSTS.append((path, body))
+            if path == "/api/doors/srv-door/unlock":
+                return self.json({"approval": {"id": "apr-9", "kind": "doors.door_command", "state": "pending",
+                                               "expires_us": BASE_US}}, 202)
+            if path.startswith("/api/doors/"):
+                return self.json({"door": path.split("/")[3], "command": path.split("/")[4]})
+            return self.json({"error": "not here", "code": "doors.not_found"}, 404)
 
     return Handler
 
@@ -190,7 +270,9 @@ def wait(driver, check, what, timeout=10):
         except Exception:  # noqa: BLE001 (an element re-rendered under us: look again)
             pass
         time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
+    logs = [e["message"] for e in driver.get_log("browser")]
+    text = driver.execute_script("return document.body.innerText")[-1500:]
+    raise AssertionError("timed out waiting for %s; browser log: %s; page: %s" % (what, logs[-5:], text))
 
 
 def by(driver, testid):
@@ -289,6 +371,34 @@ def check_operator(driver, url, lang):
     assert snapshot(driver, "doors-detail-state")[0]["data-state"] == "forced"
     untranslated(driver)
 
+    # Issue 14's pieces of the desk: the lockdown in force (the desk cannot lift it), the
+    # muster roll, and on the door's page the commands (a 202 shows as waiting) and the
+    # revocation the door's panel has not acknowledged.
+    assert snapshot(driver, "overview-lockdown-row")[0]["data-target"] == "server-room"
+    assert not by(driver, "overview-lockdown-lift") and by(driver, "overview-lockdown-lift-note")
+    roll = snapshot(driver, "overview-muster-roll")[0]
+    assert (roll["data-on-roll"], roll["data-left"]) == ("2", "1"), roll
+    assert by(driver, "overview-alone-none")
+    wait(driver, lambda: by(driver, "doors-revocation"), "the unacknowledged revocation")
+    revocation = snapshot(driver, "doors-revocation")[0]
+    assert revocation["data-this-panel"] == "true", revocation
+    driver.execute_script("""
+      const c = document.querySelector('[data-testid="doors-command-comment"]');
+      c.value = 'vendor visit';""")
+    by(driver, "doors-command-unlock")[0].click()
+    wait(driver, lambda: snapshot(driver, "doors-command-outcome")[0]["data-state"] == "waiting",
+         "the command waiting for approval")
+    assert "apr-9" in snapshot(driver, "doors-command-outcome")[0]["text"]
+    assert POSTS[-1] == ("/api/doors/srv-door/unlock", {"comment": "vendor visit"}), POSTS[-1]
+    push({"type": "door.lock_fault", "source": "door:srv-door", "subject": "",
+          "payload": {"door": "srv-door", "state": "active"}})
+    wait(driver, lambda: any(a["data-alert"] == "lock_fault" for a in snapshot(driver, "doors-detail-alert")),
+         "the lock fault on the door's page")
+    push({"type": "zone.alone", "source": "zone:noc", "subject": "p-ken",
+          "payload": {"zone": "noc", "person": "p-ken", "person_name": "Ken Ito", "since_us": BASE_US}})
+    wait(driver, lambda: by(driver, "overview-alone-row"), "never alone on the overview")
+    untranslated(driver)
+
     # The list: every door and the gate, in words.
     driver.find_element(By.CSS_SELECTOR, '[data-testid="doors-detail-back"]').click()
     wait(driver, lambda: len(by(driver, "doors-row")) == 3, "the doors table")
@@ -315,6 +425,30 @@ def check_facility_admin(driver, url, lang):
     search = by(driver, "people-search")[0]
     search.send_keys("04A1")
     wait(driver, lambda: len(by(driver, "people-card")) == 1, "the search")
+    untranslated(driver)
+
+    # The person's page: factors yes/no, cards with history, grants, levels (one through a
+    # group), groups, the approval waiting, recent events.
+    by(driver, "people-card")[0].click()
+    wait(driver, lambda: "#/people?id=p-aiko" in driver.current_url, "the person's page")
+    wait(driver, lambda: len(by(driver, "person-factor")) == 6, "the factors")
+    factors = {f["data-factor"]: f["data-enrolled"] for f in snapshot(driver, "person-factor")}
+    assert factors["finger"] == "true" and factors["finger_2"] == "false", factors
+    assert [c["data-state"] for c in snapshot(driver, "person-card")] == ["active", "revoked"]
+    assert [h["data-type"] for h in snapshot(driver, "person-card-history")] == [
+        "person.card_set", "person.card_revoked", "person.card_set"]
+    assert sorted(l["data-via"] for l in snapshot(driver, "person-level")) == ["contractors", "person"]
+    assert snapshot(driver, "person-approval")[0]["data-kind"] == "doors.grant_restricted"
+    assert snapshot(driver, "person-validity")[0]["data-state"] == "valid"
+    assert by(driver, "person-escort") and by(driver, "person-event-row")
+    untranslated(driver)
+
+    # The access page: levels, schedules in words, the year's holidays.
+    driver.get(url + "/#/access")
+    wait(driver, lambda: len(by(driver, "access-holiday-row")) == 3, "the holidays")
+    assert [m["data-month"] for m in snapshot(driver, "access-month")] == [str(i) for i in range(1, 13)]
+    assert "08:00" in snapshot(driver, "access-schedule")[0]["text"]
+    assert [h["data-kind"] for h in snapshot(driver, "access-holiday")] == ["national", "substitute", "closure"]
     untranslated(driver)
 
 
