@@ -27,9 +27,9 @@ from console_site import BOOTSTRAP_ADMIN, ConsoleSite  # noqa: E402
 # The page matrix: page ids each role's nav shows (any order).
 PAGES = {
     "operator": {"overview", "alarms", "events", "doors"},
-    "facility_admin": {"doors", "people", "approvals"},
+    "facility_admin": {"doors", "people", "access", "approvals"},
     "security_admin": {"overview", "alarms", "events", "audit", "operators", "doors", "people",
-                       "approvals"},
+                       "access", "approvals"},
     "auditor": {"events", "audit", "approvals"},
     "bcp_coordinator": {"overview", "alarms", "events"},
 }
