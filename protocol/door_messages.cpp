@@ -1,5 +1,6 @@
 #include "protocol/door_messages.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "protocol/ids.hpp"
@@ -46,6 +47,23 @@ bool isCardUid(std::string_view uid) {
         }
     }
     return true;
+}
+
+bool isCardFormatWord(std::string_view word) {
+    if (word.empty() || word.size() > kMaxCardFormatChars) {
+        return false;
+    }
+    return std::all_of(word.begin(), word.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+}
+
+bool isCardData(std::string_view data) {
+    if (data.empty() || data.size() > kMaxCardRawChars) {
+        return false;
+    }
+    return std::all_of(data.begin(), data.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+    });
 }
 
 int base64Value(char c) {
@@ -257,7 +275,15 @@ std::string encodeBody(const PanelRequest& message) {
     json["side"] = toString(message.side);
     if (const auto* card = std::get_if<CardPresented>(&message.step)) {
         json["step"] = "card";
-        json["card_uid"] = card->cardUid;
+        if (card->format.empty()) {
+            json["card_uid"] = card->cardUid;
+        } else {
+            json["card_format"] = card->format;
+            json["card_data"] = card->raw;
+        }
+    } else if (const auto* code = std::get_if<KeypadCode>(&message.step)) {
+        json["step"] = "keypad";
+        json["code_box"] = code->codeBox;
     } else if (const auto* pin = std::get_if<PinEntered>(&message.step)) {
         json["step"] = "pin";
         json["pin_box"] = pin->pinBox;
@@ -283,6 +309,9 @@ std::string encodeBody(const PanelReply& message) {
         json["next"] = toString(challenge->next);
         if (challenge->next == Factor::finger) {
             json["template_box"] = challenge->templateBox;
+            if (!challenge->templateBox2.empty()) {
+                json["template_box_2"] = challenge->templateBox2;
+            }
         }
         json["timeout_ms"] = challenge->timeoutMs;
     } else if (const auto* decision = std::get_if<Decision>(&message.body)) {
@@ -338,23 +367,32 @@ Parsed<PanelRequest> parsePanelRequest(std::string_view text) {
     }
     FieldReader reader(*json);
     PanelRequest out;
-    // The step decides which fields are allowed, so it is read first.
+    // The step decides which fields are allowed, so it is read first. A card comes either as
+    // the legacy card_uid or as card_format with card_data.
     const std::string step = reader.string("step");
+    const bool formatted = step == "card" && reader.has("card_format");
     std::string_view stepField;
+    std::string_view stepField2;
     if (reader.ok()) {
         if (step == "card") {
-            stepField = "card_uid";
+            stepField = formatted ? "card_format" : "card_uid";
+            stepField2 = formatted ? "card_data" : "card_uid";
+        } else if (step == "keypad") {
+            stepField = "code_box";
         } else if (step == "pin") {
             stepField = "pin_box";
         } else if (step == "finger") {
             stepField = "score";
         } else {
-            reader.fail("step", "must be \"card\", \"pin\" or \"finger\"");
+            reader.fail("step", "must be \"card\", \"keypad\", \"pin\" or \"finger\"");
         }
     }
+    if (stepField2.empty()) {
+        stepField2 = stepField;  // one field for the step
+    }
     if (reader.ok()) {
-        reader.onlyFields(
-            {"session", "door", "side", "step", stepField, "epoch", "counter", "nonce", "mac"});
+        reader.onlyFields({"session", "door", "side", "step", stepField, stepField2, "epoch",
+                           "counter", "nonce", "mac"});
     }
     readSession(reader, out.session);
     readDoor(reader, out.door);
@@ -368,12 +406,33 @@ Parsed<PanelRequest> parsePanelRequest(std::string_view text) {
             reader.fail("side", "must be \"entry\" or \"exit\"");
         }
     }
-    if (step == "card") {
-        CardPresented card{reader.string("card_uid")};
+    if (step == "card" && formatted) {
+        // Only the shape is checked here: a reading that does not decode (parity, length) is
+        // the controller's to deny bad_card_format, not a message to drop.
+        CardPresented card;
+        card.format = reader.string("card_format");
+        if (reader.ok() && !isCardFormatWord(card.format)) {
+            reader.fail("card_format",
+                        "must be 1.." + std::to_string(kMaxCardFormatChars) + " of [a-z0-9]");
+        }
+        card.raw = reader.string("card_data");
+        if (reader.ok() && !isCardData(card.raw)) {
+            reader.fail("card_data",
+                        "must be 1.." + std::to_string(kMaxCardRawChars) + " hex digits or bits");
+        }
+        out.step = std::move(card);
+    } else if (step == "card") {
+        CardPresented card{reader.string("card_uid"), {}, {}};
         if (reader.ok() && !isCardUid(card.cardUid)) {
             reader.fail("card_uid", "must be 8..20 upper-case hex digits, an even count");
         }
         out.step = std::move(card);
+    } else if (step == "keypad") {
+        KeypadCode code{reader.string("code_box")};
+        if (reader.ok() && !isBase64Box(code.codeBox, kSealOverhead + 1, kMaxPinBoxBytes)) {
+            reader.fail("code_box", boxRangeText(kMaxPinBoxBytes));
+        }
+        out.step = std::move(code);
     } else if (step == "pin") {
         PinEntered pin{reader.string("pin_box")};
         if (reader.ok() && !isBase64Box(pin.pinBox, kSealOverhead + 1, kMaxPinBoxBytes)) {
@@ -399,7 +458,7 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
     if (reader.ok()) {
         if (type == "challenge") {
             reader.onlyFields({"session", "door", "step", "type", "next", "template_box",
-                               "timeout_ms", "epoch", "counter", "nonce", "mac"});
+                               "template_box_2", "timeout_ms", "epoch", "counter", "nonce", "mac"});
         } else if (type == "decision") {
             reader.onlyFields({"session", "door", "step", "type", "granted", "reason", "unlock_ms",
                                "epoch", "counter", "nonce", "mac"});
@@ -427,8 +486,17 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
                 !isBase64Box(challenge.templateBox, kSealOverhead + 1, kMaxTemplateBoxBytes)) {
                 reader.fail("template_box", boxRangeText(kMaxTemplateBoxBytes));
             }
+            if (reader.ok() && reader.has("template_box_2")) {
+                challenge.templateBox2 = reader.string("template_box_2");
+                if (reader.ok() &&
+                    !isBase64Box(challenge.templateBox2, kSealOverhead + 1, kMaxTemplateBoxBytes)) {
+                    reader.fail("template_box_2", boxRangeText(kMaxTemplateBoxBytes));
+                }
+            }
         } else if (reader.ok() && reader.has("template_box")) {
             reader.fail("template_box", "only allowed with next \"finger\"");
+        } else if (reader.ok() && reader.has("template_box_2")) {
+            reader.fail("template_box_2", "only allowed with next \"finger\"");
         }
         challenge.timeoutMs = reader.integer("timeout_ms", 1, kMaxChallengeTimeoutMs);
         out.body = std::move(challenge);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <variant>
 
+#include "protocol/card_format.hpp"
 #include "protocol/parsed.hpp"
 #include "protocol/reason_codes.hpp"
 
@@ -36,11 +37,19 @@ struct LinkAuth {
 };
 
 // --- panel -> controller, topic .../request -------------------------------------------------
+// Either the legacy upper-case hex UID alone (format empty), or the reader's format and its raw
+// reading (protocol/card_format.hpp); the controller decodes the card id from them.
 struct CardPresented {
-    std::string cardUid;  // upper-case hex, 8..20 digits (FeliCa IDm / MIFARE UID)
+    std::string cardUid;   // legacy: upper-case hex, 8..20 digits (FeliCa IDm / MIFARE UID)
+    std::string format{};  // "felica", "mifare", "wiegand26", ...; empty: legacy cardUid
+    std::string raw{};     // with format: hex digits or '0'/'1' bits, 1..kMaxCardRawChars
 };
 struct PinEntered {
     std::string pinBox;  // base64(secretbox(panel key, PIN digits))
+};
+// The first step at a keypad-only door: the code names the person.
+struct KeypadCode {
+    std::string codeBox;  // base64(secretbox(panel key, "<this request's nonce>:<digits>"))
 };
 struct FingerScored {
     int score = 0;  // 0..100: reader's 1:1 match of the live finger against the sent template
@@ -49,7 +58,7 @@ struct PanelRequest {
     std::string session;  // chosen by the panel when a card is presented; [a-z0-9-]{1,64}
     std::string door;
     DoorSide side = DoorSide::entry;
-    std::variant<CardPresented, PinEntered, FingerScored> step;
+    std::variant<CardPresented, PinEntered, FingerScored, KeypadCode> step;
     LinkAuth auth;
 };
 
@@ -59,6 +68,9 @@ struct Challenge {
     Factor next = Factor::pin;  // pin or finger
     std::string templateBox;    // with next == finger: base64(secretbox(panel key, template))
     int timeoutMs = 0;          // the panel gives up (and the controller denies) after this
+    // Optional, with next == finger: the second enrolled finger, sealed like templateBox; the
+    // panel scores both and sends the better score.
+    std::string templateBox2{};
 };
 struct Decision {
     bool granted = false;
@@ -100,6 +112,7 @@ struct PanelStatus {
 inline constexpr std::size_t kMaxPayloadBytes = 4096;  // larger payloads are refused unparsed
 inline constexpr int kMaxChallengeTimeoutMs = 300'000;
 inline constexpr int kMaxUnlockMs = 600'000;
+inline constexpr std::size_t kMaxCardFormatChars = 16;  // [a-z0-9]; the decoder knows the names
 
 std::string_view toString(DoorSide side);
 std::string_view toString(Factor factor);

@@ -24,6 +24,9 @@ std::string_view stepName(const PanelRequest& request) {
     if (std::holds_alternative<PinEntered>(request.step)) {
         return toString(Factor::pin);
     }
+    if (std::holds_alternative<KeypadCode>(request.step)) {
+        return "keypad";  // the request's own step word, as on the wire
+    }
     return toString(Factor::finger);
 }
 

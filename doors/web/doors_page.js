@@ -5,7 +5,8 @@
 
 import { describeEvent } from '/event_text.js';
 import { el, activatable } from './dom.js';
-import { DoorControls } from './door_commands.js';
+import { DoorControls, COMMAND_ROLES } from './door_commands.js';
+import { forgiveControl } from './forgive.js';
 import { doorState } from './door_state_words.js';
 import { stateText, toneClass, kindText, lockText, positionText, panelText, tamperText,
          zonesText, lastEventText } from './door_text.js';
@@ -194,7 +195,7 @@ export class DoorsPage {
         el('td', { cls: 'cell-event', text: d.label, attrs: { title: e.type } }),
         el('td', { cls: 'cell-who', text: d.who }),
         el('td', { cls: 'cell-result', text: d.result }),
-        el('td', { cls: 'cell-detail', text: d.detail }),
+        el('td', { cls: 'cell-detail', text: d.detail }, [this.forgiveFor(e)]),
       ]);
       let before = this.eventsBody.firstChild;
       while (before && Number(before.dataset.seq) > e.seq) before = before.nextSibling;
@@ -203,6 +204,14 @@ export class DoorsPage {
     while (this.eventsBody.children.length > DETAIL_EVENTS * 4) {
       this.eventsBody.removeChild(this.eventsBody.lastChild);
     }
+  }
+
+  // A person refused for anti-passback can be let through once by the desk (with a comment).
+  forgiveFor(event) {
+    const p = event.payload || {};
+    if (event.type !== 'access.denied' || p.reason !== 'anti_passback' || !p.person) return null;
+    if (!COMMAND_ROLES.has(this.api.me.role)) return null;
+    return forgiveControl(this.api, p.person, p.person_name || '', 'doors-detail-forgive');
   }
 
   onEvent(event) {

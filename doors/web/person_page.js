@@ -11,6 +11,7 @@ import { el, field, input, button, select, form, outcomeLine, showOutcome } from
 import { factorRows, cardRows, waitingApprovals, checkPinText, checkKeypadText, bytesToBase64,
          PHOTO_MAX_BYTES, PHOTO_TYPES } from './person_model.js';
 import { usFromDateInput, dateInputValue, validityState } from './site_dates.js';
+import { forgiveControl } from './forgive.js';
 
 const TEMPLATE_MAX_BYTES = 4096;  // doors::kMaxTemplateBytes
 
@@ -125,7 +126,9 @@ export class PersonPage {
         section('levels', 'person.levels', [this.levels(), this.levelForm()]),
         section('groups', 'person.groups', [this.groups(), this.groupForm()]),
         section('approvals', 'person.approvals', [this.waiting()]),
-        section('state', 'person.state', [this.activeForm()]),
+        section('state', 'person.state', [this.activeForm(),
+          api.me.role === 'security_admin'
+            ? el('p', {}, [forgiveControl(api, person.id, person.name, 'person-forgive')]) : null]),
       ]),
       section('events', 'person.events', [this.events()]));
     void person;

@@ -38,6 +38,56 @@ TEST(DoorMessages, RequestCardRoundTrip) {
     EXPECT_EQ(std::get<CardPresented>(parsed.value->step).cardUid, "04A1B2C3D4E5F6");
 }
 
+TEST(DoorMessages, RequestCardInAReaderFormatRoundTrip) {
+    CardPresented card;
+    card.format = "wiegand26";
+    card.raw = "10111101110110010011011101";
+    const std::string json = encode(PanelRequest{"s-2", "dock", DoorSide::entry, card, kAuth});
+    EXPECT_EQ(json, R"({"session":"s-2","door":"dock","side":"entry","step":"card",)"
+                    R"("card_format":"wiegand26","card_data":"10111101110110010011011101")" +
+                        kAuthJson);
+    const auto parsed = parsePanelRequest(json);
+    ASSERT_TRUE(parsed) << parsed.error;
+    const auto& back = std::get<CardPresented>(parsed.value->step);
+    EXPECT_EQ(back.format, "wiegand26");
+    EXPECT_EQ(back.raw, card.raw);
+    EXPECT_TRUE(back.cardUid.empty());
+    // The codec checks the shape only: a reading that does not decode is the controller's to
+    // deny bad_card_format, so it still parses.
+    card.format = "wiegand37";
+    card.raw = "0101";
+    EXPECT_TRUE(parsePanelRequest(encode(PanelRequest{"s", "d", DoorSide::entry, card, kAuth})));
+}
+
+TEST(DoorMessages, RequestKeypadCodeRoundTrip) {
+    const std::string json =
+        encode(PanelRequest{"k-1", "store", DoorSide::entry, KeypadCode{kPinBox}, kAuth});
+    EXPECT_EQ(json, R"({"session":"k-1","door":"store","side":"entry","step":"keypad",)"
+                    R"("code_box":")" +
+                        kPinBox + "\"" + kAuthJson);
+    const auto parsed = parsePanelRequest(json);
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(std::get<KeypadCode>(parsed.value->step).codeBox, kPinBox);
+}
+
+TEST(DoorMessages, FingerChallengeCarriesASecondTemplate) {
+    PanelReply reply{"s1", "d1", Factor::pin, Challenge{Factor::finger, kTemplateBox, 20000},
+                     kAuth};
+    std::get<Challenge>(reply.body).templateBox2 = kPinBox;
+    const std::string json = encode(reply);
+    EXPECT_NE(json.find(R"("template_box_2":")" + kPinBox + "\""), std::string::npos) << json;
+    const auto parsed = parsePanelReply(json);
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(std::get<Challenge>(parsed.value->body).templateBox, kTemplateBox);
+    EXPECT_EQ(std::get<Challenge>(parsed.value->body).templateBox2, kPinBox);
+    // One finger enrolled: no second member on the wire, as before.
+    std::get<Challenge>(reply.body).templateBox2.clear();
+    EXPECT_EQ(encode(reply).find("template_box_2"), std::string::npos);
+    const auto one = parsePanelReply(encode(reply));
+    ASSERT_TRUE(one) << one.error;
+    EXPECT_TRUE(std::get<Challenge>(one.value->body).templateBox2.empty());
+}
+
 TEST(DoorMessages, RequestPinAndFingerRoundTrip) {
     const auto pin = parsePanelRequest(
         encode(PanelRequest{"a", "d", DoorSide::exit, PinEntered{kPinBox}, kAuth}));
@@ -148,7 +198,7 @@ TEST(DoorMessages, MalformedRequests) {
             {"oversize", big, "payload: larger than 4096 bytes"},
             {"missing step", R"({"session":"s","door":"d","side":"entry"})", "step: missing"},
             {"bad step", R"({"session":"s","door":"d","side":"entry","step":"iris"})",
-             R"(step: must be "card", "pin" or "finger")"},
+             R"(step: must be "card", "keypad", "pin" or "finger")"},
             {"missing session", R"({"door":"d","side":"entry","step":"finger","score":1})",
              "session: missing"},
             {"session type", R"({"session":7,"door":"d","side":"entry","step":"finger","score":1})",
@@ -211,6 +261,46 @@ TEST(DoorMessages, MalformedRequests) {
              "score: out of range 0..100"},
             {"missing score", R"({"session":"s","door":"d","side":"entry","step":"finger"})",
              "score: missing"},
+            {"format without data",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"felica"})",
+             "card_data: missing"},
+            {"data without format",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_data":"0101"})",
+             "card_data: unknown field"},
+            {"uid beside a format",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"felica",)"
+             R"("card_data":"0123456789ABCDEF","card_uid":"0123456789ABCDEF"})",
+             "card_uid: unknown field"},
+            {"format word",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"Wiegand 26",)"
+             R"("card_data":"01"})",
+             "card_format: must be 1..16 of [a-z0-9]"},
+            {"format empty",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"",)"
+             R"("card_data":"01"})",
+             "card_format: must be 1..16 of [a-z0-9]"},
+            {"data too long",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"wiegand37",)"
+             R"("card_data":")" +
+                 std::string(38, '1') + "\"}",
+             "card_data: must be 1..37 hex digits or bits"},
+            {"data chars",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"felica",)"
+             R"("card_data":"0123-567"})",
+             "card_data: must be 1..37 hex digits or bits"},
+            {"data number",
+             R"({"session":"s","door":"d","side":"entry","step":"card","card_format":"felica",)"
+             R"("card_data":1234})",
+             "card_data: must be a string"},
+            {"clear keypad code",
+             R"({"session":"s","door":"d","side":"entry","step":"keypad","code_box":"1234"})",
+             "code_box: must be base64 of a sealed box (41..96 bytes)"},
+            {"keypad without code", R"({"session":"s","door":"d","side":"entry","step":"keypad"})",
+             "code_box: missing"},
+            {"keypad with pin box",
+             R"({"session":"s","door":"d","side":"entry","step":"keypad","pin_box":")" + kPinBox +
+                 "\"}",
+             "pin_box: unknown field"},
         },
         parsePanelRequest);
 }
@@ -231,6 +321,14 @@ TEST(DoorMessages, MalformedReplies) {
              R"({"session":"s","door":"d","type":"challenge","next":"pin","template_box":")" +
                  kTemplateBox + R"(","timeout_ms":1})",
              R"(template_box: only allowed with next "finger")"},
+            {"second template with pin",
+             R"({"session":"s","door":"d","type":"challenge","next":"pin","template_box_2":")" +
+                 kTemplateBox + R"(","timeout_ms":1})",
+             R"(template_box_2: only allowed with next "finger")"},
+            {"second template not a box",
+             R"({"session":"s","door":"d","type":"challenge","next":"finger","template_box":")" +
+                 kTemplateBox + R"(","template_box_2":"xyz","timeout_ms":1})",
+             "template_box_2: must be base64 of a sealed box (41..2048 bytes)"},
             {"timeout zero",
              R"({"session":"s","door":"d","type":"challenge","next":"pin","timeout_ms":0})",
              "timeout_ms: out of range 1..300000"},

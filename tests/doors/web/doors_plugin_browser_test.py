@@ -249,6 +249,8 @@ def make_handler(source_dir):
                                                "expires_us": BASE_US}}, 202)
             if path.startswith("/api/doors/"):
                 return self.json({"door": path.split("/")[3], "command": path.split("/")[4]})
+            if path.endswith("/passback/forgive"):
+                return self.json({"forgiven": {"person": path.split("/")[3], "person_name": "Ken Ito"}})
             return self.json({"error": "not here", "code": "doors.not_found"}, 404)
 
     return Handler
@@ -394,6 +396,17 @@ def check_operator(driver, url, lang):
           "payload": {"door": "srv-door", "state": "active"}})
     wait(driver, lambda: any(a["data-alert"] == "lock_fault" for a in snapshot(driver, "doors-detail-alert")),
          "the lock fault on the door's page")
+    # Ken refused for anti-passback at this door: the desk forgives him once, with a comment.
+    push({"type": "access.denied", "source": "door:srv-door", "subject": "p-ken",
+          "payload": {"door": "srv-door", "side": "entry", "person": "p-ken", "person_name": "Ken Ito",
+                      "decision": "denied", "reason": "anti_passback", "session": "s9"}})
+    wait(driver, lambda: by(driver, "doors-detail-forgive-open"), "the forgive button")
+    by(driver, "doors-detail-forgive-open")[0].click()
+    wait(driver, lambda: by(driver, "doors-detail-forgive-comment"), "the forgive comment")
+    by(driver, "doors-detail-forgive-comment")[0].send_keys("badge failed on the way out")
+    by(driver, "doors-detail-forgive-submit")[0].click()
+    wait(driver, lambda: snapshot(driver, "doors-detail-forgive-outcome")[0]["data-state"] == "done", "forgiven")
+    assert POSTS[-1] == ("/api/people/p-ken/passback/forgive", {"comment": "badge failed on the way out"}), POSTS[-1]
     push({"type": "zone.alone", "source": "zone:noc", "subject": "p-ken",
           "payload": {"zone": "noc", "person": "p-ken", "person_name": "Ken Ito", "since_us": BASE_US}})
     wait(driver, lambda: by(driver, "overview-alone-row"), "never alone on the overview")
