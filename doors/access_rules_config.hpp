@@ -52,6 +52,7 @@ class AccessRulesConfigSection final : public core::ConfigSection {
 
   private:
     AccessRulesConfig config_;
+    std::map<std::string, std::string, std::less<>> zoneRulePaths_;  // zone -> "zone_rules[i]"
 };
 
 }  // namespace sekimori::doors

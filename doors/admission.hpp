@@ -41,7 +41,7 @@ struct ZoneRules {
     std::chrono::seconds companionWindow{15};  // two-person and escort
     bool neverAlone = false;                   // needs twoPerson (doors/never_alone.hpp)
     std::chrono::seconds aloneGrace{3};
-    std::vector<std::string> escortHosts;  // groups; empty: anyone allowed into the zone
+    std::vector<std::string> escortHosts{};  // groups; empty: anyone allowed into the zone
 };
 
 // The escort window where the target zone has no rules row.
@@ -51,9 +51,17 @@ inline constexpr std::chrono::seconds kDefaultCompanionWindow{15};
 struct Entrant {
     std::string person;
     std::string name;
-    std::vector<std::string> groups;
+    std::vector<std::string> groups{};
     bool escortRequired = false;  // a visitor: needs a host (PersonRecord::escortRequired)
     bool duress = false;          // the PIN was the duress variant (AccessDecision::duress)
+};
+
+// One person passing: the entrant and what the caller records with the grant.
+struct Passing {
+    Entrant entrant;
+    bool passbackViolation = false;  // access.passback_violation in the grant's Change
+    std::string recordedZone{};      // with the violation
+    bool forgivenessUsed = false;    // consume the forgiveness (zone control)
 };
 
 enum class CompanionRule { twoPerson, escort };
@@ -63,13 +71,15 @@ std::string_view toString(CompanionRule rule);
 std::string_view reasonCode(CompanionRule rule);
 
 // Entrants at one door and side waiting for a second person or a host. The caller keeps at
-// most one per door and side, replaces it by every AwaitCompanion's, drops it on Admit (its
-// entrants pass) and when untilUs passes (access.companion_expired).
+// most one per door and side, replaces it by every AwaitCompanion's, drops it on an Admit that
+// completed it (its entrants pass) and when untilUs passes (access.companion_expired).
 struct CompanionWait {
     std::string door;
     protocol::DoorSide side = protocol::DoorSide::entry;
     std::string zone;
-    std::vector<Entrant> entrants;  // in arrival order, each a different person
+    // In arrival order, each a different person, with what their arrival found (anti-passback)
+    // so it is recorded when they pass.
+    std::vector<Passing> waiting;
     CompanionRule rule = CompanionRule::twoPerson;
     core::TimeUs sinceUs = 0;  // the first arrival
     core::TimeUs untilUs = 0;  // the newest arrival + the window
@@ -79,7 +89,7 @@ struct CompanionWait {
 // visitor arriving within the window after them.
 struct RecentGrant {
     std::string person;
-    std::vector<std::string> groups;
+    std::vector<std::string> groups{};
     bool escortRequired = false;
     core::TimeUs timeUs = 0;
 };
@@ -105,17 +115,12 @@ struct AdmissionInput {
     const std::vector<RecentGrant>* recentGrants = nullptr;  // this door and side
 };
 
-// One person passing: the entrant and what the caller records with the grant.
-struct Passing {
-    Entrant entrant;
-    bool passbackViolation = false;  // access.passback_violation in the grant's Change
-    std::string recordedZone;        // with the violation
-    bool forgivenessUsed = false;    // consume the forgiveness (zone control)
-};
-
 struct Admit {
-    std::vector<Passing> passing;  // the wait's entrants first, the newcomer last
+    std::vector<Passing> passing;  // the wait's entrants first (when completed), the newcomer last
     bool duress = false;           // any of them entered the duress PIN
+    // The door's wait passes with the newcomer: drop it. False when the newcomer passes alone
+    // beside an open wait they do not complete (a non-host next to a waiting visitor).
+    bool waitCompleted = false;
 };
 struct AwaitCompanion {
     CompanionWait wait;  // replaces the door's
@@ -127,8 +132,8 @@ enum class Refusal { lockdown, occupancyFull, antiPassback };
 std::string_view reasonCode(Refusal refusal);
 struct Refuse {
     Refusal reason = Refusal::lockdown;
-    std::string detail;   // for operators, e.g. "server-room is locked down"
-    bool duress = false;  // a refused duress entry still raises its silent alarm
+    std::string detail{};  // for operators, e.g. "server-room is locked down"
+    bool duress = false;   // a refused duress entry still raises its silent alarm
 };
 
 using Admission = std::variant<Admit, AwaitCompanion, Refuse>;
