@@ -13,7 +13,7 @@ import { factorRows, cardRows, waitingApprovals, checkPinText, checkKeypadText, 
 import { usFromDateInput, dateInputValue, validityState } from './site_dates.js';
 import { forgiveControl } from './forgive.js';
 
-const TEMPLATE_MAX_BYTES = 4096;  // doors::kMaxTemplateBytes
+const TEMPLATE_MAX_BYTES = 2048 - 40;  // doors::kMaxTemplateBytes
 
 export class PersonPage {
   constructor(api, store, root) {
