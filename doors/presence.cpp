@@ -91,6 +91,27 @@ std::vector<std::string> Presence::occupants(const std::string& zone) const {
     return {it->second.begin(), it->second.end()};
 }
 
+std::vector<Presence::Occupant> Presence::occupantsOf(const std::string& zone) const {
+    std::vector<Occupant> list;
+    auto it = byZone_.find(zone);
+    if (it == byZone_.end()) {
+        return list;
+    }
+    for (const auto& id : it->second) {
+        const auto& w = byPerson_.at(id);
+        list.push_back(Occupant{id, w.name, w.sinceUs});
+    }
+    return list;
+}
+
+std::vector<std::string> Presence::occupiedZones() const {
+    std::vector<std::string> zones;
+    for (const auto& [zone, people] : byZone_) {
+        zones.push_back(zone);
+    }
+    return zones;
+}
+
 nlohmann::json Presence::toJson() const {
     nlohmann::json zones = nlohmann::json::object();
     for (const auto& [zone, people] : byZone_) {

@@ -41,6 +41,16 @@ class Presence {
 
     std::optional<std::string> zoneOf(const std::string& person) const;
     std::vector<std::string> occupants(const std::string& zone) const;  // sorted ids
+
+    // One person inside a zone, with the name and time presence recorded (the zone rules'
+    // never-alone alarm and muster roll name who it is about).
+    struct Occupant {
+        std::string person;
+        std::string personName;
+        core::TimeUs sinceUs = 0;
+    };
+    std::vector<Occupant> occupantsOf(const std::string& zone) const;  // sorted by id
+    std::vector<std::string> occupiedZones() const;                    // sorted, none empty
     // {"zones": {"<zone>": [{"person":..,"person_name":..,"since_us":..}, ...]}}
     nlohmann::json toJson() const;
 

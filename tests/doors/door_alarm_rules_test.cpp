@@ -10,6 +10,7 @@
 #include "doors/door_event_types.hpp"
 #include "doors/door_events.hpp"
 #include "doors/door_state.hpp"
+#include "doors/zone_events.hpp"
 
 namespace sekimori::doors {
 namespace {
@@ -100,6 +101,32 @@ TEST(DoorAlarmRules, EachSourceFieldIsInTheRealPayload) {
         payloadHas(online, find(rules, "panel.online", core::AlarmAction::clear)->sourceField));
     EXPECT_EQ(find(rules, "credential.row_mismatch", core::AlarmAction::raise)->sourceField,
               "table");
+    // The access sessions' alarm-raising events, as doors/door_events builds them.
+    const AccessContext session{"server-room", protocol::DoorSide::entry, "alice", "Alice Sato",
+                                "s1", "0123456789ABCDEF"};
+    EXPECT_TRUE(payloadHas(duressEvent(session, 1),
+                           find(rules, "access.duress", core::AlarmAction::raise)->sourceField));
+    EXPECT_TRUE(payloadHas(
+        companionExpiredEvent(session, "two_person", "awaiting_second_person", 15, 1),
+        find(rules, "access.companion_expired", core::AlarmAction::raise)->sourceField));
+    // Zone control's events (doors/zone_events.cpp), as zone control records them.
+    const core::Event alone = zoneAloneEvent(AloneRaised{"handling-area", "alice", 1}, "Alice", 2);
+    const core::Event aloneCleared = zoneAloneClearedEvent(AloneCleared{"handling-area", 2}, 3);
+    EXPECT_TRUE(
+        payloadHas(alone, find(rules, "zone.alone", core::AlarmAction::raise)->sourceField));
+    EXPECT_TRUE(payloadHas(
+        aloneCleared, find(rules, "zone.alone_cleared", core::AlarmAction::clear)->sourceField));
+    const ZoneActor desk{"operator:desk-1", {{"actor", "desk-1"}, {"role", "operator"}}};
+    for (const auto& lockdown :
+         {Lockdown{LockdownScope::site, "site", 1, "fire", "desk-1"},
+          Lockdown{LockdownScope::zone, "server-room", 1, "drill", "desk-1"}}) {
+        EXPECT_TRUE(payloadHas(
+            lockdownStartedEvent(lockdown, desk, 1),
+            find(rules, "zone.lockdown_started", core::AlarmAction::raise)->sourceField));
+        EXPECT_TRUE(
+            payloadHas(lockdownLiftedEvent(lockdown.scope, lockdown.target, "over", desk, 2),
+                       find(rules, "zone.lockdown_lifted", core::AlarmAction::clear)->sourceField));
+    }
 }
 
 // door_state writes tamper's "state" as "active" / "cleared": the when values must match.
