@@ -61,7 +61,7 @@ struct Passing {
     Entrant entrant;
     bool passbackViolation = false;  // access.passback_violation in the grant's Change
     std::string recordedZone{};      // with the violation
-    bool forgivenessUsed = false;    // consume the forgiveness (zone control)
+    bool forgivenessUsed = false;    // a pending forgiveness lifted anti-passback for it
 };
 
 enum class CompanionRule { twoPerson, escort };

@@ -240,14 +240,14 @@ TEST(Admission, AntiPassbackModes) {
     }
 }
 
-TEST(Admission, ForgivenessIsNotUsedWhenNothingNeededForgiving) {
+TEST(Admission, ForgivenessLiftsNothingWhenNothingNeedsLifting) {
     ZoneRules rules;
     rules.antiPassback = AntiPassback::hard;
     Arrival in{person("ann")};
     in.rules = &rules;
     in.recordedZone = "corridor";
     in.forgiven = true;
-    EXPECT_FALSE(admitted(in.run()).passing[0].forgivenessUsed) << "kept for when it is needed";
+    EXPECT_FALSE(admitted(in.run()).passing[0].forgivenessUsed) << "nothing was lifted";
 }
 
 // Anti-passback + lockout: the lockout ([door_lockout]) is decided before admission and does
