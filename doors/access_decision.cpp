@@ -8,15 +8,20 @@ namespace {
 constexpr std::int64_t kUsPerMs = 1000;
 
 AccessDecision deny(const SessionState& session, DenyReason reason) {
-    return AccessDecision{session, Denied{reason}};
+    return AccessDecision{session, Denied{reason}, session.duress};
 }
 
-std::optional<protocol::Factor> factorOf(const Step& step) {
+// The factor a step gives. The keypad code is the pin factor of a keypad-only door: it may only
+// open a session, and a PIN only answers a challenge.
+std::optional<protocol::Factor> factorOf(const Step& step, std::size_t factorsDone) {
     if (std::holds_alternative<CardStep>(step)) {
         return protocol::Factor::card;
     }
+    if (std::holds_alternative<KeypadStep>(step)) {
+        return factorsDone == 0 ? std::optional(protocol::Factor::pin) : std::nullopt;
+    }
     if (std::holds_alternative<PinStep>(step)) {
-        return protocol::Factor::pin;
+        return factorsDone > 0 ? std::optional(protocol::Factor::pin) : std::nullopt;
     }
     if (std::holds_alternative<FingerStep>(step)) {
         return protocol::Factor::finger;
@@ -29,7 +34,9 @@ std::optional<protocol::Factor> factorOf(const Step& step) {
 std::optional<DenyReason> identityProblem(const AccessRequest& request,
                                           const AccessSnapshot& snapshot) {
     if (!snapshot.holder) {
-        return DenyReason::unknownCard;
+        const bool keypad =
+            factorsFor(*snapshot.door, request.side).front() == protocol::Factor::pin;
+        return keypad ? DenyReason::unknownCode : DenyReason::unknownCard;
     }
     if (snapshot.holder->cardRevoked || !snapshot.holder->personActive) {
         return DenyReason::revoked;
@@ -37,13 +44,17 @@ std::optional<DenyReason> identityProblem(const AccessRequest& request,
     if (request.side == protocol::DoorSide::exit) {
         return std::nullopt;
     }
-    if (!snapshot.hasGrant) {
-        return DenyReason::noAccess;
+    switch (snapshot.zoneAccess) {
+        case ZoneAccess::allowed:
+            return std::nullopt;
+        case ZoneAccess::noAccess:
+            return DenyReason::noAccess;
+        case ZoneAccess::outsideSchedule:
+            return DenyReason::outsideSchedule;
+        case ZoneAccess::outsideValidity:
+            return DenyReason::outsideValidity;
     }
-    if (snapshot.schedule == nullptr || !policy::isWithin(*snapshot.schedule, request.nowUs)) {
-        return DenyReason::outsideSchedule;
-    }
-    return std::nullopt;
+    return DenyReason::noAccess;
 }
 
 }  // namespace
@@ -66,6 +77,12 @@ std::string_view reasonCode(DenyReason reason) {
             return protocol::reason::timeout;
         case DenyReason::factorOutOfOrder:
             return protocol::reason::factorOutOfOrder;
+        case DenyReason::outsideValidity:
+            return protocol::reason::outsideValidity;
+        case DenyReason::unknownCode:
+            return protocol::reason::unknownCode;
+        case DenyReason::badCardFormat:
+            return protocol::reason::badCardFormat;
     }
     return protocol::reason::controllerError;
 }
@@ -98,24 +115,36 @@ AccessDecision decide(const AccessRequest& request, const AccessSnapshot& snapsh
         return deny(session, DenyReason::timeout);
     }
     if (session.factorsDone >= factors.size() ||
-        factorOf(request.step) != factors[session.factorsDone]) {
+        factorOf(request.step, session.factorsDone) != factors[session.factorsDone]) {
         return deny(session, DenyReason::factorOutOfOrder);
+    }
+    // An unreadable card names nobody: what the snapshot holds for it is not looked at.
+    if (const auto* card = std::get_if<CardStep>(&request.step); card && !card->readable) {
+        return deny(session, DenyReason::badCardFormat);
     }
     if (auto problem = identityProblem(request, snapshot)) {
         return deny(session, *problem);
     }
-    if (const auto* pin = std::get_if<PinStep>(&request.step); pin && !pin->matches) {
-        return deny(session, DenyReason::wrongPin);
+    SessionState next{session.factorsDone + 1, request.nowUs, session.duress};
+    if (const auto* code = std::get_if<KeypadStep>(&request.step)) {
+        next.duress = next.duress || code->duress;
+    }
+    if (const auto* pin = std::get_if<PinStep>(&request.step)) {
+        if (pin->check == PinCheck::mismatch) {
+            return deny(session, DenyReason::wrongPin);
+        }
+        next.duress = next.duress || pin->check == PinCheck::duress;
     }
     if (const auto* finger = std::get_if<FingerStep>(&request.step);
         finger && finger->score < door.fingerThreshold) {
-        return deny(session, DenyReason::fingerMismatch);
+        SessionState refused = session;
+        refused.duress = next.duress;  // under duress and then refused: the duress still stands
+        return deny(refused, DenyReason::fingerMismatch);
     }
-    const SessionState next{session.factorsDone + 1, request.nowUs};
     if (next.factorsDone == factors.size()) {
-        return AccessDecision{next, Granted{}};
+        return AccessDecision{next, Granted{}, next.duress};
     }
-    return AccessDecision{next, NextFactor{factors[next.factorsDone]}};
+    return AccessDecision{next, NextFactor{factors[next.factorsDone]}, next.duress};
 }
 
 }  // namespace sekimori::doors

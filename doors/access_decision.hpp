@@ -10,8 +10,9 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "doors/access_policy.hpp"
+#include "doors/credential_binding.hpp"
 #include "doors/door_spec.hpp"
-#include "policy/schedule.hpp"
 #include "protocol/door_messages.hpp"
 
 namespace sekimori::doors {
@@ -25,6 +26,9 @@ enum class DenyReason {
     noAccess,          // the holder has no grant for the door's target zone
     timeout,           // the next step did not come within the door's step timeout
     factorOutOfOrder,  // a step other than the one the door expects next
+    outsideValidity,   // the person (or the only level naming the zone) is outside its dates
+    unknownCode,       // a keypad code that names no enrolled person
+    badCardFormat,     // the reading does not decode, or not in a format / facility accepted
 };
 
 // The reason code on the wire (docs/mqtt.md), e.g. "wrong_pin".
@@ -33,16 +37,25 @@ std::string_view reasonCode(DenyReason reason);
 std::string_view describe(DenyReason reason);
 
 // --- the step just received ---------------------------------------------------------------
-struct CardStep {};  // the card's identity is resolved into the snapshot
+struct CardStep {
+    // cardAtDoor() (doors/card_reading.hpp) accepted the reading; false: badCardFormat, and the
+    // snapshot's holder is not looked at.
+    bool readable = true;
+};
+// The first step at a keypad-only door: the code's holder is resolved into the snapshot
+// (matchKeypadCode); no holder: unknownCode.
+struct KeypadStep {
+    bool duress = false;  // the code was the duress variant of the holder's
+};
 struct PinStep {
-    bool matches = false;  // keyed hash of the entered PIN equals the enrolled one
+    PinCheck check = PinCheck::mismatch;  // pinCheck() of the entered digits
 };
 struct FingerStep {
     int score = 0;  // 0..100 as the reader reports it
 };
 struct StepExpired {};  // the controller's step timer fired
 
-using Step = std::variant<CardStep, PinStep, FingerStep, StepExpired>;
+using Step = std::variant<CardStep, KeypadStep, PinStep, FingerStep, StepExpired>;
 
 struct AccessRequest {
     protocol::DoorSide side = protocol::DoorSide::entry;
@@ -54,6 +67,7 @@ struct AccessRequest {
 struct SessionState {
     std::size_t factorsDone = 0;  // a prefix of the side's factor list; 0 = no session yet
     core::TimeUs lastStepUs = 0;
+    bool duress = false;  // a duress PIN or code was given; sticky to the session's end
 };
 
 struct CardHolder {
@@ -63,9 +77,9 @@ struct CardHolder {
 
 struct AccessSnapshot {
     const DoorSpec* door = nullptr;
-    std::optional<CardHolder> holder;            // empty: the card is not enrolled
-    bool hasGrant = false;                       // a grant for the side's target zone
-    const policy::Schedule* schedule = nullptr;  // that grant's schedule; null when unknown
+    std::optional<CardHolder> holder;  // empty: the card (or keypad code) is not enrolled
+    // mayEnter() (doors/access_policy.hpp) for the side's target zone, now; not asked on exit.
+    ZoneAccess zoneAccess = ZoneAccess::noAccess;
     SessionState session;
 };
 
@@ -82,6 +96,10 @@ using Outcome = std::variant<NextFactor, Granted, Denied>;
 struct AccessDecision {
     SessionState next;  // meaningful with NextFactor; a granted or denied session is over
     Outcome outcome;
+    // A duress PIN or code was given in this session (this step or an earlier one), whatever
+    // the outcome: granted, admission records access.duress with the grant; denied after a
+    // duress PIN (a later factor failed), the person is still under duress.
+    bool duress = false;
 };
 
 // Whether `digits` are the PIN enrolled for `person` (doors/credential_binding: the hash is
@@ -90,8 +108,10 @@ struct AccessDecision {
 bool pinMatches(std::string_view pepper, const std::string& person, const core::Bytes& enrolledHash,
                 std::string_view digits);
 
-// Egress is never refused for a schedule or a missing zone grant: a person inside must be able
-// to leave. Identity (unknown / revoked card) and the exit factors still apply.
+// Egress is never refused for a schedule, validity dates or a missing zone grant: a person inside
+// must be able to leave. Identity (unknown / revoked card) and the exit factors still apply.
+// A side whose first factor is pin (a keypad-only door) starts with a KeypadStep; anywhere else
+// a KeypadStep is out of order, and so is a PinStep that would start a session.
 AccessDecision decide(const AccessRequest& request, const AccessSnapshot& snapshot);
 
 }  // namespace sekimori::doors

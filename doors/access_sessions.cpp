@@ -182,10 +182,11 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
         std::string pinDigits = bound ? plain.substr(prefix.size()) : std::string();
         wipe(plain);
         const PersonRecord* person = credentials_ ? credentials_->person(session.person) : nullptr;
-        const bool matches = bound && person != nullptr &&
-                             pinMatches(parts_.keys.pepper, person->id, person->pinHash, pinDigits);
+        const PinCheck check = bound && person != nullptr ? pinCheck(parts_.keys.pepper, person->id,
+                                                                     person->pinHash, pinDigits)
+                                                          : PinCheck::mismatch;
         wipe(pinDigits);
-        decideStep(key, session.generation, PinStep{matches});
+        decideStep(key, session.generation, PinStep{check});
         return;
     }
     const auto& finger = std::get<protocol::FingerScored>(request.step);
@@ -219,10 +220,12 @@ AccessSnapshot AccessSessions::snapshotFor(Session& session) const {
     snapshot.holder = CardHolder{person->active, card->state == CardState::revoked};
     const std::string& zone =
         session.side == protocol::DoorSide::entry ? session.door->toZone : session.door->fromZone;
+    // The direct grant only, until mayEnter() (levels, groups, validity) is wired here.
     if (const std::string* scheduleId = credentials_->grantSchedule(person->id, zone)) {
-        snapshot.hasGrant = true;
         auto schedule = parts_.schedules.find(*scheduleId);
-        snapshot.schedule = schedule == parts_.schedules.end() ? nullptr : &schedule->second;
+        const bool within = schedule != parts_.schedules.end() &&
+                            policy::isWithin(schedule->second, parts_.clock.nowUs());
+        snapshot.zoneAccess = within ? ZoneAccess::allowed : ZoneAccess::outsideSchedule;
     }
     return snapshot;
 }

@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 using namespace sekimori::doors;
-using namespace sekimori::policy;
 using sekimori::core::TimeUs;
 using sekimori::protocol::DoorSide;
 using sekimori::protocol::Factor;
@@ -31,10 +31,7 @@ DoorSpec threeFactorDoor() {
     return d;
 }
 
-const Schedule kOffice{"office", 540, {{kWeekdays, 8 * 60, 20 * 60}}};
-
 enum class Holder { none, active, revoked, inactive };
-enum class Sched { office, missing };
 enum class Expect { challengePin, challengeFinger, grant, deny };
 
 struct Row {
@@ -43,8 +40,7 @@ struct Row {
     std::size_t done;    // factors already done
     TimeUs sinceLastUs;  // time since the last step
     Holder holder;
-    bool grant;
-    Sched schedule;
+    ZoneAccess access;  // mayEnter()'s answer for the target zone (C's tables test it)
     Step step;
     TimeUs now;
     Expect expect;
@@ -57,72 +53,93 @@ const DoorSide out = DoorSide::exit;
 // One row per rule: each changes one input of the happy path.
 const Row kRows[] = {
     // Happy path, step by step.
-    {"card starts entry", in, 0, 0, Holder::active, true, Sched::office, CardStep{}, kWed1000Jst,
+    {"card starts entry", in, 0, 0, Holder::active, ZoneAccess::allowed, CardStep{}, kWed1000Jst,
      Expect::challengePin},
-    {"pin match asks finger", in, 1, 5 * kSecondUs, Holder::active, true, Sched::office,
-     PinStep{true}, kWed1000Jst, Expect::challengeFinger},
-    {"finger at threshold grants", in, 2, 5 * kSecondUs, Holder::active, true, Sched::office,
+    {"pin match asks finger", in, 1, 5 * kSecondUs, Holder::active, ZoneAccess::allowed,
+     PinStep{PinCheck::match}, kWed1000Jst, Expect::challengeFinger},
+    {"finger at threshold grants", in, 2, 5 * kSecondUs, Holder::active, ZoneAccess::allowed,
      FingerStep{60}, kWed1000Jst, Expect::grant},
-    {"finger above threshold grants", in, 2, kSecondUs, Holder::active, true, Sched::office,
+    {"finger above threshold grants", in, 2, kSecondUs, Holder::active, ZoneAccess::allowed,
      FingerStep{100}, kWed1000Jst, Expect::grant},
     // Identity.
-    {"unknown card", in, 0, 0, Holder::none, false, Sched::office, CardStep{}, kWed1000Jst,
+    {"unknown card", in, 0, 0, Holder::none, ZoneAccess::noAccess, CardStep{}, kWed1000Jst,
      Expect::deny, DenyReason::unknownCard},
-    {"revoked card", in, 0, 0, Holder::revoked, true, Sched::office, CardStep{}, kWed1000Jst,
+    {"revoked card", in, 0, 0, Holder::revoked, ZoneAccess::allowed, CardStep{}, kWed1000Jst,
      Expect::deny, DenyReason::revoked},
-    {"deactivated person", in, 0, 0, Holder::inactive, true, Sched::office, CardStep{}, kWed1000Jst,
+    {"deactivated person", in, 0, 0, Holder::inactive, ZoneAccess::allowed, CardStep{}, kWed1000Jst,
      Expect::deny, DenyReason::revoked},
-    {"revoked mid-session", in, 1, kSecondUs, Holder::revoked, true, Sched::office, PinStep{true},
-     kWed1000Jst, Expect::deny, DenyReason::revoked},
+    {"revoked mid-session", in, 1, kSecondUs, Holder::revoked, ZoneAccess::allowed,
+     PinStep{PinCheck::match}, kWed1000Jst, Expect::deny, DenyReason::revoked},
     // Zone and schedule.
-    {"no grant for zone", in, 0, 0, Holder::active, false, Sched::office, CardStep{}, kWed1000Jst,
+    {"no grant for zone", in, 0, 0, Holder::active, ZoneAccess::noAccess, CardStep{}, kWed1000Jst,
      Expect::deny, DenyReason::noAccess},
-    {"outside schedule", in, 0, 0, Holder::active, true, Sched::office, CardStep{}, kWed2200Jst,
-     Expect::deny, DenyReason::outsideSchedule},
-    {"grant names an unknown schedule", in, 0, 0, Holder::active, true, Sched::missing, CardStep{},
-     kWed1000Jst, Expect::deny, DenyReason::outsideSchedule},
-    {"schedule ends mid-session", in, 2, kSecondUs, Holder::active, true, Sched::office,
+    {"outside schedule", in, 0, 0, Holder::active, ZoneAccess::outsideSchedule, CardStep{},
+     kWed2200Jst, Expect::deny, DenyReason::outsideSchedule},
+    {"grant names an unknown schedule", in, 0, 0, Holder::active, ZoneAccess::outsideSchedule,
+     CardStep{}, kWed1000Jst, Expect::deny, DenyReason::outsideSchedule},
+    {"schedule ends mid-session", in, 2, kSecondUs, Holder::active, ZoneAccess::outsideSchedule,
      FingerStep{90}, kWed2200Jst, Expect::deny, DenyReason::outsideSchedule},
     // Factors.
-    {"wrong pin", in, 1, kSecondUs, Holder::active, true, Sched::office, PinStep{false},
-     kWed1000Jst, Expect::deny, DenyReason::wrongPin},
-    {"finger one below threshold", in, 2, kSecondUs, Holder::active, true, Sched::office,
+    {"wrong pin", in, 1, kSecondUs, Holder::active, ZoneAccess::allowed,
+     PinStep{PinCheck::mismatch}, kWed1000Jst, Expect::deny, DenyReason::wrongPin},
+    {"finger one below threshold", in, 2, kSecondUs, Holder::active, ZoneAccess::allowed,
      FingerStep{59}, kWed1000Jst, Expect::deny, DenyReason::fingerMismatch},
-    {"finger zero", in, 2, kSecondUs, Holder::active, true, Sched::office, FingerStep{0},
+    {"finger zero", in, 2, kSecondUs, Holder::active, ZoneAccess::allowed, FingerStep{0},
      kWed1000Jst, Expect::deny, DenyReason::fingerMismatch},
     // Order.
-    {"pin before card", in, 0, 0, Holder::none, false, Sched::office, PinStep{true}, kWed1000Jst,
-     Expect::deny, DenyReason::factorOutOfOrder},
-    {"finger before pin", in, 1, kSecondUs, Holder::active, true, Sched::office, FingerStep{99},
+    {"pin before card", in, 0, 0, Holder::none, ZoneAccess::noAccess, PinStep{PinCheck::match},
      kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
-    {"card again mid-session", in, 1, kSecondUs, Holder::active, true, Sched::office, CardStep{},
+    {"finger before pin", in, 1, kSecondUs, Holder::active, ZoneAccess::allowed, FingerStep{99},
      kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
-    {"pin twice", in, 2, kSecondUs, Holder::active, true, Sched::office, PinStep{true}, kWed1000Jst,
-     Expect::deny, DenyReason::factorOutOfOrder},
-    {"step after session complete", in, 3, kSecondUs, Holder::active, true, Sched::office,
+    {"card again mid-session", in, 1, kSecondUs, Holder::active, ZoneAccess::allowed, CardStep{},
+     kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
+    {"pin twice", in, 2, kSecondUs, Holder::active, ZoneAccess::allowed, PinStep{PinCheck::match},
+     kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
+    {"step after session complete", in, 3, kSecondUs, Holder::active, ZoneAccess::allowed,
      FingerStep{99}, kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
     // Time.
-    {"pin exactly at step timeout", in, 1, 15 * kSecondUs, Holder::active, true, Sched::office,
-     PinStep{true}, kWed1000Jst, Expect::challengeFinger},
-    {"pin just after step timeout", in, 1, 15 * kSecondUs + 1, Holder::active, true, Sched::office,
-     PinStep{true}, kWed1000Jst, Expect::deny, DenyReason::timeout},
-    {"late wrong pin is a timeout", in, 1, 60 * kSecondUs, Holder::active, true, Sched::office,
-     PinStep{false}, kWed1000Jst, Expect::deny, DenyReason::timeout},
-    {"timer fired", in, 1, kSecondUs, Holder::active, true, Sched::office, StepExpired{},
+    {"pin exactly at step timeout", in, 1, 15 * kSecondUs, Holder::active, ZoneAccess::allowed,
+     PinStep{PinCheck::match}, kWed1000Jst, Expect::challengeFinger},
+    {"pin just after step timeout", in, 1, 15 * kSecondUs + 1, Holder::active, ZoneAccess::allowed,
+     PinStep{PinCheck::match}, kWed1000Jst, Expect::deny, DenyReason::timeout},
+    {"late wrong pin is a timeout", in, 1, 60 * kSecondUs, Holder::active, ZoneAccess::allowed,
+     PinStep{PinCheck::mismatch}, kWed1000Jst, Expect::deny, DenyReason::timeout},
+    {"timer fired", in, 1, kSecondUs, Holder::active, ZoneAccess::allowed, StepExpired{},
      kWed1000Jst, Expect::deny, DenyReason::timeout},
     // Exit: card only; egress is not refused for zone or schedule.
-    {"exit by card", out, 0, 0, Holder::active, true, Sched::office, CardStep{}, kWed1000Jst,
+    {"exit by card", out, 0, 0, Holder::active, ZoneAccess::allowed, CardStep{}, kWed1000Jst,
      Expect::grant},
-    {"exit after hours", out, 0, 0, Holder::active, true, Sched::office, CardStep{}, kWed2200Jst,
-     Expect::grant},
-    {"exit without zone grant", out, 0, 0, Holder::active, false, Sched::office, CardStep{},
+    {"exit after hours", out, 0, 0, Holder::active, ZoneAccess::outsideSchedule, CardStep{},
+     kWed2200Jst, Expect::grant},
+    {"exit without zone grant", out, 0, 0, Holder::active, ZoneAccess::noAccess, CardStep{},
      kWed1000Jst, Expect::grant},
-    {"exit with unknown card", out, 0, 0, Holder::none, false, Sched::office, CardStep{},
+    {"exit with unknown card", out, 0, 0, Holder::none, ZoneAccess::noAccess, CardStep{},
      kWed1000Jst, Expect::deny, DenyReason::unknownCard},
-    {"exit with revoked card", out, 0, 0, Holder::revoked, true, Sched::office, CardStep{},
+    {"exit with revoked card", out, 0, 0, Holder::revoked, ZoneAccess::allowed, CardStep{},
      kWed1000Jst, Expect::deny, DenyReason::revoked},
-    {"exit with pin", out, 0, 0, Holder::active, true, Sched::office, PinStep{true}, kWed1000Jst,
-     Expect::deny, DenyReason::factorOutOfOrder},
+    {"exit with pin", out, 0, 0, Holder::active, ZoneAccess::allowed, PinStep{PinCheck::match},
+     kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
+    // Issue 14: validity dates, card readings, duress, keypad steps at a card door.
+    {"outside validity", in, 0, 0, Holder::active, ZoneAccess::outsideValidity, CardStep{},
+     kWed1000Jst, Expect::deny, DenyReason::outsideValidity},
+    {"validity ends mid-session", in, 1, kSecondUs, Holder::active, ZoneAccess::outsideValidity,
+     PinStep{PinCheck::match}, kWed1000Jst, Expect::deny, DenyReason::outsideValidity},
+    {"exit outside validity", out, 0, 0, Holder::active, ZoneAccess::outsideValidity, CardStep{},
+     kWed1000Jst, Expect::grant},
+    {"unreadable card", in, 0, 0, Holder::active, ZoneAccess::allowed, CardStep{false}, kWed1000Jst,
+     Expect::deny, DenyReason::badCardFormat},
+    {"unreadable card names nobody", in, 0, 0, Holder::none, ZoneAccess::noAccess, CardStep{false},
+     kWed1000Jst, Expect::deny, DenyReason::badCardFormat},
+    {"unreadable card on exit", out, 0, 0, Holder::active, ZoneAccess::allowed, CardStep{false},
+     kWed1000Jst, Expect::deny, DenyReason::badCardFormat},
+    {"duress pin asks finger", in, 1, kSecondUs, Holder::active, ZoneAccess::allowed,
+     PinStep{PinCheck::duress}, kWed1000Jst, Expect::challengeFinger},
+    {"duress pin outside schedule", in, 1, kSecondUs, Holder::active, ZoneAccess::outsideSchedule,
+     PinStep{PinCheck::duress}, kWed1000Jst, Expect::deny, DenyReason::outsideSchedule},
+    {"keypad code at a card door", in, 0, 0, Holder::active, ZoneAccess::allowed, KeypadStep{},
+     kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
+    {"keypad code mid-session", in, 1, kSecondUs, Holder::active, ZoneAccess::allowed, KeypadStep{},
+     kWed1000Jst, Expect::deny, DenyReason::factorOutOfOrder},
 };
 
 class DecisionTable : public ::testing::TestWithParam<Row> {};
@@ -145,8 +162,7 @@ TEST_P(DecisionTable, Row) {
             snapshot.holder = CardHolder{false, false};
             break;
     }
-    snapshot.hasGrant = row.grant;
-    snapshot.schedule = row.schedule == Sched::office ? &kOffice : nullptr;
+    snapshot.zoneAccess = row.access;
     snapshot.session = SessionState{row.done, row.now - row.sinceLastUs};
 
     const AccessDecision d = decide(AccessRequest{row.side, row.step, row.now}, snapshot);
@@ -189,10 +205,9 @@ TEST(AccessDecision, WholeEntryWalksCardPinFinger) {
     AccessSnapshot snapshot;
     snapshot.door = &door;
     snapshot.holder = CardHolder{};
-    snapshot.hasGrant = true;
-    snapshot.schedule = &kOffice;
+    snapshot.zoneAccess = ZoneAccess::allowed;
     TimeUs now = kWed1000Jst;
-    const Step steps[] = {CardStep{}, PinStep{true}, FingerStep{75}};
+    const Step steps[] = {CardStep{}, PinStep{PinCheck::match}, FingerStep{75}};
     for (std::size_t i = 0; i < 3; ++i) {
         const AccessDecision d = decide(AccessRequest{DoorSide::entry, steps[i], now}, snapshot);
         if (i < 2) {
@@ -205,14 +220,122 @@ TEST(AccessDecision, WholeEntryWalksCardPinFinger) {
     }
 }
 
+DoorSpec keypadDoor() {
+    DoorSpec d;
+    d.id = "store";
+    d.panel = "p-store";
+    d.fromZone = "corridor";
+    d.toZone = "store";
+    d.keypadOnly = true;
+    d.entryFactors = {Factor::pin};
+    d.exitFactors = {};
+    return d;
+}
+
+struct KeypadRow {
+    const char* name;
+    std::size_t done;
+    Holder holder;
+    ZoneAccess access;
+    Step step;
+    Expect expect;
+    DenyReason reason = DenyReason::noAccess;
+    bool duress = false;
+};
+
+// A keypad-only door: the code is the one factor and names the person.
+const KeypadRow kKeypadRows[] = {
+    {"code grants", 0, Holder::active, ZoneAccess::allowed, KeypadStep{}, Expect::grant},
+    {"duress code grants under duress", 0, Holder::active, ZoneAccess::allowed, KeypadStep{true},
+     Expect::grant, DenyReason::noAccess, true},
+    {"unknown code", 0, Holder::none, ZoneAccess::noAccess, KeypadStep{}, Expect::deny,
+     DenyReason::unknownCode},
+    {"code of a disabled person", 0, Holder::inactive, ZoneAccess::allowed, KeypadStep{},
+     Expect::deny, DenyReason::revoked},
+    {"code without access", 0, Holder::active, ZoneAccess::noAccess, KeypadStep{}, Expect::deny,
+     DenyReason::noAccess},
+    {"duress code without access", 0, Holder::active, ZoneAccess::outsideSchedule, KeypadStep{true},
+     Expect::deny, DenyReason::outsideSchedule},
+    {"card at a keypad door", 0, Holder::active, ZoneAccess::allowed, CardStep{}, Expect::deny,
+     DenyReason::factorOutOfOrder},
+    {"pin cannot open a session", 0, Holder::active, ZoneAccess::allowed, PinStep{PinCheck::match},
+     Expect::deny, DenyReason::factorOutOfOrder},
+    {"second code after the grant", 1, Holder::active, ZoneAccess::allowed, KeypadStep{},
+     Expect::deny, DenyReason::factorOutOfOrder},
+};
+
+TEST(AccessDecision, KeypadOnlyDoorTable) {
+    const DoorSpec door = keypadDoor();
+    ASSERT_TRUE(validateDoorSpec(door));
+    for (const auto& row : kKeypadRows) {
+        AccessSnapshot snapshot;
+        snapshot.door = &door;
+        if (row.holder == Holder::active) {
+            snapshot.holder = CardHolder{true, false};
+        } else if (row.holder == Holder::inactive) {
+            snapshot.holder = CardHolder{false, false};
+        }
+        snapshot.zoneAccess = row.access;
+        snapshot.session = SessionState{row.done, kWed1000Jst - kSecondUs};
+        const auto d = decide(AccessRequest{DoorSide::entry, row.step, kWed1000Jst}, snapshot);
+        if (row.expect == Expect::grant) {
+            EXPECT_TRUE(std::holds_alternative<Granted>(d.outcome)) << row.name;
+        } else {
+            const auto* denied = std::get_if<Denied>(&d.outcome);
+            ASSERT_NE(denied, nullptr) << row.name;
+            EXPECT_EQ(reasonCode(denied->reason), reasonCode(row.reason)) << row.name;
+        }
+        EXPECT_EQ(d.duress, row.duress) << row.name;
+    }
+}
+
+// Duress holds from the PIN to the session's end, in the decision D1 hands to admission.
+TEST(AccessDecision, DuressIsStickyThroughTheSession) {
+    const DoorSpec door = threeFactorDoor();
+    const auto walk = [&](PinCheck pin, int score) {
+        AccessSnapshot snapshot;
+        snapshot.door = &door;
+        snapshot.holder = CardHolder{};
+        snapshot.zoneAccess = ZoneAccess::allowed;
+        TimeUs now = kWed1000Jst;
+        AccessDecision d;
+        const Step steps[] = {CardStep{}, PinStep{pin}, FingerStep{score}};
+        for (const auto& step : steps) {
+            d = decide(AccessRequest{DoorSide::entry, step, now}, snapshot);
+            snapshot.session = d.next;
+            now += kSecondUs;
+        }
+        return d;
+    };
+    const auto underDuress = walk(PinCheck::duress, 90);
+    EXPECT_TRUE(std::holds_alternative<Granted>(underDuress.outcome));
+    EXPECT_TRUE(underDuress.duress);
+    EXPECT_TRUE(underDuress.next.duress);
+    const auto refusedUnderDuress = walk(PinCheck::duress, 10);
+    ASSERT_TRUE(std::holds_alternative<Denied>(refusedUnderDuress.outcome));
+    EXPECT_EQ(std::get<Denied>(refusedUnderDuress.outcome).reason, DenyReason::fingerMismatch);
+    EXPECT_TRUE(refusedUnderDuress.duress);
+    const auto plain = walk(PinCheck::match, 90);
+    EXPECT_TRUE(std::holds_alternative<Granted>(plain.outcome));
+    EXPECT_FALSE(plain.duress);
+    // A timeout after a duress PIN still reports it.
+    AccessSnapshot snapshot;
+    snapshot.door = &door;
+    snapshot.holder = CardHolder{};
+    snapshot.zoneAccess = ZoneAccess::allowed;
+    snapshot.session = SessionState{2, kWed1000Jst, true};
+    const auto late = decide(AccessRequest{DoorSide::entry, StepExpired{}, kWed1000Jst}, snapshot);
+    EXPECT_TRUE(std::holds_alternative<Denied>(late.outcome));
+    EXPECT_TRUE(late.duress);
+}
+
 TEST(AccessDecision, ThresholdBelongsToTheDoor) {
     DoorSpec door = threeFactorDoor();
     door.fingerThreshold = 80;
     AccessSnapshot snapshot;
     snapshot.door = &door;
     snapshot.holder = CardHolder{};
-    snapshot.hasGrant = true;
-    snapshot.schedule = &kOffice;
+    snapshot.zoneAccess = ZoneAccess::allowed;
     snapshot.session = SessionState{2, kWed1000Jst};
     const auto d = decide(AccessRequest{DoorSide::entry, FingerStep{79}, kWed1000Jst}, snapshot);
     ASSERT_TRUE(std::holds_alternative<Denied>(d.outcome));
@@ -220,10 +343,11 @@ TEST(AccessDecision, ThresholdBelongsToTheDoor) {
 }
 
 TEST(AccessDecision, ReasonCodesAreTheWireCodesAndEachHasText) {
-    const DenyReason all[] = {DenyReason::unknownCard,     DenyReason::revoked,
-                              DenyReason::wrongPin,        DenyReason::fingerMismatch,
-                              DenyReason::outsideSchedule, DenyReason::noAccess,
-                              DenyReason::timeout,         DenyReason::factorOutOfOrder};
+    const DenyReason all[] = {
+        DenyReason::unknownCard,    DenyReason::revoked,          DenyReason::wrongPin,
+        DenyReason::fingerMismatch, DenyReason::outsideSchedule,  DenyReason::noAccess,
+        DenyReason::timeout,        DenyReason::factorOutOfOrder, DenyReason::outsideValidity,
+        DenyReason::unknownCode,    DenyReason::badCardFormat};
     std::set<std::string_view> codes;
     std::set<std::string_view> texts;
     for (DenyReason r : all) {
@@ -236,6 +360,9 @@ TEST(AccessDecision, ReasonCodesAreTheWireCodesAndEachHasText) {
     EXPECT_EQ(texts.size(), std::size(all));
     EXPECT_EQ(reasonCode(DenyReason::wrongPin), "wrong_pin");
     EXPECT_EQ(reasonCode(DenyReason::factorOutOfOrder), "factor_out_of_order");
+    EXPECT_EQ(reasonCode(DenyReason::outsideValidity), "outside_validity");
+    EXPECT_EQ(reasonCode(DenyReason::unknownCode), "unknown_code");
+    EXPECT_EQ(reasonCode(DenyReason::badCardFormat), "bad_card_format");
 }
 
 TEST(DoorSpec, ValidationRejectsDoorsThatCannotIdentify) {
@@ -261,6 +388,49 @@ TEST(DoorSpec, ValidationRejectsDoorsThatCannotIdentify) {
     EXPECT_FALSE(validateDoorSpec(d));
 }
 
+TEST(DoorSpec, ValidationOfIssue14Fields) {
+    DoorSpec d = threeFactorDoor();
+    d.entryFactors = {Factor::pin};  // PIN alone only on a keypad-only door
+    EXPECT_FALSE(validateDoorSpec(d));
+    d.keypadOnly = true;
+    d.exitFactors = {};
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.entryFactors = {Factor::pin, Factor::finger};
+    EXPECT_FALSE(validateDoorSpec(d));
+    d.entryFactors = {Factor::pin};
+    d.exitFactors = {Factor::card};
+    EXPECT_FALSE(validateDoorSpec(d));
+    d.exitFactors = {Factor::pin};
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.cardFormats = {"felica"};  // a keypad has no card reader
+    EXPECT_FALSE(validateDoorSpec(d));
+
+    d = threeFactorDoor();
+    d.cardFormats = {"felica", "wiegand37"};
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.cardFormats = {"felica", "felica"};
+    EXPECT_FALSE(validateDoorSpec(d));
+    d.cardFormats = {"prox"};
+    EXPECT_FALSE(validateDoorSpec(d));
+
+    d = threeFactorDoor();
+    d.heldOpenMs = 30'000;
+    d.heldOpenWarnMs = 20'000;
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.heldOpenWarnMs = 30'000;
+    EXPECT_FALSE(validateDoorSpec(d));
+    d.heldOpenWarnMs = -1;
+    EXPECT_FALSE(validateDoorSpec(d));
+
+    d = threeFactorDoor();
+    d.firstPersonIn = DoorSpec::FirstPersonIn{"office", nullptr, {"managers"}};
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.firstPersonIn->groups = {"Managers"};
+    EXPECT_FALSE(validateDoorSpec(d));
+    d.firstPersonIn = DoorSpec::FirstPersonIn{"", nullptr, {}};
+    EXPECT_FALSE(validateDoorSpec(d));
+}
+
 }  // namespace
 
 // A PIN hash is keyed over the person: a hash row moved from another person never matches,
@@ -275,6 +445,66 @@ TEST(PinBinding, AHashMovedFromAnotherPersonNeverMatches) {
     EXPECT_FALSE(sekimori::doors::pinMatches(pepper, "bob", "", "2222"));
     EXPECT_FALSE(
         sekimori::doors::pinMatches(sekimori::core::randomBytes(32), "bob", bobsHash, "2222"));
+}
+
+// Duress is the PIN with its last digit one higher (9 wraps to 0); both comparisons always run.
+TEST(PinBinding, PinCheckTellsMatchDuressAndMismatch) {
+    using sekimori::doors::PinCheck;
+    ASSERT_TRUE(sekimori::core::initCrypto());
+    const sekimori::core::Bytes pepper = sekimori::core::randomBytes(32);
+    const auto hash = sekimori::doors::pinHash(pepper, "bob", "2468");
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", hash, "2468"), PinCheck::match);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", hash, "2469"), PinCheck::duress);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", hash, "2467"), PinCheck::mismatch);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", hash, "3468"), PinCheck::mismatch);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "alice", hash, "2469"), PinCheck::mismatch);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", "", "2469"), PinCheck::mismatch);
+    const auto nine = sekimori::doors::pinHash(pepper, "bob", "1239");
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", nine, "1230"), PinCheck::duress);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", nine, "1240"), PinCheck::mismatch);
+    EXPECT_EQ(sekimori::doors::pinCheck(pepper, "bob", nine, "123a"), PinCheck::mismatch);
+    EXPECT_EQ(sekimori::doors::duressOrigin("1230"), "1239");
+    EXPECT_EQ(sekimori::doors::duressOrigin("5"), "4");
+    EXPECT_EQ(sekimori::doors::duressOrigin(""), "");
+    EXPECT_EQ(sekimori::doors::duressOrigin("12x"), "");
+}
+
+// The keypad hash is the documented HMAC (doors/README.md), not bound to a person; the match
+// prefers the exact code and falls back to the duress origin.
+TEST(KeypadBinding, CodeHashAndMatch) {
+    ASSERT_TRUE(sekimori::core::initCrypto());
+    const sekimori::core::Bytes pepper(32, '\x07');
+    const std::string tag = "sekimori.keypad.v1";
+    std::string message;
+    message += std::string("\0\0\0", 3) + static_cast<char>(tag.size()) + tag;
+    message += std::string("\0\0\0", 3) + static_cast<char>(4) + "4711";
+    EXPECT_EQ(sekimori::doors::keypadCodeHash(pepper, "4711"),
+              sekimori::core::keyedHash(pepper, message));
+    EXPECT_NE(sekimori::doors::keypadCodeHash(pepper, "4711"),
+              sekimori::doors::keypadCodeHash(pepper, "4712"));
+    EXPECT_NE(sekimori::doors::keypadCodeHash(pepper, "4711"),
+              sekimori::doors::pinHash(pepper, "", "4711"));
+
+    const std::string carol = "carol";
+    const std::string dave = "dave";
+    std::map<sekimori::core::Bytes, const std::string*> codes{
+        {sekimori::doors::keypadCodeHash(pepper, "4711"), &carol},
+        {sekimori::doors::keypadCodeHash(pepper, "4712"), &dave}};
+    const auto lookup = [&](const sekimori::core::Bytes& hash) -> const std::string* {
+        auto it = codes.find(hash);
+        return it == codes.end() ? nullptr : it->second;
+    };
+    auto m = sekimori::doors::matchKeypadCode(pepper, "4711", lookup);
+    EXPECT_EQ(m.person, &carol);
+    EXPECT_FALSE(m.duress);
+    m = sekimori::doors::matchKeypadCode(pepper, "4712", lookup);  // dave's own code wins
+    EXPECT_EQ(m.person, &dave);
+    EXPECT_FALSE(m.duress);
+    m = sekimori::doors::matchKeypadCode(pepper, "4713", lookup);  // dave under duress
+    EXPECT_EQ(m.person, &dave);
+    EXPECT_TRUE(m.duress);
+    m = sekimori::doors::matchKeypadCode(pepper, "9999", lookup);
+    EXPECT_EQ(m.person, nullptr);
 }
 
 // A template is sealed with the person as associated data: it opens for no one else.
