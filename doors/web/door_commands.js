@@ -6,10 +6,13 @@
 // yet acknowledged (GET /api/revocations, live by panel.revocation_* events).
 
 import { el, field, input, button, form, outcomeLine } from './dom.js';
-import { doorAlerts, commandOutcome, checkTimedMinutes, unacknowledged,
+import { doorAlerts, commandOutcome, checkTimedMinutes, unacknowledged, lockdownCovers,
          TIMED_UNLOCK_MINUTES } from './door_live.js';
+import { LockdownModel } from './zone_model.js';
 
 export const COMMAND_ROLES = new Set(['operator', 'security_admin']);
+// The roles GET /api/zone_control serves (doors/zone_routes.hpp kZoneViewers).
+const ZONE_VIEWER_ROLES = new Set(['operator', 'security_admin', 'facility_admin']);
 const COMMANDS = ['unlock', 'timed_unlock', 'lock'];
 
 export class DoorControls {
@@ -24,6 +27,14 @@ export class DoorControls {
     this.revocationsBox = el('section', { cls: 'panel doors-revocations', testid: 'doors-revocations' });
     this.outcome = outcomeLine('doors-command-outcome');
     this.canCommand = COMMAND_ROLES.has(api.me.role);
+    this.lockdowns = new LockdownModel();
+    this.parents = new Map();
+    this.zonesLoaded = false;
+    if (ZONE_VIEWER_ROLES.has(api.me.role)) {
+      api.onEvents('zone.lockdown_', (e) => {
+        if (this.lockdowns.apply(e) && this.row) this.renderAlerts();
+      });
+    }
     if (this.canCommand) this.buildCommands();
     this.element.append(this.alertsBox, this.canCommand ? this.commandsBox : null, this.revocationsBox);
     if (!this.canCommand) this.commandsBox.remove();
@@ -36,13 +47,34 @@ export class DoorControls {
     if (changed) this.outcome.clear();
     if (this.approvalNote) this.approvalNote.hidden = row.commands_need_approval !== true;
     this.renderAlerts();
-    if (changed) this.loadRevocations();
-    else this.renderRevocations();
+    if (changed) {
+      this.loadRevocations();
+      this.loadLockdowns();
+    } else {
+      this.renderRevocations();
+    }
+  }
+
+  // The lockdowns in force and the zone tree, so the page says when the door's zone is locked
+  // down (entries refused).
+  async loadLockdowns() {
+    const { api } = this;
+    if (!ZONE_VIEWER_ROLES.has(api.me.role)) return;
+    const [control, site] = await Promise.all([
+      api.fetchJson('GET', '/api/zone_control'),
+      this.zonesLoaded ? null : api.fetchJson('GET', '/api/site')]);
+    if (site && site.status === 200) {
+      this.zonesLoaded = true;
+      for (const z of site.body.zones || []) if (z.parent) this.parents.set(z.id, z.parent);
+    }
+    if (control.status === 200) this.lockdowns.load(control.body);
+    if (this.row) this.renderAlerts();
   }
 
   renderAlerts() {
     const { api, row } = this;
-    const items = doorAlerts(row, Date.now() * 1000).map((a) => el('li', {
+    const lockdown = lockdownCovers(this.lockdowns.list(), row.to_zone, this.parents);
+    const items = doorAlerts(row, Date.now() * 1000, lockdown).map((a) => el('li', {
       cls: 'doors-alert tone-' + a.tone, testid: 'doors-detail-alert', attrs: { 'data-alert': a.key },
       text: api.t('doors.alert.' + a.key, {
         side: a.params.side ? api.t('doors.side.' + a.params.side) : '',

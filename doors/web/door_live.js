@@ -4,11 +4,12 @@
 // door command's answer means. Pure: no DOM, no api.
 
 // The row's conditions, most urgent first: [{key, tone, params}] where key names a catalogue
-// entry `doors.alert.<key>` and params fill it (times in µs are formatted by the caller).
-export function doorAlerts(row, nowUs) {
+// entry `doors.alert.<key>` and params fill it (times in µs are formatted by the caller);
+// `lockdown`: the lockdown covering the door's inner zone, if any (lockdownCovers).
+export function doorAlerts(row, nowUs, lockdown = null) {
   const alerts = [];
   if (!row || row.supervised === false) return alerts;
-  if (row.lockdown === true) alerts.push({ key: 'lockdown', tone: 'alarm', params: {} });
+  if (row.lockdown === true || lockdown) alerts.push({ key: 'lockdown', tone: 'alarm', params: {} });
   if (row.lock_fault === true) alerts.push({ key: 'lock_fault', tone: 'alarm', params: {} });
   for (const side of readerFaultSides(row)) {
     alerts.push({ key: 'reader_fault', tone: 'warning', params: { side } });
@@ -116,4 +117,20 @@ export function unacknowledged(revocations, panel) {
   }
   out.sort((a, b) => (Number(b.sent_us) || 0) - (Number(a.sent_us) || 0));
   return out;
+}
+
+// Whether a lockdown covers `zone`: a site lockdown covers every zone, a zone's lockdown that
+// zone and every zone inside it (parents: zone id → parent id, from GET /api/site).
+export function lockdownCovers(lockdowns, zone, parents) {
+  if (!zone) return null;
+  for (const l of lockdowns || []) {
+    if (l.scope === 'site' || l.target === 'site') return l;
+  }
+  const targets = new Map((lockdowns || []).map((l) => [l.target, l]));
+  const seen = new Set();
+  for (let z = zone; z && !seen.has(z); z = parents.get(z)) {
+    seen.add(z);
+    if (targets.has(z)) return targets.get(z);
+  }
+  return null;
 }

@@ -10,7 +10,7 @@ import { yearCalendar, holidayCounts } from '../../../doors/web/holiday_calendar
 import { factorRows, cardRows, waitingApprovals, matchesPerson, checkPinText, checkKeypadText, checkPersonId,
          bytesToBase64 } from '../../../doors/web/person_model.js';
 import { doorAlerts, applyDoorAlertEvent, commandOutcome, checkTimedMinutes, unacknowledged,
-         readerFaultSides } from '../../../doors/web/door_live.js';
+         readerFaultSides, lockdownCovers } from '../../../doors/web/door_live.js';
 import { LockdownModel, AloneModel, musterView, LOCKDOWN_START_ROLES,
          LOCKDOWN_LIFT_ROLES } from '../../../doors/web/zone_model.js';
 
@@ -217,4 +217,15 @@ test('muster: who is inside now, and the roll with who has left', () => {
   assert.deepEqual(v.roll.zones.map((z) => z.zone), ['noc', 'srv']);
   assert.deepEqual([v.roll.startedUs, v.roll.actor, v.roll.onRoll, v.roll.leftCount], [50, 'desk', 3, 1]);
   assert.equal(musterView(null).roll, null);
+});
+
+test('a lockdown covers its zone and every zone inside it; the site\'s covers all', () => {
+  const parents = new Map([['handling', 'server-room'], ['server-room', 'floor-3f'], ['floor-3f', 'bldg']]);
+  const zone = [{ scope: 'zone', target: 'server-room' }];
+  assert.equal(lockdownCovers(zone, 'handling', parents).target, 'server-room');
+  assert.equal(lockdownCovers(zone, 'server-room', parents).target, 'server-room');
+  assert.equal(lockdownCovers(zone, 'floor-3f', parents), null);
+  assert.equal(lockdownCovers([{ scope: 'site', target: 'site' }], 'floor-3f', parents).scope, 'site');
+  assert.equal(lockdownCovers([], 'handling', parents), null);
+  assert.deepEqual(doorAlerts(door(), 0, { scope: 'site' }).map((a) => a.key), ['lockdown']);
 });

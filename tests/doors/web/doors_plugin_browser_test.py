@@ -392,6 +392,8 @@ def check_operator(driver, url, lang):
          "the command waiting for approval")
     assert "apr-9" in snapshot(driver, "doors-command-outcome")[0]["text"]
     assert POSTS[-1] == ("/api/doors/srv-door/unlock", {"comment": "vendor visit"}), POSTS[-1]
+    wait(driver, lambda: any(a["data-alert"] == "lockdown" for a in snapshot(driver, "doors-detail-alert")),
+         "the server room's lockdown on its door's page")
     push({"type": "door.lock_fault", "source": "door:srv-door", "subject": "",
           "payload": {"door": "srv-door", "state": "active"}})
     wait(driver, lambda: any(a["data-alert"] == "lock_fault" for a in snapshot(driver, "doors-detail-alert")),
