@@ -415,6 +415,7 @@ def check_operator(driver, url, lang):
     untranslated(driver)
 
     # The list: every door and the gate, in words.
+    driver.execute_script("window.scrollTo(0, 0)")  # under the shell's sticky header otherwise
     driver.find_element(By.CSS_SELECTOR, '[data-testid="doors-detail-back"]').click()
     wait(driver, lambda: len(by(driver, "doors-row")) == 3, "the doors table")
     kinds = [r["data-kind"] for r in snapshot(driver, "doors-row")]
