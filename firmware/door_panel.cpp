@@ -54,6 +54,7 @@ struct Machine {
         state.session.clear();
         state.pinDigits.clear();
         state.templateBox.clear();
+        state.templateBox2.clear();
         state.challengeNonce.clear();
         state.outstandingCounter = 0;
         state.deadlineMs = 0;
@@ -102,24 +103,71 @@ struct Machine {
         }
     }
 
-    void on(const CardRead& card) {
-        // A new card always starts over: whoever badged before has walked away, and replies
-        // to the old session become stale.
+    // A new card (or the first key of a code) always starts over: whoever badged before has
+    // walked away, and replies to the old session become stale.
+    void startSession() {
         state.sessionCounter += 1;
         endSession();
         state.session = config.sessionPrefix + "-" + std::to_string(state.sessionCounter);
+    }
+
+    void on(const CardRead& card) {
+        if (config.keypadOnly) {
+            ignore("card: a keypad-only door reads no card");
+            return;
+        }
+        startSession();
         if (state.linkEpoch.empty()) {
             // Without the controller's epoch no request would be accepted.
             deny(reason::controllerError);
             return;
         }
         auto out = newRequest(protocol::Factor::card);
-        out.step = protocol::CardPresented{card.uid};
+        out.step = protocol::CardPresented{card.uid, card.format, card.raw};
         emit(SendRequest{std::move(out)});
         awaitReply();
     }
 
+    // At a keypad-only door the code is typed from idle; Enter sends it as the session's first
+    // step.
+    void typeCode(const KeypadDigit& key) {
+        if (key.digit < '0' || key.digit > '9') {
+            ignore("keypad: not a digit");
+            return;
+        }
+        if (state.phase == Phase::idle) {
+            startSession();
+            state.phase = Phase::enteringCode;
+        }
+        if (state.pinDigits.size() >= config.maxPinDigits) {
+            ignore("keypad: code too long");
+            return;
+        }
+        state.pinDigits.push_back(key.digit);
+        state.deadlineMs = now + config.codeEntryMs;
+        emit(Display{Screen::enterCode, {}, static_cast<int>(state.pinDigits.size())});
+    }
+
+    void sendCode() {
+        if (state.linkEpoch.empty()) {
+            deny(reason::controllerError);
+            return;
+        }
+        // Answered as the door's pin factor; the runner seals the digits under the request's own
+        // fresh nonce.
+        auto out = newRequest(protocol::Factor::pin);
+        out.step = protocol::KeypadCode{};
+        emit(SendPin{std::move(out), state.pinDigits});
+        state.pinDigits.clear();
+        awaitReply();
+    }
+
     void on(const KeypadDigit& key) {
+        if (config.keypadOnly &&
+            (state.phase == Phase::idle || state.phase == Phase::enteringCode)) {
+            typeCode(key);
+            return;
+        }
         if (state.phase != Phase::awaitingPin) {
             ignore("keypad: no PIN asked for");
             return;
@@ -137,6 +185,10 @@ struct Machine {
     }
 
     void on(const KeypadEnter&) {
+        if (state.phase == Phase::enteringCode) {
+            sendCode();
+            return;
+        }
         if (state.phase != Phase::awaitingPin) {
             ignore("keypad: no PIN asked for");
             return;
@@ -160,6 +212,7 @@ struct Machine {
         auto out = newRequest(protocol::Factor::finger);
         out.step = protocol::FingerScored{std::clamp(finger.score.value_or(0), 0, 100)};
         state.templateBox.clear();
+        state.templateBox2.clear();
         emit(SendRequest{std::move(out)});
         awaitReply();
     }
@@ -213,6 +266,7 @@ struct Machine {
         if (challenge.next == protocol::Factor::finger) {
             state.phase = Phase::awaitingFinger;
             state.templateBox = challenge.templateBox;
+            state.templateBox2 = challenge.templateBox2;
             emit(Display{Screen::placeFinger, {}, 0});
         } else {
             state.phase = Phase::awaitingPin;
@@ -325,6 +379,8 @@ std::string_view toString(Screen screen) {
             return "granted";
         case Screen::denied:
             return "denied";
+        case Screen::enterCode:
+            return "enter_code";
     }
     return "";
 }
@@ -342,6 +398,8 @@ std::string displayText(const Display& display) {
             return "Place finger";
         case Screen::granted:
             return "Access granted";
+        case Screen::enterCode:
+            return "Enter code " + std::string(display.pinDigits, '*');
         case Screen::denied:
             break;
     }

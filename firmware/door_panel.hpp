@@ -23,6 +23,10 @@ struct PanelConfig {
     int heldOpenMs = 30000;         // open longer than this: held_open (once per opening)
     int exitWindowMs = 5000;        // request-to-exit releases the lock and excuses an opening
     std::size_t maxPinDigits = 12;  // further digits are ignored
+    // A keypad and no card reader (DoorSpec::keypadOnly): typing a code starts a session, sent
+    // as a keypad step when Enter is pressed; codeEntryMs after the last key it is abandoned.
+    bool keypadOnly = false;
+    int codeEntryMs = 10000;
     // The first link counter after boot. Counters must never repeat for this panel, across
     // restarts too: a panel without persistent storage starts from its clock (the sim: Unix
     // time in microseconds), a real one from a counter it persists.
@@ -30,8 +34,12 @@ struct PanelConfig {
 };
 
 // --- inputs ----------------------------------------------------------------------------------
+// What the reader reports: the legacy upper-case hex uid, or (format non-empty) the reader's
+// format and raw data (protocol/card_format.hpp), which the controller decodes.
 struct CardRead {
-    std::string uid;  // upper-case hex, as the reader reports it
+    std::string uid;
+    std::string format{};
+    std::string raw{};
 };
 struct KeypadDigit {
     char digit = '0';  // '0'..'9'; anything else is ignored
@@ -72,7 +80,8 @@ struct SendRequest {
     protocol::PanelRequest request;  // card or finger step
 };
 // A PIN step: the HAL seals "<nonce>:<digits>" with the panel key into request's
-// PinEntered::pinBox, binding the PIN to the challenge it answers.
+// PinEntered::pinBox, binding the PIN to the challenge it answers. A keypad step (request.step
+// holds KeypadCode) is sealed alike into codeBox, under the request's own fresh nonce.
 struct SendPin {
     protocol::PanelRequest request;
     std::string digits;
@@ -85,11 +94,11 @@ struct DriveLock {
     bool released = false;
     int ms = 0;  // with released: how long (the hardware may re-lock by itself after it)
 };
-enum class Screen { idle, checking, enterPin, placeFinger, granted, denied };
+enum class Screen { idle, checking, enterPin, placeFinger, granted, denied, enterCode };
 struct Display {
     Screen screen = Screen::idle;
     std::string reason;  // with denied: the reason code (protocol::reason)
-    int pinDigits = 0;   // with enterPin: how many digits are typed so far (shown masked)
+    int pinDigits = 0;   // with enterPin, enterCode: how many digits are typed (shown masked)
 };
 // An input that changed nothing, and why (a stale reply, a key press while idle, ...).
 struct Ignored {
@@ -98,7 +107,7 @@ struct Ignored {
 using Output = std::variant<SendRequest, SendPin, SendEvent, DriveLock, Display, Ignored>;
 
 // --- state -----------------------------------------------------------------------------------
-enum class Phase { idle, awaitingReply, awaitingPin, awaitingFinger };
+enum class Phase { idle, awaitingReply, awaitingPin, awaitingFinger, enteringCode };
 
 struct PanelState {
     Phase phase = Phase::idle;
@@ -106,7 +115,8 @@ struct PanelState {
     std::string session;          // current session, empty when idle
     std::int64_t deadlineMs = 0;  // when the current phase gives up
     std::string pinDigits;
-    std::string templateBox;  // the current finger challenge's sealed template
+    std::string templateBox;   // the current finger challenge's sealed template
+    std::string templateBox2;  // its second finger's, when one is enrolled; scored best-of
 
     std::string linkEpoch;                 // the controller's current epoch; empty: no link yet
     std::uint64_t counter = 0;             // the last counter used (requests and events)

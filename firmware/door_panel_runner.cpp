@@ -21,8 +21,15 @@ std::vector<Output> DoorPanelRunner::handle(const Input& input, std::int64_t now
     for (auto& output : result.outputs) {
         if (auto* pin = std::get_if<SendPin>(&output)) {
             SendRequest sealed{std::move(pin->request)};
-            sealed.request.step =
-                protocol::PinEntered{hal_.sealPin(sealed.request.auth.nonce, pin->digits)};
+            if (std::holds_alternative<protocol::KeypadCode>(sealed.request.step)) {
+                // A keypad code opens the session: it is bound to its own request's nonce.
+                sealed.request.auth.nonce = hal_.freshNonce();
+                sealed.request.step =
+                    protocol::KeypadCode{hal_.sealPin(sealed.request.auth.nonce, pin->digits)};
+            } else {
+                sealed.request.step =
+                    protocol::PinEntered{hal_.sealPin(sealed.request.auth.nonce, pin->digits)};
+            }
             pin->digits.assign(pin->digits.size(), '\0');
             output = std::move(sealed);
         }
@@ -52,6 +59,13 @@ std::vector<Output> DoorPanelRunner::fingerPlaced(std::string_view liveSample, s
     std::optional<int> score;
     if (state_.phase == Phase::awaitingFinger) {
         score = hal_.matchFinger(state_.templateBox, liveSample);
+        // Two fingers enrolled: the better of the two scores is the one sent.
+        if (!state_.templateBox2.empty()) {
+            const std::optional<int> second = hal_.matchFinger(state_.templateBox2, liveSample);
+            if (second && (!score || *second > *score)) {
+                score = second;
+            }
+        }
     }
     return handle(FingerPlaced{score}, nowMs);
 }

@@ -40,11 +40,14 @@ constexpr std::string_view kUsage =
     "usage: sekimori-sim-panel --site SITE --panel ID --door DOOR --mqtt-uri URI\n"
     "         --password-file F --panel-key-file K [--persistence-dir D] [--side entry|exit]\n"
     "         [--reply-timeout-ms N] [--held-open-ms N] [--exit-window-ms N]\n"
+    "         [--keypad-only [--code-entry-ms N]]   (a keypad and no card reader)\n"
     "         [--ca-file F --cert-file F --key-file F]   (TLS, with an ssl:// --mqtt-uri)\n"
     "       sekimori-sim-panel --make-sign-key --panel-key-file K\n"
     "         (makes the panel's signing key K.sign if absent, writes K.sign.pub, prints it)\n"
-    "stdin, one command per line: card <UID> | pin <digits> | finger <seed> | open | close |\n"
-    "  exit | tamper | tamper-clear | quit   (EOF = quit)\n";
+    "stdin, one command per line: card <UID> | card <format> <data> | pin <digits> |\n"
+    "  finger <seed> | open | close | exit | tamper | tamper-clear | quit   (EOF = quit)\n"
+    "  (card formats: felica, mifare, wiegand26, wiegand34, wiegand37; at a keypad-only door\n"
+    "  'pin <digits>' types the code and presses Enter)\n";
 
 struct Args {
     std::string site;
@@ -61,6 +64,8 @@ struct Args {
     int replyTimeoutMs = 5000;
     int heldOpenMs = 30000;
     int exitWindowMs = 5000;
+    int codeEntryMs = 10000;
+    bool keypadOnly = false;
     bool makeSignKey = false;
 };
 
@@ -97,6 +102,7 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         {"--reply-timeout-ms", &args.replyTimeoutMs},
         {"--held-open-ms", &args.heldOpenMs},
         {"--exit-window-ms", &args.exitWindowMs},
+        {"--code-entry-ms", &args.codeEntryMs},
     };
     std::string side = "entry";
     for (int i = 1; i < argc; ++i) {
@@ -106,6 +112,10 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         }
         if (option == "--make-sign-key") {
             args.makeSignKey = true;
+            continue;
+        }
+        if (option == "--keypad-only") {
+            args.keypadOnly = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -222,17 +232,23 @@ class SimPanel {
         std::string verb;
         std::string argument;
         std::string extra;
-        words >> verb >> argument >> extra;
+        std::string more;
+        words >> verb >> argument >> extra >> more;
         if (verb.empty()) {
             return;
         }
+        // A card is its legacy UID, or a reader format and the raw data (card wiegand26 1011...).
+        const bool formattedCard = verb == "card" && !extra.empty() && more.empty();
         const bool needsArgument = verb == "card" || verb == "pin" || verb == "finger";
-        if (!extra.empty() || needsArgument == argument.empty()) {
-            reject(text, needsArgument ? "'" + verb + "' takes one argument"
-                                       : "'" + verb + "' takes no argument");
+        if ((!extra.empty() && !formattedCard) || needsArgument == argument.empty()) {
+            reject(text, verb == "card"  ? "'card' takes a UID, or a format and its data"
+                         : needsArgument ? "'" + verb + "' takes one argument"
+                                         : "'" + verb + "' takes no argument");
             return;
         }
-        if (verb == "card") {
+        if (formattedCard) {
+            apply(firmware::CardRead{"", argument, extra});
+        } else if (verb == "card") {
             apply(firmware::CardRead{argument});
         } else if (verb == "pin") {
             if (argument.find_first_not_of("0123456789") != std::string::npos) {
@@ -303,6 +319,8 @@ class SimPanel {
         config.replyTimeoutMs = args.replyTimeoutMs;
         config.heldOpenMs = args.heldOpenMs;
         config.exitWindowMs = args.exitWindowMs;
+        config.keypadOnly = args.keypadOnly;
+        config.codeEntryMs = args.codeEntryMs;
         return config;
     }
 

@@ -36,6 +36,9 @@ class RecordingHal final : public DoorPanelHal {
     std::optional<int> matchFinger(std::string_view templateBox,
                                    std::string_view liveSample) override {
         matched.push_back(std::string(templateBox) + "|" + std::string(liveSample));
+        if (liveSample == "second-finger") {  // matches only the template of 'C's
+            return templateBox == std::string(80, 'C') ? 99 : 20;
+        }
         return liveSample == "good" ? std::optional<int>(97) : std::nullopt;
     }
     void publishRequest(const protocol::PanelRequest& request) override {
@@ -154,6 +157,52 @@ TEST(DoorPanelRunner, FingerWhenNotAskedDoesNotTouchTheMatcher) {
     EXPECT_TRUE(hal.matched.empty());
     ASSERT_EQ(outputs.size(), 1u);
     EXPECT_TRUE(std::holds_alternative<Ignored>(outputs[0]));
+}
+
+// Two fingers enrolled: the live finger is scored against both and the better score is sent.
+TEST(DoorPanelRunner, TwoTemplatesAreScoredBestOf) {
+    RecordingHal hal;
+    const PanelConfig config{.site = "s1", .panel = "p1", .door = "d1", .sessionPrefix = "ab"};
+    DoorPanelRunner runner(config, hal);
+    runner.linkReceived(genuineLink(hal, std::string(32, 'e')), 0);
+    runner.handle(CardRead{"04A1B2C3"}, 0);
+    protocol::Challenge challenge{protocol::Factor::finger, std::string(80, 'B'), 9000};
+    challenge.templateBox2 = std::string(80, 'C');
+    runner.replyReceived(genuineReply(runner, hal, challenge), 5);
+    runner.fingerPlaced("second-finger", 10);
+    EXPECT_EQ(hal.matched, (std::vector<std::string>{std::string(80, 'B') + "|second-finger",
+                                                     std::string(80, 'C') + "|second-finger"}));
+    const auto finger = protocol::parsePanelRequest(hal.requests.back());
+    ASSERT_TRUE(finger) << finger.error;
+    EXPECT_EQ(std::get<protocol::FingerScored>(finger.value->step).score, 99);
+}
+
+// A keypad code opens its session: sealed under the request's own fresh nonce.
+TEST(DoorPanelRunner, AKeypadCodeIsSealedToItsOwnRequest) {
+    RecordingHal hal;
+    const PanelConfig config{.site = "s1",
+                             .panel = "p1",
+                             .door = "d1",
+                             .sessionPrefix = "ab",
+                             .keypadOnly = true,
+                             .firstCounter = 3};
+    DoorPanelRunner runner(config, hal);
+    runner.linkReceived(genuineLink(hal, std::string(32, 'e')), 0);
+    for (char digit : std::string("4711")) {
+        runner.handle(KeypadDigit{digit}, 10);
+    }
+    const auto outputs = runner.handle(KeypadEnter{}, 20);
+    EXPECT_EQ(hal.sealed, std::vector<std::string>{std::string(32, '9') + ":4711"});
+    ASSERT_EQ(hal.requests.size(), 1u);
+    const auto code = protocol::parsePanelRequest(hal.requests[0]);
+    ASSERT_TRUE(code) << code.error;
+    EXPECT_EQ(std::get<protocol::KeypadCode>(code.value->step).codeBox, std::string(80, 'A'));
+    EXPECT_EQ(code.value->auth.nonce, std::string(32, '9'));
+    EXPECT_EQ(code.value->auth.counter, 3u);
+    for (const auto& output : outputs) {
+        EXPECT_FALSE(std::holds_alternative<SendPin>(output));
+    }
+    EXPECT_EQ(runner.state().outstandingStep, protocol::Factor::pin);
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ std::string describe(const Output& output) {
         const auto& r = send->request;
         std::string text = "request " + r.session + " ";
         if (const auto* card = std::get_if<protocol::CardPresented>(&r.step)) {
-            return text + "card " + card->cardUid;
+            return card->format.empty() ? text + "card " + card->cardUid
+                                        : text + "card " + card->format + " " + card->raw;
         }
         if (const auto* finger = std::get_if<protocol::FingerScored>(&r.step)) {
             return text + "finger " + std::to_string(finger->score);
@@ -47,7 +48,8 @@ std::string describe(const Output& output) {
         return text + "pin_box " + std::get<protocol::PinEntered>(r.step).pinBox;
     }
     if (const auto* pin = std::get_if<SendPin>(&output)) {
-        return "pin " + pin->request.session + " " + pin->digits;
+        const bool code = std::holds_alternative<protocol::KeypadCode>(pin->request.step);
+        return (code ? "code " : "pin ") + pin->request.session + " " + pin->digits;
     }
     if (const auto* event = std::get_if<SendEvent>(&output)) {
         std::string text = "event " + std::string(protocol::toString(event->event.kind));
@@ -394,6 +396,96 @@ TEST(DoorPanel, DisplayTextNamesTheReason) {
     EXPECT_EQ(displayText(Display{Screen::denied, "no_access", 0}), "Access denied: no access");
     EXPECT_EQ(displayText(Display{Screen::enterPin, "", 3}), "Enter PIN ***");
     EXPECT_EQ(displayText(Display{Screen::granted, "", 0}), "Access granted");
+}
+
+// ------------------------------------------------------------------ issue 14
+
+PanelConfig keypadConfig() {
+    PanelConfig c = config();
+    c.door = "store";
+    c.keypadOnly = true;
+    c.codeEntryMs = 8000;
+    return c;
+}
+
+TEST(DoorPanel, AKeypadOnlyDoorStartsASessionWithTheCode) {
+    const auto state =
+        runTable(keypadConfig(),
+                 {
+                     {0, CardRead{"04A1B2C3"}, {"ignored card: a keypad-only door reads no card"}},
+                     {1000, KeypadDigit{'4'}, {"display enter_code 1"}},
+                     {1100, KeypadDigit{'x'}, {"ignored keypad: not a digit"}},
+                     {1200, KeypadDigit{'7'}, {"display enter_code 2"}},
+                     {1300, KeypadDigit{'1'}, {"display enter_code 3"}},
+                     {1400, KeypadDigit{'2'}, {"display enter_code 4"}},
+                     {1500, KeypadEnter{}, {"code b00t-1 4712", "display checking"}},
+                     {1510, KeypadDigit{'9'}, {"ignored keypad: no PIN asked for"}},
+                     {1520,
+                      reply("b00t-1", Decision{true, "granted", 5000}, "store"),
+                      {"display granted", "lock release 5000"}},
+                 },
+                 linked());
+    EXPECT_EQ(state.phase, Phase::idle);
+    EXPECT_TRUE(state.pinDigits.empty());
+    // The keypad step is answered as the door's pin factor.
+    EXPECT_EQ(state.outstandingCounter, 0U);
+}
+
+TEST(DoorPanel, AKeypadCodeIsAbandonedAfterItsEntryTimeAndNeedsTheLink) {
+    runTable(keypadConfig(), {
+                                 {0, KeypadDigit{'1'}, {"display enter_code 1"}},
+                                 {7000, KeypadDigit{'2'}, {"display enter_code 2"}},
+                                 {14999, Tick{}, {}},
+                                 {15000, Tick{}, {"display denied timeout"}},
+                                 {15100, KeypadEnter{}, {"ignored keypad: no PIN asked for"}},
+                             });
+    runTable(keypadConfig(),
+             {
+                 {0, KeypadDigit{'1'}, {"display enter_code 1"}},
+                 {10, KeypadEnter{}, {"display denied controller_error"}},
+             },
+             PanelState{});
+    // The deadline a runner sleeps to is the code's.
+    auto typed = step(keypadConfig(), linked(), KeypadDigit{'5'}, 100);
+    EXPECT_EQ(nextDeadline(keypadConfig(), typed.state), 8100);
+    // At a card door the keypad only answers a PIN challenge, as before.
+    const auto atCardDoor = step(config(), linked(), KeypadDigit{'5'}, 100);
+    EXPECT_EQ(describe(atCardDoor.outputs.at(0)), "ignored keypad: no PIN asked for");
+}
+
+TEST(DoorPanel, AReaderFormatGoesOutAsRead) {
+    runTable(config(),
+             {
+                 {0,
+                  CardRead{"", "wiegand26", "10111101110110010011011101"},
+                  {"request b00t-1 card wiegand26 10111101110110010011011101", "display checking"}},
+                 {10,
+                  CardRead{"", "felica", "012e4cd8e5c1a30b"},
+                  {"request b00t-2 card felica 012e4cd8e5c1a30b", "display checking"}},
+             });
+}
+
+TEST(DoorPanel, ASecondTemplateIsKeptForTheFingerAndDropped) {
+    PanelState state = linked();
+    state = step(config(), std::move(state), CardRead{"04A1B2C3"}, 0).state;
+    auto challenge = reply("b00t-1", Challenge{Factor::finger, kTemplateBox, 10000});
+    auto& answer = std::get<ControllerReply>(challenge);
+    std::get<Challenge>(answer.reply.body).templateBox2 = "second";
+    answer.reply.auth.epoch = state.linkEpoch;
+    answer.reply.auth.counter = state.outstandingCounter;
+    answer.reply.step = state.outstandingStep;
+    state = step(config(), std::move(state), challenge, 10).state;
+    EXPECT_EQ(state.phase, Phase::awaitingFinger);
+    EXPECT_EQ(state.templateBox, kTemplateBox);
+    EXPECT_EQ(state.templateBox2, "second");
+    state = step(config(), std::move(state), FingerPlaced{88}, 20).state;
+    EXPECT_TRUE(state.templateBox.empty());
+    EXPECT_TRUE(state.templateBox2.empty());
+}
+
+TEST(DoorPanel, EnterCodeScreenText) {
+    EXPECT_EQ(displayText(Display{Screen::enterCode, {}, 3}), "Enter code ***");
+    EXPECT_EQ(toString(Screen::enterCode), "enter_code");
 }
 
 }  // namespace
