@@ -5,15 +5,15 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "core/log.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace sekimori::doors {
 namespace {
@@ -39,21 +39,12 @@ core::Result<std::unique_ptr<CredentialCache>> CredentialCache::open(
     if (!db) {
         return db.error();
     }
-    auto store = CredentialStore::attach(**db);
-    if (!store) {
-        return store.error();
-    }
-    auto head = (*db)->prepare("SELECT coalesce(max(seq), 0) FROM audit_events");
-    auto newer = (*db)->prepare(
-        "SELECT seq, payload FROM audit_events WHERE seq > ?1 AND seq <= ?2"
-        " AND instr(payload, '\"row_digest\"') > 0 ORDER BY seq");
-    if (!head || !newer) {
-        return !head ? head.error() : newer.error();
+    auto loader = CredentialLoader::open(**db);
+    if (!loader) {
+        return loader.error();
     }
     std::unique_ptr<CredentialCache> cache(
-        new CredentialCache(std::move(io), std::move(*db), std::move(*store), options));
-    cache->trailHead_ = std::move(*head);
-    cache->newDigestEvents_ = std::move(*newer);
+        new CredentialCache(std::move(io), std::move(*db), std::move(*loader), options));
     cache->wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (cache->wakeFd_ < 0) {
         return core::makeError("doors.reader",
@@ -67,9 +58,9 @@ core::Result<std::unique_ptr<CredentialCache>> CredentialCache::open(
 
 CredentialCache::CredentialCache(boost::asio::any_io_executor io,
                                  std::unique_ptr<core::Database> db,
-                                 std::unique_ptr<CredentialStore> store,
+                                 std::unique_ptr<CredentialLoader> loader,
                                  CredentialCacheOptions options)
-    : io_(std::move(io)), db_(std::move(db)), store_(std::move(store)), options_(options) {}
+    : io_(std::move(io)), db_(std::move(db)), loader_(std::move(loader)), options_(options) {}
 
 CredentialCache::~CredentialCache() {
     stop();
@@ -159,6 +150,7 @@ void CredentialCache::run(std::weak_ptr<int> alive) {
         if (settleMs > 0) {
             timeoutMs = settleMs;
         }
+        timeoutMs = std::min(timeoutMs, msUntilFullReload());
         std::array<pollfd, 2> fds{pollfd{wakeFd_, POLLIN, 0}, pollfd{inotifyFd_, POLLIN, 0}};
         const nfds_t count = inotifyFd_ >= 0 ? 2 : 1;
         const int ready = ::poll(fds.data(), count, timeoutMs);
@@ -207,124 +199,24 @@ void CredentialCache::run(std::weak_ptr<int> alive) {
     }
 }
 
-namespace {
-
-std::string firstKey(const core::RowDigestMismatch& m) {
-    return m.key.empty() ? std::string() : m.key.front();
-}
-
-// Leaves out what a mismatching row would let in. A person's row takes their cards and grants
-// with it; a PIN or template row leaves the person without that factor (wrong_pin /
-// finger_mismatch at the door).
-void leaveOut(CredentialSnapshot& snapshot, const core::RowDigestMismatch& m) {
-    const std::string key = firstKey(m);
-    if (m.table == peopleTable().table) {
-        snapshot.people.erase(key);
-        for (auto it = snapshot.cards.begin(); it != snapshot.cards.end();) {
-            it = it->second.person == key ? snapshot.cards.erase(it) : std::next(it);
-        }
-        for (auto it = snapshot.grants.begin(); it != snapshot.grants.end();) {
-            it = it->first.first == key ? snapshot.grants.erase(it) : std::next(it);
-        }
-    } else if (m.table == cardsTable().table) {
-        snapshot.cards.erase(key);
-    } else if (m.table == pinsTable().table) {
-        if (auto it = snapshot.people.find(key); it != snapshot.people.end()) {
-            it->second.pinHash.clear();
-        }
-    } else if (m.table == fingerprintsTable().table) {
-        if (auto it = snapshot.people.find(key); it != snapshot.people.end()) {
-            it->second.fingerBox.clear();
-        }
-    } else if (m.table == grantsTable().table && m.key.size() == 2) {
-        snapshot.grants.erase({m.key[0], m.key[1]});
+int CredentialCache::msUntilFullReload() const {
+    if (options_.fullReloadInterval.count() <= 0) {
+        return std::numeric_limits<int>::max();
     }
-}
-
-}  // namespace
-
-core::Result<void> CredentialCache::catchUpDigests() {
-    if (!digests_) {
-        auto loaded = core::RowDigestIndex::load(*db_);
-        if (!loaded) {
-            return loaded.error();
-        }
-        digests_ = std::move(*loaded);
-        digestsScannedTo_ = digests_->lastSeq();
-        return {};
-    }
-    auto head = trailHead_.step();
-    if (!head || !*head) {
-        trailHead_.reset();
-        return head ? core::makeError("doors.trail", "audit_events has no max(seq)") : head.error();
-    }
-    const auto headSeq = static_cast<std::uint64_t>(trailHead_.columnInt(0));
-    trailHead_.reset();
-    newDigestEvents_.bind(1, static_cast<std::int64_t>(digestsScannedTo_))
-        .bind(2, static_cast<std::int64_t>(headSeq));
-    for (;;) {
-        auto row = newDigestEvents_.step();
-        if (!row) {
-            newDigestEvents_.reset();
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        const auto seq = static_cast<std::uint64_t>(newDigestEvents_.columnInt(0));
-        const auto body = nlohmann::json::parse(newDigestEvents_.columnText(1), nullptr, false);
-        if (body.is_object()) {
-            if (auto r = digests_->note(seq, body); !r) {
-                newDigestEvents_.reset();
-                return r.error();
-            }
-        }
-    }
-    newDigestEvents_.reset();
-    digestsScannedTo_ = headSeq;
-    return {};
-}
-
-core::Result<CredentialSnapshot> CredentialCache::loadChecked() {
-    if (auto begin = db_->exec("BEGIN"); !begin) {
-        return begin.error();
-    }
-    // One read transaction: the rows and the trail at the same point, so a change committed
-    // with its event is never half seen.
-    auto snapshot = [&]() -> core::Result<CredentialSnapshot> {
-        if (auto r = catchUpDigests(); !r) {
-            return r.error();
-        }
-        auto rows = store_->loadRows();
-        if (!rows) {
-            return rows.error();
-        }
-        auto mismatches = core::findRowDigestMismatches(*db_, kAuditedTables(), *digests_);
-        if (!mismatches) {
-            return mismatches.error();
-        }
-        for (const auto& m : *mismatches) {
-            leaveOut(*rows, m);
-        }
-        rows->refusedRows = std::move(*mismatches);
-        return rows;
-    }();
-    (void)db_->exec("COMMIT");
-    return snapshot;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        nextFullReload_ - std::chrono::steady_clock::now());
+    return static_cast<int>(std::clamp<std::int64_t>(left.count() + 1, 0, 1 << 30));
 }
 
 void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive) {
-    auto generation = store_->generation();
-    if (generation && loadedGeneration_ == generation.value()) {
-        return;
-    }
-    auto snapshot =
-        generation ? loadChecked() : core::Result<CredentialSnapshot>(generation.error());
-    if (!snapshot) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool periodic = options_.fullReloadInterval.count() > 0 && now >= nextFullReload_;
+    auto refreshed = loader_->refresh(current_, periodic);
+    if (!refreshed) {
         if (!failing_) {
             core::logError(kComponent,
                            "credentials cannot be read, keeping the previous snapshot: " +
-                               snapshot.error().message);
+                               refreshed.error().message);
             failing_ = true;
         }
         return;
@@ -333,14 +225,31 @@ void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive) {
         core::logInfo(kComponent, "credentials readable again");
         failing_ = false;
     }
-    // The snapshot's own read transaction may have seen a later generation than the counter
-    // read above; reading the counter first means a change between them reloads once more.
-    loadedGeneration_ = generation.value();
-    auto shared = std::make_shared<const CredentialSnapshot>(std::move(snapshot.value()));
-    core::logDebug(kComponent, "credentials loaded: " + std::to_string(shared->people.size()) +
-                                   " people, " + std::to_string(shared->cards.size()) + " cards, " +
-                                   std::to_string(shared->refusedRows.size()) + " rows refused");
-    boost::asio::post(io_, [handler = onSnapshot_, shared, alive] {
+    if (refreshed->full) {
+        nextFullReload_ = std::chrono::steady_clock::now() + options_.fullReloadInterval;
+        const bool expected =
+            current_ == nullptr || periodic || refreshed->why == "the database schema changed";
+        const std::string line = "credentials loaded in full (" + refreshed->why + ")";
+        if (expected || refreshed->why == lastWarning_) {
+            core::logDebug(kComponent, line);
+        } else {
+            // A write the journal did not see: someone wrote the tables outside the daemon.
+            core::logWarning(kComponent, line);
+            lastWarning_ = refreshed->why;
+        }
+    }
+    if (!refreshed->snapshot) {
+        return;
+    }
+    current_ = refreshed->snapshot;
+    core::logDebug(
+        kComponent,
+        "credentials: " + std::to_string(current_->peopleCount()) + " people, " +
+            std::to_string(current_->cardCount()) + " cards, " +
+            std::to_string(current_->refusedRows.size()) + " rows refused" +
+            (refreshed->full ? std::string()
+                             : ", " + std::to_string(refreshed->rowsChanged) + " rows re-checked"));
+    boost::asio::post(io_, [handler = onSnapshot_, shared = current_, alive] {
         if (!alive.expired() && handler) {
             handler(shared);
         }

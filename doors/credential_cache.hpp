@@ -1,16 +1,21 @@
 #pragma once
 // The credentials the doors service decides from, kept fresh off the io thread. A reader thread
-// with its own SQLite connection loads a whole CredentialSnapshot and posts it to the io
-// executor, where the service swaps it in; the io thread never touches SQLite. It learns of a
-// change at once: inotify on the database's directory wakes it whenever the database or its
-// -wal file is written (by this process or the CLI), and it reloads only when the credential
-// tables' generation counter moved (doors migration 2), not on every audit commit. Without
-// inotify it polls that counter every pollInterval. The same thread runs other read jobs of the
-// service (the presence rebuild), in order.
-// Each load reads the credential rows and the trail's newest row digests (core::RowDigestIndex,
-// caught up incrementally) in one read transaction and leaves out every row whose digest does
-// not match (snapshot.refusedRows lists them): a person, card, PIN, template or grant changed
-// behind the daemon's back lets nobody in. The check runs per load, never per door step.
+// with its own SQLite connection builds each CredentialSnapshot (doors/credential_loader) and
+// posts it to the io executor, where the service swaps it in; the io thread never touches
+// SQLite. It learns of a change at once: inotify on the database's directory wakes it whenever
+// the database or its -wal file is written (by this process or the CLI); without inotify it
+// polls every pollInterval. A change is applied incrementally: the change journal
+// (doors/credential_journal) names the rows that changed, only their owners are re-read and
+// re-checked, into a copy-on-write copy of the previous snapshot (one change at two million
+// people: a few milliseconds, bench/access_scale_bench.cpp). Audit commits alone build nothing.
+// Every row that enters a snapshot is checked against the trail's newest row digest in the same
+// read transaction; a row that does not match is left out (snapshot.refusedRows lists it): a
+// person, card, PIN, template, keypad code, grant, level or membership changed behind the
+// daemon's back lets nobody in. A full verified reload runs on the first load, every
+// fullReloadInterval (it catches a write that bypassed the journal's triggers), and whenever
+// the journal cannot be trusted (the schema changed, a trigger is missing, a journal row is
+// gone, or the credential tables moved without a journal entry). The same thread runs other
+// read jobs of the service (the presence rebuild), in order.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
@@ -27,7 +32,8 @@
 #include "core/result.hpp"
 #include "core/row_digest_index.hpp"
 #include "core/sqlite_db.hpp"
-#include "doors/credential_store.hpp"
+#include "doors/credential_loader.hpp"
+#include "doors/credential_snapshot.hpp"
 
 namespace sekimori::doors {
 
@@ -35,6 +41,8 @@ struct CredentialCacheOptions {
     bool watchFiles = true;                          // inotify; false: poll only
     std::chrono::milliseconds pollInterval{20};      // without inotify
     std::chrono::milliseconds safetyInterval{1000};  // with it: checks this often regardless
+    // The full verified reload, whatever the journal says (0: only when the journal demands).
+    std::chrono::milliseconds fullReloadInterval{std::chrono::minutes(10)};
 };
 
 class CredentialCache {
@@ -68,20 +76,17 @@ class CredentialCache {
 
   private:
     CredentialCache(boost::asio::any_io_executor io, std::unique_ptr<core::Database> db,
-                    std::unique_ptr<CredentialStore> store, CredentialCacheOptions options);
+                    std::unique_ptr<CredentialLoader> loader, CredentialCacheOptions options);
     void watch(const std::string& databasePath);
     void run(std::weak_ptr<int> alive);
     void waitForWork(bool settling);
     void reloadIfChanged(const std::weak_ptr<int>& alive);
-    // Inside the load's read transaction: the trail's digests up to its head, then the rows,
-    // minus every row that does not match.
-    core::Result<CredentialSnapshot> loadChecked();
-    core::Result<void> catchUpDigests();
     void wake();
+    int msUntilFullReload() const;
 
     boost::asio::any_io_executor io_;
     std::unique_ptr<core::Database> db_;
-    std::unique_ptr<CredentialStore> store_;
+    std::unique_ptr<CredentialLoader> loader_;
     CredentialCacheOptions options_;
     SnapshotHandler onSnapshot_;
 
@@ -95,11 +100,10 @@ class CredentialCache {
     bool stopping_ = false;
 
     // Reader-thread state.
-    std::optional<std::int64_t> loadedGeneration_;
-    std::optional<core::RowDigestIndex> digests_;
-    std::uint64_t digestsScannedTo_ = 0;  // audit seq the index has read up to
-    core::Statement trailHead_, newDigestEvents_;
+    std::shared_ptr<const CredentialSnapshot> current_;
+    std::chrono::steady_clock::time_point nextFullReload_;
     bool failing_ = false;
+    std::string lastWarning_;  // the reason of the last full reload warned about (once each)
 
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
     std::thread reader_;

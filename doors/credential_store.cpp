@@ -2,15 +2,18 @@
 
 #include <functional>
 
+#include <sqlite3.h>
+
+#include "doors/credential_journal.hpp"
+#include "doors/credential_loader.hpp"
+
 namespace sekimori::doors {
 namespace {
 
-std::string generationMigration() {
-    std::string sql =
-        "CREATE TABLE door_generation(id INTEGER PRIMARY KEY CHECK(id = 1), n INTEGER NOT NULL);"
-        "INSERT INTO door_generation(id, n) VALUES(1, 0);";
-    for (const char* table :
-         {"door_people", "door_cards", "door_pins", "door_fingerprints", "door_zone_grants"}) {
+// Generation triggers: every write to a table bumps door_generation.n.
+std::string generationTriggers(std::initializer_list<const char*> tables) {
+    std::string sql;
+    for (const char* table : tables) {
         for (const char* op : {"INSERT", "UPDATE", "DELETE"}) {
             sql += std::string("CREATE TRIGGER ") + table + "_" + op + "_generation AFTER " + op +
                    " ON " + table +
@@ -18,6 +21,57 @@ std::string generationMigration() {
         }
     }
     return sql;
+}
+
+std::string issue14Migration() {
+    return "CREATE TABLE door_person_details(person TEXT PRIMARY KEY REFERENCES door_people(id),"
+           " organisation TEXT NOT NULL DEFAULT '', valid_from_us INTEGER NOT NULL DEFAULT 0,"
+           " valid_until_us INTEGER NOT NULL DEFAULT 0,"
+           " escort_required INTEGER NOT NULL DEFAULT 0);"
+           "CREATE TABLE door_backup_fingerprints("
+           " person TEXT PRIMARY KEY REFERENCES door_people(id), box BLOB NOT NULL);"
+           "CREATE TABLE door_group_members(group_id TEXT NOT NULL,"
+           " person TEXT NOT NULL REFERENCES door_people(id), PRIMARY KEY(group_id, person));"
+           "CREATE INDEX door_group_members_person ON door_group_members(person);"
+           "CREATE TABLE door_level_assignments("
+           " holder_kind TEXT NOT NULL CHECK(holder_kind IN ('person','group')),"
+           " holder TEXT NOT NULL, level TEXT NOT NULL,"
+           " valid_from_us INTEGER NOT NULL DEFAULT 0, valid_until_us INTEGER NOT NULL DEFAULT 0,"
+           " PRIMARY KEY(holder_kind, holder, level));"
+           "CREATE TABLE door_keypad_codes(person TEXT PRIMARY KEY REFERENCES door_people(id),"
+           " code_hash BLOB NOT NULL UNIQUE);"
+           "CREATE TABLE door_photos(person TEXT PRIMARY KEY REFERENCES door_people(id),"
+           " mime TEXT NOT NULL, bytes BLOB NOT NULL, sha256 TEXT NOT NULL);" +
+           generationTriggers({"door_person_details", "door_backup_fingerprints",
+                               "door_group_members", "door_level_assignments",
+                               "door_keypad_codes"});
+}
+
+// The tables are listed here, not taken from kAuditedTables(): a migration's SQL never changes.
+std::string journalMigration() {
+    const std::vector<core::AuditedTable> tables{
+        {"door_people", {"id"}},
+        {"door_cards", {"uid"}},
+        {"door_pins", {"person"}},
+        {"door_fingerprints", {"person"}},
+        {"door_zone_grants", {"person", "zone"}},
+        {"door_person_details", {"person"}},
+        {"door_backup_fingerprints", {"person"}},
+        {"door_group_members", {"group_id", "person"}},
+        {"door_level_assignments", {"holder_kind", "holder", "level"}},
+        {"door_keypad_codes", {"person"}}};
+    std::string sql = std::string(kJournalTableSql);
+    for (const auto& table : tables) {
+        sql += journalTriggersSql(table);
+    }
+    return sql;
+}
+
+std::string generationMigration() {
+    return "CREATE TABLE door_generation(id INTEGER PRIMARY KEY CHECK(id = 1), n INTEGER NOT NULL);"
+           "INSERT INTO door_generation(id, n) VALUES(1, 0);" +
+           generationTriggers(
+               {"door_people", "door_cards", "door_pins", "door_fingerprints", "door_zone_grants"});
 }
 
 const std::vector<core::Migration>& migrations() {
@@ -44,18 +98,17 @@ const std::vector<core::Migration>& migrations() {
         {3,
          "CREATE TABLE door_pending_templates(approval TEXT PRIMARY KEY,"
          " person TEXT NOT NULL REFERENCES door_people(id), template_box BLOB NOT NULL);"},
+        // Issue 14: details, a second finger, groups, access levels, keypad codes (audited) and
+        // photos (not audited: the sha256 travels in person.photo_set).
+        {4, issue14Migration()},
+        // The change journal the cache applies incrementally (doors/credential_journal.hpp).
+        {5, journalMigration()},
     };
     return list;
 }
 
 CardState cardStateFrom(const std::string& text) {
     return text == "active" ? CardState::active : CardState::revoked;
-}
-
-template <class T>
-const T* findIn(const std::unordered_map<std::string, T>& map, const std::string& key) {
-    auto it = map.find(key);
-    return it == map.end() ? nullptr : &it->second;
 }
 
 }  // namespace
@@ -80,25 +133,44 @@ const core::AuditedTable& grantsTable() {
     static const core::AuditedTable table{"door_zone_grants", {"person", "zone"}};
     return table;
 }
+const core::AuditedTable& personDetailsTable() {
+    static const core::AuditedTable table{"door_person_details", {"person"}};
+    return table;
+}
+const core::AuditedTable& backupFingerprintsTable() {
+    static const core::AuditedTable table{"door_backup_fingerprints", {"person"}};
+    return table;
+}
+const core::AuditedTable& groupMembersTable() {
+    static const core::AuditedTable table{"door_group_members", {"group_id", "person"}};
+    return table;
+}
+const core::AuditedTable& levelAssignmentsTable() {
+    static const core::AuditedTable table{"door_level_assignments",
+                                          {"holder_kind", "holder", "level"}};
+    return table;
+}
+const core::AuditedTable& keypadCodesTable() {
+    static const core::AuditedTable table{"door_keypad_codes", {"person"}};
+    return table;
+}
 
 const std::vector<core::AuditedTable>& kAuditedTables() {
-    static const std::vector<core::AuditedTable> tables{peopleTable(), cardsTable(), pinsTable(),
-                                                        fingerprintsTable(), grantsTable()};
+    static const std::vector<core::AuditedTable> tables{peopleTable(),
+                                                        cardsTable(),
+                                                        pinsTable(),
+                                                        fingerprintsTable(),
+                                                        grantsTable(),
+                                                        personDetailsTable(),
+                                                        backupFingerprintsTable(),
+                                                        groupMembersTable(),
+                                                        levelAssignmentsTable(),
+                                                        keypadCodesTable()};
     return tables;
 }
 
-const PersonRecord* CredentialSnapshot::person(const std::string& id) const {
-    return findIn(people, id);
-}
-
-const CardRecord* CredentialSnapshot::card(const std::string& uid) const {
-    return findIn(cards, uid);
-}
-
-const std::string* CredentialSnapshot::grantSchedule(const std::string& personId,
-                                                     const std::string& zone) const {
-    auto it = grants.find({personId, zone});
-    return it == grants.end() ? nullptr : &it->second;
+std::string_view toString(LevelHolder holder) {
+    return holder == LevelHolder::person ? "person" : "group";
 }
 
 core::Result<std::unique_ptr<CredentialStore>> CredentialStore::open(core::Database& db) {
@@ -146,17 +218,55 @@ core::Result<void> CredentialStore::prepareAll() {
         {&findPending_,
          "SELECT person, template_box FROM door_pending_templates WHERE approval = ?1"},
         {&dropPending_, "DELETE FROM door_pending_templates WHERE approval = ?1"},
-        {&allPeople_,
-         "SELECT p.id, p.name, p.active, pin.hash, f.template_box FROM door_people p"
-         " LEFT JOIN door_pins pin ON pin.person = p.id"
-         " LEFT JOIN door_fingerprints f ON f.person = p.id"},
-        {&allCards_, "SELECT uid, person, state FROM door_cards"},
-        {&allGrants_, "SELECT person, zone, schedule FROM door_zone_grants"},
         {&dataVersion_, "PRAGMA data_version"},
         {&generation_, "SELECT n FROM door_generation WHERE id = 1"},
         {&begin_, "BEGIN IMMEDIATE"},
         {&commit_, "COMMIT"},
         {&rollback_, "ROLLBACK"},
+        {&upsertDetails_,
+         "INSERT INTO door_person_details(person, organisation, valid_from_us, valid_until_us,"
+         " escort_required) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(person) DO UPDATE SET"
+         " organisation = excluded.organisation, valid_from_us = excluded.valid_from_us,"
+         " valid_until_us = excluded.valid_until_us,"
+         " escort_required = excluded.escort_required"},
+        {&setActive_, "UPDATE door_people SET active = ?2 WHERE id = ?1"},
+        {&deleteGrant_, "DELETE FROM door_zone_grants WHERE person = ?1 AND zone = ?2"},
+        {&storeBackup_,
+         "INSERT INTO door_backup_fingerprints(person, box) VALUES(?1, ?2)"
+         " ON CONFLICT(person) DO UPDATE SET box = excluded.box"},
+        {&addMember_,
+         "INSERT INTO door_group_members(group_id, person) VALUES(?1, ?2)"
+         " ON CONFLICT(group_id, person) DO NOTHING"},
+        {&removeMember_, "DELETE FROM door_group_members WHERE group_id = ?1 AND person = ?2"},
+        {&upsertLevel_,
+         "INSERT INTO door_level_assignments(holder_kind, holder, level, valid_from_us,"
+         " valid_until_us) VALUES(?1, ?2, ?3, ?4, ?5)"
+         " ON CONFLICT(holder_kind, holder, level) DO UPDATE SET"
+         " valid_from_us = excluded.valid_from_us, valid_until_us = excluded.valid_until_us"},
+        {&deleteLevel_,
+         "DELETE FROM door_level_assignments WHERE holder_kind = ?1 AND holder = ?2"
+         " AND level = ?3"},
+        {&keypadOwner_, "SELECT person FROM door_keypad_codes WHERE code_hash = ?1"},
+        {&storeKeypad_,
+         "INSERT INTO door_keypad_codes(person, code_hash) VALUES(?1, ?2)"
+         " ON CONFLICT(person) DO UPDATE SET code_hash = excluded.code_hash"},
+        {&storePhoto_,
+         "INSERT INTO door_photos(person, mime, bytes, sha256) VALUES(?1, ?2, ?3, ?4)"
+         " ON CONFLICT(person) DO UPDATE SET mime = excluded.mime, bytes = excluded.bytes,"
+         " sha256 = excluded.sha256"},
+        {&findPhoto_, "SELECT mime, bytes, sha256 FROM door_photos WHERE person = ?1"},
+        {&findDetails_,
+         "SELECT organisation, valid_from_us, valid_until_us, escort_required"
+         " FROM door_person_details WHERE person = ?1"},
+        {&grantsOf_, "SELECT zone, schedule FROM door_zone_grants WHERE person = ?1 ORDER BY zone"},
+        {&levelsOf_,
+         "SELECT level, valid_from_us, valid_until_us FROM door_level_assignments"
+         " WHERE holder_kind = ?1 AND holder = ?2 ORDER BY level"},
+        {&groupsOf_, "SELECT group_id FROM door_group_members WHERE person = ?1 ORDER BY group_id"},
+        {&membersOf_, "SELECT person FROM door_group_members WHERE group_id = ?1 ORDER BY person"},
+        {&cardsOf_, "SELECT uid, person, state FROM door_cards WHERE person = ?1 ORDER BY uid"},
+        {&hasBackup_, "SELECT 1 FROM door_backup_fingerprints WHERE person = ?1"},
+        {&hasKeypad_, "SELECT 1 FROM door_keypad_codes WHERE person = ?1"},
     };
     for (const auto& [statement, sql] : all) {
         auto prepared = db_.prepare(sql);
@@ -171,12 +281,36 @@ core::Result<void> CredentialStore::prepareAll() {
 namespace {
 
 PersonRecord personFromRow(const core::Statement& s) {
-    return PersonRecord{s.columnText(0), s.columnText(1), s.columnInt(2) != 0, s.columnBlob(3),
-                        s.columnBlob(4)};
+    PersonRecord p;
+    p.id = s.columnText(0);
+    p.name = s.columnText(1);
+    p.active = s.columnInt(2) != 0;
+    p.pinHash = s.columnBlob(3);
+    p.fingerBox = s.columnBlob(4);
+    return p;
 }
 
 CardRecord cardFromRow(const core::Statement& s) {
     return CardRecord{s.columnText(0), s.columnText(1), cardStateFrom(s.columnText(2))};
+}
+
+// Steps a statement to its end, collecting one value per row, then resets it.
+template <class T, class F>
+core::Result<std::vector<T>> allRows(core::Statement& s, F&& fromRow) {
+    std::vector<T> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) {
+            s.reset();
+            return row.error();
+        }
+        if (!row.value()) {
+            break;
+        }
+        out.push_back(fromRow(s));
+    }
+    s.reset();
+    return out;
 }
 
 // Steps a statement that yields at most one row, then resets it for the next use.
@@ -265,6 +399,161 @@ core::Result<void> CredentialStore::dropPendingTemplate(const std::string& appro
     return dropPending_.run();
 }
 
+core::Result<bool> CredentialStore::runCounting(core::Statement& s) {
+    if (auto r = s.run(); !r) {
+        return r.error();
+    }
+    return sqlite3_changes(db_.handle()) > 0;
+}
+
+core::Result<void> CredentialStore::upsertPersonDetails(const std::string& person,
+                                                        const PersonDetails& details) {
+    upsertDetails_.bind(1, person)
+        .bind(2, details.organisation)
+        .bind(3, details.validFromUs)
+        .bind(4, details.validUntilUs)
+        .bind(5, std::int64_t{details.escortRequired ? 1 : 0});
+    return upsertDetails_.run();
+}
+
+core::Result<bool> CredentialStore::setActive(const std::string& person, bool active) {
+    setActive_.bind(1, person).bind(2, std::int64_t{active ? 1 : 0});
+    return runCounting(setActive_);
+}
+
+core::Result<bool> CredentialStore::deleteGrant(const std::string& person,
+                                                const std::string& zone) {
+    deleteGrant_.bind(1, person).bind(2, zone);
+    return runCounting(deleteGrant_);
+}
+
+core::Result<void> CredentialStore::storeBackupFingerBox(const std::string& person,
+                                                         const core::Bytes& box) {
+    storeBackup_.bind(1, person).bindBlob(2, box.data(), box.size());
+    return storeBackup_.run();
+}
+
+core::Result<void> CredentialStore::addGroupMember(const std::string& group,
+                                                   const std::string& person) {
+    addMember_.bind(1, group).bind(2, person);
+    return addMember_.run();
+}
+
+core::Result<bool> CredentialStore::removeGroupMember(const std::string& group,
+                                                      const std::string& person) {
+    removeMember_.bind(1, group).bind(2, person);
+    return runCounting(removeMember_);
+}
+
+core::Result<void> CredentialStore::upsertLevelAssignment(LevelHolder kind,
+                                                          const std::string& holder,
+                                                          const LevelAssignment& assignment) {
+    upsertLevel_.bind(1, toString(kind))
+        .bind(2, holder)
+        .bind(3, assignment.level)
+        .bind(4, assignment.validFromUs)
+        .bind(5, assignment.validUntilUs);
+    return upsertLevel_.run();
+}
+
+core::Result<bool> CredentialStore::deleteLevelAssignment(LevelHolder kind,
+                                                          const std::string& holder,
+                                                          const std::string& level) {
+    deleteLevel_.bind(1, toString(kind)).bind(2, holder).bind(3, level);
+    return runCounting(deleteLevel_);
+}
+
+core::Result<void> CredentialStore::storeKeypadCode(const std::string& person,
+                                                    const core::Bytes& codeHash) {
+    keypadOwner_.bindBlob(1, codeHash.data(), codeHash.size());
+    auto owner =
+        oneRow<std::string>(keypadOwner_, [](const core::Statement& s) { return s.columnText(0); });
+    if (!owner) {
+        return owner.error();
+    }
+    if (owner.value() && *owner.value() != person) {
+        // The message names nobody: whose code it is would tell the caller another's PIN.
+        return core::makeError(std::string(kKeypadCodeTaken),
+                               "this keypad code is already in use; choose another");
+    }
+    storeKeypad_.bind(1, person).bindBlob(2, codeHash.data(), codeHash.size());
+    return storeKeypad_.run();
+}
+
+core::Result<void> CredentialStore::storePhoto(const std::string& person,
+                                               const PersonPhoto& photo) {
+    storePhoto_.bind(1, person)
+        .bind(2, photo.mime)
+        .bindBlob(3, photo.bytes.data(), photo.bytes.size())
+        .bind(4, photo.sha256);
+    return storePhoto_.run();
+}
+
+core::Result<std::optional<PersonPhoto>> CredentialStore::findPhoto(const std::string& person) {
+    findPhoto_.bind(1, person);
+    return oneRow<PersonPhoto>(findPhoto_, [](const core::Statement& s) {
+        return PersonPhoto{s.columnText(0), s.columnBlob(1), s.columnText(2)};
+    });
+}
+
+core::Result<std::optional<PersonDetails>> CredentialStore::findPersonDetails(
+    const std::string& person) {
+    findDetails_.bind(1, person);
+    return oneRow<PersonDetails>(findDetails_, [](const core::Statement& s) {
+        return PersonDetails{s.columnText(0), s.columnInt(1), s.columnInt(2), s.columnInt(3) != 0};
+    });
+}
+
+core::Result<std::vector<ZoneGrant>> CredentialStore::grantsOf(const std::string& person) {
+    grantsOf_.bind(1, person);
+    return allRows<ZoneGrant>(grantsOf_, [](const core::Statement& s) {
+        return ZoneGrant{s.columnText(0), s.columnText(1)};
+    });
+}
+
+core::Result<std::vector<LevelAssignment>> CredentialStore::levelsOf(LevelHolder kind,
+                                                                     const std::string& holder) {
+    levelsOf_.bind(1, toString(kind)).bind(2, holder);
+    return allRows<LevelAssignment>(levelsOf_, [](const core::Statement& s) {
+        return LevelAssignment{s.columnText(0), s.columnInt(1), s.columnInt(2)};
+    });
+}
+
+core::Result<std::vector<std::string>> CredentialStore::groupsOf(const std::string& person) {
+    groupsOf_.bind(1, person);
+    return allRows<std::string>(groupsOf_,
+                                [](const core::Statement& s) { return s.columnText(0); });
+}
+
+core::Result<std::vector<std::string>> CredentialStore::membersOf(const std::string& group) {
+    membersOf_.bind(1, group);
+    return allRows<std::string>(membersOf_,
+                                [](const core::Statement& s) { return s.columnText(0); });
+}
+
+core::Result<std::vector<CardRecord>> CredentialStore::cardsOf(const std::string& person) {
+    cardsOf_.bind(1, person);
+    return allRows<CardRecord>(cardsOf_, cardFromRow);
+}
+
+core::Result<bool> CredentialStore::hasBackupFinger(const std::string& person) {
+    hasBackup_.bind(1, person);
+    auto row = oneRow<bool>(hasBackup_, [](const core::Statement&) { return true; });
+    if (!row) {
+        return row.error();
+    }
+    return row.value().has_value();
+}
+
+core::Result<bool> CredentialStore::hasKeypadCode(const std::string& person) {
+    hasKeypad_.bind(1, person);
+    auto row = oneRow<bool>(hasKeypad_, [](const core::Statement&) { return true; });
+    if (!row) {
+        return row.error();
+    }
+    return row.value().has_value();
+}
+
 core::Result<void> CredentialStore::transaction(const std::function<core::Result<void>()>& body) {
     if (auto r = begin_.run(); !r) {
         return r;
@@ -286,45 +575,8 @@ core::Result<CredentialSnapshot> CredentialStore::loadSnapshot() {
     if (auto begin = db_.exec("BEGIN"); !begin) {
         return begin.error();
     }
-    auto snapshot = loadRows();
+    auto snapshot = loadUncheckedSnapshot(db_);
     (void)db_.exec("COMMIT");
-    return snapshot;
-}
-
-core::Result<CredentialSnapshot> CredentialStore::loadRows() {
-    CredentialSnapshot snapshot;
-    const auto each = [](core::Statement& s, auto&& onRow) -> core::Result<void> {
-        for (;;) {
-            auto row = s.step();
-            if (!row) {
-                s.reset();
-                return row.error();
-            }
-            if (!row.value()) {
-                s.reset();
-                return {};
-            }
-            onRow(s);
-        }
-    };
-    auto loaded = each(allPeople_, [&](const core::Statement& s) {
-        auto p = personFromRow(s);
-        snapshot.people.emplace(p.id, std::move(p));
-    });
-    if (loaded) {
-        loaded = each(allCards_, [&](const core::Statement& s) {
-            auto c = cardFromRow(s);
-            snapshot.cards.emplace(c.uid, std::move(c));
-        });
-    }
-    if (loaded) {
-        loaded = each(allGrants_, [&](const core::Statement& s) {
-            snapshot.grants[{s.columnText(0), s.columnText(1)}] = s.columnText(2);
-        });
-    }
-    if (!loaded) {
-        return loaded.error();
-    }
     return snapshot;
 }
 

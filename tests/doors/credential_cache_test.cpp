@@ -1,6 +1,7 @@
 #include "doors/credential_cache.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -14,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/event_bus.hpp"
+#include "core/row_digest.hpp"
 #include "doors/enrollment.hpp"
 #include "tests/doors/enroll_helpers.hpp"
 
@@ -97,6 +99,62 @@ class CredentialCacheTest : public ::testing::Test {
             return all;
         });
     }
+    // Issue 14's rows written through the recorder as the daemon does: the rows and one event
+    // carrying each row's digest, in one Change (the enrollment routes' shape, without them).
+    void commitRows(
+        const std::function<core::Result<void>(CredentialStore&)>& write,
+        std::vector<std::pair<const core::AuditedTable*, std::vector<std::string>>> rows) {
+        core::Change change;
+        change.apply = [write, rows](core::Database& db) -> core::Result<std::vector<core::Event>> {
+            auto store = CredentialStore::attach(db);
+            if (!store) {
+                return store.error();
+            }
+            if (auto r = write(**store); !r) {
+                return r.error();
+            }
+            nlohmann::json digests = nlohmann::json::array();
+            for (const auto& [table, key] : rows) {
+                auto digest = core::digestRow(db, *table, key);
+                if (!digest) {
+                    return digest.error();
+                }
+                digests.push_back(core::rowDigestJson(*table, key, *digest));
+            }
+            nlohmann::json payload{{"row_digest", digests}};
+            return std::vector<core::Event>{
+                core::Event{0, "person.details_set", "operator:test", "", payload.dump()}};
+        };
+        recorder_->commit(std::move(change));
+        ASSERT_TRUE(recorder_->flush());
+    }
+    // Alice with details, a keypad code, a group with a level, and a level of her own.
+    void enrollAliceExtras() {
+        commitRows(
+            [](CredentialStore& s) -> core::Result<void> {
+                for (auto r :
+                     {s.upsertPersonDetails("alice", {"Contoso", 0, 5000, false}),
+                      s.storeKeypadCode("alice", core::Bytes(32, 'a')),
+                      s.addGroupMember("night", "alice"),
+                      s.upsertLevelAssignment(LevelHolder::group, "night", {"lab", 0, 0}),
+                      s.upsertLevelAssignment(LevelHolder::person, "alice", {"office", 0, 0})}) {
+                    if (!r) {
+                        return r;
+                    }
+                }
+                return {};
+            },
+            {{&personDetailsTable(), {"alice"}},
+             {&keypadCodesTable(), {"alice"}},
+             {&groupMembersTable(), {"night", "alice"}},
+             {&levelAssignmentsTable(), {"group", "night", "lab"}},
+             {&levelAssignmentsTable(), {"person", "alice", "office"}}});
+    }
+    // Waits for a snapshot in which `done` holds (the file watch delivers it).
+    bool eventually(const std::function<bool()>& done) {
+        return runUntil([&] { return latest_ && done(); }, 3000);
+    }
+
     // A write behind the daemon's back (the database administrator's), then a fresh snapshot.
     void tamper(const std::string& sql) {
         ASSERT_TRUE(writerDb_->exec(sql)) << sql;
@@ -161,9 +219,10 @@ TEST_F(CredentialCacheTest, AnEnrollmentByAnotherConnectionArrivesWithinMillisec
 }
 
 TEST_F(CredentialCacheTest, AuditWritesAloneDoNotReload) {
+    // (Created first: a schema change reloads in full, see DroppingAJournalTrigger...)
+    ASSERT_TRUE(writerDb_->exec("CREATE TABLE other(x INTEGER)"));
     startCache();
     // Another table in the same file: the generation does not move, so no new snapshot.
-    ASSERT_TRUE(writerDb_->exec("CREATE TABLE other(x INTEGER)"));
     ASSERT_TRUE(writerDb_->exec("INSERT INTO other VALUES(1)"));
     bool refreshed = false;
     cache_->refresh([&] { refreshed = true; });
@@ -277,6 +336,162 @@ TEST_F(CredentialCacheTest, ALaterChangeThroughTheDaemonIsTrustedAgain) {
     enroll([](Enrollment& e) { return e.grantZone("alice", "server-room", "office"); });
     ASSERT_TRUE(runUntil([&] { return latest_->refusedRows.empty(); }));
     EXPECT_NE(latest_->grantSchedule("alice", "server-room"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, OneChangeSharesEveryUntouchedShardWithThePreviousSnapshot) {
+    enrollAliceAndBob();
+    startCache();
+    const auto before = latest_;
+    const PersonRecord* aliceBefore = before->person("alice");
+    ASSERT_NE(aliceBefore, nullptr);
+    enroll([](Enrollment& e) { return e.setPin("bob", "9999"); });
+    ASSERT_TRUE(eventually(
+        [&] { return latest_->person("bob")->pinHash != before->person("bob")->pinHash; }));
+    EXPECT_TRUE(latest_->refusedRows.empty());
+    // Alice's record is the very same object: her shard was shared, not copied.
+    EXPECT_EQ(latest_->person("alice"), aliceBefore);
+    // The snapshot the io thread may still hold did not move.
+    EXPECT_EQ(before->person("bob")->pinHash, pinHash(keys_.pepper, "bob", "2222"));
+}
+
+TEST_F(CredentialCacheTest, IssueFourteensRowsReachTheSnapshotChecked) {
+    enrollAliceAndBob();
+    startCache();
+    enrollAliceExtras();
+    ASSERT_TRUE(eventually([&] { return latest_->groupLevels("night") != nullptr; }));
+    EXPECT_TRUE(latest_->refusedRows.empty());
+    const PersonRecord* alice = latest_->person("alice");
+    ASSERT_NE(alice, nullptr);
+    EXPECT_EQ(alice->organisation, "Contoso");
+    EXPECT_EQ(alice->validUntilUs, 5000);
+    EXPECT_EQ(alice->groups, (std::vector<std::string>{"night"}));
+    ASSERT_EQ(alice->levels.size(), 1U);
+    EXPECT_EQ(alice->levels[0].level, "office");
+    ASSERT_NE(latest_->personByKeypadHash(core::Bytes(32, 'a')), nullptr);
+    EXPECT_EQ(*latest_->personByKeypadHash(core::Bytes(32, 'a')), "alice");
+    // A full verified reload of the same rows agrees.
+    cache_->stop();
+    cache_.reset();
+    snapshots_ = 0;
+    startCache();
+    EXPECT_TRUE(latest_->refusedRows.empty());
+    EXPECT_EQ(latest_->person("alice")->validUntilUs, 5000);
+    EXPECT_NE(latest_->groupLevels("night"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, AnEditedDetailsRowTakesThePersonAlong) {
+    enrollAliceAndBob();
+    enrollAliceExtras();
+    startCache();
+    // Lifting the end date would widen access: the person is left out, not their dates.
+    tamper("UPDATE door_person_details SET valid_until_us = 0 WHERE person = 'alice'");
+    EXPECT_TRUE(refused("door_person_details", {"alice"}));
+    EXPECT_EQ(latest_->person("alice"), nullptr);
+    EXPECT_EQ(latest_->card("AAAAAAAA00000001"), nullptr);
+    EXPECT_EQ(latest_->personByKeypadHash(core::Bytes(32, 'a')), nullptr);
+    EXPECT_NE(latest_->person("bob"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, ADeletedDetailsRowTakesThePersonAlong) {
+    enrollAliceAndBob();
+    enrollAliceExtras();
+    startCache();
+    tamper("DELETE FROM door_person_details WHERE person = 'alice'");
+    ASSERT_TRUE(refused("door_person_details", {"alice"}));
+    EXPECT_EQ(latest_->person("alice"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, EditedLevelMembershipAndKeypadRowsAreDroppedAlone) {
+    enrollAliceAndBob();
+    enrollAliceExtras();
+    startCache();
+    tamper(
+        "UPDATE door_level_assignments SET level = 'vault' WHERE holder_kind = 'group';"
+        "INSERT INTO door_group_members(group_id, person) VALUES('night', 'bob');"
+        "UPDATE door_keypad_codes SET code_hash = zeroblob(32) WHERE person = 'alice'");
+    EXPECT_TRUE(refused("door_level_assignments", {"group", "night", "vault"}));
+    EXPECT_TRUE(refused("door_level_assignments", {"group", "night", "lab"}));  // gone
+    EXPECT_TRUE(refused("door_group_members", {"night", "bob"}));
+    EXPECT_TRUE(refused("door_keypad_codes", {"alice"}));
+    EXPECT_EQ(latest_->groupLevels("night"), nullptr);
+    EXPECT_TRUE(latest_->person("bob")->groups.empty());
+    EXPECT_EQ(latest_->personByKeypadHash(core::Bytes(32, 'a')), nullptr);
+    EXPECT_EQ(latest_->personByKeypadHash(core::Bytes(32, '\0')), nullptr);
+    ASSERT_NE(latest_->person("alice"), nullptr);  // her own rows still match
+    EXPECT_EQ(latest_->person("alice")->levels.size(), 1U);
+}
+
+TEST_F(CredentialCacheTest, DroppingAJournalTriggerAndEditingIsCaughtAtOnce) {
+    enrollAliceAndBob();
+    // No periodic reload in this test: only the schema change can reveal the edit.
+    startCache({.fullReloadInterval = std::chrono::milliseconds(0)});
+    tamper(
+        "DROP TRIGGER door_cards_UPDATE_journal;"
+        "UPDATE door_cards SET person = 'bob' WHERE uid = 'AAAAAAAA00000001'");
+    EXPECT_TRUE(refused("door_cards", {"AAAAAAAA00000001"}));
+    EXPECT_EQ(latest_->card("AAAAAAAA00000001"), nullptr);
+    // With the trigger still missing, each later change reloads in full: a second edit the
+    // journal does not see is caught too.
+    tamper("UPDATE door_cards SET person = 'alice' WHERE uid = 'BBBBBBBB00000001'");
+    EXPECT_TRUE(refused("door_cards", {"BBBBBBBB00000001"}));
+    EXPECT_EQ(latest_->card("BBBBBBBB00000001"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, ADeletedJournalRowIsCaught) {
+    enrollAliceAndBob();
+    startCache({.fullReloadInterval = std::chrono::milliseconds(0)});
+    // The edit and the removal of its journal rows in one transaction: the reader never sees
+    // the entry, only the generation that moved without one.
+    tamper(
+        "BEGIN;"
+        "UPDATE door_zone_grants SET schedule = 'always' WHERE person = 'alice';"
+        "DELETE FROM door_change_journal WHERE seq > (SELECT max(seq) - 2 FROM "
+        "door_change_journal);"
+        "COMMIT");
+    EXPECT_TRUE(refused("door_zone_grants", {"alice", "server-room"}));
+    EXPECT_EQ(latest_->grantSchedule("alice", "server-room"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, AHoleInTheJournalIsCaught) {
+    enrollAliceAndBob();
+    startCache({.fullReloadInterval = std::chrono::milliseconds(0)});
+    // Two edits; the first one's journal rows removed, the second's (harmless) kept.
+    tamper(
+        "BEGIN;"
+        "UPDATE door_pins SET hash = zeroblob(32) WHERE person = 'alice';"
+        "DELETE FROM door_change_journal WHERE seq > (SELECT max(seq) - 2 FROM "
+        "door_change_journal);"
+        "UPDATE door_people SET active = 1 WHERE id = 'bob';"
+        "COMMIT");
+    EXPECT_TRUE(refused("door_pins", {"alice"}));
+    EXPECT_TRUE(latest_->person("alice")->pinHash.empty());
+}
+
+TEST_F(CredentialCacheTest, AWriteWithTriggersDisabledIsCaughtByTheFullReload) {
+    enrollAliceAndBob();
+    startCache({.fullReloadInterval = std::chrono::milliseconds(50)});
+    // sqlite3's `.dbconfig enable_trigger off`: no journal row, no generation, no schema change.
+    int enabled = -1;
+    ASSERT_EQ(sqlite3_db_config(writerDb_->handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &enabled),
+              SQLITE_OK);
+    ASSERT_EQ(enabled, 0);
+    ASSERT_TRUE(
+        writerDb_->exec("UPDATE door_cards SET person = 'bob' WHERE uid = 'AAAAAAAA00000001'"));
+    EXPECT_TRUE(runUntil([&] { return refused("door_cards", {"AAAAAAAA00000001"}); }));
+    EXPECT_EQ(latest_->card("AAAAAAAA00000001"), nullptr);
+}
+
+TEST_F(CredentialCacheTest, ALaterLegitimateChangeDoesNotClearAnEarlierRefusal) {
+    enrollAliceAndBob();
+    startCache();
+    tamper("UPDATE door_pins SET hash = zeroblob(32) WHERE person = 'alice'");
+    ASSERT_TRUE(refused("door_pins", {"alice"}));
+    // Alice's grant changes through the daemon: her person is rebuilt, her PIN row re-checked.
+    enroll([](Enrollment& e) { return e.grantZone("alice", "server-room", "office"); });
+    ASSERT_TRUE(
+        runUntil([&] { return latest_->grantSchedule("alice", "server-room") != nullptr; }));
+    EXPECT_TRUE(refused("door_pins", {"alice"}));
+    EXPECT_TRUE(latest_->person("alice")->pinHash.empty());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "doors/credential_binding.hpp"
+#include "doors/credential_journal.hpp"
 #include "doors/enrollment.hpp"
 #include "tests/doors/enroll_helpers.hpp"
 
@@ -129,4 +130,145 @@ TEST(CredentialStore, DataVersionMovesWhenAnotherConnectionCommits) {
     ASSERT_TRUE(snapshot);
     EXPECT_NE(snapshot->person("dave"), nullptr);
     std::filesystem::remove_all(dir);
+}
+
+// Issue 14's tables: every write the enrollment routes make, read back through the store's own
+// helpers and through an (unchecked) snapshot.
+TEST(CredentialStore, DetailsGroupsLevelsAndTheSecondFingerReachTheSnapshot) {
+    Fixture f;
+    ASSERT_TRUE(f.enrollment->addPerson("alice", "Alice Sato"));
+    ASSERT_TRUE(f.store->upsertPersonDetails("alice", {"Contoso", 1000, 2000, true}));
+    ASSERT_TRUE(f.store->storeBackupFingerBox("alice", "second-box"));
+    ASSERT_TRUE(f.store->addGroupMember("night-shift", "alice"));
+    ASSERT_TRUE(f.store->addGroupMember("night-shift", "alice"));  // twice: still one row
+    ASSERT_TRUE(f.store->addGroupMember("visitors", "alice"));
+    ASSERT_TRUE(f.store->upsertLevelAssignment(LevelHolder::person, "alice", {"lab", 10, 20}));
+    ASSERT_TRUE(f.store->upsertLevelAssignment(LevelHolder::person, "alice", {"lab", 11, 21}));
+    ASSERT_TRUE(f.store->upsertLevelAssignment(LevelHolder::group, "night-shift", {"srv", 0, 0}));
+    ASSERT_TRUE(f.enrollment->grantZone("alice", "srv", "always"));
+
+    auto details = f.store->findPersonDetails("alice");
+    ASSERT_TRUE(details && details->has_value());
+    EXPECT_EQ((*details)->organisation, "Contoso");
+    EXPECT_EQ((*details)->validFromUs, 1000);
+    EXPECT_EQ((*details)->validUntilUs, 2000);
+    EXPECT_TRUE((*details)->escortRequired);
+    EXPECT_EQ(*f.store->groupsOf("alice"), (std::vector<std::string>{"night-shift", "visitors"}));
+    EXPECT_EQ(*f.store->membersOf("night-shift"), (std::vector<std::string>{"alice"}));
+    auto levels = f.store->levelsOf(LevelHolder::person, "alice");
+    ASSERT_TRUE(levels);
+    ASSERT_EQ(levels->size(), 1U);
+    EXPECT_EQ((*levels)[0].validFromUs, 11);
+    EXPECT_EQ((*levels)[0].validUntilUs, 21);
+    ASSERT_EQ(f.store->grantsOf("alice")->size(), 1U);
+    EXPECT_TRUE(*f.store->hasBackupFinger("alice"));
+    EXPECT_FALSE(*f.store->hasKeypadCode("alice"));
+
+    auto snapshot = f.store->loadSnapshot();
+    ASSERT_TRUE(snapshot) << snapshot.error().message;
+    const PersonRecord* alice = snapshot->person("alice");
+    ASSERT_NE(alice, nullptr);
+    EXPECT_EQ(alice->organisation, "Contoso");
+    EXPECT_TRUE(alice->escortRequired);
+    EXPECT_EQ(alice->validFromUs, 1000);
+    EXPECT_EQ(alice->validUntilUs, 2000);
+    EXPECT_EQ(alice->secondFingerBox, "second-box");
+    EXPECT_EQ(alice->groups, (std::vector<std::string>{"night-shift", "visitors"}));
+    ASSERT_EQ(alice->levels.size(), 1U);
+    EXPECT_EQ(alice->levels[0].level, "lab");
+    ASSERT_EQ(alice->grants.size(), 1U);
+    EXPECT_EQ(alice->grants[0].zone, "srv");
+    ASSERT_NE(snapshot->groupLevels("night-shift"), nullptr);
+    EXPECT_EQ(snapshot->groupLevels("night-shift")->front().level, "srv");
+    EXPECT_EQ(snapshot->groupLevels("visitors"), nullptr);
+    EXPECT_EQ(snapshot->peopleCount(), 1U);
+}
+
+TEST(CredentialStore, DeletesSayWhetherARowWasThere) {
+    Fixture f;
+    ASSERT_TRUE(f.enrollment->addPerson("bob", "Bob"));
+    ASSERT_TRUE(f.enrollment->grantZone("bob", "srv", "always"));
+    ASSERT_TRUE(f.store->addGroupMember("g", "bob"));
+    ASSERT_TRUE(f.store->upsertLevelAssignment(LevelHolder::group, "g", {"lab", 0, 0}));
+    EXPECT_TRUE(*f.store->deleteGrant("bob", "srv"));
+    EXPECT_FALSE(*f.store->deleteGrant("bob", "srv"));
+    EXPECT_TRUE(*f.store->removeGroupMember("g", "bob"));
+    EXPECT_FALSE(*f.store->removeGroupMember("g", "bob"));
+    EXPECT_TRUE(*f.store->deleteLevelAssignment(LevelHolder::group, "g", "lab"));
+    EXPECT_FALSE(*f.store->deleteLevelAssignment(LevelHolder::group, "g", "lab"));
+    EXPECT_TRUE(*f.store->setActive("bob", false));
+    EXPECT_FALSE(*f.store->setActive("nobody", false));
+    EXPECT_FALSE(f.store->findPerson("bob")->value().active);
+    EXPECT_TRUE(f.store->grantsOf("bob")->empty());
+}
+
+TEST(CredentialStore, AKeypadCodeBelongsToOnePerson) {
+    Fixture f;
+    ASSERT_TRUE(f.enrollment->addPerson("alice", "Alice"));
+    ASSERT_TRUE(f.enrollment->addPerson("bob", "Bob"));
+    const core::Bytes code(32, 'k');
+    ASSERT_TRUE(f.store->storeKeypadCode("alice", code));
+    ASSERT_TRUE(f.store->storeKeypadCode("alice", code));  // her own again: fine
+    auto taken = f.store->storeKeypadCode("bob", code);
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, kKeypadCodeTaken);
+    EXPECT_EQ(taken.error().message.find("alice"), std::string::npos) << "names nobody";
+    const core::Bytes other(32, 'z');
+    ASSERT_TRUE(f.store->storeKeypadCode("alice", other));  // replaces hers
+    ASSERT_TRUE(f.store->storeKeypadCode("bob", code));     // now free
+    auto snapshot = f.store->loadSnapshot();
+    ASSERT_TRUE(snapshot);
+    ASSERT_NE(snapshot->personByKeypadHash(other), nullptr);
+    EXPECT_EQ(*snapshot->personByKeypadHash(other), "alice");
+    EXPECT_EQ(*snapshot->personByKeypadHash(code), "bob");
+    EXPECT_EQ(snapshot->personByKeypadHash(core::Bytes(32, 'x')), nullptr);
+}
+
+TEST(CredentialStore, APhotoIsStoredAndReadBackButDecidesNothing) {
+    Fixture f;
+    ASSERT_TRUE(f.enrollment->addPerson("carol", "Carol"));
+    auto generation = f.store->generation();
+    ASSERT_TRUE(generation);
+    const core::Bytes jpeg = "\xFF\xD8\xFF\xE0 not really a photo";
+    ASSERT_TRUE(f.store->storePhoto("carol", {"image/jpeg", jpeg, std::string(64, 'a')}));
+    auto photo = f.store->findPhoto("carol");
+    ASSERT_TRUE(photo && photo->has_value());
+    EXPECT_EQ((*photo)->mime, "image/jpeg");
+    EXPECT_EQ((*photo)->bytes, jpeg);
+    EXPECT_EQ(*f.store->generation(), *generation) << "photos reload no credentials";
+    EXPECT_FALSE(f.store->findPhoto("nobody")->has_value());
+    for (const auto& table : kAuditedTables()) {
+        EXPECT_NE(table.table, "door_photos");
+    }
+}
+
+TEST(CredentialStore, EveryAuditedTableWritesTheJournalAndTheGeneration) {
+    Fixture f;
+    ASSERT_TRUE(f.enrollment->addPerson("dave", "Dave"));
+    auto journal = JournalReader::prepare(*f.db);
+    ASSERT_TRUE(journal);
+    auto present = journal->triggersPresent(kAuditedTables());
+    ASSERT_TRUE(present);
+    EXPECT_TRUE(*present);
+    const auto before = *journal->head();
+    const auto generation = *f.store->generation();
+    ASSERT_TRUE(f.store->upsertPersonDetails("dave", {"Org", 0, 0, false}));
+    ASSERT_TRUE(f.store->upsertPersonDetails("dave", {"Org2", 0, 0, false}));  // update: 2 rows
+    ASSERT_TRUE(f.store->storeKeypadCode("dave", core::Bytes(32, 'd')));
+    ASSERT_TRUE(f.store->upsertLevelAssignment(LevelHolder::group, "g", {"lab", 0, 0}));
+    ASSERT_TRUE(f.store->deleteLevelAssignment(LevelHolder::group, "g", "lab"));
+    auto entries = journal->after(before);
+    ASSERT_TRUE(entries);
+    ASSERT_EQ(entries->size(), 6U);
+    EXPECT_EQ((*entries)[0].table, "door_person_details");
+    EXPECT_EQ((*entries)[0].key, (std::vector<std::string>{"dave"}));
+    EXPECT_EQ((*entries)[4].table, "door_level_assignments");
+    EXPECT_EQ((*entries)[4].key, (std::vector<std::string>{"group", "g", "lab"}));
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+        EXPECT_EQ((*entries)[i].seq, before + 1 + static_cast<std::int64_t>(i)) << "no hole";
+    }
+    EXPECT_EQ(*f.store->generation(), generation + 5);
+
+    ASSERT_TRUE(f.db->exec("DROP TRIGGER door_keypad_codes_UPDATE_journal"));
+    EXPECT_FALSE(*journal->triggersPresent(kAuditedTables()));
 }
