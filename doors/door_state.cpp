@@ -1,5 +1,7 @@
 #include "doors/door_state.hpp"
 
+#include <algorithm>
+
 #include "doors/door_event_types.hpp"
 #include "doors/door_events.hpp"
 
@@ -109,6 +111,34 @@ struct Stepper {
                 details["state"] = state.tamper ? "active" : "cleared";
                 record(kDoorTamper, details);
                 return;
+            case Kind::lockFault:
+            case Kind::lockFaultCleared:
+                if (state.lockFault == (report.kind == Kind::lockFault)) {
+                    return;  // the panel reports each change once; a repeat changes nothing
+                }
+                state.lockFault = report.kind == Kind::lockFault;
+                details["state"] = state.lockFault ? "active" : "cleared";
+                record(kDoorLockFault, details);
+                return;
+            case Kind::readerOffline:
+            case Kind::readerOnline: {
+                const std::string side(protocol::toString(report.side));
+                auto& offline = state.readersOffline;
+                const auto at = std::find(offline.begin(), offline.end(), side);
+                const bool goesOffline = report.kind == Kind::readerOffline;
+                if (goesOffline == (at != offline.end())) {
+                    return;
+                }
+                if (goesOffline) {
+                    offline.push_back(side);
+                } else {
+                    offline.erase(at);
+                }
+                details["side"] = side;
+                details["state"] = goesOffline ? "offline" : "online";
+                record(kDoorReaderFault, details);
+                return;
+            }
         }
     }
 

@@ -28,7 +28,9 @@ struct DoorState {
     bool heldOpenRaised = false;       // one door.held_open per opening
     bool forcedOpen = false;           // this opening was door.forced (the console's state)
     bool tamper = false;
-    std::optional<Passage> pendingPassage;  // a grant waiting for the door to open
+    bool lockFault = false;                   // the panel reported lock_fault, not yet cleared
+    std::vector<std::string> readersOffline;  // sides ("entry", "exit") of readers reported offline
+    std::optional<Passage> pendingPassage;    // a grant waiting for the door to open
     core::TimeUs pendingUntilUs = 0;
     std::string lastEventType;  // for the console: the door's latest event
     core::TimeUs lastEventUs = 0;
@@ -50,6 +52,7 @@ struct PanelReport {
     std::string session;  // optional
     // What the panel signed ({"panel_report","panel_sig"}), kept in the recorded event.
     nlohmann::json evidence = nlohmann::json::object();
+    protocol::DoorSide side = protocol::DoorSide::entry;  // reader_offline / reader_online
 };
 struct DoorTick {};  // only time passes
 using DoorInput = std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick>;

@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "doors/door_events.hpp"
 #include "doors/panel_link_event_types.hpp"
+#include "protocol/panel_commands.hpp"
 #include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 
@@ -89,6 +90,10 @@ core::Result<void> PanelGateway::start(Handlers handlers) {
         link.epoch = core::toHex(core::randomBytes(kEpochBytes));
         link.lastRequest = 0;
         link.lastEvent = 0;
+        link.lastAck = 0;
+        link.commandCounter = 0;
+        link.outstanding.clear();
+        link.outstandingOrder.clear();
         protocol::PanelLink message{link.epoch, ""};
         const std::string body = protocol::encodeBody(message);
         message.mac = core::toHex(
@@ -97,7 +102,7 @@ core::Result<void> PanelGateway::start(Handlers handlers) {
                         protocol::encode(message), /*retained=*/true);
     }
     for (auto channel : {protocol::PanelChannel::request, protocol::PanelChannel::event,
-                         protocol::PanelChannel::status}) {
+                         protocol::PanelChannel::status, protocol::PanelChannel::ack}) {
         // Requests and events are delivered retained too, so the gateway can clear them.
         auto subscription = router_.subscribe(
             protocol::panelChannelFilter(site_, channel),
@@ -169,8 +174,16 @@ void PanelGateway::dispatch(protocol::PanelChannel channel, const io::MqttMessag
             }
             return;
         }
+        case protocol::PanelChannel::ack:
+            if (message.retained) {
+                clearRetained(panel, message);
+                return;
+            }
+            onAckMessage(panel, message);
+            return;
         case protocol::PanelChannel::reply:
         case protocol::PanelChannel::link:
+        case protocol::PanelChannel::command:
             return;  // not subscribed
     }
 }
@@ -258,6 +271,64 @@ void PanelGateway::onEventMessage(const std::string& panel, const io::MqttMessag
     if (handlers_.onEvent) {
         handlers_.onEvent(panel, message.topic, event, SignedReport{*report, event.sig});
     }
+}
+
+void PanelGateway::onAckMessage(const std::string& panel, const io::MqttMessage& message) {
+    auto parsed = protocol::parsePanelAck(message.payload);
+    if (!parsed) {
+        reportError(core::kMqttBadPayload, message.topic, panel, parsed.error);
+        return;
+    }
+    const protocol::PanelAck& ack = *parsed.value;
+    LinkState& link = links_.at(panel);
+    const auto body = protocol::bodyBeforeMac(message.payload);
+    if (!body || link.macKey.empty() ||
+        !macMatches(link.macKey, protocol::ackMacInput(site_, panel, ack, *body), ack.auth.mac)) {
+        refuse(panel, message.topic, LinkRefusal::badMac);
+        return;
+    }
+    if (ack.auth.epoch != link.epoch) {
+        refuse(panel, message.topic, LinkRefusal::staleEpoch);
+        return;
+    }
+    if (auto refused = checkCounter(link.lastAck, ack.auth.counter)) {
+        refuse(panel, message.topic, *refused);
+        return;
+    }
+    // Each command is answered once, by the panel it was sent to.
+    auto sent = link.outstanding.find(ack.auth.nonce);
+    if (sent == link.outstanding.end() || sent->second != ack.command) {
+        refuse(panel, message.topic, LinkRefusal::unknownNonce);
+        return;
+    }
+    link.outstanding.erase(sent);
+    if (onAck_) {
+        onAck_(panel, ack);
+    }
+}
+
+bool PanelGateway::sendCommand(const std::string& panel, protocol::PanelCommand command) {
+    auto it = links_.find(panel);
+    if (it == links_.end() || !started()) {
+        return false;
+    }
+    LinkState& link = it->second;
+    command.auth.epoch = link.epoch;
+    command.auth.counter = ++link.commandCounter;
+    command.auth.nonce = core::toHex(core::randomBytes(kEpochBytes));
+    command.auth.mac.clear();
+    const std::string body = protocol::encodeBody(command);
+    command.auth.mac = core::toHex(
+        core::keyedHash(link.macKey, protocol::commandMacInput(site_, panel, command, body)));
+    link.outstanding[command.auth.nonce] = command.id;
+    link.outstandingOrder.push_back(command.auth.nonce);
+    while (link.outstandingOrder.size() > kMaxOutstandingCommands) {
+        link.outstanding.erase(link.outstandingOrder.front());
+        link.outstandingOrder.pop_front();
+    }
+    router_.publish(protocol::panelTopic(site_, panel, protocol::PanelChannel::command),
+                    protocol::appendMember(body, "mac", command.auth.mac));
+    return true;
 }
 
 void PanelGateway::refuse(const std::string& panel, const std::string& topic, LinkRefusal why) {

@@ -7,14 +7,17 @@
 // panel's last one and a MAC under the panel's key; an event report a counter above the last and
 // the panel's own Ed25519 signature. What fails is refused with no reply and recorded as
 // panel.link_refused (coalesced under a flood). Replies leave with the epoch and a MAC. On start
-// it announces a fresh epoch per panel on the retained link topic. A retained request or event
-// is never acted on: it is cleared (empty retained publish) and recorded. Bad payloads become
-// mqtt.bad_payload / mqtt.foreign_topic events, a warning and a message on the site's error
-// topic. io thread only.
+// it announces a fresh epoch per panel on the retained link topic. It also sends the controller's
+// commands (protocol/panel_commands.hpp: door commands, deny-list updates) and authenticates the
+// panels' acks to them (MAC, epoch, counter, and the nonce of a command it sent). A retained
+// request or event is never acted on: it is cleared (empty retained publish) and recorded. Bad
+// payloads become mqtt.bad_payload / mqtt.foreign_topic events, a warning and a message on the
+// site's error topic. io thread only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +34,7 @@
 #include "doors/door_keys.hpp"
 #include "io/mqtt_router.hpp"
 #include "protocol/door_messages.hpp"
+#include "protocol/panel_commands.hpp"
 #include "protocol/topics.hpp"
 
 namespace sekimori::doors {
@@ -81,6 +85,17 @@ class PanelGateway {
     // Announces a fresh epoch to every panel, then subscribes the request, event and status
     // filters of the site.
     core::Result<void> start(Handlers handlers);
+    // Called with every authentic ack (before start); the ack answers a command sent to the panel.
+    using AckHandler = std::function<void(const std::string& panel, const protocol::PanelAck& ack)>;
+    void onAck(AckHandler handler) { onAck_ = std::move(handler); }
+    // Sends `command` (id, type and its fields set by the caller) with this start's epoch, the
+    // panel's next command counter, a fresh nonce and its MAC, on the panel's command topic.
+    // False (nothing sent) for a panel the site does not declare or before start.
+    bool sendCommand(const std::string& panel, protocol::PanelCommand command);
+    // Commands sent and not yet acknowledged, per panel, kept for the ack check (the oldest are
+    // forgotten past this: their acks are then refused unknown_nonce).
+    static constexpr std::size_t kMaxOutstandingCommands = 1024;
+
     // Unsubscribes; no handler runs after it returns. Coalesced refusals are recorded.
     void stop();
     bool started() const { return !subscriptions_.empty(); }
@@ -112,6 +127,10 @@ class PanelGateway {
         core::Bytes macKey;
         std::uint64_t lastRequest = 0;  // counters seen this epoch
         std::uint64_t lastEvent = 0;
+        std::uint64_t lastAck = 0;
+        std::uint64_t commandCounter = 0;                // the controller's, per epoch
+        std::map<std::string, std::string> outstanding;  // command nonce -> command id
+        std::deque<std::string> outstandingOrder;        // nonces, oldest first
         // Refusal coalescing.
         int refusedInWindow = 0;
         std::map<std::string, int> coalesced;  // by reason, past kRefusalsPerWindow
@@ -122,6 +141,7 @@ class PanelGateway {
     void dispatch(protocol::PanelChannel channel, const io::MqttMessage& message);
     void onRequestMessage(const std::string& panel, const io::MqttMessage& message);
     void onEventMessage(const std::string& panel, const io::MqttMessage& message);
+    void onAckMessage(const std::string& panel, const io::MqttMessage& message);
     void clearRetained(const std::string& panel, const io::MqttMessage& message);
     std::optional<LinkRefusal> checkCounter(std::uint64_t& last, std::uint64_t counter) const;
     void flushCoalesced(const std::string& panel);
@@ -135,6 +155,7 @@ class PanelGateway {
     const DoorKeys& keys_;
     std::map<std::string, LinkState> links_;
     Handlers handlers_;
+    AckHandler onAck_;
     std::vector<io::MqttRouter::Subscription> subscriptions_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -8,6 +8,14 @@ namespace {
 
 namespace reason = protocol::reason;
 
+// The card id the controller will look the reading up by (protocol/card_format.hpp); empty when
+// the reading does not decode (the controller then denies it bad_card_format).
+std::string cardIdOf(const CardRead& card) {
+    const auto decoded = card.format.empty() ? protocol::decodeCard("", card.uid)
+                                             : protocol::decodeCard(card.format, card.raw);
+    return decoded ? decoded.value->id : std::string();
+}
+
 // Holds the state being changed and the outputs so far; each handler below reads as the
 // panel's rule for one input.
 struct Machine {
@@ -45,6 +53,10 @@ struct Machine {
         event.door = config.door;
         event.kind = kind;
         event.session = std::move(session);
+        if (kind == protocol::DoorEventKind::readerOffline ||
+            kind == protocol::DoorEventKind::readerOnline) {
+            event.side = config.side;  // this panel's reader
+        }
         event.counter = nextCounter();
         emit(SendEvent{std::move(event)});
     }
@@ -66,8 +78,10 @@ struct Machine {
     }
 
     void releaseLock(int ms, std::string session) {
+        // A hold in force is never shortened by a grant or an exit.
+        const bool keepHold = state.commands.holding && state.lockUntilMs > now + ms;
         state.lockReleased = true;
-        state.lockUntilMs = now + ms;
+        state.lockUntilMs = keepHold ? state.lockUntilMs : now + ms;
         state.grantSession = std::move(session);
         emit(DriveLock{true, ms});
     }
@@ -94,6 +108,7 @@ struct Machine {
             deny(state.phase == Phase::awaitingReply ? reason::controllerError : reason::timeout);
         }
         if (state.lockReleased && now >= state.lockUntilMs) {
+            state.commands.holding = false;
             relock();
         }
         if (state.doorOpen && !state.heldOpenReported &&
@@ -117,6 +132,10 @@ struct Machine {
             return;
         }
         startSession();
+        if (state.commands.denied.contains(cardIdOf(card))) {
+            deny(reason::revoked);  // the local deny list: the controller is not asked
+            return;
+        }
         if (state.linkEpoch.empty()) {
             // Without the controller's epoch no request would be accepted.
             deny(reason::controllerError);
@@ -315,8 +334,10 @@ struct Machine {
         }
         sendEvent(protocol::DoorEventKind::closed, state.openSession);
         state.openSession.clear();
-        // Re-lock on closing so nobody follows through on the same grant.
-        relock();
+        // Re-lock on closing so nobody follows through on the same grant (a hold stays).
+        if (!state.commands.holding) {
+            relock();
+        }
     }
 
     void on(const ExitRequest&) {
@@ -338,6 +359,41 @@ struct Machine {
     }
 
     void on(const Tick&) {}
+
+    // firmware/panel_commands decides; the machine drives the lock and answers.
+    void on(const ControllerCommand& input) {
+        auto effect = applyCommand(config.door, state.commands, state.linkEpoch, input);
+        if (!effect.ignored.empty()) {
+            ignore(std::move(effect.ignored));
+            return;
+        }
+        if (effect.lock == CommandEffect::Lock::release ||
+            effect.lock == CommandEffect::Lock::hold) {
+            releaseLock(effect.ms, {});
+        } else if (effect.lock == CommandEffect::Lock::relock) {
+            relock();
+        }
+        effect.ack->auth.epoch = state.linkEpoch;
+        effect.ack->auth.counter = nextCounter();
+        effect.ack->auth.nonce = input.command.auth.nonce;
+        emit(SendAck{std::move(*effect.ack)});
+    }
+
+    void on(const LockFeedback& input) {
+        if (auto kind = lockFeedback(state.commands, input)) {
+            sendEvent(*kind);
+            return;
+        }
+        ignore("lock: feedback unchanged");
+    }
+
+    void on(const ReaderHealth& input) {
+        if (auto kind = readerHealth(state.commands, input)) {
+            sendEvent(*kind);
+            return;
+        }
+        ignore("reader: health unchanged");
+    }
 };
 
 }  // namespace

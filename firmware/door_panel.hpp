@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "firmware/panel_commands.hpp"
 #include "protocol/door_messages.hpp"
 
 namespace sekimori::firmware {
@@ -70,8 +71,10 @@ struct TamperSwitch {
     bool active = true;
 };
 struct Tick {};  // only time passes
+// ControllerCommand, LockFeedback, ReaderHealth: firmware/panel_commands.hpp.
 using Input = std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply,
-                           LinkAnnounced, DoorPosition, ExitRequest, TamperSwitch, Tick>;
+                           LinkAnnounced, DoorPosition, ExitRequest, TamperSwitch, Tick,
+                           ControllerCommand, LockFeedback, ReaderHealth>;
 
 // --- outputs ---------------------------------------------------------------------------------
 // Requests carry epoch and counter (and a pin/finger step the challenge's nonce); the runner
@@ -104,7 +107,11 @@ struct Display {
 struct Ignored {
     std::string why;
 };
-using Output = std::variant<SendRequest, SendPin, SendEvent, DriveLock, Display, Ignored>;
+// The answer to a command; the runner adds the MAC through the HAL.
+struct SendAck {
+    protocol::PanelAck ack;
+};
+using Output = std::variant<SendRequest, SendPin, SendEvent, DriveLock, Display, Ignored, SendAck>;
 
 // --- state -----------------------------------------------------------------------------------
 enum class Phase { idle, awaitingReply, awaitingPin, awaitingFinger, enteringCode };
@@ -135,6 +142,8 @@ struct PanelState {
     bool heldOpenReported = false;
 
     bool tamperActive = false;
+
+    CommandState commands;  // commands, the deny list, lock and reader health (panel_commands)
 };
 
 struct StepResult {

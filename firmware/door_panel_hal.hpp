@@ -31,6 +31,8 @@ class DoorPanelHal {
     // Queue to the controller (request / event topics); never blocks.
     virtual void publishRequest(const protocol::PanelRequest& request) = 0;
     virtual void publishEvent(const protocol::PanelEvent& event) = 0;
+    // Queue an answer to a controller command (ack topic); never blocks.
+    virtual void publishAck(const protocol::PanelAck& ack) = 0;
     // released: energise the release for ms (hardware may re-lock by itself after it);
     // !released: re-lock now.
     virtual void driveLock(bool released, int ms) = 0;

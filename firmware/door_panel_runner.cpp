@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "protocol/panel_commands.hpp"
 #include "protocol/panel_link_auth.hpp"
 
 namespace sekimori::firmware {
@@ -45,6 +46,10 @@ std::vector<Output> DoorPanelRunner::handle(const Input& input, std::int64_t now
             event->event.sig = hal_.sign(protocol::reportSigningInput(
                 config_.site, config_.panel, protocol::encodeReport(event->event)));
             hal_.publishEvent(event->event);
+        } else if (auto* ack = std::get_if<SendAck>(&output)) {
+            ack->ack.auth.mac = hal_.mac(protocol::ackMacInput(
+                config_.site, config_.panel, ack->ack, protocol::encodeBody(ack->ack)));
+            hal_.publishAck(ack->ack);
         } else if (const auto* lock = std::get_if<DriveLock>(&output)) {
             hal_.driveLock(lock->released, lock->ms);
         } else if (const auto* display = std::get_if<Display>(&output)) {
@@ -104,6 +109,22 @@ std::vector<Output> DoorPanelRunner::linkReceived(std::string_view payload, std:
         body && macMatches(protocol::linkMacInput(config_.site, config_.panel, *link.value, *body),
                            link.value->mac);
     return handle(LinkAnnounced{std::move(*link.value), authentic}, nowMs);
+}
+
+}  // namespace sekimori::firmware
+
+namespace sekimori::firmware {
+
+std::vector<Output> DoorPanelRunner::commandReceived(std::string_view payload, std::int64_t nowMs) {
+    auto command = protocol::parsePanelCommand(payload);
+    if (!command) {
+        return {Ignored{"command: " + command.error}};
+    }
+    const auto body = protocol::bodyBeforeMac(payload);
+    const bool authentic = body && macMatches(protocol::commandMacInput(config_.site, config_.panel,
+                                                                        *command.value, *body),
+                                              command.value->auth.mac);
+    return handle(ControllerCommand{std::move(*command.value), authentic}, nowMs);
 }
 
 }  // namespace sekimori::firmware

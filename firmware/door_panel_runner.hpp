@@ -27,6 +27,8 @@ class DoorPanelRunner {
     // then handed to the state machine. A payload that does not parse is one Ignored output.
     std::vector<Output> replyReceived(std::string_view payload, std::int64_t nowMs);
     std::vector<Output> linkReceived(std::string_view payload, std::int64_t nowMs);
+    // A payload on the command topic (protocol/panel_commands.hpp), likewise.
+    std::vector<Output> commandReceived(std::string_view payload, std::int64_t nowMs);
 
     const PanelState& state() const { return state_; }
     const PanelConfig& config() const { return config_; }

@@ -23,8 +23,9 @@ struct HealthService::Impl : std::enable_shared_from_this<Impl> {
 
     void onPanelMessage(const io::MqttMessage& message) {
         auto topic = protocol::parsePanelTopic(parts.site, message.topic);
-        if (!topic || topic->channel == protocol::PanelChannel::reply) {
-            return;  // replies are the controller's own, echoed by the broker
+        if (!topic || topic->channel == protocol::PanelChannel::reply ||
+            topic->channel == protocol::PanelChannel::command) {
+            return;  // replies and commands are the controller's own, echoed by the broker
         }
         const core::TimeUs now = parts.clock.nowUs();
         if (topic->channel == protocol::PanelChannel::status) {

@@ -215,8 +215,13 @@ Parsed<T> failure(std::string error) {
 constexpr std::array kEventKinds = {
     DoorEventKind::opened,        DoorEventKind::closed,        DoorEventKind::forced,
     DoorEventKind::heldOpen,      DoorEventKind::exitRequested, DoorEventKind::tamper,
-    DoorEventKind::tamperCleared,
+    DoorEventKind::tamperCleared, DoorEventKind::lockFault,     DoorEventKind::lockFaultCleared,
+    DoorEventKind::readerOffline, DoorEventKind::readerOnline,
 };
+
+bool isReaderKind(DoorEventKind kind) {
+    return kind == DoorEventKind::readerOffline || kind == DoorEventKind::readerOnline;
+}
 
 }  // namespace
 
@@ -258,6 +263,14 @@ std::string_view toString(DoorEventKind kind) {
             return "tamper";
         case DoorEventKind::tamperCleared:
             return "tamper_cleared";
+        case DoorEventKind::lockFault:
+            return "lock_fault";
+        case DoorEventKind::lockFaultCleared:
+            return "lock_fault_cleared";
+        case DoorEventKind::readerOffline:
+            return "reader_offline";
+        case DoorEventKind::readerOnline:
+            return "reader_online";
     }
     return "";
 }
@@ -335,6 +348,9 @@ std::string encodeReport(const PanelEvent& message) {
     json["event"] = toString(message.kind);
     if (!message.session.empty()) {
         json["session"] = message.session;
+    }
+    if (message.side) {
+        json["side"] = toString(*message.side);
     }
     json["counter"] = message.counter;
     return dump(json);
@@ -542,7 +558,7 @@ Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
     }
     FieldReader reader(*json);
     PanelEvent out;
-    reader.onlyFields({"door", "event", "session", "counter", "sig"});
+    reader.onlyFields({"door", "event", "session", "side", "counter", "sig"});
     readDoor(reader, out.door);
     const std::string kind = reader.string("event");
     if (reader.ok()) {
@@ -558,6 +574,15 @@ Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
         }
     }
     readSession(reader, out.session, /*optional=*/true);
+    if (reader.ok() && isReaderKind(out.kind)) {
+        const std::string side = reader.string("side");
+        if (reader.ok() && side != "entry" && side != "exit") {
+            reader.fail("side", "must be \"entry\" or \"exit\"");
+        }
+        out.side = side == "exit" ? DoorSide::exit : DoorSide::entry;
+    } else if (reader.ok() && reader.has("side")) {
+        reader.fail("side", "only allowed with reader_offline and reader_online");
+    }
     out.counter = readCounter(reader, *json);
     readHex(reader, "sig", kSigHexChars, out.sig);
     return finish(reader, std::move(out));

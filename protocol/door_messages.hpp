@@ -86,14 +86,28 @@ struct PanelReply {
 };
 
 // --- panel -> controller, topic .../event ---------------------------------------------------
-enum class DoorEventKind { opened, closed, forced, heldOpen, exitRequested, tamper, tamperCleared };
+enum class DoorEventKind {
+    opened,
+    closed,
+    forced,
+    heldOpen,
+    exitRequested,
+    tamper,
+    tamperCleared,
+    // Issue 14 (docs/mqtt.md "Panel commands", fault reports): the lock and the readers.
+    lockFault,
+    lockFaultCleared,
+    readerOffline,  // with `side`
+    readerOnline,   // with `side`
+};
 struct PanelEvent {
     std::string door;
     DoorEventKind kind = DoorEventKind::opened;
-    std::string session;        // optional: the granted session this opening belongs to
-    std::uint64_t counter = 0;  // 1..kMaxCounter, from the panel's one counter: no replays
-    std::string sig;            // Ed25519 by the panel's own key over the report; empty while
-                                // encoding the report it covers
+    std::string session;             // optional: the granted session this opening belongs to
+    std::uint64_t counter = 0;       // 1..kMaxCounter, from the panel's one counter: no replays
+    std::string sig;                 // Ed25519 by the panel's own key over the report; empty while
+                                     // encoding the report it covers
+    std::optional<DoorSide> side{};  // reader_offline / reader_online only: which reader
 };
 
 // --- controller -> panel, topic .../link (retained; a fresh epoch on every controller start) --

@@ -14,6 +14,10 @@ std::string_view channelName(PanelChannel channel) {
             return "status";
         case PanelChannel::link:
             return "link";
+        case PanelChannel::command:
+            return "command";
+        case PanelChannel::ack:
+            return "ack";
     }
     return "";
 }
@@ -55,8 +59,9 @@ std::optional<PanelTopic> parsePanelTopic(std::string_view site, std::string_vie
     if (!isValidId(panel)) {
         return std::nullopt;
     }
-    for (auto c : {PanelChannel::request, PanelChannel::reply, PanelChannel::event,
-                   PanelChannel::status, PanelChannel::link}) {
+    for (auto c :
+         {PanelChannel::request, PanelChannel::reply, PanelChannel::event, PanelChannel::status,
+          PanelChannel::link, PanelChannel::command, PanelChannel::ack}) {
         if (channel == channelName(c)) {
             return PanelTopic{std::string(panel), c};
         }

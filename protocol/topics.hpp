@@ -5,6 +5,8 @@
 //   sekimori/<site>/panel/<panel>/event     panel -> controller  (door position, tamper, exit)
 //   sekimori/<site>/panel/<panel>/status    panel -> all, retained (online/offline, last will)
 //   sekimori/<site>/panel/<panel>/link      controller -> panel, retained (link epoch)
+//   sekimori/<site>/panel/<panel>/command   controller -> panel  (door commands, deny list)
+//   sekimori/<site>/panel/<panel>/ack       panel -> controller  (a command carried out)
 //   sekimori/<site>/audit/checkpoint        controller -> all, retained (signed checkpoint)
 //   sekimori/<site>/error                   controller -> all (bad payloads, foreign topics)
 #include <optional>
@@ -15,7 +17,7 @@
 
 namespace sekimori::protocol {
 
-enum class PanelChannel { request, reply, event, status, link };
+enum class PanelChannel { request, reply, event, status, link, command, ack };
 
 std::string_view channelName(PanelChannel channel);
 std::string panelTopic(std::string_view site, std::string_view panel, PanelChannel channel);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "protocol/panel_commands.hpp"
 #include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 #include "sim/fingerprint_model.hpp"
@@ -87,6 +88,10 @@ void HostDoorPanelHal::publishRequest(const protocol::PanelRequest& request) {
 
 void HostDoorPanelHal::publishEvent(const protocol::PanelEvent& event) {
     send(protocol::PanelChannel::event, protocol::encode(event));
+}
+
+void HostDoorPanelHal::publishAck(const protocol::PanelAck& ack) {
+    send(protocol::PanelChannel::ack, protocol::encode(ack));
 }
 
 void HostDoorPanelHal::send(protocol::PanelChannel channel, const std::string& payload) {

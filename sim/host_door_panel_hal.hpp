@@ -34,6 +34,7 @@ class HostDoorPanelHal final : public firmware::DoorPanelHal {
                                    std::string_view liveSample) override;
     void publishRequest(const protocol::PanelRequest& request) override;
     void publishEvent(const protocol::PanelEvent& event) override;
+    void publishAck(const protocol::PanelAck& ack) override;
     void driveLock(bool released, int ms) override;
     void display(const firmware::Display& display) override;
 

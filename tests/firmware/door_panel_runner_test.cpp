@@ -47,10 +47,14 @@ class RecordingHal final : public DoorPanelHal {
     void publishEvent(const protocol::PanelEvent& event) override {
         events.push_back(protocol::encode(event));
     }
+    void publishAck(const protocol::PanelAck& ack) override {
+        acks.push_back(protocol::encode(ack));
+    }
     void driveLock(bool released, int ms) override { locks.emplace_back(released, ms); }
     void display(const Display& shown) override { screens.push_back(displayText(shown)); }
 
-    std::vector<std::string> sealed, matched, requests, events, screens, macInputs, signInputs;
+    std::vector<std::string> sealed, matched, requests, events, screens, macInputs, signInputs,
+        acks;
     std::vector<std::pair<bool, int>> locks;
 };
 
