@@ -95,11 +95,11 @@ class PeoplePages(ConsolePage):
 
     def outcome(self, testid, states=("done", "waiting", "error")):
         """Waits for the outcome line to say something; returns (state, text)."""
-        return self.wait_until(lambda: self.driver.execute_script("""
+        return tuple(self.wait_until(lambda: self.driver.execute_script("""
             const e = document.querySelector('[data-testid="' + arguments[0] + '"]');
             return e && arguments[1].includes(e.dataset.state) && e.textContent
               ? [e.dataset.state, e.textContent] : null;""", testid, list(states)),
-            what="the outcome " + testid)
+            what="the outcome " + testid))
 
     def clear_outcome(self, testid):
         self.driver.execute_script("""
