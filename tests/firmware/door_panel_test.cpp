@@ -465,6 +465,26 @@ TEST(DoorPanel, AReaderFormatGoesOutAsRead) {
              });
 }
 
+// The local deny list holds canonical card ids: a reader format is decoded before the look-up.
+TEST(DoorPanel, TheDenyListKnowsACardInEveryFormat) {
+    PanelState state = linked();
+    state.commands.denied.add("W26-123-45678");
+    state.commands.denied.add("0123456789ABCDEF");
+    runTable(config(),
+             {
+                 {0,
+                  CardRead{"", "wiegand26", "10111101110110010011011101"},
+                  {"display denied revoked"}},
+                 {10, CardRead{"", "felica", "0123456789abcdef"}, {"display denied revoked"}},
+                 {20, CardRead{"0123456789ABCDEF"}, {"display denied revoked"}},
+                 // A reading that does not decode (parity) is the controller's to deny.
+                 {30,
+                  CardRead{"", "wiegand26", "00111101110110010011011101"},
+                  {"request b00t-4 card wiegand26 00111101110110010011011101", "display checking"}},
+             },
+             state);
+}
+
 TEST(DoorPanel, ASecondTemplateIsKeptForTheFingerAndDropped) {
     PanelState state = linked();
     state = step(config(), std::move(state), CardRead{"04A1B2C3"}, 0).state;
