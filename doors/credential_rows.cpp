@@ -138,6 +138,15 @@ RowOwner ownerOf(CredentialTable table, const std::vector<std::string>& key) {
     }
 }
 
+std::string mismatchSubject(const core::RowDigestMismatch& mismatch) {
+    const auto table = credentialTableNamed(mismatch.table);
+    if (!table) {
+        return {};
+    }
+    const RowOwner owner = ownerOf(*table, mismatch.key);
+    return owner.kind == RowOwner::Kind::person ? owner.id : std::string();
+}
+
 const std::string& AuditedRow::text(std::size_t i) const {
     static const std::string empty;
     if (i >= columns.size() || (columns[i].type != core::RowValueType::text &&

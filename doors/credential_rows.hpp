@@ -14,6 +14,7 @@
 #include "core/crypto.hpp"
 #include "core/result.hpp"
 #include "core/row_digest.hpp"
+#include "core/row_digest_index.hpp"
 #include "core/sqlite_db.hpp"
 #include "doors/credential_snapshot.hpp"
 
@@ -66,6 +67,9 @@ struct RowOwner {
     std::string id;
 };
 RowOwner ownerOf(CredentialTable table, const std::vector<std::string>& key);
+// The person a refused row belongs to (credential.row_mismatch's subject), or empty: a card's
+// holder column is not trusted, and a group's level names no person.
+std::string mismatchSubject(const core::RowDigestMismatch& mismatch);
 
 class AuditedRows {
   public:

@@ -191,6 +191,43 @@ TEST_F(CredentialIntegrityTest, AnInsertedCardIsRaisedAsUnnamed) {
     EXPECT_EQ(payload["named_at_seq"], 0);
 }
 
+// The incremental path (doors/credential_journal): the same refusals, raised once each.
+TEST_F(CredentialIntegrityTest, AnEditWithItsJournalTriggerDroppedIsRaisedOnce) {
+    ASSERT_TRUE(
+        admin_->exec("DROP TRIGGER door_pins_UPDATE_journal;"
+                     "UPDATE door_pins SET hash = (SELECT hash FROM door_pins WHERE person = 'bob')"
+                     " WHERE person = 'alice'"));
+    ASSERT_TRUE(runUntil([&] { return mismatchesOf("door_pins") == 1; }));
+    EXPECT_EQ(mismatches_.back().subject, "alice");
+    // A later unrelated edit (now reloaded in full every time) does not raise the PIN again.
+    ASSERT_TRUE(admin_->exec("UPDATE door_zone_grants SET schedule = 'x' WHERE person = 'bob'"));
+    ASSERT_TRUE(runUntil([&] { return mismatchesOf("door_zone_grants") == 1; }));
+    runUntil([] { return false; }, 50);
+    EXPECT_EQ(mismatchesOf("door_pins"), 1U);
+}
+
+TEST_F(CredentialIntegrityTest, AnEditWhoseJournalRowsWereDeletedIsRaised) {
+    ASSERT_TRUE(
+        admin_->exec("BEGIN;"
+                     "UPDATE door_cards SET person = 'alice' WHERE uid = 'BBBBBBBB00000001';"
+                     "DELETE FROM door_change_journal WHERE seq > (SELECT max(seq) - 2"
+                     " FROM door_change_journal);"
+                     "COMMIT"));
+    ASSERT_TRUE(runUntil([&] { return mismatchesOf("door_cards") == 1; }));
+    const auto payload = nlohmann::json::parse(mismatches_.back().payload);
+    EXPECT_EQ(payload["key"], (nlohmann::json{"BBBBBBBB00000001"}));
+    EXPECT_EQ(payload["kind"], "differs");
+}
+
+TEST_F(CredentialIntegrityTest, AnEditedPersonDetailsRowIsRaised) {
+    ASSERT_TRUE(admin_->exec(
+        "INSERT INTO door_person_details(person, organisation, valid_from_us, valid_until_us,"
+        " escort_required) VALUES('bob', 'Mallory Inc', 0, 0, 0)"));
+    ASSERT_TRUE(runUntil([&] { return mismatchesOf("door_person_details") == 1; }));
+    EXPECT_EQ(mismatches_.back().subject, "bob");
+    EXPECT_EQ(nlohmann::json::parse(mismatches_.back().payload)["kind"], "unnamed");
+}
+
 TEST_F(CredentialIntegrityTest, TheServiceServesTheCredentialWriteRoutes) {
     std::set<std::string> patterns;
     for (const auto& r : service_->routes()) {
