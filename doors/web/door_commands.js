@@ -172,10 +172,12 @@ export class DoorControls {
       const mine = r.pending.includes(row.panel);
       const cards = Array.isArray(r.cards) ? r.cards : [];
       const who = r.person_name || (r.person ? api.names.get('person', r.person) : '');
+      const key = r.cause === 'person_disabled' ? 'doors.revocation.disabled'
+        : who ? 'doors.revocation.what_person' : 'doors.revocation.what';
       list.appendChild(el('li', { cls: 'doors-revocation' + (mine ? ' tone-warning' : ''), testid: 'doors-revocation',
                                   attrs: { 'data-id': r.id, 'data-this-panel': mine ? 'true' : 'false' } }, [
-        el('span', { text: api.t(who ? 'doors.revocation.what_person' : 'doors.revocation.what',
-                                 { cards: cards.join(', '), person: who, time: api.formatTime(r.sent_us) }) }),
+        el('span', { text: api.t(key, { cards: cards.join(', '), person: who,
+                                        time: api.formatTime(r.time_us || r.sent_us) }) }),
         el('span', { cls: 'doors-revocation-pending', testid: 'doors-revocation-pending',
                      attrs: { 'data-panels': r.pending.join(' ') },
                      text: api.t('doors.revocation.pending', {

@@ -96,7 +96,7 @@ export function commandOutcome(response) {
 }
 
 // Bounds of a timed unlock, in minutes (the route refuses others; the page says so first).
-export const TIMED_UNLOCK_MINUTES = { min: 1, max: 480, initial: 15 };
+export const TIMED_UNLOCK_MINUTES = { min: 1, max: 24 * 60, initial: 15 };  // doors::kMaxTimedUnlockMinutes
 
 export function checkTimedMinutes(text) {
   const value = String(text ?? '').trim();
@@ -105,8 +105,9 @@ export function checkTimedMinutes(text) {
   return n >= TIMED_UNLOCK_MINUTES.min && n <= TIMED_UNLOCK_MINUTES.max ? n : null;
 }
 
-// The revocations (GET /api/revocations) some panel has not acknowledged yet, newest first,
-// each with its pending panels; `panel` (optional) keeps those waiting for that panel only.
+// The revocations (GET /api/revocations: {id, time_us, person, cards, cause, acked: [{panel,
+// latency_us}], pending: [panel]}) some panel has not acknowledged yet, newest first, each with
+// its pending panels; `panel` (optional) keeps those waiting for that panel only.
 export function unacknowledged(revocations, panel) {
   const out = [];
   for (const r of revocations || []) {
@@ -115,7 +116,8 @@ export function unacknowledged(revocations, panel) {
     if (panel && !pending.includes(panel)) continue;
     out.push({ ...r, pending });
   }
-  out.sort((a, b) => (Number(b.sent_us) || 0) - (Number(a.sent_us) || 0));
+  const when = (r) => Number(r.time_us || r.sent_us) || 0;
+  out.sort((a, b) => when(b) - when(a));
   return out;
 }
 

@@ -166,15 +166,15 @@ test('a command\'s answer: done, waiting for approval (202), refused', () => {
   assert.deepEqual(commandOutcome({ status: 403, body: {} }), { kind: 'refused' });
   assert.deepEqual(commandOutcome({ status: 0, body: {} }), { kind: 'refused' });
   assert.equal(checkTimedMinutes('15'), 15);
-  assert.equal(checkTimedMinutes(' 480 '), 480);
-  for (const bad of ['0', '481', '1.5', '-3', '', 'ten']) assert.equal(checkTimedMinutes(bad), null, bad);
+  assert.equal(checkTimedMinutes(' 1440 '), 1440);
+  for (const bad of ['0', '1441', '1.5', '-3', '', 'ten']) assert.equal(checkTimedMinutes(bad), null, bad);
 });
 
 test('revocations not acknowledged: only those with pending panels, newest first, by panel', () => {
   const list = [
-    { id: 'r1', sent_us: 10, cards: ['A'], acked: ['p1', 'p2'], pending: [] },
-    { id: 'r2', sent_us: 20, cards: ['B'], acked: ['p1'], pending: ['p2'] },
-    { id: 'r3', sent_us: 30, cards: ['C'], acked: [], pending: ['p1', 'p2'] }];
+    { id: 'r1', time_us: 10, cards: ['A'], acked: [{ panel: 'p1' }, { panel: 'p2' }], pending: [] },
+    { id: 'r2', time_us: 20, cards: ['B'], acked: [{ panel: 'p1' }], pending: ['p2'] },
+    { id: 'r3', time_us: 30, cards: ['C'], acked: [], pending: ['p1', 'p2'] }];
   assert.deepEqual(unacknowledged(list).map((r) => r.id), ['r3', 'r2']);
   assert.deepEqual(unacknowledged(list, 'p1').map((r) => r.id), ['r3']);
   assert.deepEqual(unacknowledged(undefined), []);

@@ -121,8 +121,9 @@ MUSTER = {"zones": {"noc": [{"person": "p-ken", "person_name": "Ken Ito", "since
                                                                                "person_name": "Ken Ito"}],
                                                  "left": [{"person": "p-aiko", "person_name": "Aiko Sato",
                                                            "now_zone": None}]}]}}
-REVOCATIONS = {"revocations": [{"id": "rv-1", "cards": ["0499"], "person": "p-aiko", "sent_us": BASE_US + 8_000_000,
-                                "acked": ["p-noc-door"], "pending": ["p-srv-door"]}]}
+REVOCATIONS = {"revocations": [{"id": "rv-1", "cards": ["0499"], "person": "p-aiko", "time_us": BASE_US + 8_000_000,
+                                "cause": "card_revoked", "acked": [{"panel": "p-noc-door", "latency_us": 900}],
+                                "pending": ["p-srv-door"]}]}
 POSTS = []
 PAGES = {"operator": ["overview", "events"], "facility_admin": [],
          "security_admin": ["overview", "events", "audit", "operators"]}
