@@ -6,6 +6,8 @@
 // The row's conditions, most urgent first: [{key, tone, params}] where key names a catalogue
 // entry `doors.alert.<key>` and params fill it (times in µs are formatted by the caller);
 // `lockdown`: the lockdown covering the door's inner zone, if any (lockdownCovers).
+// Row members (doors/door_views.hpp, issue 14): held_open_warning, hold {kind: timed_unlock |
+// first_person_in | unlock, until_us} | null, lock_fault, readers_offline [side].
 export function doorAlerts(row, nowUs, lockdown = null) {
   const alerts = [];
   if (!row || row.supervised === false) return alerts;
@@ -17,29 +19,22 @@ export function doorAlerts(row, nowUs, lockdown = null) {
   if (row.held_open_warning === true && row.held_open !== true) {
     alerts.push({ key: 'held_open_warning', tone: 'warning', params: {} });
   }
-  const scheduleUntil = Number(row.schedule_unlocked_until_us) || 0;
-  if (scheduleUntil > nowUs) {
-    alerts.push({ key: 'schedule_unlocked', tone: 'info',
-                  params: { until_us: scheduleUntil, person: row.schedule_unlocked_by || '' } });
-  }
-  const manualUntil = Number(row.manual_unlock_until_us) || 0;
-  if (row.manual_unlocked === true) {
+  const hold = row.hold && typeof row.hold === 'object' ? row.hold : null;
+  const until = hold ? Number(hold.until_us) || 0 : 0;
+  if (hold && hold.kind === 'first_person_in' && until > nowUs) {
+    alerts.push({ key: 'schedule_unlocked', tone: 'info', params: { until_us: until, person: hold.person_name || '' } });
+  } else if (hold && hold.kind === 'timed_unlock' && until > nowUs) {
+    alerts.push({ key: 'timed_unlocked', tone: 'info', params: { until_us: until } });
+  } else if (hold && hold.kind === 'unlock') {
     alerts.push({ key: 'manual_unlocked', tone: 'info', params: {} });
-  } else if (manualUntil > nowUs) {
-    alerts.push({ key: 'timed_unlocked', tone: 'info', params: { until_us: manualUntil } });
   }
   return alerts;
 }
 
-// The reader sides reported faulty: `reader_faults` as a list of sides, or an object
-// {side: 'offline'|'online'}.
+// The reader sides reported offline (`readers_offline`: a list of sides).
 export function readerFaultSides(row) {
-  const faults = row && row.reader_faults;
-  if (Array.isArray(faults)) return faults.map(String);
-  if (faults && typeof faults === 'object') {
-    return Object.keys(faults).filter((side) => faults[side] === 'offline' || faults[side] === true).sort();
-  }
-  return [];
+  const sides = row && row.readers_offline;
+  return Array.isArray(sides) ? sides.map(String).sort() : [];
 }
 
 // A row after one of issue 14's door events (door.held_open_warning, door.lock_fault,
@@ -56,31 +51,24 @@ export function applyDoorAlertEvent(row, event) {
     case 'door.lock_fault':
       return { ...row, lock_fault: p.state === 'active' };
     case 'door.reader_fault': {
-      const faults = { ...(readerFaultsObject(row)) };
-      faults[String(p.side || 'entry')] = p.state === 'offline' ? 'offline' : 'online';
-      return { ...row, reader_faults: faults };
+      const side = String(p.side || 'entry');
+      const rest = readerFaultSides(row).filter((s) => s !== side);
+      return { ...row, readers_offline: p.state === 'offline' ? [...rest, side].sort() : rest };
     }
     case 'door.schedule_unlocked':
-      return { ...row, lock: 'unlocked', schedule_unlocked_until_us: Number(p.until_us) || 0,
-               schedule_unlocked_by: p.person_name || p.person || '' };
+      return { ...row, lock: 'unlocked',
+               hold: { kind: 'first_person_in', until_us: Number(p.until_us) || 0,
+                       person_name: p.person_name || p.person || '' } };
     case 'door.command':
-      if (p.command === 'lock') {
-        return { ...row, lock: 'locked', manual_unlocked: false, manual_unlock_until_us: 0 };
-      }
-      if (p.command === 'unlock') return { ...row, lock: 'unlocked', manual_unlocked: true };
+      if (p.command === 'lock') return { ...row, lock: 'locked', hold: null };
       if (p.command === 'timed_unlock') {
-        return { ...row, lock: 'unlocked', manual_unlock_until_us: Number(p.until_us) || 0 };
+        return { ...row, lock: 'unlocked', hold: { kind: 'timed_unlock', until_us: Number(p.until_us) || 0 } };
       }
+      if (p.command === 'unlock') return { ...row, lock: 'unlocked' };
       return row;
     default:
       return row;
   }
-}
-
-function readerFaultsObject(row) {
-  const faults = row.reader_faults;
-  if (Array.isArray(faults)) return Object.fromEntries(faults.map((s) => [String(s), 'offline']));
-  return faults && typeof faults === 'object' ? faults : {};
 }
 
 // What a door command's answer means for the page: 200/201 done, 202 waiting for a second

@@ -120,17 +120,20 @@ test('a door\'s conditions, most urgent first', () => {
   const now = 1000;
   assert.deepEqual(doorAlerts(door(), now), []);
   assert.deepEqual(doorAlerts(door({ supervised: false, lock_fault: true }), now), []);
-  const all = doorAlerts(door({ lockdown: true, lock_fault: true, reader_faults: { exit: 'offline', entry: 'online' },
-                                held_open_warning: true, schedule_unlocked_until_us: 2000,
-                                schedule_unlocked_by: 'Aiko', manual_unlock_until_us: 3000 }), now);
+  const all = doorAlerts(door({ lockdown: true, lock_fault: true, readers_offline: ['exit'],
+                                held_open_warning: true,
+                                hold: { kind: 'first_person_in', until_us: 2000, person_name: 'Aiko' } }), now);
   assert.deepEqual(all.map((a) => a.key), ['lockdown', 'lock_fault', 'reader_fault', 'held_open_warning',
-                                           'schedule_unlocked', 'timed_unlocked']);
+                                           'schedule_unlocked']);
   assert.equal(all[2].params.side, 'exit');
   assert.equal(all[4].params.person, 'Aiko');
-  // The pre-alarm gives way to the alarm; past windows are gone.
+  assert.deepEqual(doorAlerts(door({ hold: { kind: 'timed_unlock', until_us: 3000 } }), now).map((a) => a.key),
+                   ['timed_unlocked']);
+  // The pre-alarm gives way to the alarm; a hold whose time is past is gone.
   assert.deepEqual(doorAlerts(door({ held_open_warning: true, held_open: true,
-                                     schedule_unlocked_until_us: 999 }), now), []);
-  assert.deepEqual(readerFaultSides(door({ reader_faults: ['entry'] })), ['entry']);
+                                     hold: { kind: 'timed_unlock', until_us: 999 } }), now), []);
+  assert.deepEqual(readerFaultSides(door({ readers_offline: ['exit', 'entry'] })), ['entry', 'exit']);
+  assert.deepEqual(readerFaultSides(door({ readers_offline: null })), []);
 });
 
 test('issue 14 door events move the row at once', () => {
@@ -149,12 +152,12 @@ test('issue 14 door events move the row at once', () => {
   assert.deepEqual(readerFaultSides(row), []);
   row = applyDoorAlertEvent(row, e('door.schedule_unlocked', { until_us: 5000, person_name: 'Aiko' }));
   assert.equal(row.lock, 'unlocked');
-  assert.equal(row.schedule_unlocked_until_us, 5000);
+  assert.deepEqual(row.hold, { kind: 'first_person_in', until_us: 5000, person_name: 'Aiko' });
   row = applyDoorAlertEvent(row, e('door.command', { command: 'timed_unlock', until_us: 7000 }));
-  assert.equal(row.manual_unlock_until_us, 7000);
+  assert.deepEqual(row.hold, { kind: 'timed_unlock', until_us: 7000 });
   row = applyDoorAlertEvent(row, e('door.command', { command: 'lock' }));
   assert.equal(row.lock, 'locked');
-  assert.equal(row.manual_unlock_until_us, 0);
+  assert.equal(row.hold, null);
   const other = door();
   assert.equal(applyDoorAlertEvent(other, { type: 'door.lock_fault', payload: { door: 'd2', state: 'active' } }), other);
 });
