@@ -168,6 +168,15 @@ export class DoorsPage {
       ['doors.col.tamper', tamperText(api, row), 'tamper'],
       ['doors.col.last_event', lastEventText(api, row), 'last-event'],
     ];
+    if (row.last_command && row.last_command.command) {
+      facts.push(['doors.col.last_command', api.t('doors.last_event.at', {
+        event: api.t('doors.command.' + row.last_command.command),
+        time: api.formatTime(row.last_command.time_us) }), 'last-command']);
+    }
+    if (row.first_person_in && row.first_person_in.schedule) {
+      facts.push(['doors.col.first_person_in', api.t('doors.first_person_in', {
+        schedule: api.names.get('schedule', row.first_person_in.schedule) }), 'first-person-in']);
+    }
     const children = [];
     for (const [key, value, thing] of facts) {
       children.push(el('dt', { text: api.t(key) }));
