@@ -6,10 +6,22 @@ grants and denials with their reasons and who is inside changes every few second
 then a door is forced, held open past its limit or its panel's tamper switch trips, so the
 desk's alarm queue has something in it.
 
+Before the walk, run plays the access rules' scripted day (docs/access-rules.md), one scene
+after another, each of which the console shows as its event or alarm: a tailgate attempt at the
+two-person handling-area door (access.companion_pending, door.forced, access.companion_expired)
+and then the two staff going in together, a duress entry at the NOC (access.duress, a silent
+priority-1 alarm), a wrong-PIN lockout (access.card_locked_out), a visitor escorted in by a host
+(awaiting_escort, then one grant with companions), and a lockdown drill on 3F started by the
+desk (zone.lockdown_started: a staff member is refused `lockdown`, the exempt security guard goes
+in) and lifted by a security admin. During the walk, two-person and escorted doors are badged
+in pairs, and a person refused anti_passback (their badge-out was missed) is forgiven by the
+desk with a comment.
+
     scenario_driver.py enroll --config SITE.toml --people PEOPLE.toml --cli build/app/sekimori
                               --secrets var/secrets/operators
     scenario_driver.py run --config SITE.toml --people PEOPLE.toml --run-dir var
                            --panel-bin build/sim/sekimori-sim-panel --cli build/app/sekimori
+                           [--secrets var/secrets/operators] [--no-day]
 
 enroll goes through the running daemon, as its operators (sim/site_operators.py): the first
 time it sets up the bootstrap admin's own password, a second security admin, a facility admin
@@ -30,11 +42,14 @@ import time
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_client import ConsoleClient, ConsoleError  # noqa: E402
 from panel_process import PanelProcess  # noqa: E402
-from site_operators import SiteOperators  # noqa: E402
+from site_operators import DESK, FACILITY, SECURITY2, SiteOperators  # noqa: E402
 
 OUTSIDE = None  # where a person is before entering the building and after leaving it
 REFUSED_FOR_S = 300  # a door that turned someone away is tried again after this long
+WAITING = ("awaiting_second_person", "awaiting_escort")  # a companion rule holds the door
+DAY_US = 86_400_000_000
 
 
 def load_toml(path):
@@ -58,10 +73,52 @@ def enroll(args):
     ops.ensure_desk()
     for name, role in ops.made:
         print(f"operator {name} ({role}): password in {ops.password_file(name)}", flush=True)
+    site = load_toml(args.config)
+    console = None
     for p in people:
         if ops.enroll(p["id"], p["name"], p["card"], p["pin"], p["finger"],
                       [(zone, schedule) for zone, schedule in p["grants"]], skip_existing=True):
             print(f"enrolled {p['id']}", flush=True)
+        console = console or ConsoleClient.for_listen(
+            site["daemon"]["console_listen"], FACILITY, ops.password(FACILITY))
+        enroll_rules(console, ops, p)
+
+
+def enroll_rules(console, ops, p):
+    """The access rules' parts of one person (demo-people.toml): details, groups, levels. A
+    change the site holds to four eyes comes back 202 and the second security admin approves."""
+    details = {"organisation": p.get("organisation", ""),
+               "escort_required": bool(p.get("escort_required", False))}
+    if p.get("valid_days"):
+        now_us = time.time_ns() // 1000
+        details["valid_from_us"] = now_us - 3600 * 1_000_000  # from an hour ago
+        details["valid_until_us"] = now_us + int(p["valid_days"] * DAY_US)
+    calls = [("PATCH", f"/api/people/{p['id']}", details)]
+    calls += [("POST", f"/api/groups/{g}/members", {"person": p["id"]})
+              for g in p.get("groups", [])]
+    calls += [("POST", f"/api/people/{p['id']}/levels", {"level": level})
+              for level in p.get("levels", [])]
+    for method, path, body in calls:
+        status, reply = console.call(method, path, body)
+        if status == 202:
+            ops.as_(SECURITY2, "approval", "approve", "--id", reply["approval"]["id"])
+        elif status == 404 and str((reply or {}).get("message", "")).startswith("no such route"):
+            # A daemon without the route (an older build): the person keeps their grants.
+            print(f"  {p['id']}: {method} {path} is not served; rules left out", flush=True)
+            return
+        elif status not in (200, 201, 409):
+            raise ConsoleError(method, path, status, reply)
+    print(f"  {p['id']}: groups {p.get('groups', [])}, levels {p.get('levels', [])}"
+          + (", needs an escort" if p.get("escort_required") else ""), flush=True)
+
+
+def zones_of(person, levels):
+    """The zones the person may enter by a direct grant or a level (dates and schedules aside:
+    the controller decides; this is where the walk tries to go)."""
+    zones = {zone for zone, _ in person["grants"]}
+    for level in person.get("levels", []):
+        zones |= {row["zone"] for row in levels.get(level, {}).get("zones", [])}
+    return zones
 
 
 class Timeline:
@@ -88,8 +145,11 @@ class SiteWalk:
     """The demo people walking the site: each is somewhere (OUTSIDE or a zone), goes through
     a door whose from_zone is where they stand, and leaves a zone back the way they came."""
 
-    def __init__(self, site, people, panels, rng, log):
+    def __init__(self, site, people, panels, rng, log, desk=None):
         self.doors = site["doors"]
+        self.levels = {level["id"]: level for level in site.get("access_levels", [])}
+        self.rules = {r["zone"]: r for r in site.get("zone_rules", [])}
+        self.desk = desk  # a ConsoleClient as the desk operator, or None
         self.people = people
         self.panels = panels
         self.rng = rng
@@ -113,9 +173,14 @@ class SiteWalk:
     def door_into(self, zone):
         return next((d for d in self.doors if d["to_zone"] == zone), None)
 
-    @staticmethod
-    def granted_into(person, zone):
-        return any(z == zone for z, _ in person["grants"])
+    def granted_into(self, person, zone):
+        return zone in zones_of(person, self.levels)
+
+    def may_host(self, person, zone):
+        """Could `person` be the host a visitor waits for at a door into `zone`?"""
+        hosts = self.rules.get(zone, {}).get("escort_hosts", [])
+        return (not person.get("escort_required") and self.granted_into(person, zone)
+                and (not hosts or any(g in hosts for g in person.get("groups", []))))
 
     # --- doing ----------------------------------------------------------------------------
     def hold(self, door, seconds, after=None):
@@ -130,16 +195,6 @@ class SiteWalk:
             if after:
                 after()
         self.timeline.at(time.monotonic() + seconds, close)
-
-    def pass_through(self, door, person, seconds):
-        """A granted person opens the door half a second after the grant and walks through."""
-        self.busy_doors.add(door["id"])
-        self.busy_people.add(person["id"])
-
-        def open_():
-            self.busy_doors.discard(door["id"])
-            self.hold(door, seconds, after=lambda: self.busy_people.discard(person["id"]))
-        self.timeline.at(time.monotonic() + 0.5, open_)
 
     def badge(self, door, card, pin, finger):
         try:
@@ -185,14 +240,71 @@ class SiteWalk:
         decision = self.badge(door, p["card"], pin, finger)
         if decision is None:
             return True
-        self.log(f"{door['id']}: {p['id']} ({what}) -> {decision.get('reason')}")
+        reason = decision.get("reason")
+        self.log(f"{door['id']}: {p['id']} ({what}) -> {reason}")
         if decision.get("granted"):
-            self.where[p["id"]] = door["to_zone"]
-            self.shown_in[p["id"]] = door["to_zone"]
-            self.pass_through(door, p, self.rng.uniform(1.0, 2.5))
-        elif decision.get("reason") in ("outside_schedule", "no_access"):
+            self.went_in(door, [p])
+        elif reason in WAITING:
+            self.companion(door, p, reason)
+        elif reason in ("outside_schedule", "no_access", "outside_validity", "locked_out"):
             self.refused.setdefault(p["id"], {})[door["id"]] = time.monotonic() + REFUSED_FOR_S
+        elif reason in ("lockdown", "occupancy_full"):
+            self.refused.setdefault(p["id"], {})[door["id"]] = time.monotonic() + 60
+        elif reason == "anti_passback":
+            self.refused.setdefault(p["id"], {})[door["id"]] = time.monotonic() + 30
+            self.forgive_later(p)
         return True
+
+    def went_in(self, door, who):
+        for q in who:
+            self.where[q["id"]] = door["to_zone"]
+            self.shown_in[q["id"]] = door["to_zone"]
+        # One opening for all of them; each is busy until it closes.
+        for q in who:
+            self.busy_people.add(q["id"])
+        self.busy_doors.add(door["id"])
+
+        def open_():
+            self.busy_doors.discard(door["id"])
+            self.hold(door, self.rng.uniform(1.5, 3.0),
+                      after=lambda: [self.busy_people.discard(q["id"]) for q in who])
+        self.timeline.at(time.monotonic() + 0.5, open_)
+
+    def companion(self, door, first, reason):
+        """A two-person or escorted door holds `first`: someone standing where they stand who
+        may go in (a host, for a visitor) badges too, and both pass; nobody: the wait lapses
+        (access.companion_expired)."""
+        here = self.where[first["id"]]
+        zone = door["to_zone"]
+        if reason == "awaiting_escort":
+            fits = [q for q in self.people if self.may_host(q, zone)]
+        else:
+            fits = [q for q in self.people if self.granted_into(q, zone)]
+        fits = [q for q in fits if q is not first and q["id"] not in self.busy_people
+                and self.where[q["id"]] == here]
+        if not fits:
+            self.log(f"{door['id']}: nobody to go in with {first['id']}; the wait lapses")
+            return
+        second = self.rng.choice(fits)
+        decision = self.badge(door, second["card"], second["pin"], second["finger"])
+        if decision is None:
+            return
+        self.log(f"{door['id']}: {second['id']} joins {first['id']} -> {decision.get('reason')}")
+        if decision.get("granted"):
+            self.went_in(door, [first, second])
+
+    def forgive_later(self, person):
+        """The desk forgives a refused anti-passback with a comment (the badge-out at an exit
+        reader the demo does not run was missed), so the person's next try passes."""
+        if self.desk is None:
+            return
+
+        def forgive():
+            status, body = self.desk.call(
+                "POST", f"/api/people/{person['id']}/passback/forgive",
+                {"comment": "badge-out missed at the exit reader (demo)"})
+            self.log(f"desk forgives {person['id']}'s anti-passback -> {status}")
+        self.timeline.at(time.monotonic() + 5, forgive)
 
     def stranger(self):
         """Someone with a card the site never issued (the console shows its number)."""
@@ -269,6 +381,162 @@ class SiteWalk:
         self.timeline.at(time.monotonic() + 20, lambda: panel.send("tamper-clear"))
 
 
+class ScriptedDay:
+    """The access rules' scenes, played once, in order, before the walk (docs/access-rules.md,
+    "The demo day"). Each scene logs what it did and what the controller answered; the console
+    shows the events and alarms it leads to."""
+
+    def __init__(self, walk, people, desk, security, log):
+        self.walk = walk
+        self.people = {p["id"]: p for p in people}
+        self.desk = desk          # ConsoleClient as the desk operator (starts the lockdown)
+        self.security = security  # as a security admin (lifts it)
+        self.log = log
+        self.doors = {d["id"]: d for d in walk.doors}
+
+    def pause(self, seconds):
+        """Waits, closing doors and restoring switches as the timeline says meanwhile."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            self.walk.timeline.run_due(time.monotonic())
+            time.sleep(min(left, 0.2))
+        self.walk.timeline.run_due(time.monotonic())
+
+    def badge(self, door_id, person_id, pin=None, what="normal"):
+        p = self.people[person_id]
+        decision = self.walk.badge(self.doors[door_id], p["card"],
+                                   pin if pin is not None else p["pin"], p["finger"])
+        reason = decision.get("reason") if decision else "no answer"
+        self.log(f"day: {door_id}: {person_id} ({what}) -> {reason}")
+        return decision or {}
+
+    def walk_in(self, door_id, *person_ids):
+        self.walk.went_in(self.doors[door_id], [self.people[i] for i in person_ids])
+        self.pause(4)
+
+    def play(self):
+        for scene in (self.tailgate, self.duress, self.lockout, self.escort, self.lockdown_drill):
+            if any(i not in self.people for i in self.cast[scene.__name__]):
+                self.log(f"day: {scene.__name__} skipped (its people are not in the demo)")
+                continue
+            self.log(f"day: --- {scene.__name__} ---")
+            try:
+                scene()
+            except (ConsoleError, OSError) as e:
+                self.log(f"day: {scene.__name__}: {e}")
+            self.pause(2)
+
+    cast = {"tailgate": ("tanaka", "takahashi"), "duress": ("ito",), "lockout": ("suzuki",),
+            "escort": ("watanabe", "tanaka"), "lockdown_drill": ("sato", "kobayashi")}
+
+    def reach(self, person_id, zone):
+        """Puts the person where the scene starts, walking them in through the doors on the
+        way (each badged, so presence follows)."""
+        path = []
+        at = zone
+        while at is not None and at != self.walk.site_zone:
+            door = self.walk.door_into(at)
+            if door is None:
+                break
+            path.append(door)
+            at = door["from_zone"]
+        for door in reversed(path):
+            if self.walk.where[person_id] == door["to_zone"]:
+                continue
+            if self.badge(door["id"], person_id, what="on the way").get("granted"):
+                self.walk_in(door["id"], person_id)
+
+    def tailgate(self):
+        """Tanaka gives every factor at the two-person handling-area door and is held
+        (awaiting_second_person); the door is pushed open behind the waiting badge (door.forced)
+        and the wait lapses (access.companion_expired). Then Takahashi comes, and both go in."""
+        for who in self.cast["tailgate"]:
+            self.reach(who, "floor-3f")
+        first = self.badge("handling-entrance", "tanaka", what="alone at a two-person door")
+        panel = self.walk.panels["handling-entrance"]
+        if first.get("reason") == "awaiting_second_person":
+            self.log("day: handling-entrance: pushed open behind the waiting badge (tailgate)")
+            panel.send("open")
+            self.pause(2)
+            panel.send("close")
+            window = self.walk.rules.get("handling-area", {}).get("companion_window_s", 15)
+            self.pause(window + 2)  # the wait lapses: access.companion_expired
+        self.badge("handling-entrance", "tanaka", what="with a colleague")
+        if self.badge("handling-entrance", "takahashi", what="second person").get("granted"):
+            self.walk_in("handling-entrance", "tanaka", "takahashi")
+
+    def duress(self):
+        """Ito is made to open the NOC: the PIN with its last digit one higher (9 -> 0). The
+        panel shows an ordinary grant; the desk gets a silent priority-1 access.duress."""
+        self.reach("ito", "floor-3f")
+        pin = self.people["ito"]["pin"]
+        duress_pin = pin[:-1] + str((int(pin[-1]) + 1) % 10)
+        if self.badge("noc-door", "ito", pin=duress_pin, what="duress PIN").get("granted"):
+            self.walk_in("noc-door", "ito")
+
+    def lockout(self):
+        """Suzuki mistypes the PIN at the electrical room until the card is locked out
+        (access.card_locked_out); the right PIN then is refused locked_out too."""
+        self.reach("suzuki", "floor-1f")
+        for attempt in range(1, 7):
+            reason = self.badge("electrical-door", "suzuki", pin="0000",
+                                what=f"wrong PIN {attempt}").get("reason")
+            if reason == "locked_out":
+                break
+            self.pause(1)
+        self.badge("electrical-door", "suzuki", what="right PIN, locked card")
+        self.walk.refused.setdefault("suzuki", {})["electrical-door"] = time.monotonic() + 900
+
+    def escort(self):
+        """Watanabe, a visitor, badges at the main entrance and waits for a host
+        (awaiting_escort); Tanaka, a host, badges within the window and both go in (one grant
+        with companions). Tanaka must be outside first: back out the way they came."""
+        for who in self.cast["escort"]:
+            self.walk.where[who] = OUTSIDE  # leave by the free exits (presence is unchanged)
+        waited = self.badge("main-entrance", "watanabe", what="visitor")
+        if waited.get("granted"):
+            self.walk_in("main-entrance", "watanabe")
+            return
+        if self.badge("main-entrance", "tanaka", what="host").get("granted"):
+            self.walk_in("main-entrance", "watanabe", "tanaka")
+
+    def lockdown_drill(self):
+        """The desk locks 3F down (zone.lockdown_started, a priority-2 alarm); Sato is refused
+        `lockdown` at the stair door, Kobayashi of the exempt security group goes in; a
+        security admin lifts it (zone.lockdown_lifted clears the alarm)."""
+        if self.desk is None or self.security is None:
+            self.log("day: lockdown drill skipped (no operator passwords)")
+            return
+        for who in self.cast["lockdown_drill"]:
+            self.reach(who, "floor-1f")
+        status, _ = self.desk.call("POST", "/api/lockdown",
+                                   {"scope": "zone", "zone": "floor-3f",
+                                    "comment": "Lockdown drill (demo day)"})
+        self.log(f"day: desk locks floor-3f down -> {status}")
+        self.badge("stair-3f", "sato", what="during the lockdown")
+        if self.badge("stair-3f", "kobayashi", what="security, exempt").get("granted"):
+            self.walk_in("stair-3f", "kobayashi")
+        self.pause(10)
+        status, _ = self.security.call("POST", "/api/lockdown/lift",
+                                       {"scope": "zone", "zone": "floor-3f",
+                                        "comment": "Drill over"})
+        self.log(f"day: security admin lifts the lockdown -> {status}")
+
+
+def operator_consoles(site, secrets):
+    """(desk, security admin) console sessions from the demo's password files; None for a
+    missing one."""
+    listen = site["daemon"]["console_listen"]
+
+    def session(name):
+        path = os.path.join(secrets, name + ".password")
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return ConsoleClient.for_listen(listen, name, f.read().strip())
+    return session(DESK), session(SECURITY2)
+
+
 def run(args):
     site = load_toml(args.config)
     people = load_toml(args.people)["people"]
@@ -301,8 +569,16 @@ def run(args):
         p.wait_connected()
     print(f"{len(panels)} panels online", flush=True)
 
-    walk = SiteWalk(site, people, panels, random.Random(args.seed),
-                    lambda line: print(line, flush=True))
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    try:
+        desk, security = operator_consoles(
+            site, args.secrets or os.path.join(args.run_dir, "secrets", "operators"))
+    except (ConsoleError, OSError) as e:
+        say(f"console: {e}; the day's lockdown drill and the desk's forgiving are left out")
+        desk, security = None, None
+    walk = SiteWalk(site, people, panels, random.Random(args.seed), say, desk=desk)
+    if not args.no_day:
+        ScriptedDay(walk, people, desk, security, say).play()
     now = time.monotonic()
     # The first of each soon after the start, so the desk's first screen has a queue.
     next_forced = now + args.first_alarm_s
@@ -344,6 +620,10 @@ def main():
     r.add_argument("--run-dir", required=True)
     r.add_argument("--panel-bin", required=True)
     r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--secrets", default=None,
+                   help="operators' password files (default RUN_DIR/secrets/operators)")
+    r.add_argument("--no-day", action="store_true",
+                   help="skip the scripted day of access rules and go straight to the walk")
     r.add_argument("--min-interval", type=float, default=0.8,
                    help="seconds between two people's steps, at least")
     r.add_argument("--max-interval", type=float, default=2.0)
