@@ -73,6 +73,7 @@ class DeskInTheBrowser(unittest.TestCase):
             cls.page = PeoplePages(cls.driver, f"https://localhost:{cls.site.console_port}")
             cls.messages = {lang: fetch_messages(cls.page.base_url, lang) for lang in ("en", "ja")}
             cls.entry = cls.site.panel("p-entrance", "building-entrance")
+            cls.server = cls.site.panel("p-server", "server-room-door")  # commands need it online
         except BaseException:
             cls.tearDownClass()
             raise
@@ -142,6 +143,7 @@ class DeskInTheBrowser(unittest.TestCase):
         before = self.last_seq()
         self.page.click("overview-muster-start")
         self.assertEqual(self.page.outcome("overview-muster-outcome"), ("error", self.t("doors.comment.required")))
+        self.page.clear_outcome("overview-muster-outcome")
         self.page.fill("overview-muster-comment", "fire drill")
         self.page.click("overview-muster-start")
         self.assertEqual(self.page.outcome("overview-muster-outcome", ("done",))[0], "done")
@@ -189,6 +191,7 @@ class DeskInTheBrowser(unittest.TestCase):
         self.page.wait_elements("overview-lockdown-row", lambda r: r, "the lockdown for security")
         self.page.click("overview-lockdown-lift")
         self.assertEqual(self.page.outcome("overview-lockdown-outcome"), ("error", self.t("doors.comment.required")))
+        self.page.clear_outcome("overview-lockdown-outcome")
         self.page.fill("overview-lockdown-lift-comment", "all clear")
         self.page.click("overview-lockdown-lift")
         self.page.wait_for_testid("overview-lockdown-none")
@@ -204,6 +207,7 @@ class DeskInTheBrowser(unittest.TestCase):
         self.page.fill("doors-command-minutes", "5")
         self.page.click("doors-command-timed_unlock")
         self.assertEqual(self.page.outcome("doors-command-outcome"), ("error", self.t("doors.comment.required")))
+        self.page.clear_outcome("doors-command-outcome")
         self.page.fill("doors-command-comment", "delivery at the entrance")
         self.page.click("doors-command-timed_unlock")
         state, text = self.page.outcome("doors-command-outcome", ("done", "waiting", "error"))

@@ -348,6 +348,7 @@ class PeopleInTheBrowser(unittest.TestCase):
         self.page.click("person-disable")
         self.assertEqual(self.page.outcome("person-state-outcome"),
                          ("error", self.t("doors.comment.required")))
+        self.page.clear_outcome("person-state-outcome")
         self.page.fill("person-state-comment", "contract ended")
         self.page.click("person-disable")
         self.page.wait_elements("person-active", lambda r: r and r[0]["data-active"] == "false", "disabled")
