@@ -10,6 +10,7 @@
 #include "app/api_output.hpp"
 #include "app/cli_failure.hpp"
 #include "app/daemon_session.hpp"
+#include "app/person_view.hpp"
 #include "core/crypto.hpp"
 #include "sim/fingerprint_model.hpp"
 
@@ -26,6 +27,11 @@ constexpr std::string_view kUsage =
     "  finger       --id ID (--template-file F | --sim-seed SEED)   (needs an approval)\n"
     "  grant        --id ID --zone ZONE --schedule SCHEDULE   (a restricted zone needs an "
     "approval)\n"
+    "  list         [--query Q] [--limit N]     (id prefix or part of the name)\n"
+    "  show         ID                          (details, factors enrolled, cards and their\n"
+    "                                            history, grants, levels, groups, recent events)\n"
+    "  disable      ID --comment WHY            (refused at every door at once)\n"
+    "  enable       ID --comment WHY\n"
     "The daemon makes each change; a change that needs a second person's approval prints\n"
     "`approval <id> pending <kind>` (see `sekimori approval`).\n";
 
@@ -88,7 +94,83 @@ struct PersonRequest {
     std::string target;
     nlohmann::json body;
     std::string done;  // what to print on success
+    // How a read prints its answer (list, show); null: print `done`.
+    void (*print)(const nlohmann::json& body, std::ostream& out) = nullptr;
 };
+
+// The words before the first --option (`person show p-1`): the positional arguments.
+struct Positionals {
+    std::vector<std::string> words;
+    std::vector<std::string> options;
+};
+Positionals splitPositionals(const std::vector<std::string>& args, std::size_t from) {
+    Positionals out;
+    std::size_t i = from;
+    for (; i < args.size() && args[i].rfind("--", 0) != 0; ++i) {
+        out.words.push_back(args[i]);
+    }
+    out.options.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+    return out;
+}
+
+// The person id: the one positional word, or --id.
+core::Result<std::string> personId(const CliArgs& args, const std::vector<std::string>& words) {
+    if (words.size() > 1) {
+        return core::makeError("cli.bad_argument", "unexpected argument '" + words[1] + "'");
+    }
+    if (!words.empty()) {
+        if (args.has("id")) {
+            return core::makeError("cli.bad_argument", "give the person id once");
+        }
+        return words.front();
+    }
+    return args.require("id");
+}
+
+std::string queryPart(const std::string& name, const std::string& value) {
+    return name + "=" + pathSegment(value);
+}
+
+core::Result<PersonRequest> readOrStateRequest(const std::string& action, const CliArgs& args,
+                                               const std::vector<std::string>& words) {
+    if (action == "list") {
+        if (!words.empty()) {
+            return core::makeError("cli.bad_argument", "unexpected argument '" + words[0] + "'");
+        }
+        std::string target = "/api/people";
+        std::string query;
+        if (auto q = args.get("query")) {
+            query = queryPart("query", *q);
+        }
+        if (auto limit = args.get("limit")) {
+            query += (query.empty() ? "" : "&") + queryPart("limit", *limit);
+        }
+        if (!query.empty()) {
+            target += "?" + query;
+        }
+        return PersonRequest{ApiVerb::get, target, nullptr, "", &printPeopleList};
+    }
+    auto id = personId(args, words);
+    if (!id) {
+        return id.error();
+    }
+    const std::string person = "/api/people/" + pathSegment(*id);
+    if (action == "show") {
+        return PersonRequest{ApiVerb::get, person, nullptr, "", &printPersonPage};
+    }
+    auto comment = args.require("comment");
+    if (!comment) {
+        return comment.error();
+    }
+    return PersonRequest{ApiVerb::post,
+                         person + "/" + action,
+                         {{"comment", *comment}},
+                         "person " + *id + " " + action + "d"};
+}
+
+bool isReadOrState(const std::string& action) {
+    return action == "list" || action == "show" || action == "disable" || action == "enable";
+}
 
 core::Result<PersonRequest> requestFor(const std::string& action, const CliArgs& args,
                                        ActionInput& input) {
@@ -162,16 +244,22 @@ int runPersonCommand(const std::vector<std::string>& args, std::ostream& out, st
         return 2;
     }
     const std::string action = args[0];
-    auto parsed = CliArgs::parse(
-        {args.begin() + 1, args.end()},
-        daemonOptions({"id", "name", "uid", "template-file", "sim-seed", "zone", "schedule"}));
+    // list, show, disable and enable take the person id as a word (`person show p-1`).
+    const Positionals split = splitPositionals(args, isReadOrState(action) ? 1 : args.size());
+    std::vector<std::string> options = isReadOrState(action)
+                                           ? split.options
+                                           : std::vector<std::string>(args.begin() + 1, args.end());
+    auto parsed =
+        CliArgs::parse(options, daemonOptions({"id", "name", "uid", "template-file", "sim-seed",
+                                               "zone", "schedule", "query", "limit", "comment"}));
     if (!parsed) {
         err << kUsage;
         return reportFailure(parsed.error(), err);
     }
     // Options, stdin and files first: nothing is asked of the daemon with a bad command line.
     ActionInput input;
-    auto request = requestFor(action, *parsed, input);
+    auto request = isReadOrState(action) ? readOrStateRequest(action, *parsed, split.words)
+                                         : requestFor(action, *parsed, input);
     if (!request) {
         if (request.error().code == "cli.unknown_action") {
             err << kUsage;
@@ -182,7 +270,11 @@ int runPersonCommand(const std::vector<std::string>& args, std::ostream& out, st
     if (!session) {
         return reportFailure(session.error(), err);
     }
-    auto answer = session->expectOk(request->verb, request->target, std::move(request->body));
+    std::optional<nlohmann::json> body;
+    if (!request->body.is_null()) {
+        body = std::move(request->body);
+    }
+    auto answer = session->expectOk(request->verb, request->target, std::move(body));
     if (!answer) {
         return reportFailure(answer.error(), err);
     }
@@ -190,7 +282,48 @@ int runPersonCommand(const std::vector<std::string>& args, std::ostream& out, st
         printPendingApproval(answer->body, out);
         return 0;
     }
+    if (request->print != nullptr) {
+        request->print(answer->body, out);
+        return 0;
+    }
     out << request->done << "\n";
+    return 0;
+}
+
+int runGrantCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    constexpr std::string_view kGrantUsage =
+        "usage: sekimori grant remove PERSON ZONE --operator NAME [--config SITE.toml | "
+        "--socket PATH]\n"
+        "                            [--password-file F]\n"
+        "  removes the person's direct grant for the zone at once (person.grant_removed); access\n"
+        "  through levels and groups stays (sekimori person show PERSON lists it).\n"
+        "  Grants are given with `sekimori person grant`.\n";
+    if (args.empty() || args[0] == "--help" || args[0] != "remove") {
+        err << kGrantUsage;
+        return 2;
+    }
+    const Positionals split = splitPositionals(args, 1);
+    if (split.words.size() != 2) {
+        err << kGrantUsage;
+        return reportFailure(core::makeError("cli.bad_argument", "give PERSON and ZONE"), err);
+    }
+    auto parsed = CliArgs::parse(split.options, daemonOptions({}));
+    if (!parsed) {
+        err << kGrantUsage;
+        return reportFailure(parsed.error(), err);
+    }
+    auto session = DaemonSession::open(*parsed);
+    if (!session) {
+        return reportFailure(session.error(), err);
+    }
+    const std::string& person = split.words[0];
+    const std::string& zone = split.words[1];
+    auto answer = session->expectOk(
+        ApiVerb::del, "/api/people/" + pathSegment(person) + "/grants/" + pathSegment(zone));
+    if (!answer) {
+        return reportFailure(answer.error(), err);
+    }
+    out << "person " << person << " grant " << zone << " removed\n";
     return 0;
 }
 

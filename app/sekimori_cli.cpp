@@ -25,7 +25,9 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"audit", &sekimori::app::runAuditCommand, "audit verify: check the tamper-evident trail"},
-    {"person", &sekimori::app::runPersonCommand, "enroll people, cards, PINs, fingers, grants"},
+    {"person", &sekimori::app::runPersonCommand,
+     "enroll people, cards, PINs, fingers, grants; list, show, disable"},
+    {"grant", &sekimori::app::runGrantCommand, "grant remove: take a person's zone grant away"},
     {"operator", &sekimori::app::runOperatorCommand, "console accounts: add, list, disable, role"},
     {"approval", &sekimori::app::runApprovalCommand, "four-eyes requests: list, approve, reject"},
     {"password", &sekimori::app::runPasswordCommand, "set a new password for your account"},

@@ -182,6 +182,8 @@ console::ConsoleOptions consoleOptions(const core::SiteConfig& site, const app::
     options.webRoot = site.daemon.consoleWebRoot.string();
     options.dbPath = paths.database.string();
     options.localSocketPath = paths.localSocket.string();
+    // A person's photo (PUT /api/people/{id}/photo) is up to 256 KB, sent as base64 in JSON.
+    options.bodyLimit = 400 * 1024;
     return options;
 }
 

@@ -30,7 +30,7 @@ core::ApiResult internalError(const core::Error& error) {
 }
 
 void getPeople(const std::string& databasePath, const core::ApiCall& call, core::ApiReply reply) {
-    if (auto bad = unknownQuery(call, {"limit"})) {
+    if (auto bad = unknownQuery(call, {"limit", "query"})) {
         reply(std::move(*bad));
         return;
     }
@@ -45,12 +45,19 @@ void getPeople(const std::string& databasePath, const core::ApiCall& call, core:
             return;
         }
     }
+    const auto query = call.query.find("query");
+    const std::string_view text = query == call.query.end() ? "" : query->second;
+    if (text.size() > kMaxPeopleQueryBytes) {
+        reply(core::apiError(400,
+                             "query: at most " + std::to_string(kMaxPeopleQueryBytes) + " bytes"));
+        return;
+    }
     auto db = core::Database::open(databasePath, core::Database::Mode::readOnly);
     if (!db) {
         reply(internalError(db.error()));
         return;
     }
-    auto people = peopleList(**db, limit);
+    auto people = peopleList(**db, limit, text);
     if (!people) {
         reply(internalError(people.error()));
         return;

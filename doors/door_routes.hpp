@@ -6,7 +6,7 @@
 //   GET /api/doors/{id}    {"door": doorJson or circleGateJson}, 404 unknown id   the same
 //   GET /api/presence      Presence::toJson(): {"zones": {...}}   the same
 //   GET /api/people        peopleList(): {"people": [...]}        facility_admin, security_admin;
-//                          ?limit=1..1000
+//                          ?limit=1..1000, ?query= (an id prefix or part of the name)
 // The first three read io-thread state (RunOn::io); people reads SQLite on a console worker.
 // The write routes are doors/enrollment_routes.
 #include <nlohmann/json.hpp>

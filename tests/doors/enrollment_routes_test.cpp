@@ -61,9 +61,11 @@ class EnrollmentRoutesTest : public ::testing::Test {
     }
 
     void makeRoutes(policy::ApprovalEngine* engine) {
+        KnownNames names{{"corridor", "server-room"}, {"office"}, {"server-room"}};
+        names.levels = {{"corridor-day", {"corridor"}}, {"srv-work", {"corridor", "server-room"}}};
+        names.groups = {"staff", "srv-team"};
         auto context = std::make_shared<const EnrollmentContext>(EnrollmentContext{
-            *recorder_, clock_, EnrollmentKeys{pepper_, templateKey_},
-            KnownNames{{"corridor", "server-room"}, {"office"}, {"server-room"}}, engine});
+            *recorder_, clock_, EnrollmentKeys{pepper_, templateKey_}, std::move(names), engine});
         if (engine != nullptr) {
             registerDoorApprovalKinds(*engine, context);
         }
@@ -178,7 +180,7 @@ class EnrollmentRoutesTest : public ::testing::Test {
 };
 
 TEST_F(EnrollmentRoutesTest, OnlyFacilityAndSecurityAdminsWrite) {
-    ASSERT_EQ(routes_.size(), 6U);
+    ASSERT_EQ(routes_.size(), 14U);
     for (const auto& r : routes_) {
         EXPECT_TRUE(r.roles.contains(core::Role::facilityAdmin)) << r.pattern;
         EXPECT_TRUE(r.roles.contains(core::Role::securityAdmin)) << r.pattern;
@@ -433,6 +435,176 @@ TEST_F(EnrollmentRoutesTest, AnExpiredTemplateRequestIsDroppedAndCannotBeApprove
     EXPECT_EQ(countOf("SELECT count(*) FROM door_pending_templates"), 0);
     EXPECT_FALSE(decide(security(), id));
     EXPECT_EQ(countOf("SELECT count(*) FROM door_fingerprints"), 0);
+}
+
+}  // namespace
+
+// --- issue 14: grants removed, keypad codes, second fingers, levels and groups -----------------
+
+namespace {
+
+using M = core::HttpMethod;
+const std::map<std::string, std::string> kAlice{{"id", "alice"}};
+
+TEST_F(EnrollmentRoutesTest, RemovingAGrantIsDurableWithTheDeletedRowBeforeTheReply) {
+    ASSERT_EQ(call(admin(), M::post, "/api/people/{id}/grants", kAlice,
+                   {{"zone", "corridor"}, {"schedule", "office"}})
+                  .status,
+              200);
+    auto r = call(admin(), M::del, "/api/people/{id}/grants/{zone}",
+                  {{"id", "alice"}, {"zone", "corridor"}}, nullptr);
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(eventsAtReply_, countOf("SELECT count(*) FROM audit_events"));
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_zone_grants"), 0);
+    auto payload = lastPayload("person.grant_removed");
+    EXPECT_EQ(payload["zone"], "corridor");
+    EXPECT_EQ(payload["actor"], "fa-1");
+    EXPECT_TRUE(payload["row_digest"]["digest"].is_null());
+    auto again = call(admin(), M::del, "/api/people/{id}/grants/{zone}",
+                      {{"id", "alice"}, {"zone", "corridor"}}, nullptr);
+    EXPECT_EQ(again.status, 404);
+    EXPECT_EQ(again.body["code"], "enroll.not_found");
+    const auto self = caller("sa-alice", core::Role::securityAdmin, "alice");
+    EXPECT_EQ(call(self, M::del, "/api/people/{id}/grants/{zone}",
+                   {{"id", "alice"}, {"zone", "corridor"}}, nullptr)
+                  .status,
+              403);
+}
+
+TEST_F(EnrollmentRoutesTest, AKeypadCodeIsStoredHashedAndAnotherPersonsCodeIs409) {
+    auto r = call(admin(), M::put, "/api/people/{id}/keypad_code", kAlice, {{"code", "5550123"}});
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body.dump().find("5550123"), std::string::npos);
+    EXPECT_EQ(countOf("SELECT count(*) FROM audit_events WHERE instr(payload, '5550123') > 0"), 0);
+    EXPECT_EQ(lastPayload("person.keypad_code_set")["row_digest"]["digest"],
+              digestNow(keypadCodesTable(), {"alice"}));
+    ASSERT_EQ(call(admin(), M::post, "/api/people", {}, {{"id", "bob"}, {"name", "Bob"}}).status,
+              201);
+    auto taken = call(admin(), M::put, "/api/people/{id}/keypad_code", {{"id", "bob"}},
+                      {{"code", "5550123"}});
+    EXPECT_EQ(taken.status, 409);
+    EXPECT_EQ(taken.body["code"], "doors.keypad_code_taken");
+    auto shortCode =
+        call(admin(), M::put, "/api/people/{id}/keypad_code", kAlice, {{"code", "1234"}});
+    EXPECT_EQ(shortCode.status, 400);
+    EXPECT_EQ(shortCode.body["error"].get<std::string>().find("1234"), std::string::npos);
+}
+
+TEST_F(EnrollmentRoutesTest, ASecondFingerWaitsForItsApprovalAndNeedsAFirst) {
+    const nlohmann::json body{{"template_b64", core::toBase64("SECOND-FINGER")}};
+    auto bad = call(admin(), M::put, "/api/people/{id}/fingerprint", kAlice, body);
+    ASSERT_EQ(bad.status, 202);  // finger 1
+    ASSERT_TRUE(decide(security(), bad.body["approval"]["id"]));
+    const core::ApiRoute* finger = route(M::put, "/api/people/{id}/fingerprint");
+    ASSERT_NE(finger, nullptr);
+    auto c = admin();
+    c.params = kAlice;
+    c.query = {{"finger", "3"}};
+    c.body = body;
+    std::optional<core::ApiResult> refused;
+    finger->handler(c, [&](core::ApiAnswer a) { refused = std::get<core::ApiResult>(a); });
+    ASSERT_TRUE(runUntil([&] { return refused.has_value(); }));
+    EXPECT_EQ(refused->status, 400);
+    c.query = {{"finger", "2"}};
+    std::optional<core::ApiResult> asked;
+    finger->handler(c, [&](core::ApiAnswer a) { asked = std::get<core::ApiResult>(a); });
+    ASSERT_TRUE(runUntil([&] { return asked.has_value(); }));
+    ASSERT_EQ(asked->status, 202) << asked->body.dump();
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_backup_fingerprints"), 0);
+    ASSERT_TRUE(decide(security(), asked->body["approval"]["id"]));
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_backup_fingerprints"), 1);
+    auto payload = lastPayload("person.finger_set");
+    EXPECT_EQ(payload["finger"], 2);
+    EXPECT_EQ(payload["row_digest"]["digest"], digestNow(backupFingerprintsTable(), {"alice"}));
+}
+
+TEST_F(EnrollmentRoutesTest, AnOrdinaryLevelIsAssignedAtOnceARestrictedOneAfterApproval) {
+    auto ordinary = call(admin(), M::post, "/api/people/{id}/levels", kAlice,
+                         {{"level", "corridor-day"}, {"valid_until_us", 2'000'000'000'000'000}});
+    ASSERT_EQ(ordinary.status, 200) << ordinary.body.dump();
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_level_assignments"), 1);
+    auto assigned = lastPayload("person.level_assigned");
+    EXPECT_EQ(assigned["valid_until_us"], 2'000'000'000'000'000);
+    EXPECT_EQ(assigned["row_digest"]["digest"],
+              digestNow(levelAssignmentsTable(), {"person", "alice", "corridor-day"}));
+
+    auto restricted =
+        call(admin(), M::post, "/api/people/{id}/levels", kAlice, {{"level", "srv-work"}});
+    ASSERT_EQ(restricted.status, 202) << restricted.body.dump();
+    EXPECT_EQ(restricted.body["approval"]["kind"], "doors.level_restricted");
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_level_assignments"), 1) << "before approval";
+    EXPECT_FALSE(decide(admin(), restricted.body["approval"]["id"]));
+    ASSERT_TRUE(decide(security(), restricted.body["approval"]["id"]));
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_level_assignments WHERE level = 'srv-work'"), 1);
+    EXPECT_EQ(lastPayload("person.level_assigned")["requested_by"], "fa-1");
+
+    EXPECT_EQ(call(admin(), M::post, "/api/people/{id}/levels", kAlice, {{"level", "moon"}}).status,
+              400);
+    EXPECT_EQ(call(admin(), M::post, "/api/people/{id}/levels", kAlice,
+                   {{"level", "corridor-day"}, {"valid_from_us", -5}})
+                  .status,
+              400);
+    auto removed = call(admin(), M::del, "/api/people/{id}/levels/{level}",
+                        {{"id", "alice"}, {"level", "corridor-day"}}, nullptr);
+    ASSERT_EQ(removed.status, 200) << removed.body.dump();
+    EXPECT_TRUE(lastPayload("person.level_removed")["row_digest"]["digest"].is_null());
+}
+
+TEST_F(EnrollmentRoutesTest, JoiningAGroupThatHoldsARestrictedLevelNeedsAnApproval) {
+    ASSERT_EQ(call(admin(), M::post, "/api/groups/{id}/levels", {{"id", "staff"}},
+                   {{"level", "corridor-day"}})
+                  .status,
+              200);
+    auto held = call(admin(), M::post, "/api/groups/{id}/levels", {{"id", "srv-team"}},
+                     {{"level", "srv-work"}});
+    ASSERT_EQ(held.status, 202);
+    ASSERT_TRUE(decide(security(), held.body["approval"]["id"]));
+
+    auto joined = call(admin(), M::post, "/api/groups/{id}/members", {{"id", "staff"}},
+                       {{"person", "alice"}});
+    ASSERT_EQ(joined.status, 200) << joined.body.dump();
+    EXPECT_EQ(lastPayload("person.group_joined")["row_digest"]["digest"],
+              digestNow(groupMembersTable(), {"staff", "alice"}));
+    auto restricted = call(admin(), M::post, "/api/groups/{id}/members", {{"id", "srv-team"}},
+                           {{"person", "alice"}});
+    ASSERT_EQ(restricted.status, 202) << restricted.body.dump();
+    EXPECT_EQ(restricted.body["approval"]["kind"], "doors.level_restricted");
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_group_members WHERE group_id = 'srv-team'"), 0);
+    ASSERT_TRUE(decide(security(), restricted.body["approval"]["id"]));
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_group_members WHERE group_id = 'srv-team'"), 1);
+
+    EXPECT_EQ(call(admin(), M::post, "/api/groups/{id}/members", {{"id", "ghosts"}},
+                   {{"person", "alice"}})
+                  .status,
+              404);
+    auto left = call(admin(), M::del, "/api/groups/{id}/members/{person}",
+                     {{"id", "staff"}, {"person", "alice"}}, nullptr);
+    ASSERT_EQ(left.status, 200) << left.body.dump();
+    EXPECT_EQ(countOf("SELECT count(*) FROM door_group_members WHERE group_id = 'staff'"), 0);
+}
+
+TEST_F(EnrollmentRoutesTest, NobodyAssignsLevelsToThemselvesOrTheirGroup) {
+    ASSERT_EQ(
+        call(admin(), M::post, "/api/groups/{id}/members", {{"id", "staff"}}, {{"person", "alice"}})
+            .status,
+        200);
+    const auto self = caller("sa-alice", core::Role::securityAdmin, "alice");
+    const auto before = countOf("SELECT count(*) FROM audit_events");
+    EXPECT_EQ(
+        call(self, M::post, "/api/people/{id}/levels", kAlice, {{"level", "corridor-day"}}).status,
+        403);
+    EXPECT_EQ(
+        call(self, M::post, "/api/groups/{id}/members", {{"id", "srv-team"}}, {{"person", "alice"}})
+            .status,
+        403);
+    auto group = call(self, M::post, "/api/groups/{id}/levels", {{"id", "staff"}},
+                      {{"level", "corridor-day"}});
+    EXPECT_EQ(group.status, 403) << group.body.dump();
+    EXPECT_EQ(group.body["code"], "enroll.self");
+    auto restrictedGroup =
+        call(self, M::post, "/api/groups/{id}/levels", {{"id", "staff"}}, {{"level", "srv-work"}});
+    EXPECT_EQ(restrictedGroup.status, 403) << restrictedGroup.body.dump();
+    EXPECT_EQ(countOf("SELECT count(*) FROM audit_events"), before);
 }
 
 }  // namespace

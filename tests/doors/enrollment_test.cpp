@@ -274,3 +274,256 @@ TEST_F(EnrollmentTest, FailingSecondWriteLeavesNeitherTheFirstNorAnyEvent) {
     EXPECT_EQ(old.value()->state, CardState::active) << "the revoke was not rolled back";
     EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM audit_events"), 0);
 }
+
+// --- issue 14: the person record, keypad codes, photos, second finger, levels and groups ------
+
+namespace {
+
+KnownNames namesWithRules() {
+    KnownNames names{{"srv", "hall", "vault"}, {"always", "office"}, {"vault"}};
+    names.levels = {{"hall-hours", {"hall"}}, {"vault-work", {"hall", "vault"}}};
+    names.groups = {"staff", "vault-team"};
+    return names;
+}
+
+nlohmann::json payloadOf(const core::Event& e) {
+    return nlohmann::json::parse(e.payload);
+}
+
+const core::Bytes kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "JFIF-REST-OF-THE-IMAGE";
+const core::Bytes kPng = std::string("\x89PNG\r\n\x1A\n", 8) + "IHDR-REST";
+
+}  // namespace
+
+class PersonRecordTest : public EnrollmentTest {
+  protected:
+    void SetUp() override {
+        EnrollmentTest::SetUp();
+        ruled_ = makeEnrollment({});
+    }
+    std::unique_ptr<Enrollment> makeEnrollment(std::string actorPerson) {
+        return std::make_unique<Enrollment>(
+            *store_, clock_, keys_, namesWithRules(),
+            EnrollmentActor{"operator:admin-yamada",
+                            {{"actor", "admin-yamada"}, {"role", "facility_admin"}},
+                            std::move(actorPerson)});
+    }
+    std::string digestOf(const core::AuditedTable& table, const std::vector<std::string>& key) {
+        auto d = core::digestRow(*db_, table, key);
+        EXPECT_TRUE(d && *d) << table.table;
+        return d && *d ? core::toHex(**d) : std::string();
+    }
+    std::unique_ptr<Enrollment> ruled_;
+};
+
+TEST_F(PersonRecordTest, UpdatePersonRecordsWhatChangedWithBothRowsDigests) {
+    PersonPatch patch;
+    patch.name = "Alice Sato";
+    patch.organisation = "Contoso KK";
+    patch.validUntilUs = 2'000'000'000'000'000;
+    patch.escortRequired = true;
+    auto r = ruled_->updatePerson("alice", patch);
+    ASSERT_TRUE(r) << errorOf(r);
+    ASSERT_EQ(r->size(), 1U);
+    EXPECT_EQ(r->front().type, "person.updated");
+    const auto payload = payloadOf(r->front());
+    EXPECT_EQ(payload.at("changed"),
+              (nlohmann::json{"name", "organisation", "valid_until_us", "escort_required"}));
+    EXPECT_EQ(payload.at("organisation"), "Contoso KK");
+    ASSERT_TRUE(payload.at("row_digest").is_array());
+    EXPECT_EQ(payload["row_digest"][0].at("digest"), digestOf(peopleTable(), {"alice"}));
+    EXPECT_EQ(payload["row_digest"][1].at("digest"), digestOf(personDetailsTable(), {"alice"}));
+    auto details = store_->findPersonDetails("alice");
+    ASSERT_TRUE(details && *details);
+    EXPECT_TRUE((*details)->escortRequired);
+    EXPECT_EQ((*store_->findPerson("alice"))->name, "Alice Sato");
+
+    // Only the details: one row digest (an object); the same values again record nothing.
+    PersonPatch org;
+    org.organisation = "Fabrikam";
+    auto second = ruled_->updatePerson("alice", org);
+    ASSERT_TRUE(second) << errorOf(second);
+    EXPECT_TRUE(payloadOf(second->front()).at("row_digest").is_object());
+    auto same = ruled_->updatePerson("alice", org);
+    ASSERT_TRUE(same);
+    EXPECT_TRUE(same->empty());
+}
+
+TEST_F(PersonRecordTest, UpdatePersonValidation) {
+    EXPECT_EQ(ruled_->updatePerson("alice", {}).error().code, "enroll.invalid");
+    PersonPatch badDates;
+    badDates.validFromUs = 2000;
+    badDates.validUntilUs = 1000;
+    EXPECT_TRUE(contains(errorOf(ruled_->updatePerson("alice", badDates)), "after"));
+    PersonPatch emptyName;
+    emptyName.name = "";
+    EXPECT_TRUE(contains(errorOf(ruled_->updatePerson("alice", emptyName)), "name"));
+    PersonPatch ok;
+    ok.escortRequired = true;
+    EXPECT_EQ(ruled_->updatePerson("ghost", ok).error().code, "enroll.unknown_person");
+}
+
+TEST_F(PersonRecordTest, DisableNamesTheActiveCardsAndTheSnapshotRefusesThePerson) {
+    ASSERT_TRUE(ruled_->setCard("alice", "AAAAAAAA00000001"));
+    ASSERT_TRUE(ruled_->setCard("alice", "AAAAAAAA00000002"));  // revokes ...01
+    EXPECT_EQ(ruled_->setActive("alice", false, "").error().code, "enroll.invalid");
+    auto r = ruled_->setActive("alice", false, "left the company");
+    ASSERT_TRUE(r) << errorOf(r);
+    EXPECT_EQ(r->front().type, "person.disabled");
+    const auto payload = payloadOf(r->front());
+    EXPECT_EQ(payload.at("cards"), (nlohmann::json{"AAAAAAAA00000002"}));
+    EXPECT_EQ(payload.at("comment"), "left the company");
+    EXPECT_EQ(payload.at("person_name"), "Alice");
+    EXPECT_EQ(payload.at("row_digest").at("digest"), digestOf(peopleTable(), {"alice"}));
+    EXPECT_FALSE((*store_->findPerson("alice"))->active);
+    EXPECT_EQ(ruled_->setActive("alice", false, "again").error().code, "enroll.unchanged");
+    auto enabled = ruled_->setActive("alice", true, "came back");
+    ASSERT_TRUE(enabled) << errorOf(enabled);
+    EXPECT_EQ(enabled->front().type, "person.enabled");
+    EXPECT_TRUE((*store_->findPerson("alice"))->active);
+}
+
+TEST_F(PersonRecordTest, RemoveGrantRecordsTheDeletedRow) {
+    ASSERT_TRUE(ruled_->grantZone("alice", "srv", "always"));
+    auto r = ruled_->removeGrant("alice", "srv");
+    ASSERT_TRUE(r) << errorOf(r);
+    EXPECT_EQ(r->front().type, "person.grant_removed");
+    EXPECT_TRUE(payloadOf(r->front()).at("row_digest").at("digest").is_null());
+    EXPECT_EQ(countOf(*db_, "SELECT count(*) FROM door_zone_grants"), 0);
+    EXPECT_EQ(ruled_->removeGrant("alice", "srv").error().code, "enroll.not_found");
+    EXPECT_EQ(ruled_->removeGrant("ghost", "srv").error().code, "enroll.unknown_person");
+}
+
+TEST_F(PersonRecordTest, KeypadCodeIsStoredHashedAndNeverTwice) {
+    EXPECT_TRUE(contains(errorOf(ruled_->setKeypadCode("alice", "12345")), "6..8 digits"));
+    EXPECT_TRUE(contains(errorOf(ruled_->setKeypadCode("alice", "12345x")), "digits 0-9 only"));
+    auto r = ruled_->setKeypadCode("alice", "864209");
+    ASSERT_TRUE(r) << errorOf(r);
+    EXPECT_EQ(r->front().type, "person.keypad_code_set");
+    EXPECT_FALSE(contains(r->front().payload, "864209"));
+    EXPECT_EQ(payloadOf(r->front()).at("row_digest").at("digest"),
+              digestOf(keypadCodesTable(), {"alice"}));
+    ASSERT_TRUE(ruled_->addPerson("bob", "Bob"));
+    auto taken = ruled_->setKeypadCode("bob", "864209");
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, "doors.keypad_code_taken");
+    EXPECT_FALSE(contains(taken.error().message, "alice")) << "the holder is not named";
+    auto hasCode = store_->hasKeypadCode("bob");
+    ASSERT_TRUE(hasCode);
+    EXPECT_FALSE(*hasCode);
+}
+
+TEST_F(PersonRecordTest, PhotoIsCheckedByItsMagicAndSize) {
+    EXPECT_EQ(photoMime(kJpeg), "image/jpeg");
+    EXPECT_EQ(photoMime(kPng), "image/png");
+    EXPECT_FALSE(photoMime("GIF89a..."));
+    EXPECT_FALSE(photoMime(std::string("\xFF\xD8", 2)));
+    EXPECT_TRUE(contains(errorOf(ruled_->setPhoto("alice", "GIF89a-not-allowed")), "JPEG or PNG"));
+    const core::Bytes tooBig = kJpeg + std::string(kMaxPhotoBytes, 'x');
+    EXPECT_TRUE(contains(errorOf(ruled_->setPhoto("alice", tooBig)), "photo must be"));
+    auto r = ruled_->setPhoto("alice", kPng);
+    ASSERT_TRUE(r) << errorOf(r);
+    const auto payload = payloadOf(r->front());
+    EXPECT_EQ(r->front().type, "person.photo_set");
+    EXPECT_EQ(payload.at("mime"), "image/png");
+    EXPECT_EQ(payload.at("sha256"), core::toHex(core::sha256(kPng)));
+    EXPECT_EQ(payload.at("bytes"), kPng.size());
+    EXPECT_FALSE(payload.contains("row_digest"));  // door_photos decides nothing
+    auto photo = store_->findPhoto("alice");
+    ASSERT_TRUE(photo && *photo);
+    EXPECT_EQ((*photo)->bytes, kPng);
+}
+
+TEST_F(PersonRecordTest, SecondFingerNeedsAFirstAndGoesToItsOwnTable) {
+    const core::Bytes second = sealTemplate(keys_.templateKey, "alice", "SECOND-FINGER");
+    auto early = ruled_->stageFingerprint("apr-2", "alice", second, 2);
+    ASSERT_FALSE(early);
+    EXPECT_TRUE(contains(early.error().message, "first finger"));
+    ASSERT_TRUE(ruled_->stageFingerprint("apr-1", "alice",
+                                         sealTemplate(keys_.templateKey, "alice", "FIRST-FINGER")));
+    ASSERT_TRUE(ruled_->applyApprovedFingerprint("apr-1", "alice"));
+    ASSERT_TRUE(ruled_->stageFingerprint("apr-2", "alice", second, 2));
+    auto r = ruled_->applyApprovedFingerprint("apr-2", "alice", 2);
+    ASSERT_TRUE(r) << errorOf(r);
+    const auto payload = payloadOf(r->front());
+    EXPECT_EQ(payload.at("finger"), 2);
+    EXPECT_EQ(payload.at("row_digest").at("table"), "door_backup_fingerprints");
+    auto alice = store_->findPerson("alice");
+    ASSERT_TRUE(alice && *alice);
+    EXPECT_EQ(*openTemplate(keys_.templateKey, "alice", (*alice)->fingerBox), "FIRST-FINGER");
+    auto hasSecond = store_->hasBackupFinger("alice");
+    ASSERT_TRUE(hasSecond);
+    EXPECT_TRUE(*hasSecond);
+}
+
+TEST_F(PersonRecordTest, ARestrictedLevelIsAssignedOnlyThroughItsApproval) {
+    EXPECT_FALSE(isRestrictedLevel(namesWithRules(), "hall-hours"));
+    EXPECT_TRUE(isRestrictedLevel(namesWithRules(), "vault-work"));
+    auto ordinary = ruled_->assignLevel(LevelHolder::person, "alice", "hall-hours", 0, 0);
+    ASSERT_TRUE(ordinary) << errorOf(ordinary);
+    const auto payload = payloadOf(ordinary->front());
+    EXPECT_EQ(ordinary->front().type, "person.level_assigned");
+    EXPECT_EQ(payload.at("holder_kind"), "person");
+    EXPECT_EQ(payload.at("row_digest").at("key"),
+              (nlohmann::json{"person", "alice", "hall-hours"}));
+    auto restricted = ruled_->assignLevel(LevelHolder::person, "alice", "vault-work", 0, 0);
+    ASSERT_FALSE(restricted);
+    EXPECT_EQ(restricted.error().code, "enroll.needs_approval");
+    EXPECT_TRUE(ruled_->checkLevel(LevelHolder::person, "alice", "vault-work", 0, 0));
+    ASSERT_TRUE(ruled_->applyApprovedLevel(LevelHolder::person, "alice", "vault-work", 10, 20));
+    auto levels = store_->levelsOf(LevelHolder::person, "alice");
+    ASSERT_TRUE(levels);
+    ASSERT_EQ(levels->size(), 2U);
+    EXPECT_EQ(ruled_->assignLevel(LevelHolder::person, "alice", "moon", 0, 0).error().code,
+              "enroll.unknown_level");
+    EXPECT_EQ(ruled_->assignLevel(LevelHolder::group, "nobody", "hall-hours", 0, 0).error().code,
+              "enroll.unknown_group");
+    EXPECT_EQ(ruled_->assignLevel(LevelHolder::person, "alice", "hall-hours", 20, 10).error().code,
+              "enroll.invalid");
+    auto removed = ruled_->removeLevel(LevelHolder::person, "alice", "hall-hours");
+    ASSERT_TRUE(removed) << errorOf(removed);
+    EXPECT_EQ(removed->front().type, "person.level_removed");
+    EXPECT_EQ(ruled_->removeLevel(LevelHolder::person, "alice", "hall-hours").error().code,
+              "enroll.not_found");
+}
+
+TEST_F(PersonRecordTest, JoiningAGroupWithARestrictedLevelNeedsAnApproval) {
+    ASSERT_TRUE(ruled_->assignLevel(LevelHolder::group, "staff", "hall-hours", 0, 0));
+    ASSERT_TRUE(ruled_->applyApprovedLevel(LevelHolder::group, "vault-team", "vault-work", 0, 0));
+    auto joined = ruled_->joinGroup("staff", "alice");
+    ASSERT_TRUE(joined) << errorOf(joined);
+    EXPECT_EQ(joined->front().type, "person.group_joined");
+    EXPECT_EQ(payloadOf(joined->front()).at("row_digest").at("digest"),
+              digestOf(groupMembersTable(), {"staff", "alice"}));
+    EXPECT_EQ(ruled_->joinGroup("staff", "alice").error().code, "enroll.unchanged");
+    EXPECT_EQ(ruled_->joinGroup("vault-team", "alice").error().code, "enroll.needs_approval");
+    EXPECT_EQ(countOf(*db_,
+                      "SELECT count(*) FROM door_group_members WHERE group_id = "
+                      "'vault-team'"),
+              0);
+    ASSERT_TRUE(ruled_->applyApprovedMembership("vault-team", "alice"));
+    auto left = ruled_->leaveGroup("staff", "alice");
+    ASSERT_TRUE(left) << errorOf(left);
+    EXPECT_EQ(left->front().type, "person.group_left");
+    EXPECT_EQ(ruled_->leaveGroup("staff", "alice").error().code, "enroll.not_found");
+    EXPECT_EQ(ruled_->joinGroup("ghosts", "alice").error().code, "enroll.unknown_group");
+}
+
+TEST_F(PersonRecordTest, NobodyChangesTheirOwnLevelsOrGroups) {
+    ASSERT_TRUE(ruled_->joinGroup("staff", "alice"));
+    auto asAlice = makeEnrollment("alice");
+    EXPECT_EQ(asAlice->assignLevel(LevelHolder::person, "alice", "hall-hours", 0, 0).error().code,
+              "enroll.self");
+    // A level for a group alice is in would be one for alice.
+    EXPECT_EQ(asAlice->assignLevel(LevelHolder::group, "staff", "hall-hours", 0, 0).error().code,
+              "enroll.self");
+    EXPECT_EQ(asAlice->joinGroup("vault-team", "alice").error().code, "enroll.self");
+    EXPECT_TRUE(asAlice->assignLevel(LevelHolder::group, "vault-team", "hall-hours", 0, 0));
+}
+
+TEST_F(PersonRecordTest, WiegandCardIdsAreAccepted) {
+    auto r = ruled_->setCard("alice", "w26-12-3456");
+    ASSERT_TRUE(r) << errorOf(r);
+    EXPECT_EQ(payloadOf(r->back()).at("card"), "W26-12-3456");
+    EXPECT_TRUE(contains(errorOf(ruled_->setCard("alice", "W26-999-1")), "Wiegand"));
+}
