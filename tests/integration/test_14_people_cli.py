@@ -82,7 +82,7 @@ class PeopleCli(unittest.TestCase):
         granted = self.panel.badge(CARD, pin=PIN, finger=FINGER)
         self.assertTrue(granted["granted"], granted)
         missing = self.facility("person", "disable", "dana", check=False)
-        self.assertEqual(missing.returncode, 1, "a disable without --comment")
+        self.assertEqual(missing.returncode, 2, "a disable without --comment never asks")
         r = self.facility("person", "disable", "dana", "--comment", "badge reported lost")
         self.assertIn("person dana disabled", r.stdout)
         # No wait: the very next badge is decided on the committed row.
@@ -95,7 +95,14 @@ class PeopleCli(unittest.TestCase):
         self.assertEqual(payload["actor"], OPERATORS["facility"])
         self.assertIn("state\tdisabled", self.facility("person", "show", "dana").stdout)
         self.facility("person", "enable", "dana", "--comment", "badge found")
-        self.assertTrue(self.panel.badge(CARD, pin=PIN, finger=FINGER)["granted"])
+        # The controller admits at once; the panel's local deny list is lifted by the restore
+        # the revocation push sends (asynchronously), so a badge may still meet it once or twice.
+        decisions = []
+        for _ in range(20):
+            decisions.append(self.panel.badge(CARD, pin=PIN, finger=FINGER))
+            if decisions[-1]["granted"]:
+                break
+        self.assertTrue(decisions[-1]["granted"], decisions)
 
 
 if __name__ == "__main__":
