@@ -45,6 +45,7 @@ core::Result<std::unique_ptr<CredentialCache>> CredentialCache::open(
     }
     std::unique_ptr<CredentialCache> cache(
         new CredentialCache(std::move(io), std::move(*db), std::move(*loader), options));
+    cache->databasePath_ = databasePath;
     cache->wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (cache->wakeFd_ < 0) {
         return core::makeError("doors.reader",
@@ -101,6 +102,9 @@ void CredentialCache::start(SnapshotHandler onSnapshot) {
     }
     onSnapshot_ = std::move(onSnapshot);
     reader_ = std::thread([this, alive = std::weak_ptr<int>(alive_)] { run(alive); });
+    if (options_.fullReloadInterval.count() > 0) {
+        verifier_ = std::thread([this] { verify(); });
+    }
 }
 
 void CredentialCache::stop() {
@@ -110,8 +114,58 @@ void CredentialCache::stop() {
         stopping_ = true;
     }
     wake();
+    verifierWake_.notify_all();
     if (reader_.joinable()) {
         reader_.join();
+    }
+    if (verifier_.joinable()) {
+        verifier_.join();
+    }
+}
+
+void CredentialCache::verify() {
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            if (verifierWake_.wait_for(lock, options_.fullReloadInterval,
+                                       [this] { return stopping_; })) {
+                return;
+            }
+        }
+        // A loader of its own (own connection, own digests, built afresh and dropped after),
+        // so the reader keeps applying changes in milliseconds while this takes its seconds.
+        auto refused = [&]() -> core::Result<std::vector<core::RowDigestMismatch>> {
+            auto db = core::Database::open(databasePath_, core::Database::Mode::readOnly);
+            if (!db) {
+                return db.error();
+            }
+            auto loader = CredentialLoader::open(**db);
+            if (!loader) {
+                return loader.error();
+            }
+            auto full = (*loader)->refresh(nullptr, true);
+            if (!full) {
+                return full.error();
+            }
+            return full->snapshot->refusedRows;
+        }();
+        if (!refused) {
+            core::logError(kComponent, "the full verification of the credentials failed: " +
+                                           refused.error().message);
+            continue;
+        }
+        std::vector<RowRef> suspects;
+        for (const auto& m : *refused) {
+            if (auto table = credentialTableNamed(m.table)) {
+                suspects.push_back(RowRef{*table, encodeKey(m.key)});
+            }
+        }
+        {
+            std::lock_guard lock(mutex_);
+            suspects_.insert(suspects_.end(), suspects.begin(), suspects.end());
+            ++verifications_;
+        }
+        wake();
     }
 }
 
@@ -142,15 +196,14 @@ void CredentialCache::wake() {
 }
 
 void CredentialCache::run(std::weak_ptr<int> alive) {
-    reloadIfChanged(alive);  // the first snapshot at once
-    int settleMs = 0;        // > 0 while chasing a write that may not be visible yet
+    reloadIfChanged(alive, {});  // the first snapshot at once
+    int settleMs = 0;            // > 0 while chasing a write that may not be visible yet
     for (;;) {
         int timeoutMs = static_cast<int>(
             (inotifyFd_ >= 0 ? options_.safetyInterval : options_.pollInterval).count());
         if (settleMs > 0) {
             timeoutMs = settleMs;
         }
-        timeoutMs = std::min(timeoutMs, msUntilFullReload());
         std::array<pollfd, 2> fds{pollfd{wakeFd_, POLLIN, 0}, pollfd{inotifyFd_, POLLIN, 0}};
         const nfds_t count = inotifyFd_ >= 0 ? 2 : 1;
         const int ready = ::poll(fds.data(), count, timeoutMs);
@@ -183,35 +236,45 @@ void CredentialCache::run(std::weak_ptr<int> alive) {
         }
 
         std::deque<ReadJob> jobs;
+        std::vector<RowRef> suspects;
         bool stopping = false;
         {
             std::lock_guard lock(mutex_);
             jobs.swap(jobs_);
+            suspects.swap(suspects_);
             stopping = stopping_;
         }
         if (stopping) {
             return;
         }
-        reloadIfChanged(alive);
+        reloadIfChanged(alive, suspects);
         for (auto& job : jobs) {
             job(*db_);
         }
     }
 }
 
-int CredentialCache::msUntilFullReload() const {
-    if (options_.fullReloadInterval.count() <= 0) {
-        return std::numeric_limits<int>::max();
+void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive,
+                                      const std::vector<RowRef>& suspects) {
+    // What the verifier refused and this snapshot already leaves out needs no second look.
+    std::vector<RowRef> fresh;
+    for (const auto& ref : suspects) {
+        const auto& table = auditedTable(ref.table).table;
+        const auto key = decodeKey(ref.key);
+        const bool known = current_ != nullptr &&
+                           std::any_of(current_->refusedRows.begin(), current_->refusedRows.end(),
+                                       [&](const core::RowDigestMismatch& m) {
+                                           return m.table == table && m.key == key;
+                                       });
+        if (!known) {
+            fresh.push_back(ref);
+        }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        nextFullReload_ - std::chrono::steady_clock::now());
-    return static_cast<int>(std::clamp<std::int64_t>(left.count() + 1, 0, 1 << 30));
-}
-
-void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool periodic = options_.fullReloadInterval.count() > 0 && now >= nextFullReload_;
-    auto refreshed = loader_->refresh(current_, periodic);
+    if (!fresh.empty()) {
+        core::logWarning(kComponent, "the full verification found " + std::to_string(fresh.size()) +
+                                         " credential rows the journal did not show; re-checking");
+    }
+    auto refreshed = loader_->refresh(current_, false, fresh);
     if (!refreshed) {
         if (!failing_) {
             core::logError(kComponent,
@@ -226,9 +289,8 @@ void CredentialCache::reloadIfChanged(const std::weak_ptr<int>& alive) {
         failing_ = false;
     }
     if (refreshed->full) {
-        nextFullReload_ = std::chrono::steady_clock::now() + options_.fullReloadInterval;
         const bool expected =
-            current_ == nullptr || periodic || refreshed->why == "the database schema changed";
+            current_ == nullptr || refreshed->why == "the database schema changed";
         const std::string line = "credentials loaded in full (" + refreshed->why + ")";
         if (expected || refreshed->why == lastWarning_) {
             core::logDebug(kComponent, line);

@@ -11,10 +11,12 @@
 // Every row that enters a snapshot is checked against the trail's newest row digest in the same
 // read transaction; a row that does not match is left out (snapshot.refusedRows lists it): a
 // person, card, PIN, template, keypad code, grant, level or membership changed behind the
-// daemon's back lets nobody in. A full verified reload runs on the first load, every
-// fullReloadInterval (it catches a write that bypassed the journal's triggers), and whenever
-// the journal cannot be trusted (the schema changed, a trigger is missing, a journal row is
-// gone, or the credential tables moved without a journal entry). The same thread runs other
+// daemon's back lets nobody in. The reader reloads in full on the first load and whenever the
+// journal cannot be trusted (the schema changed, a trigger is missing, a journal row is gone, or
+// the credential tables moved without a journal entry). Every fullReloadInterval a verifier
+// thread runs a full verified load on its own connection (a write with triggers disabled moves
+// nothing the reader can see) and hands the rows it refused to the reader, which re-checks them
+// incrementally, so changes keep arriving in milliseconds meanwhile. The same thread runs other
 // read jobs of the service (the presence rebuild), in order.
 #include <boost/asio/any_io_executor.hpp>
 
@@ -28,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/row_digest_index.hpp"
@@ -41,7 +44,8 @@ struct CredentialCacheOptions {
     bool watchFiles = true;                          // inotify; false: poll only
     std::chrono::milliseconds pollInterval{20};      // without inotify
     std::chrono::milliseconds safetyInterval{1000};  // with it: checks this often regardless
-    // The full verified reload, whatever the journal says (0: only when the journal demands).
+    // The full verified reload, whatever the journal says, on a thread and connection of its
+    // own (0: none; the reader still reloads in full when the journal demands it).
     std::chrono::milliseconds fullReloadInterval{std::chrono::minutes(10)};
 };
 
@@ -80,9 +84,11 @@ class CredentialCache {
     void watch(const std::string& databasePath);
     void run(std::weak_ptr<int> alive);
     void waitForWork(bool settling);
-    void reloadIfChanged(const std::weak_ptr<int>& alive);
+    void reloadIfChanged(const std::weak_ptr<int>& alive, const std::vector<RowRef>& suspects);
     void wake();
-    int msUntilFullReload() const;
+    // The verifier thread: every fullReloadInterval a full verified load on its own connection;
+    // the rows it refuses go to the reader as suspects, re-checked there incrementally.
+    void verify();
 
     boost::asio::any_io_executor io_;
     std::unique_ptr<core::Database> db_;
@@ -97,16 +103,20 @@ class CredentialCache {
 
     std::mutex mutex_;
     std::deque<ReadJob> jobs_;
+    std::vector<RowRef> suspects_;  // from the verifier
+    std::uint64_t verifications_ = 0;
+    std::condition_variable verifierWake_;
     bool stopping_ = false;
 
     // Reader-thread state.
     std::shared_ptr<const CredentialSnapshot> current_;
-    std::chrono::steady_clock::time_point nextFullReload_;
     bool failing_ = false;
     std::string lastWarning_;  // the reason of the last full reload warned about (once each)
 
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    std::string databasePath_;
     std::thread reader_;
+    std::thread verifier_;
 };
 
 }  // namespace sekimori::doors

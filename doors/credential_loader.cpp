@@ -129,19 +129,21 @@ CredentialLoader::CredentialLoader(core::Database& db, std::unique_ptr<AuditedRo
     : db_(db), rows_(std::move(rows)), digests_(std::move(digests)), journal_(std::move(journal)) {}
 
 core::Result<CredentialLoader::Refreshed> CredentialLoader::refresh(
-    const std::shared_ptr<const CredentialSnapshot>& previous, bool full) {
+    const std::shared_ptr<const CredentialSnapshot>& previous, bool full,
+    const std::vector<RowRef>& suspects) {
     // One read transaction: the rows, the journal and the trail at one point, so a change
     // committed with its event is never half seen.
     if (auto begin = db_.exec("BEGIN"); !begin) {
         return begin.error();
     }
-    auto result = inTransaction(previous, full);
+    auto result = inTransaction(previous, full, suspects);
     (void)db_.exec("COMMIT");
     return result;
 }
 
 core::Result<CredentialLoader::Refreshed> CredentialLoader::inTransaction(
-    const std::shared_ptr<const CredentialSnapshot>& previous, bool full) {
+    const std::shared_ptr<const CredentialSnapshot>& previous, bool full,
+    const std::vector<RowRef>& suspects) {
     auto generationRow = generationQuery_.step();
     if (!generationRow || !*generationRow) {
         generationQuery_.reset();
@@ -162,7 +164,7 @@ core::Result<CredentialLoader::Refreshed> CredentialLoader::inTransaction(
 
     Refreshed out;
     const bool moved = generation != generation_ || *head != journalSeq_ || !noted->empty() ||
-                       schemaVersion_ != *schema;
+                       schemaVersion_ != *schema || !suspects.empty();
     if (previous != nullptr && !full && !moved) {
         return out;  // nothing changed
     }
@@ -210,6 +212,7 @@ core::Result<CredentialLoader::Refreshed> CredentialLoader::inTransaction(
         out.full = true;
     } else {
         changed.insert(changed.end(), noted->begin(), noted->end());
+        changed.insert(changed.end(), suspects.begin(), suspects.end());
         out.rowsChanged = changed.size();
         auto snapshot = applyChanges(*previous, changed);
         if (!snapshot) {

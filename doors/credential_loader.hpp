@@ -43,9 +43,10 @@ class CredentialLoader {
     };
     // One read transaction: catches the digests up, then loads in full (no previous snapshot,
     // `full`, the schema changed, the journal triggers are not all there, or the journal has a
-    // hole or is silent while the generation moved) or applies the journal onto `previous`.
+    // hole or is silent while the generation moved) or applies the journal onto `previous`,
+    // re-checking `suspects` too (rows a full verification elsewhere refused).
     core::Result<Refreshed> refresh(const std::shared_ptr<const CredentialSnapshot>& previous,
-                                    bool full);
+                                    bool full, const std::vector<RowRef>& suspects = {});
 
     std::size_t digestCount() const { return digests_.size(); }
 
@@ -53,7 +54,7 @@ class CredentialLoader {
     CredentialLoader(core::Database& db, std::unique_ptr<AuditedRows> rows,
                      CredentialDigests digests, JournalReader journal);
     core::Result<Refreshed> inTransaction(const std::shared_ptr<const CredentialSnapshot>& previous,
-                                          bool full);
+                                          bool full, const std::vector<RowRef>& suspects);
     core::Result<std::shared_ptr<const CredentialSnapshot>> loadFull();
     core::Result<std::shared_ptr<const CredentialSnapshot>> applyChanges(
         const CredentialSnapshot& previous, const std::vector<RowRef>& changed);
