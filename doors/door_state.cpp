@@ -14,6 +14,29 @@ core::TimeUs heldOpenDueUs(const DoorSpec& spec, const DoorState& state) {
     return state.openedAtUs + core::TimeUs{spec.heldOpenMs} * kUsPerMs;
 }
 
+core::TimeUs heldOpenWarningDueUs(const DoorSpec& spec, const DoorState& state) {
+    return heldOpenDueUs(spec, state) - core::TimeUs{spec.heldOpenWarnMs} * kUsPerMs;
+}
+
+// A door held unlocked on purpose (timed unlock, first-person-in) raises no held-open alarm.
+bool watchHeldOpen(const DoorState& state) {
+    return state.open.value_or(false) && state.hold.empty();
+}
+
+bool inGroups(const std::vector<std::string>& wanted, const std::vector<std::string>& groups) {
+    if (wanted.empty()) {
+        return true;  // any granted person
+    }
+    for (const auto& g : groups) {
+        if (std::find(wanted.begin(), wanted.end(), g) != wanted.end()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+constexpr core::TimeUs kUsPerMinute = 60'000'000;
+
 struct Stepper {
     const DoorSpec& spec;
     DoorState& state;
@@ -28,8 +51,21 @@ struct Stepper {
     }
 
     void expire() {
-        if (state.open.value_or(false) && !state.heldOpenRaised &&
-            now >= heldOpenDueUs(spec, state)) {
+        if (!state.hold.empty() && now >= state.holdUntilUs) {
+            if (state.hold == "first_person_in" && spec.firstPersonIn) {
+                record(kDoorScheduleLocked, {{"schedule", spec.firstPersonIn->scheduleId}});
+                outputs.emplace_back(CommandPanel{protocol::CommandType::lock, 0});
+            }
+            state.hold.clear();
+            state.holdUntilUs = 0;
+        }
+        if (watchHeldOpen(state) && spec.heldOpenWarnMs > 0 && !state.heldOpenWarned &&
+            !state.heldOpenRaised && now >= heldOpenWarningDueUs(spec, state)) {
+            state.heldOpenWarned = true;
+            record(kDoorHeldOpenWarning,
+                   {{"held_open_ms", spec.heldOpenMs}, {"warn_ms", spec.heldOpenWarnMs}});
+        }
+        if (watchHeldOpen(state) && !state.heldOpenRaised && now >= heldOpenDueUs(spec, state)) {
             state.heldOpenRaised = true;
             record(kDoorHeldOpen,
                    {{"detected_by", "controller"}, {"held_open_ms", spec.heldOpenMs}});
@@ -43,6 +79,7 @@ struct Stepper {
         state.unlockedUntilUs = now + core::TimeUs{spec.unlockMs} * kUsPerMs;
         state.lastEventType = std::string(kAccessGranted.name);
         state.lastEventUs = now;
+        firstPersonIn(grant.passage);
         if (state.open.has_value()) {
             // The door reports its position: the person has passed only once it opens.
             state.pendingPassage = grant.passage;
@@ -52,6 +89,45 @@ struct Stepper {
         Passage passage = grant.passage;
         passage.timeUs = now;
         outputs.emplace_back(MovePresence{std::move(passage)});
+    }
+
+    // The first authorised entry inside the door's first-person-in schedule holds it unlocked
+    // until the window ends (expire() locks it again then).
+    void firstPersonIn(const Passage& passage) {
+        const auto& first = spec.firstPersonIn;
+        if (!first || first->schedule == nullptr || !state.hold.empty() ||
+            passage.toZone != spec.toZone || !inGroups(first->groups, passage.groups) ||
+            !policy::isWithin(*first->schedule, now)) {
+            return;
+        }
+        const core::TimeUs until = windowEndUs(*first->schedule, now);
+        state.hold = "first_person_in";
+        state.holdUntilUs = until;
+        record(kDoorScheduleUnlocked,
+               {{"person", passage.person},
+                {"person_name", passage.personName},
+                {"schedule", first->scheduleId},
+                {"until_us", until}},
+               passage.person);
+        const core::TimeUs ms =
+            std::min<core::TimeUs>((until - now) / kUsPerMs, protocol::kMaxHoldUnlockedMs);
+        outputs.emplace_back(CommandPanel{protocol::CommandType::holdUnlocked,
+                                          static_cast<int>(std::max<core::TimeUs>(ms, 1))});
+    }
+
+    void on(const ManualCommand& command) {
+        state.lastCommand = command.command;
+        state.lastCommandUs = now;
+        if (command.command == "unlock") {
+            state.unlockedUntilUs = now + core::TimeUs{spec.unlockMs} * kUsPerMs;
+        } else if (command.command == "timed_unlock") {
+            state.hold = "timed_unlock";
+            state.holdUntilUs = command.untilUs;
+        } else if (command.command == "lock") {
+            state.unlockedUntilUs = 0;
+            state.hold.clear();
+            state.holdUntilUs = 0;
+        }
     }
 
     void on(const AccessNoted& noted) {
@@ -74,6 +150,7 @@ struct Stepper {
                 state.open = true;
                 state.openedAtUs = now;
                 state.heldOpenRaised = false;
+                state.heldOpenWarned = false;
                 state.forcedOpen = report.kind == Kind::forced;
                 std::optional<Passage> passage;
                 if (report.kind == Kind::opened && state.pendingPassage &&
@@ -95,8 +172,8 @@ struct Stepper {
                 record(kDoorClosed, details);
                 return;
             case Kind::heldOpen:
-                if (state.heldOpenRaised) {
-                    return;  // the controller's own deadline already raised it
+                if (state.heldOpenRaised || !state.hold.empty()) {
+                    return;  // already raised by the controller's deadline, or held on purpose
                 }
                 state.heldOpenRaised = true;
                 details["detected_by"] = "panel";
@@ -163,8 +240,14 @@ std::optional<core::TimeUs> nextDeadline(const DoorSpec& spec, const DoorState& 
             due = t;
         }
     };
-    if (state.open.value_or(false) && !state.heldOpenRaised) {
+    if (watchHeldOpen(state) && !state.heldOpenRaised) {
         consider(heldOpenDueUs(spec, state));
+        if (spec.heldOpenWarnMs > 0 && !state.heldOpenWarned) {
+            consider(heldOpenWarningDueUs(spec, state));
+        }
+    }
+    if (!state.hold.empty()) {
+        consider(state.holdUntilUs);
     }
     if (state.pendingPassage) {
         consider(state.pendingUntilUs + 1);
@@ -173,7 +256,20 @@ std::optional<core::TimeUs> nextDeadline(const DoorSpec& spec, const DoorState& 
 }
 
 bool isUnlocked(const DoorState& state, core::TimeUs nowUs) {
-    return nowUs < state.unlockedUntilUs;
+    return nowUs < state.unlockedUntilUs || (!state.hold.empty() && nowUs < state.holdUntilUs);
+}
+
+core::TimeUs windowEndUs(const policy::Schedule& schedule, core::TimeUs nowUs) {
+    if (!policy::isWithin(schedule, nowUs)) {
+        return nowUs;
+    }
+    // Windows start and end on whole local minutes: step minute boundaries until one is outside.
+    const core::TimeUs limit = nowUs + 8 * 24 * 60 * kUsPerMinute;
+    core::TimeUs t = (nowUs / kUsPerMinute + 1) * kUsPerMinute;
+    while (t < limit && policy::isWithin(schedule, t)) {
+        t += kUsPerMinute;
+    }
+    return t;
 }
 
 }  // namespace sekimori::doors

@@ -18,6 +18,7 @@
 #include "doors/door_spec.hpp"
 #include "doors/presence.hpp"
 #include "protocol/door_messages.hpp"
+#include "protocol/panel_commands.hpp"
 
 namespace sekimori::doors {
 
@@ -26,11 +27,18 @@ struct DoorState {
     std::optional<bool> open;          // empty until the panel reports the position
     core::TimeUs openedAtUs = 0;       // with open == true
     bool heldOpenRaised = false;       // one door.held_open per opening
+    bool heldOpenWarned = false;       // one door.held_open_warning per opening
     bool forcedOpen = false;           // this opening was door.forced (the console's state)
     bool tamper = false;
     bool lockFault = false;                   // the panel reported lock_fault, not yet cleared
     std::vector<std::string> readersOffline;  // sides ("entry", "exit") of readers reported offline
-    std::optional<Passage> pendingPassage;    // a grant waiting for the door to open
+    // An operator's command (or first-person-in) holding the lock released until holdUntilUs;
+    // "" when none is in force. The console shows it beside the lock.
+    std::string hold;  // "timed_unlock" | "first_person_in"
+    core::TimeUs holdUntilUs = 0;
+    std::string lastCommand;  // the latest door.command carried out ("unlock", "lock", ...)
+    core::TimeUs lastCommandUs = 0;
+    std::optional<Passage> pendingPassage;  // a grant waiting for the door to open
     core::TimeUs pendingUntilUs = 0;
     std::string lastEventType;  // for the console: the door's latest event
     core::TimeUs lastEventUs = 0;
@@ -49,13 +57,18 @@ struct AccessNoted {
 // The panel reported what the door did.
 struct PanelReport {
     protocol::DoorEventKind kind = protocol::DoorEventKind::opened;
-    std::string session;  // optional
+    std::string session{};  // optional
     // What the panel signed ({"panel_report","panel_sig"}), kept in the recorded event.
     nlohmann::json evidence = nlohmann::json::object();
     protocol::DoorSide side = protocol::DoorSide::entry;  // reader_offline / reader_online
 };
 struct DoorTick {};  // only time passes
-using DoorInput = std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick>;
+// An operator's door.command is durable and its panel command went out (doors/door_commands).
+struct ManualCommand {
+    std::string command;       // "unlock" | "lock" | "timed_unlock"
+    core::TimeUs untilUs = 0;  // timed_unlock: when the hold ends
+};
+using DoorInput = std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick, ManualCommand>;
 
 // --- outputs ---------------------------------------------------------------------------------
 struct RecordDoorEvent {
@@ -65,7 +78,13 @@ struct RecordDoorEvent {
 struct MovePresence {
     Passage passage;
 };
-using DoorOutput = std::variant<RecordDoorEvent, MovePresence>;
+// Tell the door's panel (doors/door_commands sends it once the events before it are durable):
+// first-person-in holds the lock released until the window ends, then locks it.
+struct CommandPanel {
+    protocol::CommandType type = protocol::CommandType::lock;
+    int ms = 0;  // hold_unlocked
+};
+using DoorOutput = std::variant<RecordDoorEvent, MovePresence, CommandPanel>;
 
 struct DoorStepResult {
     DoorState state;
@@ -79,5 +98,9 @@ DoorStepResult step(const DoorSpec& spec, DoorState state, const DoorInput& inpu
 std::optional<core::TimeUs> nextDeadline(const DoorSpec& spec, const DoorState& state);
 
 bool isUnlocked(const DoorState& state, core::TimeUs nowUs);
+
+// When the window of `schedule` that covers `nowUs` ends (minute resolution, at most 8 days on);
+// nowUs itself when the schedule does not cover it.
+core::TimeUs windowEndUs(const policy::Schedule& schedule, core::TimeUs nowUs);
 
 }  // namespace sekimori::doors

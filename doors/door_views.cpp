@@ -35,7 +35,22 @@ nlohmann::json doorJson(const DoorSpec& spec, const DoorState& state, const Pane
          state.lastEventType.empty()
              ? nlohmann::json()
              : nlohmann::json{{"type", state.lastEventType}, {"time_us", state.lastEventUs}}},
-        {"plan", planJson(plan)}};
+        {"plan", planJson(plan)},
+        {"held_open_warning", open && state.heldOpenWarned},
+        {"hold", state.hold.empty() || nowUs >= state.holdUntilUs
+                     ? nlohmann::json()
+                     : nlohmann::json{{"kind", state.hold}, {"until_us", state.holdUntilUs}}},
+        {"lock_fault", state.lockFault},
+        {"readers_offline", state.readersOffline},
+        {"last_command",
+         state.lastCommand.empty()
+             ? nlohmann::json()
+             : nlohmann::json{{"command", state.lastCommand}, {"time_us", state.lastCommandUs}}},
+        {"commands_need_approval", spec.commandsNeedApproval},
+        {"first_person_in", spec.firstPersonIn
+                                ? nlohmann::json{{"schedule", spec.firstPersonIn->scheduleId},
+                                                 {"groups", spec.firstPersonIn->groups}}
+                                : nlohmann::json()}};
 }
 
 nlohmann::json circleGateJson(const CircleGateConfig& gate) {
@@ -54,7 +69,14 @@ nlohmann::json circleGateJson(const CircleGateConfig& gate) {
                           {"panel_firmware", ""},
                           {"tamper", nullptr},
                           {"last_event", nullptr},
-                          {"plan", planJson(gate.plan)}};
+                          {"plan", planJson(gate.plan)},
+                          {"held_open_warning", nullptr},
+                          {"hold", nullptr},
+                          {"lock_fault", nullptr},
+                          {"readers_offline", nullptr},
+                          {"last_command", nullptr},
+                          {"commands_need_approval", nullptr},
+                          {"first_person_in", nullptr}};
 }
 
 }  // namespace sekimori::doors

@@ -40,6 +40,9 @@ std::vector<std::string> describe(const std::vector<DoorOutput>& outputs) {
     for (const auto& o : outputs) {
         if (const auto* e = std::get_if<RecordDoorEvent>(&o)) {
             out.push_back(e->event.type);
+        } else if (const auto* c = std::get_if<CommandPanel>(&o)) {
+            out.push_back("command:" + std::string(protocol::toString(c->type)) +
+                          (c->ms > 0 ? " " + std::to_string(c->ms) : ""));
         } else {
             out.push_back("move:" + std::get<MovePresence>(o).passage.person);
         }
@@ -243,6 +246,177 @@ TEST(DoorState, NextDeadlineIsTheEarliestPendingChange) {
     DoorState raised = openSince(kT0);
     raised.heldOpenRaised = true;
     EXPECT_FALSE(nextDeadline(spec(), raised));
+}
+
+// --- issue 14: held-open pre-alarm, lock and reader faults, manual commands, first-person-in --
+
+// A step's outputs and the state after it.
+struct Stepped {
+    DoorState state;
+    std::vector<std::string> outputs;
+    std::vector<DoorOutput> raw;
+};
+Stepped run(const DoorSpec& d, DoorState state, const DoorInput& input, core::TimeUs at) {
+    auto result = step(d, std::move(state), input, at);
+    return {result.state, describe(result.outputs), result.outputs};
+}
+
+nlohmann::json payloadOf(const DoorOutput& output) {
+    return nlohmann::json::parse(std::get<RecordDoorEvent>(output).event.payload);
+}
+
+TEST(DoorStateIssue14, HeldOpenPreAlarmComesWarnMsBeforeTheAlarmOncePerOpening) {
+    DoorSpec d = spec();
+    d.heldOpenWarnMs = 10000;
+    DoorState open = openSince(kT0);
+    EXPECT_EQ(nextDeadline(d, open), kT0 + 20000 * kMs);
+    EXPECT_TRUE(run(d, open, DoorTick{}, kT0 + 19999 * kMs).outputs.empty());
+    auto warned = run(d, open, DoorTick{}, kT0 + 20000 * kMs);
+    ASSERT_EQ(warned.outputs, std::vector<std::string>{"door.held_open_warning"});
+    EXPECT_EQ(payloadOf(warned.raw[0])["warn_ms"], 10000);
+    EXPECT_EQ(payloadOf(warned.raw[0])["held_open_ms"], 30000);
+    EXPECT_EQ(nextDeadline(d, warned.state), kT0 + 30000 * kMs);
+    EXPECT_TRUE(run(d, warned.state, DoorTick{}, kT0 + 25000 * kMs).outputs.empty());
+    auto alarmed = run(d, warned.state, DoorTick{}, kT0 + 30000 * kMs);
+    EXPECT_EQ(alarmed.outputs, std::vector<std::string>{"door.held_open"});
+    // Closed and opened again: a new opening warns again.
+    auto closed = run(d, alarmed.state, PanelReport{Kind::closed}, kT0 + 31000 * kMs);
+    auto reopened = run(d, closed.state, PanelReport{Kind::opened}, kT0 + 40000 * kMs);
+    EXPECT_EQ(run(d, reopened.state, DoorTick{}, kT0 + 60000 * kMs).outputs,
+              std::vector<std::string>{"door.held_open_warning"});
+    // A late tick that passes both deadlines raises both, warning first.
+    EXPECT_EQ(run(d, open, DoorTick{}, kT0 + 31000 * kMs).outputs,
+              (std::vector<std::string>{"door.held_open_warning", "door.held_open"}));
+    // No warning configured: none.
+    EXPECT_EQ(run(spec(), open, DoorTick{}, kT0 + 31000 * kMs).outputs,
+              std::vector<std::string>{"door.held_open"});
+}
+
+TEST(DoorStateIssue14, LockAndReaderFaultsAreRecordedPerChange) {
+    const DoorSpec d = spec();
+    auto fault = run(d, closedDoor(), PanelReport{Kind::lockFault}, kT0);
+    ASSERT_EQ(fault.outputs, std::vector<std::string>{"door.lock_fault"});
+    EXPECT_EQ(payloadOf(fault.raw[0])["state"], "active");
+    EXPECT_TRUE(fault.state.lockFault);
+    EXPECT_TRUE(run(d, fault.state, PanelReport{Kind::lockFault}, kT0 + 1).outputs.empty());
+    auto cleared = run(d, fault.state, PanelReport{Kind::lockFaultCleared}, kT0 + 2);
+    EXPECT_EQ(payloadOf(cleared.raw[0])["state"], "cleared");
+    EXPECT_FALSE(cleared.state.lockFault);
+
+    PanelReport offline{Kind::readerOffline};
+    offline.side = protocol::DoorSide::exit;
+    auto down = run(d, closedDoor(), offline, kT0);
+    ASSERT_EQ(down.outputs, std::vector<std::string>{"door.reader_fault"});
+    EXPECT_EQ(payloadOf(down.raw[0])["side"], "exit");
+    EXPECT_EQ(payloadOf(down.raw[0])["state"], "offline");
+    EXPECT_EQ(down.state.readersOffline, std::vector<std::string>{"exit"});
+    EXPECT_TRUE(run(d, down.state, offline, kT0 + 1).outputs.empty());
+    PanelReport online{Kind::readerOnline};
+    online.side = protocol::DoorSide::entry;  // the other reader was never offline
+    EXPECT_TRUE(run(d, down.state, online, kT0 + 2).outputs.empty());
+    online.side = protocol::DoorSide::exit;
+    auto up = run(d, down.state, online, kT0 + 3);
+    EXPECT_EQ(payloadOf(up.raw[0])["state"], "online");
+    EXPECT_TRUE(up.state.readersOffline.empty());
+}
+
+TEST(DoorStateIssue14, ManualUnlockTimedUnlockAndLock) {
+    const DoorSpec d = spec();
+    auto unlocked = run(d, closedDoor(), ManualCommand{"unlock", 0}, kT0);
+    EXPECT_TRUE(unlocked.outputs.empty());  // door.command was recorded by door_commands
+    EXPECT_TRUE(isUnlocked(unlocked.state, kT0 + 4999 * kMs));
+    EXPECT_FALSE(isUnlocked(unlocked.state, kT0 + 5000 * kMs));
+    EXPECT_EQ(unlocked.state.lastCommand, "unlock");
+
+    const core::TimeUs hour = 3600LL * 1000 * kMs;
+    auto held = run(d, closedDoor(), ManualCommand{"timed_unlock", kT0 + hour}, kT0);
+    EXPECT_TRUE(isUnlocked(held.state, kT0 + hour - 1));
+    EXPECT_EQ(nextDeadline(d, held.state), kT0 + hour);
+    // Held open on purpose: no held-open alarm while the hold lasts.
+    auto opened = run(d, held.state, PanelReport{Kind::opened}, kT0 + kMs);
+    EXPECT_TRUE(run(d, opened.state, DoorTick{}, kT0 + 40000 * kMs).outputs.empty());
+    EXPECT_TRUE(
+        run(d, opened.state, PanelReport{Kind::heldOpen}, kT0 + 40000 * kMs).outputs.empty());
+    // The hold ends (the panel re-locks by itself): the open door is then held open.
+    auto ended = run(d, opened.state, DoorTick{}, kT0 + hour);
+    EXPECT_EQ(ended.outputs, std::vector<std::string>{"door.held_open"});
+    EXPECT_TRUE(ended.state.hold.empty());
+    EXPECT_FALSE(isUnlocked(ended.state, kT0 + hour));
+
+    auto locked = run(d, held.state, ManualCommand{"lock", 0}, kT0 + 2 * kMs);
+    EXPECT_FALSE(isUnlocked(locked.state, kT0 + 2 * kMs));
+    EXPECT_TRUE(locked.state.hold.empty());
+    EXPECT_EQ(locked.state.lastCommand, "lock");
+}
+
+// Office hours 09:00-18:00 JST on weekdays, closed on holidays.
+policy::Schedule officeHours() {
+    policy::Schedule s;
+    s.id = "office";
+    s.utcOffsetMinutes = 540;
+    s.windows = {{policy::kWeekdays, 9 * 60, 18 * 60}};
+    return s;
+}
+
+constexpr core::TimeUs kWed1000Jst = 1'795'568'400'000'000;  // a Wednesday, 10:00 JST
+constexpr core::TimeUs kWed1800Jst = kWed1000Jst + 8LL * 3600 * 1'000'000;
+
+TEST(DoorStateIssue14, FirstPersonInHoldsTheDoorUnlockedUntilTheWindowEndsThenLocksIt) {
+    const policy::Schedule office = officeHours();
+    DoorSpec d = spec();
+    d.firstPersonIn = DoorSpec::FirstPersonIn{"office", &office, {"managers"}};
+    Passage bob = alice();
+    bob.person = "bob";
+    bob.groups = {"staff"};
+    Passage manager = alice();
+    manager.groups = {"staff", "managers"};
+
+    // Someone outside the groups is let in, and the door stays locked behind them.
+    auto staff = run(d, closedDoor(), GrantDelivered{bob}, kWed1000Jst);
+    EXPECT_TRUE(staff.state.hold.empty());
+    // Outside the schedule nobody starts it, not even a manager.
+    EXPECT_TRUE(run(d, closedDoor(), GrantDelivered{manager}, kWed1800Jst).state.hold.empty());
+    // A manager inside the window: door.schedule_unlocked and a hold until 18:00.
+    auto first = run(d, closedDoor(), GrantDelivered{manager}, kWed1000Jst);
+    const int untilMs = 8 * 3600 * 1000;
+    ASSERT_EQ(first.outputs,
+              (std::vector<std::string>{"door.schedule_unlocked",
+                                        "command:hold_unlocked " + std::to_string(untilMs)}));
+    const auto payload = payloadOf(first.raw[0]);
+    EXPECT_EQ(payload["person"], "alice");
+    EXPECT_EQ(payload["person_name"], "Alice Sato");
+    EXPECT_EQ(payload["schedule"], "office");
+    EXPECT_EQ(payload["until_us"], kWed1800Jst);
+    EXPECT_EQ(std::get<RecordDoorEvent>(first.raw[0]).event.subject, "alice");
+    EXPECT_TRUE(isUnlocked(first.state, kWed1800Jst - 1));
+    EXPECT_EQ(first.state.holdUntilUs, kWed1800Jst);
+    // A second grant changes nothing.
+    auto second = run(d, first.state, GrantDelivered{manager}, kWed1000Jst + 60'000'000);
+    EXPECT_EQ(second.outputs.size(), 0u);
+    // Exits do not start it.
+    Passage leaving = manager;
+    leaving.fromZone = "server-room";
+    leaving.toZone = "corridor";
+    EXPECT_TRUE(run(d, closedDoor(), GrantDelivered{leaving}, kWed1000Jst).state.hold.empty());
+    // The window ends: door.schedule_locked and a lock command.
+    auto end = run(d, first.state, DoorTick{}, kWed1800Jst);
+    EXPECT_EQ(end.outputs, (std::vector<std::string>{"door.schedule_locked", "command:lock"}));
+    EXPECT_EQ(payloadOf(end.raw[0])["schedule"], "office");
+    EXPECT_TRUE(end.state.hold.empty());
+    // No groups configured: any granted person opens the schedule.
+    d.firstPersonIn->groups.clear();
+    EXPECT_EQ(run(d, closedDoor(), GrantDelivered{bob}, kWed1000Jst).state.hold, "first_person_in");
+}
+
+TEST(DoorStateIssue14, WindowEndFindsTheEndOfTheCoveringWindow) {
+    const policy::Schedule office = officeHours();
+    EXPECT_EQ(windowEndUs(office, kWed1000Jst), kWed1800Jst);
+    EXPECT_EQ(windowEndUs(office, kWed1000Jst + 123), kWed1800Jst);
+    EXPECT_EQ(windowEndUs(office, kWed1800Jst), kWed1800Jst);  // not covered: now
+    policy::Schedule always;
+    always.id = "24x7";
+    always.windows = {{policy::kEveryDay, 0, 1440}};
+    EXPECT_EQ(windowEndUs(always, kWed1000Jst), kWed1000Jst + 8LL * 24 * 3600 * 1'000'000);
 }
 
 }  // namespace

@@ -374,6 +374,38 @@ TEST_F(BrokerHardeningTest, PanelCertificateActsAsThatPanelOnly) {
     expectDaemonNeverDropped();
 }
 
+TEST_F(BrokerHardeningTest, PanelReadsOnlyItsOwnCommandsAndAcknowledgesOnlyAsItself) {
+    startDaemon();
+    auto options = broker_.options("p-a");
+    options.subscriptions = {siteTopic("#")};
+    auto panel = startClient(options);
+    ASSERT_TRUE(panel->recorder.waitForConnected()) << broker_.log();
+
+    // Out: its own ack; never another panel's ack, nor a command to anyone (itself included).
+    for (const auto& forbidden : {panelTopic("p-b", "ack"), panelTopic("p-a", "command"),
+                                  panelTopic("p-b", "command")}) {
+        publish(*panel, forbidden, "forged");
+    }
+    publish(*panel, panelTopic("p-a", "ack"), "mine");
+    ASSERT_TRUE(daemon_->recorder.waitFor([](const auto& messages, const auto&) {
+        return hasTopic(messages, panelTopic("p-a", "ack"));
+    })) << broker_.log();
+    for (const auto& message : daemon_->recorder.messages()) {
+        EXPECT_NE(message.payload, "forged") << message.topic;
+    }
+
+    // In: its own commands, never another panel's.
+    publish(*daemon_, panelTopic("p-b", "command"), "not-yours");
+    publish(*daemon_, panelTopic("p-a", "command"), "yours");
+    ASSERT_TRUE(panel->recorder.waitFor([](const auto& messages, const auto&) {
+        return hasTopic(messages, panelTopic("p-a", "command"));
+    })) << broker_.log();
+    for (const auto& message : panel->recorder.messages()) {
+        EXPECT_NE(message.payload, "not-yours") << message.topic;
+    }
+    expectDaemonNeverDropped();
+}
+
 TEST_F(BrokerHardeningTest, NoAccountCanTakeTheDaemonsClientIdAndKnockItOff) {
     startDaemon();
     // Every id the daemon could be known by, from a panel password, a service account and a
