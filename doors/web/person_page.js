@@ -140,9 +140,9 @@ export class PersonPage {
     const validity = validityState(person.valid_from_us, person.valid_until_us, now);
     const photo = person.photo_url || (person.factors && person.factors.photo ? this.path('/photo') : '');
     return el('header', { cls: 'person-head' }, [
+      // The route takes no query (no cache-busting parameter): data-sha256 says which photo.
       photo ? el('img', { cls: 'person-photo', testid: 'person-photo',
-                          attrs: { src: photo + (photo.includes('?') ? '&' : '?') + 'v=' +
-                                        encodeURIComponent(person.photo_sha256 || ''),
+                          attrs: { src: photo, 'data-sha256': person.photo_sha256 || '',
                                    alt: api.t('person.photo.alt', { name: person.name || person.id }) } })
         : el('div', { cls: 'person-photo none', testid: 'person-photo-none', text: api.t('person.photo.none') }),
       el('div', {}, [
