@@ -142,11 +142,16 @@ core::Result<PersonRequest> readOrStateRequest(const std::string& action, const 
         if (auto q = args.get("query")) {
             query = queryPart("query", *q);
         }
+        // Appended piecewise: GCC 12 at -O3 warns falsely (-Wrestrict) on "&" + std::string.
         if (auto limit = args.get("limit")) {
-            query += (query.empty() ? "" : "&") + queryPart("limit", *limit);
+            if (!query.empty()) {
+                query += '&';
+            }
+            query += queryPart("limit", *limit);
         }
         if (!query.empty()) {
-            target += "?" + query;
+            target += '?';
+            target += query;
         }
         return PersonRequest{ApiVerb::get, target, nullptr, "", &printPeopleList};
     }
