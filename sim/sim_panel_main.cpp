@@ -45,7 +45,8 @@ constexpr std::string_view kUsage =
     "       sekimori-sim-panel --make-sign-key --panel-key-file K\n"
     "         (makes the panel's signing key K.sign if absent, writes K.sign.pub, prints it)\n"
     "stdin, one command per line: card <UID> | card <format> <data> | pin <digits> |\n"
-    "  finger <seed> | open | close | exit | tamper | tamper-clear | quit   (EOF = quit)\n"
+    "  finger <seed> | open | close | exit | tamper | tamper-clear | lock-fault |\n"
+    "  lock-fault-clear | reader-offline | reader-online | quit   (EOF = quit)\n"
     "  (card formats: felica, mifare, wiegand26, wiegand34, wiegand37; at a keypad-only door\n"
     "  'pin <digits>' types the code and presses Enter)\n";
 
@@ -206,6 +207,10 @@ class SimPanel {
                 if (runner_.state().linkEpoch != before) {
                     printLine(dump(Json{{"out", "link"}, {"epoch", runner_.state().linkEpoch}}));
                 }
+            } else if (message.topic == protocol::panelTopic(args_.site, args_.panel,
+                                                             protocol::PanelChannel::command)) {
+                report(
+                    runner_.commandReceived(message.payload, nowMs()));  // firmware/panel_commands
             }
             // anything else: the checkpoint, or whatever the ACL lets through
         });
@@ -268,6 +273,10 @@ class SimPanel {
             apply(firmware::ExitRequest{});
         } else if (verb == "tamper" || verb == "tamper-clear") {
             apply(firmware::TamperSwitch{verb == "tamper"});
+        } else if (verb == "lock-fault" || verb == "lock-fault-clear") {  // injected faults
+            apply(firmware::LockFeedback{verb == "lock-fault"});
+        } else if (verb == "reader-offline" || verb == "reader-online") {
+            apply(firmware::ReaderHealth{verb == "reader-online"});
         } else {
             reject(text, "unknown command '" + verb + "'");
         }
@@ -295,7 +304,8 @@ class SimPanel {
         options.keyFile = args.keyFile;
         options.subscriptions = {
             protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::reply),
-            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::link)};
+            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::link),
+            protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::command)};
         options.willTopic =
             protocol::panelTopic(args.site, args.panel, protocol::PanelChannel::status);
         options.willPayload = protocol::encode(protocol::PanelStatus{false, ""});
