@@ -68,17 +68,21 @@ std::vector<Factor> readFactors(TomlTableReader& r, std::string_view key, Presen
 }
 
 // Card first: the card names whose PIN and finger to ask for. A keypad-only door has no card
-// reader, so there the PIN alone is the factor (its code names the person).
+// reader outside, so there the PIN alone is the entry factor (its code names the person); its
+// exit may be a keypad too (["pin"]) or a card reader inside.
 void checkFactorOrder(TomlTableReader& r, std::string_view key, const std::vector<Factor>& factors,
-                      bool keypadOnly) {
+                      bool keypadOnly, bool entry) {
     auto& diag = r.diagnostics();
     if (factors.empty() || diag.reported(r.keyPath(key))) {
         return;
     }
-    if (keypadOnly) {
-        if (factors != std::vector<Factor>{Factor::pin}) {
+    const bool pinOnly = factors == std::vector<Factor>{Factor::pin};
+    if (keypadOnly && entry) {
+        if (!pinOnly) {
             diag.error(r.keyPath(key), "a keypad_only door takes exactly [\"pin\"]");
         }
+    } else if (keypadOnly && pinOnly) {
+        return;
     } else if (factors.front() != Factor::card) {
         diag.error(r.keyPath(key) + "[0]",
                    factors == std::vector<Factor>{Factor::pin}
@@ -197,8 +201,8 @@ void readPortal(TomlTableReader& r, Portal& p, bool keypadOnly) {
     p.toZone = r.id("to_zone", Presence::required).value_or("");
     p.entryFactors = readFactors(r, "entry_factors", Presence::required);
     p.exitFactors = readFactors(r, "exit_factors", Presence::optional);
-    checkFactorOrder(r, "entry_factors", p.entryFactors, keypadOnly);
-    checkFactorOrder(r, "exit_factors", p.exitFactors, keypadOnly);
+    checkFactorOrder(r, "entry_factors", p.entryFactors, keypadOnly, true);
+    checkFactorOrder(r, "exit_factors", p.exitFactors, keypadOnly, false);
     if (const toml::table* plan = r.table("plan", Presence::optional)) {
         TomlTableReader point(*plan, r.keyPath("plan"), r.diagnostics());
         auto x = point.number("x", Presence::required, 0, core::kMaxPlanCoordinate);
@@ -351,8 +355,10 @@ void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&
                            std::to_string(d.heldOpen.count()) + ")");
         }
         d.cardFormats = readCardFormats(r);
-        if (d.keypadOnly && !d.cardFormats.empty()) {
-            diag.error(r.keyPath("card_formats"), "a keypad_only door reads no card");
+        const bool readsACard = !d.exitFactors.empty() && d.exitFactors.front() == Factor::card;
+        if (d.keypadOnly && !readsACard && !d.cardFormats.empty()) {
+            diag.error(r.keyPath("card_formats"),
+                       "a keypad_only door reads no card unless its exit_factors start with card");
         }
         d.firstPersonIn = readFirstPersonIn(r);
         if (ids.declare("door_or_gate", d.id, r.keyPath("id"), diag)) {

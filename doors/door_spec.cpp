@@ -8,17 +8,23 @@
 namespace sekimori::doors {
 namespace {
 
-// An empty exit list is a door left by request-to-exit only (no reader inside).
+bool pinOnly(const std::vector<protocol::Factor>& list) {
+    return list == std::vector<protocol::Factor>{protocol::Factor::pin};
+}
+
+// An empty exit list is a door left by request-to-exit only (no reader inside). A keypad-only
+// door's entry is exactly its keypad; its exit may be a keypad too, or a card reader inside.
 core::Result<void> validateFactors(const DoorSpec& door, const std::vector<protocol::Factor>& list,
                                    std::string_view side, bool mayBeEmpty) {
     const std::string where = "door " + door.id + " " + std::string(side) + " factors";
     if (list.empty() && mayBeEmpty) {
         return {};
     }
-    if (door.keypadOnly) {
-        if (list != std::vector<protocol::Factor>{protocol::Factor::pin}) {
-            return core::makeError("doors.bad_spec", where + " must be exactly pin (keypad only)");
-        }
+    const bool entry = !mayBeEmpty;
+    if (door.keypadOnly && entry && !pinOnly(list)) {
+        return core::makeError("doors.bad_spec", where + " must be exactly pin (keypad only)");
+    }
+    if (door.keypadOnly && pinOnly(list)) {
         return {};
     }
     if (list.empty() || list.front() != protocol::Factor::card) {
@@ -86,8 +92,10 @@ core::Result<void> validateDoorSpec(const DoorSpec& door) {
             return bad("card format '" + format + "' listed twice");
         }
     }
-    if (door.keypadOnly && !door.cardFormats.empty()) {
-        return bad("a keypad-only door reads no card");
+    const bool readsACard =
+        !door.exitFactors.empty() && door.exitFactors.front() == protocol::Factor::card;
+    if (door.keypadOnly && !readsACard && !door.cardFormats.empty()) {
+        return bad("a keypad-only door without a card reader inside reads no card");
     }
     if (door.firstPersonIn) {
         if (!protocol::isValidId(door.firstPersonIn->scheduleId)) {

@@ -398,12 +398,16 @@ TEST(DoorSpec, ValidationOfIssue14Fields) {
     d.entryFactors = {Factor::pin, Factor::finger};
     EXPECT_FALSE(validateDoorSpec(d));
     d.entryFactors = {Factor::pin};
-    d.exitFactors = {Factor::card};
+    d.exitFactors = {Factor::card};  // a card reader inside
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.cardFormats = {"felica"};
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.exitFactors = {Factor::finger};
     EXPECT_FALSE(validateDoorSpec(d));
     d.exitFactors = {Factor::pin};
+    EXPECT_FALSE(validateDoorSpec(d));  // a keypad inside too: no reader for card_formats
+    d.cardFormats.clear();
     EXPECT_TRUE(validateDoorSpec(d));
-    d.cardFormats = {"felica"};  // a keypad has no card reader
-    EXPECT_FALSE(validateDoorSpec(d));
 
     d = threeFactorDoor();
     d.cardFormats = {"felica", "wiegand37"};

@@ -259,6 +259,13 @@ TEST(DoorConfigIssue14, ReadsEveryNewKey) {
     EXPECT_EQ(k.heldOpenWarning, std::chrono::milliseconds(0));
     EXPECT_FALSE(k.firstPersonIn);
     EXPECT_EQ(loaded.doors.cardFormats.wiegandFacilityCodes, (std::vector<std::uint32_t>{12, 300}));
+    // A keypad outside, a card reader (or a keypad) inside.
+    for (const char* exit : {"[\"card\"]", "[\"pin\"]"}) {
+        const auto keypad =
+            load(std::string(door) +
+                 "keypad_only = true\nentry_factors = [\"pin\"]\nexit_factors = " + exit + "\n");
+        ASSERT_TRUE(keypad.site.ok()) << keypad.site.error().message;
+    }
 }
 
 TEST(DoorConfigIssue14, DefaultsLeaveEveryRuleOff) {
@@ -290,7 +297,11 @@ TEST(DoorConfigIssue14, MistakesNameTheKeyAndWhy) {
          "t.toml:30:17: doors[0].entry_factors: a keypad_only door takes exactly [\"pin\"]"},
         {keypadDoor +
              "keypad_only = true\nentry_factors = [\"pin\"]\ncard_formats = [\"mifare\"]\n",
-         "t.toml:31:16: doors[0].card_formats: a keypad_only door reads no card"},
+         "t.toml:31:16: doors[0].card_formats: a keypad_only door reads no card unless its "
+         "exit_factors start with card"},
+        {keypadDoor +
+             "keypad_only = true\nentry_factors = [\"pin\"]\nexit_factors = [\"finger\"]\n",
+         "t.toml:31:17: doors[0].exit_factors[0]: the first factor must be \"card\""},
         {std::string(door) + "entry_factors = [\"card\"]\ncard_formats = [\"hid-prox\"]\n",
          "t.toml:30:17: doors[0].card_formats[0]: unknown card format \"hid-prox\"; expected "
          "felica, mifare, wiegand26, wiegand34 or wiegand37"},
