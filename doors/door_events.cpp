@@ -29,8 +29,47 @@ core::Event challengeEvent(const AccessContext& context, protocol::Factor next, 
                        {{"next", std::string(protocol::toString(next))}}, now);
 }
 
-core::Event grantedEvent(const AccessContext& context, core::TimeUs now) {
-    return accessEvent(kAccessGranted, context, "granted", protocol::reason::granted, {}, now);
+core::Event grantedEvent(const AccessContext& context, core::TimeUs now,
+                         const GrantDetails& details) {
+    nlohmann::json extra = nlohmann::json::object();
+    if (!details.companions.empty()) {
+        nlohmann::json companions = nlohmann::json::array();
+        for (const auto& c : details.companions) {
+            companions.push_back({{"person", c.person}, {"person_name", c.personName}});
+        }
+        extra["companions"] = std::move(companions);
+    }
+    if (details.firstIn) {
+        extra["first_in"] = true;
+    }
+    if (details.duress) {
+        extra["duress"] = true;
+    }
+    return accessEvent(kAccessGranted, context, "granted", protocol::reason::granted, extra, now);
+}
+
+core::Event duressEvent(const AccessContext& context, core::TimeUs now) {
+    return accessEvent(kAccessDuress, context, "granted", protocol::reason::granted, {}, now);
+}
+
+core::Event passbackViolationEvent(const AccessContext& context, const std::string& zone,
+                                   const std::string& recordedZone, core::TimeUs now) {
+    return accessEvent(kAccessPassbackViolation, context, "granted", protocol::reason::antiPassback,
+                       {{"zone", zone}, {"mode", "soft"}, {"recorded_zone", recordedZone}}, now);
+}
+
+core::Event companionPendingEvent(const AccessContext& context, std::string_view rule,
+                                  std::string_view reasonCode, core::TimeUs untilUs,
+                                  core::TimeUs now) {
+    return accessEvent(kAccessCompanionPending, context, "denied", reasonCode,
+                       {{"rule", std::string(rule)}, {"until_us", untilUs}}, now);
+}
+
+core::Event companionExpiredEvent(const AccessContext& context, std::string_view rule,
+                                  std::string_view reasonCode, std::int64_t waitedS,
+                                  core::TimeUs now) {
+    return accessEvent(kAccessCompanionExpired, context, "denied", reasonCode,
+                       {{"rule", std::string(rule)}, {"waited_s", waitedS}}, now);
 }
 
 core::Event deniedEvent(const AccessContext& context, std::string_view reasonCode,

@@ -3,8 +3,10 @@
 // wherever it is produced. Pure: no clock, no I/O; the time comes in.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/event.hpp"
@@ -23,8 +25,38 @@ struct AccessContext {
     std::string card;     // the card UID presented
 };
 
+// Someone who passes with the granted person (the first of a two-person pair, a visitor's host).
+struct Companion {
+    std::string person;
+    std::string personName;
+};
+
+// What a grant adds to its payload when a rule applies (docs/events.md, access.granted); the
+// defaults add nothing.
+struct GrantDetails {
+    std::vector<Companion> companions;
+    bool firstIn = false;  // the grant began the door's first-person-in schedule
+    bool duress = false;   // the PIN was the duress variant (access.duress rides in the Change)
+};
+
 core::Event challengeEvent(const AccessContext& context, protocol::Factor next, core::TimeUs now);
-core::Event grantedEvent(const AccessContext& context, core::TimeUs now);
+core::Event grantedEvent(const AccessContext& context, core::TimeUs now,
+                         const GrantDetails& details = {});
+// The silent alarm of a duress PIN: committed in the same Change as the grant it rides with.
+core::Event duressEvent(const AccessContext& context, core::TimeUs now);
+// Soft anti-passback: `zone` is entered (or left) while the person is recorded in
+// `recordedZone`; granted anyway, in the same Change as the grant.
+core::Event passbackViolationEvent(const AccessContext& context, const std::string& zone,
+                                   const std::string& recordedZone, core::TimeUs now);
+// Every factor was given; entry waits for a second person (rule "two_person", reason
+// awaiting_second_person) or a host (rule "escort", reason awaiting_escort) until `untilUs`.
+core::Event companionPendingEvent(const AccessContext& context, std::string_view rule,
+                                  std::string_view reasonCode, core::TimeUs untilUs,
+                                  core::TimeUs now);
+// Nobody came: the wait that companionPendingEvent recorded ended after `waitedS` seconds.
+core::Event companionExpiredEvent(const AccessContext& context, std::string_view rule,
+                                  std::string_view reasonCode, std::int64_t waitedS,
+                                  core::TimeUs now);
 // `detail` is the operator's sentence; describeReason(code) unless a step knows better.
 core::Event deniedEvent(const AccessContext& context, std::string_view reasonCode,
                         std::string_view detail, core::TimeUs now);
