@@ -101,14 +101,30 @@ TEST(DoorAlarmRules, EachSourceFieldIsInTheRealPayload) {
         payloadHas(online, find(rules, "panel.online", core::AlarmAction::clear)->sourceField));
     EXPECT_EQ(find(rules, "credential.row_mismatch", core::AlarmAction::raise)->sourceField,
               "table");
+    // Lock and reader faults, as the door state records them from the panel's reports.
+    DoorSpec door;
+    door.id = "server-room";
+    PanelReport lockFault{protocol::DoorEventKind::lockFault};
+    PanelReport readerOffline{protocol::DoorEventKind::readerOffline};
+    readerOffline.side = protocol::DoorSide::exit;
+    const auto faultOf = [&](const PanelReport& report) {
+        auto outputs = step(door, DoorState{}, report, 1).outputs;
+        return std::get<RecordDoorEvent>(outputs.at(0)).event;
+    };
+    EXPECT_TRUE(payloadHas(
+        faultOf(lockFault),
+        find(rules, "door.lock_fault", core::AlarmAction::raise, "active")->sourceField));
+    EXPECT_TRUE(payloadHas(
+        faultOf(readerOffline),
+        find(rules, "door.reader_fault", core::AlarmAction::raise, "offline")->sourceField));
     // The access sessions' alarm-raising events, as doors/door_events builds them.
     const AccessContext session{"server-room", protocol::DoorSide::entry, "alice", "Alice Sato",
-                                "s1", "0123456789ABCDEF"};
+                                "s1",          "0123456789ABCDEF"};
     EXPECT_TRUE(payloadHas(duressEvent(session, 1),
                            find(rules, "access.duress", core::AlarmAction::raise)->sourceField));
-    EXPECT_TRUE(payloadHas(
-        companionExpiredEvent(session, "two_person", "awaiting_second_person", 15, 1),
-        find(rules, "access.companion_expired", core::AlarmAction::raise)->sourceField));
+    EXPECT_TRUE(
+        payloadHas(companionExpiredEvent(session, "two_person", "awaiting_second_person", 15, 1),
+                   find(rules, "access.companion_expired", core::AlarmAction::raise)->sourceField));
     // Zone control's events (doors/zone_events.cpp), as zone control records them.
     const core::Event alone = zoneAloneEvent(AloneRaised{"handling-area", "alice", 1}, "Alice", 2);
     const core::Event aloneCleared = zoneAloneClearedEvent(AloneCleared{"handling-area", 2}, 3);
