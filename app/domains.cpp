@@ -15,7 +15,9 @@ namespace sekimori::app {
 
 std::vector<Domain> siteDomains() {
     std::vector<Domain> domains;
-    domains.push_back(domainWith<doors::DoorConfigSection>("doors", makeDoorsService));
+    for (auto& doors : doorsDomains()) {  // the access rules' section, then the doors'
+        domains.push_back(std::move(doors));
+    }
     domains.push_back(configOnly<cameras::CameraConfigSection>("cameras"));
     domains.push_back(configOnly<power::PowerConfigSection>("power"));
     domains.push_back(configOnly<hvac::HvacConfigSection>("hvac"));

@@ -1,6 +1,7 @@
 #include "app/door_wiring.hpp"
 
 #include <fstream>
+#include <map>
 
 #include "core/crypto.hpp"
 #include "doors/door_alarm_rules.hpp"
@@ -123,8 +124,34 @@ core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const doors::DoorsConfig& doo
     return keys;
 }
 
-core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts& parts,
-                                                              const doors::DoorsConfig& config) {
+// [[zones]] as zone -> parent (the root has none).
+std::map<std::string, std::string, std::less<>> zoneParents(const core::SiteConfig& config) {
+    std::map<std::string, std::string, std::less<>> parents;
+    for (const auto& z : config.zones) {
+        if (!z.parent.empty()) {
+            parents.emplace(z.id, z.parent);
+        }
+    }
+    return parents;
+}
+
+std::vector<Domain> doorsDomains() {
+    auto rules = std::make_shared<doors::AccessRulesConfigSection>();
+    auto doorsSection = std::make_shared<doors::DoorConfigSection>();
+    ServiceFactory factory =
+        [rules,
+         doorsSection](const DaemonParts& parts) -> core::Result<std::unique_ptr<core::Service>> {
+        return makeDoorsService(parts, doorsSection->config(), rules->config());
+    };
+    std::vector<Domain> domains;
+    domains.push_back(Domain{"access_rules", rules, {}});
+    domains.push_back(Domain{"doors", doorsSection, std::move(factory)});
+    return domains;
+}
+
+core::Result<std::unique_ptr<core::Service>> makeDoorsService(
+    const DaemonParts& parts, const doors::DoorsConfig& config,
+    const doors::AccessRulesConfig& rules) {
     auto keys = loadOrCreateDoorKeys(config, parts.paths);
     if (!keys) {
         return keys.error();
@@ -136,11 +163,23 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     if (auto r = parts.alarmRules.add(doors::doorAlarmRules()); !r) {
         return r.error();
     }
-    auto service = doors::DoorsService::create(doors::DoorsServiceParts{
-        parts.executor, parts.router, parts.recorder, parts.bus, parts.clock, parts.site.site.id,
-        parts.paths.database.string(), config, std::move(*siteSchedules), std::move(*keys),
-        std::chrono::milliseconds(2000), knownNames(parts.site), &parts.approvals,
-        parts.site.daemon.baseDir / "doors" / "web"});
+    doors::DoorsServiceParts serviceParts{parts.executor,
+                                          parts.router,
+                                          parts.recorder,
+                                          parts.bus,
+                                          parts.clock,
+                                          parts.site.site.id,
+                                          parts.paths.database.string(),
+                                          config,
+                                          std::move(*siteSchedules),
+                                          std::move(*keys),
+                                          std::chrono::milliseconds(2000),
+                                          doors::withAccessRules(knownNames(parts.site), rules),
+                                          &parts.approvals,
+                                          parts.site.daemon.baseDir / "doors" / "web"};
+    serviceParts.rules = rules;
+    serviceParts.zoneParents = zoneParents(parts.site);
+    auto service = doors::DoorsService::create(std::move(serviceParts));
     if (!service) {
         return service.error();
     }

@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "app/daemon_parts.hpp"
+#include "app/domain.hpp"
 #include "app/site_paths.hpp"
 #include "core/result.hpp"
 #include "core/service.hpp"
 #include "core/site_config_model.hpp"
+#include "doors/access_rules_config.hpp"
 #include "doors/door_config.hpp"
 #include "doors/door_keys.hpp"
 #include "doors/enrollment.hpp"
@@ -18,10 +20,17 @@
 
 namespace sekimori::app {
 
-// The factory app/domains.cpp lists for "doors": loads (creating on first use) the keys of
+// The doors' entries of the domain list (app/domains.cpp), in order: "access_rules" (the
+// [[groups]], [[access_levels]], [[zone_rules]] and [lockdown] section; read first, so the doors'
+// check sees the group ids it declares) and "doors" ([[doors]] and friends), whose factory makes
+// the service from both.
+std::vector<Domain> doorsDomains();
+
+// The factory of the "doors" entry: loads (creating on first use) the keys of
 // every panel the doors name, and makes the service on parts.paths.database.
-core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts& parts,
-                                                              const doors::DoorsConfig& config);
+core::Result<std::unique_ptr<core::Service>> makeDoorsService(
+    const DaemonParts& parts, const doors::DoorsConfig& config,
+    const doors::AccessRulesConfig& rules);
 
 // The site's schedules with their holiday rule and the [calendar] (national list + closures).
 core::Result<std::vector<policy::Schedule>> schedules(const core::SiteConfig& config);

@@ -2,11 +2,13 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/core_event_types.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "doors/card_reading.hpp"
 #include "doors/credential_binding.hpp"
 #include "doors/door_event_types.hpp"
 #include "doors/panel_link_event_types.hpp"
@@ -31,7 +33,9 @@ protocol::Factor stepOf(const protocol::PanelRequest& request) {
     if (std::holds_alternative<protocol::CardPresented>(request.step)) {
         return protocol::Factor::card;
     }
-    if (std::holds_alternative<protocol::PinEntered>(request.step)) {
+    // A keypad code is the PIN factor of a keypad-only door (its reply says "pin").
+    if (std::holds_alternative<protocol::PinEntered>(request.step) ||
+        std::holds_alternative<protocol::KeypadCode>(request.step)) {
         return protocol::Factor::pin;
     }
     return protocol::Factor::finger;
@@ -46,6 +50,44 @@ std::string sessionKey(const std::string& panel, const protocol::PanelRequest& r
            request.session;
 }
 
+// When presence recorded `person` entering `zone` (timed anti-passback); 0 when not there.
+core::TimeUs recordedSince(const Presence& presence, const std::string& zone,
+                           const std::string& person) {
+    for (const auto& o : presence.occupantsOf(zone)) {
+        if (o.person == person) {
+            return o.sinceUs;
+        }
+    }
+    return 0;
+}
+
+// The keypad code's holder by its two hashes: the exact code wins over a duress variant.
+KeypadMatch matchKeypadHashes(const CredentialSnapshot& snapshot, const core::Bytes& exact,
+                              const core::Bytes& originHash) {
+    if (const std::string* person = snapshot.personByKeypadHash(exact)) {
+        return KeypadMatch{person, false};
+    }
+    if (!originHash.empty()) {
+        if (const std::string* person = snapshot.personByKeypadHash(originHash)) {
+            return KeypadMatch{person, true};
+        }
+    }
+    return KeypadMatch{};
+}
+
+// One companion wait per door and side.
+std::string waitKeyOf(const std::string& door, protocol::DoorSide side) {
+    return door + "/" + std::string(protocol::toString(side));
+}
+
+// The zone a side's passage enters, and the one it leaves.
+const std::string& targetZoneOf(const DoorSpec& door, protocol::DoorSide side) {
+    return side == protocol::DoorSide::entry ? door.toZone : door.fromZone;
+}
+const std::string& leftZoneOf(const DoorSpec& door, protocol::DoorSide side) {
+    return side == protocol::DoorSide::entry ? door.fromZone : door.toZone;
+}
+
 }  // namespace
 
 struct AccessSessions::Session {
@@ -57,6 +99,9 @@ struct AccessSessions::Session {
     std::string card;
     std::string person;
     std::string personName;
+    std::vector<std::string> groups;  // from the snapshot: admission and first-person-in
+    bool escortRequired = false;
+    bool duress = false;  // the PIN was the duress variant; sticky to the end of the session
     SessionState state;
     std::uint64_t generation = 0;
     // A step is being decided or its reply committed: a duplicate (QoS 1 redelivers) waits
@@ -80,6 +125,8 @@ void AccessSessions::setCredentials(std::shared_ptr<const CredentialSnapshot> cr
 void AccessSessions::stop() {
     alive_ = std::make_shared<int>(0);
     sessions_.clear();  // destroying the timers cancels them
+    waits_.clear();
+    recent_.clear();
 }
 
 AccessContext AccessSessions::contextOf(const Session& s) const {
@@ -101,7 +148,9 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
     const std::string key = sessionKey(panel, request);
     auto found = sessions_.find(key);
     const protocol::Factor step = stepOf(request);
-    if (step != protocol::Factor::card) {
+    const bool opensSession = step == protocol::Factor::card ||
+                              std::holds_alternative<protocol::KeypadCode>(request.step);
+    if (!opensSession) {
         // A PIN or finger answers one challenge, named by its nonce: without it the step is
         // not one the controller asked for (a replay into another session, a forgery).
         if (found == sessions_.end() || found->second->challengeNonce.empty() ||
@@ -134,22 +183,19 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
     if (session.timer) {
         session.timer->cancel();
     }
-    const std::string& cardUid = session.state.factorsDone == 0 && step == protocol::Factor::card
-                                     ? std::get<protocol::CardPresented>(request.step).cardUid
-                                     : session.card;
-    if (lockedOut(cardUid, parts_.clock.nowUs())) {
-        if (session.card.empty()) {
-            session.card = cardUid;
+    const auto* card = std::get_if<protocol::CardPresented>(&request.step);
+    if (card != nullptr && session.state.factorsDone == 0) {
+        if (!takeCard(session, *card)) {
+            return;  // denied bad_card_format
         }
+    }
+    if (lockedOut(session.card, parts_.clock.nowUs())) {
         deny(session, protocol::reason::lockedOut,
              "Card locked out after too many wrong PINs or fingerprints.");
         return;
     }
 
-    if (const auto* card = std::get_if<protocol::CardPresented>(&request.step)) {
-        if (session.state.factorsDone == 0) {
-            session.card = card->cardUid;
-        }
+    if (card != nullptr) {
         // Decide on credentials at least as new as the card read: an enrollment committed a
         // moment ago is seen, and a revocation too.
         parts_.refreshCredentials(
@@ -189,8 +235,71 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
         decideStep(key, session.generation, PinStep{check});
         return;
     }
+    if (const auto* code = std::get_if<protocol::KeypadCode>(&request.step)) {
+        takeKeypadCode(session, panel, topic, *code);
+        return;
+    }
     const auto& finger = std::get<protocol::FingerScored>(request.step);
     decideStep(key, session.generation, FingerStep{finger.score});
+}
+
+void AccessSessions::takeKeypadCode(Session& session, const std::string& panel,
+                                    const std::string& topic, const protocol::KeypadCode& code) {
+    auto sealed = core::fromBase64(code.codeBox);
+    auto opened = sealed ? core::openBox(parts_.keys.panelKeys.at(panel), sealed.value())
+                         : core::Result<core::Bytes>(sealed.error());
+    std::string digits;
+    if (opened) {
+        // "<this request's nonce>:<digits>": a box captured from another request is refused.
+        std::string& plain = opened.value();
+        const std::string prefix = session.answering.nonce + ":";
+        if (plain.size() > prefix.size() &&
+            core::constantTimeEqual(plain.substr(0, prefix.size()), prefix)) {
+            digits = plain.substr(prefix.size());
+        }
+        wipe(plain);
+    } else {
+        parts_.gateway.reportError(core::kMqttBadPayload, topic, panel,
+                                   "code_box does not open with the key of panel '" + panel + "'");
+    }
+    // The code names the person: the exact holder, else the holder of its duress origin.
+    // Only the keyed hashes outlive this function; the lookup waits for a fresh snapshot.
+    auto exact = std::make_shared<core::Bytes>(
+        digits.empty() ? core::Bytes() : keypadCodeHash(parts_.keys.pepper, digits));
+    std::string origin = digits.empty() ? std::string() : duressOrigin(digits);
+    auto duress = std::make_shared<core::Bytes>(
+        origin.empty() ? core::Bytes() : keypadCodeHash(parts_.keys.pepper, origin));
+    wipe(origin);
+    wipe(digits);
+    parts_.refreshCredentials([this, alive = std::weak_ptr<int>(alive_), key = session.key,
+                               generation = session.generation, exact, duress] {
+        if (alive.expired()) {
+            return;
+        }
+        auto found = sessions_.find(key);
+        if (found == sessions_.end() || found->second->generation != generation) {
+            return;
+        }
+        KeypadMatch match;
+        if (credentials_ && !exact->empty()) {
+            match = matchKeypadHashes(*credentials_, *exact, *duress);
+        }
+        if (match.person != nullptr) {
+            found->second->person = *match.person;
+        }
+        decideStep(key, generation, KeypadStep{match.duress});
+    });
+}
+
+bool AccessSessions::takeCard(Session& session, const protocol::CardPresented& card) {
+    auto identity = cardAtDoor(card, *session.door, parts_.wiegandFacilityCodes);
+    if (!identity) {
+        core::logWarning(kComponent, "door " + session.door->id + ": " + identity.error);
+        decideStep(session.key, session.generation, CardStep{false});
+        return false;
+    }
+    session.card = identity.value->id;
+    return true;
 }
 
 void AccessSessions::decideStep(const std::string& key, std::uint64_t generation, Step step) {
@@ -210,22 +319,23 @@ AccessSnapshot AccessSessions::snapshotFor(Session& session) const {
     if (!credentials_) {
         return snapshot;
     }
-    const CardRecord* card = credentials_->card(session.card);
-    const PersonRecord* person = card ? credentials_->person(card->person) : nullptr;
-    if (card == nullptr || person == nullptr) {
+    // A card names its holder; at a keypad-only door the code already named them.
+    const CardRecord* card = session.card.empty() ? nullptr : credentials_->card(session.card);
+    const std::string& holder = card != nullptr ? card->person : session.person;
+    const PersonRecord* person = holder.empty() ? nullptr : credentials_->person(holder);
+    if (person == nullptr || (card == nullptr && !session.door->keypadOnly)) {
         return snapshot;
     }
     session.person = person->id;
     session.personName = person->name;
-    snapshot.holder = CardHolder{person->active, card->state == CardState::revoked};
-    const std::string& zone =
-        session.side == protocol::DoorSide::entry ? session.door->toZone : session.door->fromZone;
-    // The direct grant only, until mayEnter() (levels, groups, validity) is wired here.
-    if (const std::string* scheduleId = credentials_->grantSchedule(person->id, zone)) {
-        auto schedule = parts_.schedules.find(*scheduleId);
-        const bool within = schedule != parts_.schedules.end() &&
-                            policy::isWithin(schedule->second, parts_.clock.nowUs());
-        snapshot.zoneAccess = within ? ZoneAccess::allowed : ZoneAccess::outsideSchedule;
+    session.groups = person->groups;
+    session.escortRequired = person->escortRequired;
+    snapshot.holder =
+        CardHolder{person->active, card != nullptr && card->state == CardState::revoked};
+    if (session.side == protocol::DoorSide::entry) {
+        snapshot.zoneAccess =
+            mayEnter(*person, *credentials_, parts_.rules.levels, parts_.schedules,
+                     session.door->toZone, parts_.clock.nowUs());
     }
     return snapshot;
 }
@@ -240,8 +350,9 @@ void AccessSessions::apply(Session& session, const AccessDecision& decision) {
         return;
     }
     session.state = decision.next;
+    session.duress = session.duress || decision.duress;
     if (std::holds_alternative<Granted>(decision.outcome)) {
-        grant(session);
+        admitOrWait(session);
         return;
     }
     challenge(session, std::get<NextFactor>(decision.outcome).factor);
@@ -267,9 +378,22 @@ void AccessSessions::challenge(Session& session, protocol::Factor next) {
         message.templateBox =
             core::toBase64(core::sealBox(parts_.keys.panelKeys.at(session.panel), plain.value()));
         wipe(plain.value());
+        // A second enrolled finger travels beside the first; the panel scores both.
+        if (!person->secondFingerBox.empty()) {
+            auto second =
+                openTemplate(parts_.keys.templateKey, person->id, person->secondFingerBox);
+            if (!second) {
+                core::logError(kComponent, "second fingerprint template of " + person->id +
+                                               " does not open with the template key");
+            } else {
+                message.templateBox2 = core::toBase64(
+                    core::sealBox(parts_.keys.panelKeys.at(session.panel), second.value()));
+                wipe(second.value());
+            }
+        }
     }
     const AccessContext context = contextOf(session);
-    commitThen(challengeEvent(context, next, parts_.clock.nowUs()), context, session.answering,
+    commitThen({challengeEvent(context, next, parts_.clock.nowUs())}, context, session.answering,
                session.panel, session.key, "challenge",
                [this, key = session.key, generation = session.generation,
                 reply = replyTo(session, message)] {
@@ -286,46 +410,262 @@ void AccessSessions::challenge(Session& session, protocol::Factor next) {
                });
 }
 
-void AccessSessions::grant(Session& session) {
+void AccessSessions::admitOrWait(Session& session) {
+    const DoorSpec& door = *session.door;
+    const core::TimeUs now = parts_.clock.nowUs();
+    const std::string& target = targetZoneOf(door, session.side);
+    const std::string& left = leftZoneOf(door, session.side);
+    const std::string waitKey = waitKeyOf(door.id, session.side);
+    const ZoneRules* targetRules = parts_.rules.rulesFor(target);
+    const Entrant entrant{session.person, session.personName, session.groups,
+                          session.escortRequired, session.duress};
+    const std::optional<std::string> recorded = parts_.presence.zoneOf(session.person);
+
+    AdmissionInput input;
+    input.door = door.id;
+    input.side = session.side;
+    input.targetZone = target;
+    input.leftZone = left;
+    input.targetRules = targetRules;
+    input.leftRules = parts_.rules.rulesFor(left);
+    input.entrant = &entrant;
+    input.nowUs = now;
+    if (recorded) {
+        input.recordedZone = *recorded;
+        input.recordedSinceUs = recordedSince(parts_.presence, *recorded, session.person);
+    }
+    input.targetOccupants = parts_.presence.occupants(target).size();
+    input.lockedDown = parts_.zones.lockedDown && parts_.zones.lockedDown(target);
+    input.exemptGroups = &parts_.rules.lockdownExemptGroups;
+    input.forgiven = parts_.zones.forgiven && parts_.zones.forgiven(session.person);
+    input.wait = openWait(waitKey, now);
+    const core::TimeUs windowUs =
+        toUs(targetRules != nullptr ? targetRules->companionWindow : kDefaultCompanionWindow);
+    input.recentGrants = &recentGrants(waitKey, now, windowUs);
+
+    Admission admission = admit(input);
+    if (auto* admitted = std::get_if<Admit>(&admission)) {
+        grant(session, *admitted);
+        return;
+    }
+    if (auto* awaiting = std::get_if<AwaitCompanion>(&admission)) {
+        await(session, std::move(*awaiting));
+        return;
+    }
+    const auto& refused = std::get<Refuse>(admission);
+    std::vector<core::Event> also;
+    if (refused.duress) {
+        also.push_back(duressEvent(contextOf(session), now));
+    }
+    deny(session, reasonCode(refused.reason), refused.detail, std::move(also));
+}
+
+void AccessSessions::grant(Session& session, const Admit& admitted) {
     auto owned = take(session.key);
     const DoorSpec& door = *owned->door;
-    const bool entry = owned->side == protocol::DoorSide::entry;
-    Passage passage{owned->person,
-                    owned->personName,
-                    door.id,
-                    entry ? door.fromZone : door.toZone,
-                    entry ? door.toZone : door.fromZone,
-                    0,
-                    {}};
+    const core::TimeUs now = parts_.clock.nowUs();
+    const std::string waitKey = waitKeyOf(door.id, owned->side);
+    const std::string& target = targetZoneOf(door, owned->side);
+    const std::string& left = leftZoneOf(door, owned->side);
     const AccessContext context = contextOf(*owned);
     lockouts_.erase(owned->card);  // a full success clears the card's failures
+
+    // Whoever waited at this door passes with the newcomer (the last of `passing`) when the
+    // newcomer completes the wait: one grant, naming them as companions; each one's soft
+    // anti-passback violation rides along. A wait the newcomer does not complete stays open.
+    const DoorWait* wait = nullptr;
+    if (auto it = waits_.find(waitKey); it != waits_.end() && admitted.waitCompleted) {
+        wait = &it->second;
+    }
+    GrantDetails details;
+    details.duress = owned->duress;
+    std::vector<core::Event> events;
+    std::vector<Passage> passages;
+    std::vector<std::string> forgivenessUsed;
+    std::vector<core::Event> violations;
+    for (const Passing& p : admitted.passing) {
+        const bool newcomer = p.entrant.person == owned->person;
+        AccessContext theirs = context;
+        if (!newcomer) {
+            details.companions.push_back(Companion{p.entrant.person, p.entrant.name});
+            if (wait != nullptr) {
+                if (auto c = wait->contexts.find(p.entrant.person); c != wait->contexts.end()) {
+                    theirs = c->second;
+                }
+            }
+        }
+        if (p.passbackViolation) {
+            violations.push_back(passbackViolationEvent(theirs, target, p.recordedZone, now));
+        }
+        // A forgiveness lasts until the person's next entry, used or not (zone control's
+        // rebuild replays it from access.granted the same way).
+        if (p.forgivenessUsed || owned->side == protocol::DoorSide::entry) {
+            forgivenessUsed.push_back(p.entrant.person);
+        }
+        passages.push_back(
+            Passage{p.entrant.person, p.entrant.name, door.id, left, target, 0, p.entrant.groups});
+    }
+    events.push_back(grantedEvent(context, now, details));
+    if (owned->duress) {
+        events.push_back(duressEvent(context, now));
+    }
+    for (auto& v : violations) {
+        events.push_back(std::move(v));
+    }
+    if (admitted.waitCompleted) {
+        waits_.erase(waitKey);  // its people pass now
+    }
     const protocol::PanelReply reply =
         replyTo(owned->id, door.id, owned->answering,
                 protocol::Decision{true, std::string(protocol::reason::granted), door.unlockMs});
-    commitThen(grantedEvent(context, parts_.clock.nowUs()), context, owned->answering, owned->panel,
-               "", "granted", [this, panel = owned->panel, reply, &door, passage] {
+    commitThen(
+        std::move(events), context, owned->answering, owned->panel, "", "granted",
+        [this, panel = owned->panel, reply, &door, waitKey, now, passages = std::move(passages),
+         forgivenessUsed = std::move(forgivenessUsed), admitted]() mutable {
+            parts_.gateway.reply(panel, reply);
+            // An escort host who went first counts for a visitor within the window.
+            auto& recent = recent_[waitKey];
+            for (const Passing& p : admitted.passing) {
+                recent.push_back(
+                    RecentGrant{p.entrant.person, p.entrant.groups, p.entrant.escortRequired, now});
+            }
+            if (parts_.zones.consumeForgiveness) {
+                for (const auto& person : forgivenessUsed) {
+                    parts_.zones.consumeForgiveness(person);
+                }
+            }
+            parts_.onGranted(door, std::move(passages));
+        });
+}
+
+void AccessSessions::await(Session& session, AwaitCompanion awaiting) {
+    auto owned = take(session.key);
+    const DoorSpec& door = *owned->door;
+    const core::TimeUs now = parts_.clock.nowUs();
+    const std::string waitKey = waitKeyOf(door.id, owned->side);
+    const AccessContext context = contextOf(*owned);
+    const std::string_view reason = reasonCode(awaiting.rule);
+    lockouts_.erase(owned->card);  // every factor was right
+    std::vector<core::Event> events;
+    events.push_back(companionPendingEvent(context, toString(awaiting.rule), reason,
+                                           awaiting.wait.untilUs, now));
+    if (awaiting.duress) {
+        events.push_back(duressEvent(context, now));
+    }
+    const protocol::PanelReply reply = replyTo(owned->id, door.id, owned->answering,
+                                               protocol::Decision{false, std::string(reason), 0});
+    commitThen(std::move(events), context, owned->answering, owned->panel, "", "denied",
+               [this, panel = owned->panel, reply, door = owned->door, waitKey, context, now,
+                wait = std::move(awaiting.wait)]() mutable {
                    parts_.gateway.reply(panel, reply);
-                   parts_.onGranted(door, passage);
+                   // The new wait replaces the door's (it carries the people already waiting).
+                   DoorWait next;
+                   if (auto it = waits_.find(waitKey); it != waits_.end()) {
+                       next.contexts = std::move(it->second.contexts);
+                       next.arrivals = std::move(it->second.arrivals);
+                   }
+                   next.wait = std::move(wait);
+                   next.door = door;
+                   next.contexts[context.person] = context;
+                   next.arrivals.emplace(context.person, now);
+                   waits_[waitKey] = std::move(next);
+                   armWaitTimer(waitKey);
+                   parts_.onNoted(*door, kAccessCompanionPending);
                });
 }
 
-void AccessSessions::deny(Session& session, std::string_view reasonCode, std::string_view detail) {
+const CompanionWait* AccessSessions::openWait(const std::string& waitKey, core::TimeUs now) {
+    auto it = waits_.find(waitKey);
+    if (it == waits_.end()) {
+        return nullptr;
+    }
+    if (now >= it->second.wait.untilUs) {
+        expireWait(waitKey);  // its timer has not fired yet: the clock says it is over
+        return nullptr;
+    }
+    return &it->second.wait;
+}
+
+void AccessSessions::expireWait(const std::string& waitKey) {
+    auto it = waits_.find(waitKey);
+    if (it == waits_.end()) {
+        return;
+    }
+    DoorWait wait = std::move(it->second);
+    waits_.erase(it);
+    const core::TimeUs now = parts_.clock.nowUs();
+    const std::string_view rule = toString(wait.wait.rule);
+    const std::string_view reason = reasonCode(wait.wait.rule);
+    // Nobody came: each waiting person's wait is on the record (a tailgate attempt at a
+    // two-person door shows here); the door stayed locked.
+    for (const Passing& p : wait.wait.waiting) {
+        auto c = wait.contexts.find(p.entrant.person);
+        if (c == wait.contexts.end()) {
+            continue;
+        }
+        auto arrived = wait.arrivals.find(p.entrant.person);
+        const core::TimeUs since =
+            arrived != wait.arrivals.end() ? arrived->second : wait.wait.sinceUs;
+        parts_.recorder.record(
+            companionExpiredEvent(c->second, rule, reason, (now - since) / 1'000'000, now));
+    }
+    parts_.onNoted(*wait.door, kAccessCompanionExpired);
+}
+
+void AccessSessions::armWaitTimer(const std::string& waitKey) {
+    auto it = waits_.find(waitKey);
+    if (it == waits_.end()) {
+        return;
+    }
+    DoorWait& wait = it->second;
+    const core::TimeUs left = std::max<core::TimeUs>(0, wait.wait.untilUs - parts_.clock.nowUs());
+    wait.timer = std::make_unique<boost::asio::steady_timer>(parts_.executor,
+                                                             std::chrono::microseconds(left));
+    wait.timer->async_wait([this, alive = std::weak_ptr<int>(alive_), waitKey,
+                            until = wait.wait.untilUs](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) {
+            return;
+        }
+        auto found = waits_.find(waitKey);
+        if (found == waits_.end() || found->second.wait.untilUs != until) {
+            return;  // passed, or replaced by a newer wait
+        }
+        if (parts_.clock.nowUs() < until) {
+            armWaitTimer(waitKey);  // the clock is behind the timer: wait for the rest
+            return;
+        }
+        expireWait(waitKey);
+    });
+}
+
+std::vector<RecentGrant>& AccessSessions::recentGrants(const std::string& waitKey, core::TimeUs now,
+                                                       core::TimeUs keepUs) {
+    auto& recent = recent_[waitKey];
+    std::erase_if(recent, [&](const RecentGrant& g) { return now - g.timeUs > keepUs; });
+    return recent;
+}
+
+void AccessSessions::deny(Session& session, std::string_view reasonCode, std::string_view detail,
+                          std::vector<core::Event> also) {
     auto owned = take(session.key);
     const AccessContext context = contextOf(*owned);
     const protocol::PanelReply reply =
         replyTo(owned->id, owned->door->id, owned->answering,
                 protocol::Decision{false, std::string(reasonCode), 0});
-    commitThen(deniedEvent(context, reasonCode, detail, parts_.clock.nowUs()), context,
-               owned->answering, owned->panel, "", "denied",
+    std::vector<core::Event> events{deniedEvent(context, reasonCode, detail, parts_.clock.nowUs())};
+    for (auto& e : also) {
+        events.push_back(std::move(e));
+    }
+    commitThen(std::move(events), context, owned->answering, owned->panel, "", "denied",
                [this, panel = owned->panel, reply, door = owned->door] {
                    parts_.gateway.reply(panel, reply);
                    parts_.onNoted(*door, kAccessDenied);
                });
 }
 
-void AccessSessions::commitThen(core::Event event, AccessContext context, Answering answering,
-                                std::string panel, std::string key, std::string_view wanted,
-                                std::function<void()> deliver) {
+void AccessSessions::commitThen(std::vector<core::Event> events, AccessContext context,
+                                Answering answering, std::string panel, std::string key,
+                                std::string_view wanted, std::function<void()> deliver) {
     // Whichever comes first settles the step: the commit's onDone, or the patience deadline.
     // The recorder retries a failing disk for as long as it takes; the panel must not wait
     // for that (its own reply time-out is 5 s), so a commit not durable in time is a denial.
@@ -360,7 +700,7 @@ void AccessSessions::commitThen(core::Event event, AccessContext context, Answer
     });
 
     core::Change change;
-    change.events.push_back(std::move(event));
+    change.events = std::move(events);
     change.onDone = [alive = std::weak_ptr<int>(alive_), pending, failSecure,
                      deliver = std::move(deliver),
                      what = std::string(wanted)](const core::Result<void>& durable) {

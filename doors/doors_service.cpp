@@ -9,8 +9,10 @@
 
 #include "core/core_event_types.hpp"
 #include "core/log.hpp"
+#include "doors/access_catalog_routes.hpp"
 #include "doors/access_sessions.hpp"
 #include "doors/credential_cache.hpp"
+#include "doors/door_commands.hpp"
 #include "doors/door_event_types.hpp"
 #include "doors/door_events.hpp"
 #include "doors/door_routes.hpp"
@@ -18,7 +20,11 @@
 #include "doors/door_views.hpp"
 #include "doors/enrollment_routes.hpp"
 #include "doors/panel_gateway.hpp"
+#include "doors/person_routes.hpp"
 #include "doors/presence_rebuild.hpp"
+#include "doors/revocation_push.hpp"
+#include "doors/zone_control.hpp"
+#include "doors/zone_routes.hpp"
 #include "protocol/ids.hpp"
 
 namespace sekimori::doors {
@@ -126,12 +132,15 @@ struct DoorsService::Impl {
     explicit Impl(DoorsServiceParts p) : parts(std::move(p)) {}
 
     DoorsServiceParts parts;
-    std::map<std::string, policy::Schedule> schedules;
+    Schedules schedules;
     std::map<std::string, Door> doors;  // by door id; nodes are stable (sessions point at specs)
     std::map<std::string, PanelView> panels;
     Presence presence;
     std::unique_ptr<CredentialCache> cache;
     std::unique_ptr<PanelGateway> gateway;
+    std::unique_ptr<DoorCommands> commands;       // operators' door commands (E)
+    std::unique_ptr<RevocationPush> revocations;  // revocations to the panels' deny lists (E)
+    std::unique_ptr<ZoneControl> zones;           // lockdowns, never-alone, forgiveness, muster
     std::unique_ptr<AccessSessions> sessions;
     std::shared_ptr<const EnrollmentContext> enrollment;
     // Rows credential.row_mismatch was raised for, until they match again (once per row).
@@ -139,6 +148,7 @@ struct DoorsService::Impl {
     bool started = false;
     bool credentialsLoaded = false;
     bool presenceLoaded = false;
+    bool zonesLoaded = false;  // a restart must not open a locked-down zone
     bool serving = false;
     std::shared_ptr<int> alive = std::make_shared<int>(0);
 
@@ -152,6 +162,9 @@ struct DoorsService::Impl {
                  const protocol::PanelEvent& event, const SignedReport& signedReport);
     void onStatus(const std::string& panel, const protocol::PanelStatus& status);
     void feed(Door& door, const DoorInput& input);
+    // A grant is durable and sent: the door takes the grant's own passage (the last); the
+    // companions who pass with them are moved through presence at once.
+    void granted(Door& door, std::vector<Passage> passages);
     void armDoorTimer(Door& door);
     nlohmann::json doorsJson() const;
     std::optional<nlohmann::json> portalJson(const std::string& id) const;
@@ -186,16 +199,27 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
     for (const auto& d : impl->parts.config.doors) {
         Impl::Door door;
         door.spec = specFrom(d);
+        // Manual commands into the server room or the handling area take a second person.
+        door.spec.commandsNeedApproval = impl->parts.names.restrictedZones.count(d.toZone) > 0;
+        if (auto& first = door.spec.firstPersonIn) {
+            auto schedule = impl->schedules.find(first->scheduleId);
+            if (schedule == impl->schedules.end()) {
+                return core::makeError("doors.bad_schedule",
+                                       "door " + d.id + ": first_person_in schedule " +
+                                           first->scheduleId + " is not defined");
+            }
+            first->schedule = &schedule->second;  // the map outlives the door's spec
+        }
         door.plan = d.plan;
         door.timer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
         impl->panels[d.panel];
         panelIds.insert(d.panel);
         impl->doors.emplace(d.id, std::move(door));
     }
-    impl->enrollment = std::make_shared<const EnrollmentContext>(
-        EnrollmentContext{impl->parts.recorder, impl->parts.clock,
-                          EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey},
-                          impl->parts.names, impl->parts.approvals});
+    impl->enrollment = std::make_shared<const EnrollmentContext>(EnrollmentContext{
+        impl->parts.recorder, impl->parts.clock,
+        EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey},
+        withAccessRules(impl->parts.names, impl->parts.rules), impl->parts.approvals});
     if (impl->parts.approvals != nullptr) {
         registerDoorApprovalKinds(*impl->parts.approvals, impl->enrollment);
     }
@@ -203,17 +227,64 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
     impl->gateway = std::make_unique<PanelGateway>(impl->parts.executor, impl->parts.router,
                                                    impl->parts.recorder, impl->parts.clock,
                                                    impl->parts.site, panelIds, impl->parts.keys);
+    impl->commands = std::make_unique<DoorCommands>(DoorCommandsParts{
+        impl->parts.recorder, impl->parts.bus, impl->parts.clock, *impl->gateway,
+        impl->parts.approvals,
+        [raw](const std::string& id) -> const DoorSpec* {
+            auto it = raw->doors.find(id);
+            return it == raw->doors.end() ? nullptr : &it->second.spec;
+        },
+        [raw](const std::string& panel) { return raw->panels.at(panel).online.value_or(false); },
+        [raw](const DoorSpec& spec, const ManualCommand& command) {
+            raw->feed(raw->doors.at(spec.id), command);
+        }});
+    if (impl->parts.approvals != nullptr) {
+        impl->commands->registerApprovalKind(*impl->parts.approvals);
+    }
+    impl->revocations = std::make_unique<RevocationPush>(RevocationPushParts{
+        impl->parts.bus, impl->parts.recorder, impl->parts.clock, *impl->gateway, panelIds,
+        [raw](const std::string& panel) { return raw->panels.at(panel).online.value_or(false); },
+        [raw](const std::string& person, std::function<void(std::vector<std::string>)> then) {
+            raw->cache->post([raw, person, then = std::move(then)](core::Database& db) {
+                auto cards = RevocationPush::activeCardsOf(db, person);
+                boost::asio::post(raw->parts.executor, [then, cards = std::move(cards)] {
+                    then(cards ? *cards : std::vector<std::string>{});
+                });
+            });
+        }});
+    impl->gateway->onAck([raw](const std::string& panel, const protocol::PanelAck& ack) {
+        raw->revocations->acked(panel, ack);
+    });
+    impl->zones = std::make_unique<ZoneControl>(
+        ZoneControlParts{impl->parts.executor, impl->parts.recorder, impl->parts.clock,
+                         impl->presence, impl->parts.rules, impl->parts.zoneParents});
     impl->sessions = std::make_unique<AccessSessions>(AccessSessionsParts{
-        impl->parts.executor, impl->parts.recorder, impl->parts.clock, *impl->gateway,
-        impl->parts.keys, impl->schedules,
-        [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
-        [raw](const DoorSpec& spec, Passage passage) {
-            raw->feed(raw->doors.at(spec.id), GrantDelivered{std::move(passage)});
-        },
-        [raw](const DoorSpec& spec, core::EventType type) {
-            raw->feed(raw->doors.at(spec.id), AccessNoted{type});
-        },
-        impl->parts.commitPatience, impl->parts.config.lockout});
+        .executor = impl->parts.executor,
+        .recorder = impl->parts.recorder,
+        .clock = impl->parts.clock,
+        .gateway = *impl->gateway,
+        .keys = impl->parts.keys,
+        .schedules = impl->schedules,
+        .rules = impl->parts.rules,
+        .presence = impl->presence,
+        .zones =
+            ZoneControlHooks{
+                [raw](std::string_view zone) { return raw->zones->lockedDown(zone); },
+                [raw](const std::string& person) { return raw->zones->forgiven(person); },
+                [raw](const std::string& person) { raw->zones->consumeForgiveness(person); }},
+        .wiegandFacilityCodes = impl->parts.config.cardFormats.wiegandFacilityCodes,
+        .refreshCredentials =
+            [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
+        .onGranted =
+            [raw](const DoorSpec& spec, std::vector<Passage> passages) {
+                raw->granted(raw->doors.at(spec.id), std::move(passages));
+            },
+        .onNoted =
+            [raw](const DoorSpec& spec, core::EventType type) {
+                raw->feed(raw->doors.at(spec.id), AccessNoted{type});
+            },
+        .commitPatience = impl->parts.commitPatience,
+        .lockout = impl->parts.config.lockout});
     return std::unique_ptr<DoorsService>(new DoorsService(std::move(impl)));
 }
 
@@ -280,6 +351,15 @@ void DoorsService::Impl::start() {
             maybeServe();
         });
     });
+    // After the presence rebuild on the same reader (jobs run in order): the never-alone check
+    // sees the rebuilt presence.
+    zones->restore(*cache, [this, token = std::weak_ptr<int>(alive)] {
+        if (token.expired()) {
+            return;
+        }
+        zonesLoaded = true;
+        maybeServe();
+    });
 }
 
 void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot) {
@@ -299,7 +379,7 @@ void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapsho
 }
 
 void DoorsService::Impl::maybeServe() {
-    if (serving || !credentialsLoaded || !presenceLoaded) {
+    if (serving || !credentialsLoaded || !presenceLoaded || !zonesLoaded) {
         return;
     }
     auto subscribed = gateway->start(PanelGateway::Handlers{
@@ -316,11 +396,17 @@ void DoorsService::Impl::maybeServe() {
         return;
     }
     serving = true;
+    commands->start();
+    revocations->start();
     core::logInfo(kComponent, "serving " + std::to_string(doors.size()) + " doors");
 }
 
 void DoorsService::Impl::stop() {
     alive = std::make_shared<int>(0);
+    if (commands) {
+        commands->stop();
+        revocations->stop();
+    }
     if (gateway) {
         gateway->stop();
     }
@@ -329,6 +415,9 @@ void DoorsService::Impl::stop() {
     }
     for (auto& [id, door] : doors) {
         door.timer->cancel();
+    }
+    if (zones) {
+        zones->stop();
     }
     if (cache) {
         cache->stop();
@@ -359,7 +448,8 @@ void DoorsService::Impl::onEvent(const std::string& panel, const std::string& to
     feed(door->second,
          PanelReport{event.kind,
                      event.session,
-                     {{"panel_report", signedReport.report}, {"panel_sig", signedReport.sig}}});
+                     {{"panel_report", signedReport.report}, {"panel_sig", signedReport.sig}},
+                     event.side.value_or(protocol::DoorSide::entry)});
 }
 
 void DoorsService::Impl::onStatus(const std::string& panel, const protocol::PanelStatus& status) {
@@ -374,6 +464,7 @@ void DoorsService::Impl::onStatus(const std::string& panel, const protocol::Pane
     parts.recorder.record(
         panelStatusEvent(panel, status.online, view.firmware, parts.clock.nowUs()));
     if (status.online) {
+        revocations->panelOnline(panel);  // what it missed while away
         core::logInfo(kComponent, "panel " + panel + " online");
     } else {
         core::logWarning(kComponent, "panel " + panel + " offline");
@@ -390,9 +481,28 @@ void DoorsService::Impl::feed(Door& door, const DoorInput& input) {
             for (auto& e : presence.pass(move->passage)) {
                 parts.recorder.record(std::move(e));
             }
+            zones->presenceChanged(move->passage.toZone);
+        } else if (const auto* command = std::get_if<CommandPanel>(&output)) {
+            commands->sendAfterRecorded(door.spec, *command);
         }
     }
     armDoorTimer(door);
+}
+
+void DoorsService::Impl::granted(Door& door, std::vector<Passage> passages) {
+    if (passages.empty()) {
+        return;
+    }
+    Passage own = std::move(passages.back());
+    passages.pop_back();
+    for (Passage& companion : passages) {
+        companion.timeUs = parts.clock.nowUs();
+        for (auto& e : presence.pass(companion)) {
+            parts.recorder.record(std::move(e));
+        }
+        zones->presenceChanged(companion.toZone);
+    }
+    feed(door, GrantDelivered{std::move(own)});
 }
 
 void DoorsService::Impl::armDoorTimer(Door& door) {
@@ -446,6 +556,23 @@ std::vector<core::ApiRoute> DoorsService::routes() {
                          [impl](const std::string& id) { return impl->portalJson(id); },
                          [impl] { return impl->presence.toJson(); }, impl->parts.databasePath});
     for (auto& route : enrollmentRoutes(impl->enrollment)) {
+        routes.push_back(std::move(route));
+    }
+    for (auto& route : personRoutes(impl->enrollment, impl->parts.databasePath)) {
+        routes.push_back(std::move(route));
+    }
+    for (auto& route : accessCatalogRoutes(
+             accessCatalogFor(impl->parts.rules, impl->parts.schedules,
+                              impl->parts.names.restrictedZones, impl->parts.clock))) {
+        routes.push_back(std::move(route));
+    }
+    for (auto& route : zoneRoutes(*impl->zones)) {
+        routes.push_back(std::move(route));
+    }
+    for (auto& route : impl->commands->routes()) {
+        routes.push_back(std::move(route));
+    }
+    for (auto& route : impl->revocations->routes()) {
         routes.push_back(std::move(route));
     }
     return routes;

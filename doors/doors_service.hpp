@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "core/event_bus.hpp"
 #include "core/event_recorder.hpp"
 #include "core/service.hpp"
+#include "doors/access_rules_config.hpp"
 #include "doors/door_config.hpp"
 #include "doors/door_keys.hpp"
 #include "doors/enrollment.hpp"
@@ -52,6 +54,12 @@ struct DoorsServiceParts {
     // The console plugin's files (doors/web: the doors and people pages, the overview's tiles,
     // who is inside and the plan layer); served under /plugins/doors/.
     std::filesystem::path webDir{};
+    // Issue 14 (last, so the daemon's and the tests' positional parts keep compiling).
+    // [[groups]], [[access_levels]], [[zone_rules]], [lockdown] (doors/access_rules_config).
+    AccessRulesConfig rules{};
+    // Zone id -> parent zone id from [[zones]] (the root has none): a zone's lockdown covers
+    // the zones inside it.
+    std::map<std::string, std::string, std::less<>> zoneParents{};
 };
 
 class DoorsService final : public core::Service {
