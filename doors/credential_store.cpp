@@ -463,6 +463,17 @@ core::Result<bool> CredentialStore::deleteLevelAssignment(LevelHolder kind,
     return runCounting(deleteLevel_);
 }
 
+core::Result<bool> CredentialStore::keypadCodeHeldByOther(const std::string& person,
+                                                          const core::Bytes& codeHash) {
+    keypadOwner_.bindBlob(1, codeHash.data(), codeHash.size());
+    auto owner =
+        oneRow<std::string>(keypadOwner_, [](const core::Statement& s) { return s.columnText(0); });
+    if (!owner) {
+        return owner.error();
+    }
+    return owner.value() && *owner.value() != person;
+}
+
 core::Result<void> CredentialStore::storeKeypadCode(const std::string& person,
                                                     const core::Bytes& codeHash) {
     keypadOwner_.bindBlob(1, codeHash.data(), codeHash.size());

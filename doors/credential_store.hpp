@@ -98,6 +98,10 @@ class CredentialStore {
                                              const std::string& level);
     // kKeypadCodeTaken when another person holds that hash; replaces the person's own code.
     core::Result<void> storeKeypadCode(const std::string& person, const core::Bytes& codeHash);
+    // Whether a person other than `person` holds `codeHash` (enrollment also refuses a code whose
+    // duress variant or origin is another's: one keypad entry must name one person).
+    core::Result<bool> keypadCodeHeldByOther(const std::string& person,
+                                             const core::Bytes& codeHash);
     core::Result<void> storePhoto(const std::string& person, const PersonPhoto& photo);
     core::Result<std::optional<PersonPhoto>> findPhoto(const std::string& person);
 

@@ -12,6 +12,7 @@
 #include "doors/access_catalog_routes.hpp"
 #include "doors/access_sessions.hpp"
 #include "doors/credential_cache.hpp"
+#include "doors/credential_rows.hpp"
 #include "doors/door_commands.hpp"
 #include "doors/door_event_types.hpp"
 #include "doors/door_events.hpp"
@@ -113,10 +114,10 @@ core::Event rowMismatchEvent(const core::RowDigestMismatch& m, core::TimeUs now)
                            {"kind", kind},
                            {"named_at_seq", m.seq},
                            {"detail", m.describe()}};
-    // The person a row belongs to, when its key says so (a card's holder is not trusted).
-    const bool keyedByPerson = m.table != cardsTable().table && !m.key.empty();
-    return core::Event{now, std::string(kCredentialRowMismatch.name), "doors",
-                       keyedByPerson ? m.key.front() : std::string(), payload.dump()};
+    // The person a row belongs to, when its key says so (a card's holder is not trusted; a
+    // group's membership and level rows are keyed by group first).
+    return core::Event{now, std::string(kCredentialRowMismatch.name), "doors", mismatchSubject(m),
+                       payload.dump()};
 }
 
 }  // namespace

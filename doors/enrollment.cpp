@@ -626,6 +626,21 @@ Enrollment::Events Enrollment::setKeypadCode(const std::string& person, std::str
     if (keys_.pepper.size() != core::kPepperKeySize) {
         return refused(kEnrollKey, "PIN pepper key is not loaded");
     }
+    // A code one digit away (last digit ±1) from another person's would let one of them enter as
+    // the other's duress, or the other's code as theirs: refused like a taken code, naming nobody.
+    std::string variant(digits);
+    variant.back() = variant.back() == '9' ? '0' : static_cast<char>(variant.back() + 1);
+    for (const std::string& near : {variant, duressOrigin(digits)}) {
+        auto taken = store_.keypadCodeHeldByOther(person, keypadCodeHash(keys_.pepper, near));
+        if (!taken) {
+            return taken.error();
+        }
+        if (taken.value()) {
+            return core::makeError(std::string(kKeypadCodeTaken),
+                                   "this keypad code is too close to one already in use; choose "
+                                   "another");
+        }
+    }
     if (auto r = store_.storeKeypadCode(person, keypadCodeHash(keys_.pepper, digits)); !r) {
         return r.error();
     }

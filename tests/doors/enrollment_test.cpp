@@ -413,6 +413,21 @@ TEST_F(PersonRecordTest, KeypadCodeIsStoredHashedAndNeverTwice) {
     EXPECT_FALSE(*hasCode);
 }
 
+// A keypad code one last digit away from another's would be that person's duress code (or have
+// theirs as its duress): one keypad entry must name one person.
+TEST_F(PersonRecordTest, KeypadCodeNextToAnothersIsRefused) {
+    ASSERT_TRUE(ruled_->setKeypadCode("alice", "864209"));
+    ASSERT_TRUE(ruled_->addPerson("bob", "Bob"));
+    for (const char* near : {"864200", "864208"}) {  // 9 -> 0 wraps; 8 + 1 = 9
+        auto taken = ruled_->setKeypadCode("bob", near);
+        ASSERT_FALSE(taken) << near;
+        EXPECT_EQ(taken.error().code, "doors.keypad_code_taken") << near;
+        EXPECT_FALSE(contains(taken.error().message, "alice"));
+    }
+    EXPECT_TRUE(ruled_->setKeypadCode("bob", "864207"));
+    EXPECT_TRUE(ruled_->setKeypadCode("alice", "864201")) << "one's own code moves freely";
+}
+
 TEST_F(PersonRecordTest, PhotoIsCheckedByItsMagicAndSize) {
     EXPECT_EQ(photoMime(kJpeg), "image/jpeg");
     EXPECT_EQ(photoMime(kPng), "image/png");
