@@ -382,8 +382,8 @@ TEST_F(BrokerHardeningTest, PanelReadsOnlyItsOwnCommandsAndAcknowledgesOnlyAsIts
     ASSERT_TRUE(panel->recorder.waitForConnected()) << broker_.log();
 
     // Out: its own ack; never another panel's ack, nor a command to anyone (itself included).
-    for (const auto& forbidden : {panelTopic("p-b", "ack"), panelTopic("p-a", "command"),
-                                  panelTopic("p-b", "command")}) {
+    for (const auto& forbidden :
+         {panelTopic("p-b", "ack"), panelTopic("p-a", "command"), panelTopic("p-b", "command")}) {
         publish(*panel, forbidden, "forged");
     }
     publish(*panel, panelTopic("p-a", "ack"), "mine");
