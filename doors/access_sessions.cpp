@@ -99,6 +99,9 @@ struct AccessSessions::Session {
     std::string card;
     std::string person;
     std::string personName;
+    // Whose wrong PINs and codes count toward [door_lockout]: the card; at a keypad, where no card
+    // names anyone, the door's keypad itself (so codes cannot be guessed at full speed).
+    std::string lockoutKey() const { return card.empty() ? "keypad:" + door->id : card; }
     std::vector<std::string> groups;  // from the snapshot: admission and first-person-in
     bool escortRequired = false;
     bool duress = false;  // the PIN was the duress variant; sticky to the end of the session
@@ -189,9 +192,10 @@ void AccessSessions::handle(const std::string& panel, const std::string& topic,
             return;  // denied bad_card_format
         }
     }
-    if (lockedOut(session.card, parts_.clock.nowUs())) {
+    if (lockedOut(session.lockoutKey(), parts_.clock.nowUs())) {
         deny(session, protocol::reason::lockedOut,
-             "Card locked out after too many wrong PINs or fingerprints.");
+             session.card.empty() ? "Keypad locked out after too many wrong codes."
+                                  : "Card locked out after too many wrong PINs or fingerprints.");
         return;
     }
 
@@ -343,7 +347,8 @@ AccessSnapshot AccessSessions::snapshotFor(Session& session) const {
 void AccessSessions::apply(Session& session, const AccessDecision& decision) {
     if (const auto* denied = std::get_if<Denied>(&decision.outcome)) {
         if (denied->reason == DenyReason::wrongPin ||
-            denied->reason == DenyReason::fingerMismatch) {
+            denied->reason == DenyReason::fingerMismatch ||
+            denied->reason == DenyReason::unknownCode) {
             noteFailure(session);
         }
         deny(session, reasonCode(denied->reason), describe(denied->reason));
@@ -468,7 +473,9 @@ void AccessSessions::grant(Session& session, const Admit& admitted) {
     const std::string& target = targetZoneOf(door, owned->side);
     const std::string& left = leftZoneOf(door, owned->side);
     const AccessContext context = contextOf(*owned);
-    lockouts_.erase(owned->card);  // a full success clears the card's failures
+    // A full success clears the card's failures (a keypad's count is not cleared by one right
+    // code).
+    lockouts_.erase(owned->card);
 
     // Whoever waited at this door passes with the newcomer (the last of `passing`) when the
     // newcomer completes the wait: one grant, naming them as companions; each one's soft
@@ -785,9 +792,7 @@ bool AccessSessions::lockedOut(const std::string& card, core::TimeUs now) {
 }
 
 bool AccessSessions::noteFailure(const Session& session) {
-    if (session.card.empty()) {
-        return false;
-    }
+    const std::string key = session.lockoutKey();
     const core::TimeUs now = parts_.clock.nowUs();
     const core::TimeUs window = toUs(parts_.lockout.window);
     // Bounded memory: cards whose failures all left the window (and are not locked) go.
@@ -796,9 +801,9 @@ bool AccessSessions::noteFailure(const Session& session) {
         const bool stale = f.lockedUntilUs == 0
                                ? (f.failures.empty() || now - f.failures.back() >= window)
                                : now >= f.lockedUntilUs;
-        it = stale && it->first != session.card ? lockouts_.erase(it) : std::next(it);
+        it = stale && it->first != key ? lockouts_.erase(it) : std::next(it);
     }
-    CardFailures& failures = lockouts_[session.card];
+    CardFailures& failures = lockouts_[key];
     if (failures.lockedUntilUs != 0) {
         return false;
     }
@@ -808,7 +813,7 @@ bool AccessSessions::noteFailure(const Session& session) {
         return false;
     }
     failures.lockedUntilUs = now + toUs(parts_.lockout.lock);
-    nlohmann::json payload{{"card", session.card},
+    nlohmann::json payload{{"card", key},
                            {"person", session.person},
                            {"person_name", session.personName},
                            {"door", session.door->id},

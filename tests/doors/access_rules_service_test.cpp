@@ -626,6 +626,22 @@ TEST_F(AccessRulesServiceTest, LockdownRefusesEntryExceptExemptGroupsAndNeverExi
     expectEveryReplyRecordedFirst();
 }
 
+// No card names whom to lock at a keypad: wrong codes count against the door's keypad, so codes
+// cannot be guessed at full speed; a right code does not clear the count.
+TEST_F(AccessRulesServiceTest, WrongKeypadCodesLockTheKeypadOut) {
+    enrollWith([](Enrollment& e) { return e.setKeypadCode("carol", kCarolCode); });
+    startService();
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(keypad("90000" + std::to_string(i)), protocol::reason::unknownCode) << i;
+    }
+    EXPECT_EQ(keypad(kCarolCode), protocol::reason::granted);
+    EXPECT_EQ(keypad("900004"), protocol::reason::unknownCode) << "the fifth wrong code locks";
+    EXPECT_EQ(keypad(kCarolCode), protocol::reason::lockedOut) << "even a right code now";
+    ASSERT_TRUE(runUntil([&] { return !payloadsOf(kAccessCardLockedOut).empty(); }));
+    EXPECT_EQ(payloadsOf(kAccessCardLockedOut)[0]["card"], "keypad:" + kKeypadDoor);
+    expectEveryReplyRecordedFirst();
+}
+
 TEST_F(AccessRulesServiceTest, AKeypadCodeNamesThePersonAndItsDuressVariantRaisesTheAlarm) {
     enrollWith([](Enrollment& e) { return e.setKeypadCode("carol", kCarolCode); });
     startService();
