@@ -607,6 +607,41 @@ TEST_F(AccessRulesServiceTest, DuressAtATwoPersonDoorRaisesAtOnceAndTheSecondPer
     expectEveryReplyRecordedFirst();
 }
 
+// A visitor waits for a host of the zone's escort_hosts; a non-host passes on their own beside the
+// wait; the host's badge lets both through in one grant. Host first works too, within the window.
+TEST_F(AccessRulesServiceTest, AVisitorWaitsForAHostAndPassesWithThem) {
+    rulesOf("office").escortHosts = {kSecurityGroup};
+    enrollWith([](Enrollment& e) { return e.joinGroup(kSecurityGroup, "bob"); });
+    enrollWith([](Enrollment& e) {
+        PersonPatch visitor;
+        visitor.escortRequired = true;
+        return e.updatePerson("carol", visitor);
+    });
+    startService();
+    EXPECT_EQ(badge(kOfficeDoor, kCarol), protocol::reason::awaitingEscort);
+    ASSERT_EQ(payloadsOf(kAccessCompanionPending).size(), 1U);
+    EXPECT_EQ(payloadsOf(kAccessCompanionPending)[0]["rule"], "escort");
+    clock_.advanceMs(2000);
+    EXPECT_EQ(badge(kOfficeDoor, kAlice), protocol::reason::granted) << "not a host: alone";
+    EXPECT_FALSE(payloadsOf(kAccessGranted).back().contains("companions"));
+    clock_.advanceMs(2000);
+    EXPECT_EQ(badge(kOfficeDoor, kBob), protocol::reason::granted);
+    EXPECT_EQ(payloadsOf(kAccessGranted).back()["companions"][0]["person"], "carol");
+    ASSERT_TRUE(runUntil([&] { return inside("office").size() == 3; }));
+
+    // Out again, then the host first and the visitor within the window.
+    for (const Person* p : {&kAlice, &kBob, &kCarol}) {
+        EXPECT_EQ(badge(kOfficeDoor, *p, DoorSide::exit), protocol::reason::granted) << p->id;
+    }
+    ASSERT_TRUE(runUntil([&] { return inside("office").empty(); }));
+    clock_.advanceMs(1000);
+    EXPECT_EQ(badge(kOfficeDoor, kBob), protocol::reason::granted);
+    clock_.advanceMs(3000);
+    EXPECT_EQ(badge(kOfficeDoor, kCarol), protocol::reason::granted) << "the host badged just now";
+    EXPECT_TRUE(payloadsOf(kAccessCompanionExpired).empty());
+    expectEveryReplyRecordedFirst();
+}
+
 TEST_F(AccessRulesServiceTest, LockdownRefusesEntryExceptExemptGroupsAndNeverExit) {
     rules_.lockdownExemptGroups = {kSecurityGroup};
     enrollWith([](Enrollment& e) { return e.joinGroup(kSecurityGroup, "bob"); });
