@@ -39,9 +39,6 @@ core::Event grantedEvent(const AccessContext& context, core::TimeUs now,
         }
         extra["companions"] = std::move(companions);
     }
-    if (details.firstIn) {
-        extra["first_in"] = true;
-    }
     if (details.duress) {
         extra["duress"] = true;
     }

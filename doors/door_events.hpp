@@ -35,8 +35,7 @@ struct Companion {
 // defaults add nothing.
 struct GrantDetails {
     std::vector<Companion> companions;
-    bool firstIn = false;  // the grant began the door's first-person-in schedule
-    bool duress = false;   // the PIN was the duress variant (access.duress rides in the Change)
+    bool duress = false;  // the PIN was the duress variant (access.duress rides in the Change)
 };
 
 core::Event challengeEvent(const AccessContext& context, protocol::Factor next, core::TimeUs now);
