@@ -667,7 +667,9 @@ TEST_F(AccessRulesServiceTest, WrongKeypadCodesLockTheKeypadOut) {
     enrollWith([](Enrollment& e) { return e.setKeypadCode("carol", kCarolCode); });
     startService();
     for (int i = 0; i < 4; ++i) {
-        EXPECT_EQ(keypad("90000" + std::to_string(i)), protocol::reason::unknownCode) << i;
+        EXPECT_EQ(keypad(std::string("90000").append(std::to_string(i))),
+                  protocol::reason::unknownCode)
+            << i;
     }
     EXPECT_EQ(keypad(kCarolCode), protocol::reason::granted);
     EXPECT_EQ(keypad("900004"), protocol::reason::unknownCode) << "the fifth wrong code locks";

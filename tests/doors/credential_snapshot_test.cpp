@@ -19,7 +19,7 @@ PersonRecord person(const std::string& id) {
 TEST(CredentialSnapshot, ACopySharesAndAChangeCopiesOnlyItsShard) {
     CredentialSnapshot original;
     for (int i = 0; i < 10000; ++i) {
-        original.putPerson(person("p" + std::to_string(i)));
+        original.putPerson(person(std::string("p").append(std::to_string(i))));
     }
     original.putCard(CardRecord{"AA01", "p1", CardState::active});
     ASSERT_EQ(original.peopleCount(), 10000U);
@@ -42,7 +42,7 @@ TEST(CredentialSnapshot, ACopySharesAndAChangeCopiesOnlyItsShard) {
     // Of 10,000 people in 4,096 shards at most three shards were copied.
     std::size_t shared = 0;
     for (int i = 0; i < 10000; ++i) {
-        const std::string id = "p" + std::to_string(i);
+        const std::string id = std::string("p").append(std::to_string(i));
         shared += copy.person(id) != nullptr && copy.person(id) == original.person(id) ? 1 : 0;
     }
     EXPECT_GT(shared, 10000U - 3 * 20U);
