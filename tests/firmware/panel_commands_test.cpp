@@ -204,13 +204,13 @@ TEST(PanelCommands, LockAndReaderFaultsAreReportedOncePerChangeWithTheReadersSid
 TEST(PanelDenyList, KeepsTheNewestCardsUpToItsCapacity) {
     DenyList list;
     for (std::size_t i = 0; i < DenyList::kCapacity + 5; ++i) {
-        list.add("C" + std::to_string(i));
+        list.add(std::string("C").append(std::to_string(i)));
     }
     EXPECT_EQ(list.size(), DenyList::kCapacity);
     EXPECT_FALSE(list.contains("C0"));
     EXPECT_FALSE(list.contains("C4"));
     EXPECT_TRUE(list.contains("C5"));
-    EXPECT_TRUE(list.contains("C" + std::to_string(DenyList::kCapacity + 4)));
+    EXPECT_TRUE(list.contains(std::string("C").append(std::to_string(DenyList::kCapacity + 4))));
     // A card restored makes room: one that comes and goes then evicts nobody.
     list.remove("C7");
     for (int round = 0; round < 100; ++round) {
