@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -131,14 +133,16 @@ class DoorCommandsTest : public ::testing::Test {
         }
         return true;
     }
-    std::optional<core::ApiResult> call(const std::string& command, const std::string& door,
-                                        nlohmann::json body) {
+    // The answer lives in answers_, not on call()'s stack: a route answers from its commit's
+    // onDone, after call() has returned (hold the reference to see a later answer).
+    const std::optional<core::ApiResult>& call(const std::string& command, const std::string& door,
+                                               nlohmann::json body) {
         core::ApiCall c;
         c.params["id"] = door;
         c.body = std::move(body);
         c.actor = "desk1";
         c.role = core::Role::deskOperator;
-        std::optional<core::ApiResult> answer;
+        std::optional<core::ApiResult>& answer = answers_.emplace_back();
         for (auto& route : commands_->routes()) {
             if (route.pattern == "/api/doors/{id}/" + command) {
                 EXPECT_TRUE(route.roles.contains(core::Role::deskOperator));
@@ -151,6 +155,7 @@ class DoorCommandsTest : public ::testing::Test {
         return answer;
     }
 
+    std::deque<std::optional<core::ApiResult>> answers_;  // stable addresses for late answers
     boost::asio::io_context io_;
     io::SimulatedMqttBroker broker_{io_.get_executor()};
     core::ManualClock clock_{1'800'000'000'000'000};
@@ -204,7 +209,7 @@ TEST_F(DoorCommandsTest, BadRequestsAreRefusedNamingWhatIsWrong) {
 }
 
 TEST_F(DoorCommandsTest, TheReplyAndThePanelCommandWaitForTheDurableDoorCommand) {
-    auto answer = call("timed_unlock", "lobby", {{"comment", "delivery"}, {"minutes", 30}});
+    const auto& answer = call("timed_unlock", "lobby", {{"comment", "delivery"}, {"minutes", 30}});
     EXPECT_FALSE(answer);  // not before the commit
     ASSERT_EQ(recorder_.held.size(), 1u);
     runUntil([] { return false; }, 10);
@@ -227,8 +232,10 @@ TEST_F(DoorCommandsTest, TheReplyAndThePanelCommandWaitForTheDurableDoorCommand)
     EXPECT_TRUE(runner_->state().lockReleased);
     EXPECT_TRUE(runner_->state().commands.holding);
 
-    call("lock", "lobby", {{"comment", "done"}});
+    const auto& locked = call("lock", "lobby", {{"comment", "done"}});
     recorder_.commitAll();
+    ASSERT_TRUE(locked);
+    EXPECT_EQ(locked->status, 200);
     ASSERT_TRUE(runUntil([&] { return verifiedAcks_.size() == 2; }));
     EXPECT_FALSE(runner_->state().lockReleased);
     EXPECT_FALSE(runner_->state().commands.holding);

@@ -87,8 +87,10 @@ TEST_F(BrokerScriptTest, WritesConfigAccountsAndAcl) {
                        "topic write sekimori/s1/panel/p-a/request\n"
                        "topic write sekimori/s1/panel/p-a/event\n"
                        "topic write sekimori/s1/panel/p-a/status\n"
+                       "topic write sekimori/s1/panel/p-a/ack\n"
                        "topic read sekimori/s1/panel/p-a/reply\n"
                        "topic read sekimori/s1/panel/p-a/link\n"
+                       "topic read sekimori/s1/panel/p-a/command\n"
                        "topic read sekimori/s1/audit/checkpoint\n"),
               std::string::npos)
         << acl;
