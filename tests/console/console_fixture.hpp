@@ -1,16 +1,12 @@
 #pragma once
 // A real ConsoleServer on loopback (own io thread, manual clock, temp DB and certificate, the
-// real AuditedRecorder) with one account per role that the trail names, and a small
-// synchronous Beast HTTPS / WebSocket client for the console tests.
+// real AuditedRecorder) with one account per role that the trail names, and request() through
+// the tests' HTTPS client (tests/console/https_client.hpp).
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -26,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
 #include "core/event_recorder.hpp"
+#include "tests/console/https_client.hpp"
 
 namespace sekimori::console::testing {
 
@@ -103,13 +100,6 @@ class CapturingRecorder final : public core::EventRecorder {
     core::EventRecorder* real_ = nullptr;
     mutable std::mutex mutex_;
     std::vector<core::Event> events_;
-};
-
-struct Reply {
-    unsigned status = 0;
-    std::map<std::string, std::string> headers;  // lower-case names; last value wins
-    std::string body;
-    nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
 inline std::string makeTempDir(const std::string& tag) {
@@ -258,45 +248,7 @@ class ConsoleFixture : public ::testing::Test {
 
     Reply request(http::verb method, const std::string& target, const std::string& body = "",
                   const std::string& cookie = "", const std::string& origin = "") {
-        asio::io_context ioc;
-        asio::ssl::context tls(asio::ssl::context::tls_client);
-        tls.set_verify_mode(asio::ssl::verify_none);
-        beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
-        beast::get_lowest_layer(stream).connect(
-            asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-        stream.handshake(asio::ssl::stream_base::client);
-        http::request<http::string_body> req{method, target, 11};
-        req.set(http::field::host, "localhost");
-        if (!cookie.empty()) {
-            req.set(http::field::cookie, cookie);
-        }
-        if (!origin.empty()) {
-            req.set(http::field::origin, origin);
-        }
-        if (!body.empty()) {
-            req.set(http::field::content_type, "application/json");
-            req.body() = body;
-        }
-        req.keep_alive(false);
-        req.prepare_payload();
-        http::write(stream, req);
-        beast::flat_buffer buffer;
-        http::response<http::string_body> res;
-        http::read(stream, buffer, res);
-        Reply out;
-        out.status = res.result_int();
-        for (auto& f : res) {
-            std::string name(f.name_string());
-            for (auto& c : name) {
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            }
-            out.headers[name] = std::string(f.value());
-        }
-        out.body = res.body();
-        beast::error_code ignored;
-        stream.shutdown(ignored);
-        return out;
+        return httpsRequest(port_, method, target, body, cookie, origin);
     }
 
     // Logs in and returns "sekimori_session=<token>" for the Cookie header.

@@ -2,6 +2,12 @@
 // expiry and the absolute lifetime (injected clock), logout; the first-login password change;
 // login failures counted per name and address under concurrent attempts; the bounded
 // password-hash queue; HSTS on every answer.
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include <sys/stat.h>
 
 #include <atomic>

@@ -2,6 +2,12 @@
 // that their role may see, as JSON, after a hello naming the head seq; the handshake is refused
 // without a session, for a wrong role or a foreign Origin; a client that does not read is told
 // to resync (never silently skipped) and keeps its stream.
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include "alarm_test_service.hpp"
 #include "console_fixture.hpp"
 

@@ -2,6 +2,12 @@
 // HTTPS over plain HTTP/1.1; the peer's Unix user (SO_PEERCRED) reaches the route's ApiCall;
 // the socket file is 0660, replaced when stale, never when alive or not a socket, and removed
 // at stop.
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>

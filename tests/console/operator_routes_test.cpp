@@ -4,6 +4,12 @@
 // (operators.add, operators.change_role): self-approval and the wrong role are refused, nothing
 // takes effect before approval, and the account's sessions and streams end when its role
 // changes or it is disabled. A row inserted behind the daemon's back cannot log in.
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include <sys/stat.h>
 
 #include <fstream>

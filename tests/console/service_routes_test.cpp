@@ -1,6 +1,11 @@
 // A domain's routes through the console, over real HTTPS: the role is checked before the
 // handler runs, path parameters, query and JSON body reach it decoded, io handlers run on the
 // io thread and worker ones off it, and a streamed body arrives intact or visibly truncated.
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
 #include <fstream>
 
 #include "alarm_test_service.hpp"
