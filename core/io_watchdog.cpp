@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/cpu_limit_sampler.hpp"
 #include "core/log.hpp"
 
 namespace sekimori::core {
@@ -113,9 +114,13 @@ IoWatchdogCounts runIoLoop(boost::asio::io_context& io, const IoWatchdogOptions&
     const std::chrono::microseconds limit = *options.limit;
     {
         WatchedThread watched(counts);
+        CpuLimitSampler sampler(limit);  // where a slow handler was when it passed the limit
         for (;;) {
             const auto before = threadCpuTime();
-            if (io.run_one() == 0) {
+            sampler.arm();
+            const auto ran = io.run_one();
+            sampler.disarm();
+            if (ran == 0) {
                 break;  // stopped or out of work, as io.run() would return
             }
             const auto used = threadCpuTime() - before;
@@ -129,9 +134,13 @@ IoWatchdogCounts runIoLoop(boost::asio::io_context& io, const IoWatchdogOptions&
                 ++counts.slowHandlers;
                 ++gSlowHandlers;
                 if (worthLogging(counts.slowHandlers)) {
-                    logError(kComponent, "a handler held the io thread for " + milliseconds(used) +
-                                             " of CPU (limit " + milliseconds(limit) + "; " +
-                                             std::to_string(counts.slowHandlers) + " so far)");
+                    const std::string stack = sampler.stack();
+                    logError(kComponent,
+                             "a handler held the io thread for " + milliseconds(used) +
+                                 " of CPU (limit " + milliseconds(limit) + "; " +
+                                 std::to_string(counts.slowHandlers) + " so far)" +
+                                 (stack.empty() ? std::string()
+                                                : "; where it was at the limit:\n" + stack));
                 }
             }
         }

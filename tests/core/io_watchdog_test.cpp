@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/cpu_limit_sampler.hpp"
 #include "core/sqlite_db.hpp"
 
 using namespace sekimori::core;
@@ -33,7 +34,35 @@ void burnCpu(std::chrono::nanoseconds cpu) {
 
 const IoWatchdogOptions kFiveMs{std::chrono::microseconds(5000)};
 
+[[gnu::noinline]] void spendTwentyMsInARecognisableFunction() {
+    burnCpu(20ms);
+}
+
 }  // namespace
+
+TEST(CpuLimitSampler, TheStackAtTheLimitNamesTheCodeThatSpentIt) {
+    CpuLimitSampler sampler(5ms);
+    sampler.arm();
+    spendTwentyMsInARecognisableFunction();
+    sampler.disarm();
+    const std::string stack = sampler.stack();
+    ASSERT_FALSE(stack.empty());
+#if defined(__SANITIZE_ADDRESS__)  // symbolized by the sanitizer runtime; bare addresses otherwise
+    EXPECT_NE(stack.find("spendTwentyMsInARecognisableFunction"), std::string::npos) << stack;
+#endif
+}
+
+TEST(CpuLimitSampler, WorkUnderTheBudgetLeavesNoStackAndArmingForgetsTheLast) {
+    CpuLimitSampler sampler(5ms);
+    sampler.arm();
+    burnCpu(20ms);
+    sampler.disarm();
+    ASSERT_FALSE(sampler.stack().empty());
+    sampler.arm();
+    burnCpu(1ms);
+    sampler.disarm();
+    EXPECT_EQ(sampler.stack(), "");
+}
 
 TEST(IoWatchdog, HandlerThatBurnsCpuOverTheLimitIsCountedWithItsDuration) {
     boost::asio::io_context io;
