@@ -221,7 +221,7 @@ HttpResponse toHttp(ReplyShape shape, ApiResponse api) {
         res.insert(k, v);
     }
     res.keep_alive(shape.keepAlive);
-    res.body() = api.body.dump();
+    res.body() = api.jsonText ? *api.jsonText : api.body.dump();
     res.prepare_payload();
     return res;
 }

@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct ApiResponse {
     http::status status = http::status::ok;
     nlohmann::json body = nlohmann::json::object();
     std::vector<std::pair<std::string, std::string>> headers;
+    // When set, the body already serialized (a large read-only answer built once); `body` is
+    // ignored.
+    std::shared_ptr<const std::string> jsonText;
     // When set the answer is 200 with this body streamed in chunks; `body` is ignored.
     std::optional<core::StreamBody> stream;
 };

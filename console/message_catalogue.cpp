@@ -79,6 +79,10 @@ core::Result<void> MessageCatalogue::addFile(const std::filesystem::path& file, 
             return r;
         }
     }
+    for (auto language : kLanguages) {
+        const nlohmann::json answer{{"lang", language}, {"messages", messages(language)}};
+        answers_[std::string(language)] = std::make_shared<const std::string>(answer.dump());
+    }
     return {};
 }
 
@@ -125,6 +129,19 @@ const nlohmann::json& MessageCatalogue::messages(std::string_view language) cons
         return ja_;
     }
     return none;
+}
+
+std::shared_ptr<const std::string> MessageCatalogue::answerText(std::string_view language) const {
+    auto it = answers_.find(language);
+    if (it != answers_.end()) {
+        return it->second;
+    }
+    // No file added yet: the empty catalogue's answer.
+    return isLanguage(language) ? std::make_shared<const std::string>(nlohmann::json{
+                                      {"lang", language},
+                                      {"messages",
+                                       nlohmann::json::object()}}.dump())
+                                : nullptr;
 }
 
 }  // namespace sekimori::console

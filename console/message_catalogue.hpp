@@ -8,6 +8,7 @@
 // found at start, not by an operator at the desk.
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -22,6 +23,11 @@ class MessageCatalogue {
     core::Result<void> addFile(const std::filesystem::path& file, bool required);
     // {"key": "text", ...} in `language` (one of kLanguages); empty for another language.
     const nlohmann::json& messages(std::string_view language) const;
+    // The answer of GET /api/ui/messages, {"lang": ..., "messages": {...}}, serialized once per
+    // file added: the route sends it as is, building and freeing no JSON tree per request (the
+    // catalogue has thousands of nodes; built per request under ASan it held the io thread
+    // past the watchdog's limit). Null for another language.
+    std::shared_ptr<const std::string> answerText(std::string_view language) const;
     std::size_t size() const { return declaredIn_.size(); }
 
   private:
@@ -30,6 +36,7 @@ class MessageCatalogue {
     std::map<std::string, std::string> declaredIn_;  // key -> the file that declared it
     nlohmann::json en_ = nlohmann::json::object();
     nlohmann::json ja_ = nlohmann::json::object();
+    std::map<std::string, std::shared_ptr<const std::string>, std::less<>> answers_;
 };
 
 }  // namespace sekimori::console

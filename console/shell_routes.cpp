@@ -49,7 +49,7 @@ void getMessages(const ConsoleContext& ctx, const ApiRequest& req, const Reply& 
         return;
     }
     ApiResponse r;
-    r.body = {{"lang", lang}, {"messages", ctx.catalogue.messages(lang)}};
+    r.jsonText = ctx.catalogue.answerText(lang);
     reply(std::move(r));
 }
 

@@ -47,6 +47,14 @@ TEST_F(Catalogue, MergesFilesPerLanguage) {
     EXPECT_EQ(c.messages("en"), (nlohmann::json{{"page.x", "X {n}"}, {"page.y", "Y"}}));
     EXPECT_EQ(c.messages("ja")["page.y"], "ワイ");
     EXPECT_TRUE(c.messages("fr").empty());
+    // The route's answer, serialized once: every file's keys in it.
+    ASSERT_NE(c.answerText("ja"), nullptr);
+    EXPECT_EQ(nlohmann::json::parse(*c.answerText("ja")),
+              (nlohmann::json{{"lang", "ja"}, {"messages", c.messages("ja")}}));
+    EXPECT_EQ(nlohmann::json::parse(*c.answerText("en"))["messages"]["page.y"], "Y");
+    EXPECT_EQ(c.answerText("fr"), nullptr);
+    EXPECT_EQ(nlohmann::json::parse(*MessageCatalogue().answerText("en"))["messages"],
+              nlohmann::json::object());
 }
 
 TEST_F(Catalogue, RefusesBadFilesNamingFileAndKey) {

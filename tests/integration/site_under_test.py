@@ -239,6 +239,14 @@ class SiteUnderTest:
 
     def daemon_env(self):
         env = dict(os.environ, SEKIMORI_IO_WATCHDOG_MS=IO_WATCHDOG_MS)
+        # ASan's quarantine (freed memory kept poisoned) is recycled 10 % at a time on whichever
+        # thread's free() tips it over: at the default 256 MB that is ~25 MB of chunks released
+        # in one go, billed to the io handler that happened to free (the watchdog's stack showed
+        # it: Quarantine::Recycle under a JSON destructor). 32 MB keeps the recycles small;
+        # use-after-free is still caught within the last 32 MB freed.
+        if "quarantine_size_mb" not in env.get("ASAN_OPTIONS", ""):
+            asan = env.get("ASAN_OPTIONS", "")
+            env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "quarantine_size_mb=32"
         if self.slow_fsync_ms is not None:
             if not os.path.exists(SLOW_FSYNC_LIB):
                 raise RuntimeError(f"no slow-disk shim at {SLOW_FSYNC_LIB} (build "
