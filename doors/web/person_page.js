@@ -48,7 +48,8 @@ export class PersonPage {
   onPersonEvent(event) {
     const p = event.payload || {};
     const about = p.person || p.holder || event.subject;
-    if (this.id && about === this.id) this.reload();
+    // A live event re-draws the page, keeping what the admin is typing into its forms.
+    if (this.id && about === this.id) this.reload({ keepDrafts: true });
   }
 
   async loadCatalog() {
@@ -69,7 +70,7 @@ export class PersonPage {
     for (const s of this.catalog.schedules) api.names.set('schedule', s.id, s.name);
   }
 
-  async reload() {
+  async reload({ keepDrafts = false } = {}) {
     const { api } = this;
     const id = this.id;
     const [r, approvals] = await Promise.all([
@@ -88,7 +89,34 @@ export class PersonPage {
     if (this.person.name) api.names.set('person', this.person.id, this.person.name);
     this.approvals = approvals.status === 200 ? waitingApprovals(approvals.body.approvals, id) : [];
     await this.loadCatalog();
-    if (this.id === id) this.render();
+    if (this.id !== id) return;
+    const drafts = keepDrafts ? this.drafts() : null;
+    this.render();
+    if (drafts) this.restoreDrafts(drafts);
+  }
+
+  // What was typed or chosen in the page's fields and not yet sent, by field. A write's own reload
+  // does not keep them: what it sent is on the page now, and its form starts empty again.
+  drafts() {
+    const drafts = new Map();
+    for (const node of this.root.querySelectorAll('input[data-testid], textarea[data-testid], select[data-testid]')) {
+      if (node.type === 'file') continue;
+      const initial = node.tagName === 'SELECT'
+        ? (Array.from(node.options).find((o) => o.defaultSelected) || node.options[0] || {}).value
+        : (node.type === 'checkbox' ? node.defaultChecked : node.defaultValue);
+      const now = node.type === 'checkbox' ? node.checked : node.value;
+      if (now !== initial) drafts.set(node.getAttribute('data-testid'), now);
+    }
+    return drafts;
+  }
+
+  restoreDrafts(drafts) {
+    for (const [testid, value] of drafts) {
+      const node = this.root.querySelector('[data-testid="' + CSS.escape(testid) + '"]');
+      if (!node) continue;
+      if (node.type === 'checkbox') node.checked = value;
+      else node.value = value;
+    }
   }
 
   // A write, its answer on the section's outcome line, then the page again from the server.
