@@ -145,6 +145,8 @@ struct Stepper {
         }
         using Kind = protocol::DoorEventKind;
         switch (report.kind) {
+            default:  // issue 15: offline decisions, journal and gate reports go elsewhere
+                return;
             case Kind::opened:
             case Kind::forced: {
                 state.open = true;

@@ -271,6 +271,58 @@ std::string_view toString(DoorEventKind kind) {
             return "reader_offline";
         case DoorEventKind::readerOnline:
             return "reader_online";
+        case DoorEventKind::offlineGranted:
+            return "offline_granted";
+        case DoorEventKind::offlineDenied:
+            return "offline_denied";
+        case DoorEventKind::journalNearFull:
+            return "journal_near_full";
+        case DoorEventKind::journalOverflow:
+            return "journal_overflow";
+        case DoorEventKind::cycleStarted:
+            return "cycle_started";
+        case DoorEventKind::cycleCompleted:
+            return "cycle_completed";
+        case DoorEventKind::cycleRefused:
+            return "cycle_refused";
+        case DoorEventKind::gateObjectLeft:
+            return "gate_object_left";
+        case DoorEventKind::gateDoorStuck:
+            return "gate_door_stuck";
+        case DoorEventKind::gateFireReleased:
+            return "gate_fire_released";
+        case DoorEventKind::gateFireCleared:
+            return "gate_fire_cleared";
+        case DoorEventKind::gateRearmed:
+            return "gate_rearmed";
+        case DoorEventKind::gatePowerLost:
+            return "gate_power_lost";
+        case DoorEventKind::gatePowerRestored:
+            return "gate_power_restored";
+    }
+    return "";
+}
+
+std::string_view toString(GateRefusal refusal) {
+    switch (refusal) {
+        case GateRefusal::tailgate:
+            return "tailgate";
+        case GateRefusal::twoBodies:
+            return "two_bodies";
+        case GateRefusal::piggyback:
+            return "piggyback";
+        case GateRefusal::underweight:
+            return "underweight";
+        case GateRefusal::returned:
+            return "returned";
+        case GateRefusal::linger:
+            return "linger";
+        case GateRefusal::doorStuck:
+            return "door_stuck";
+        case GateRefusal::controllerLost:
+            return "controller_lost";
+        case GateRefusal::denied:
+            return "denied";
     }
     return "";
 }
