@@ -12,6 +12,7 @@
 // only while the other is driven locked and reports closed, except a fire release (both at once)
 // and a power loss (each leaf as its fail-safe / fail-secure wiring makes it).
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <variant>
@@ -186,16 +187,17 @@ enum class Phase {
 };
 
 struct LeafState {
-    bool released = false;        // as last driven
-    bool closed = false;          // as last reported; false until the first report
-    std::int64_t closeAtMs = -1;  // awaitingEntry / awaitingExit / returnAwaitingLeave: when to
-                                  // drive it locked (-1: nobody crossed yet)
-    bool stuckReported = false;   // gate_door_stuck sent for this leaf's current fault
+    bool released = false;       // as last driven
+    bool closed = false;         // as last reported; false until the first report
+    bool stuckReported = false;  // gate_door_stuck sent for this leaf's current fault
 };
+
+inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
 struct GateState {
     Phase phase = Phase::idle;
-    std::int64_t phaseDeadlineMs = 0;  // when the current phase gives up
+    // When the current phase gives up or moves on (a leaf closes after its delay); kNever: not.
+    std::int64_t phaseDeadlineMs = 0;
     std::int64_t cycleDeadlineMs = 0;  // linger: from the entry leaf shut (0: not running)
 
     // The cycle.
@@ -206,7 +208,7 @@ struct GateState {
     bool decided = false;        // a granted decision came (the factors ended before the finger)
     int grantedWeightG = 0;      // its weight_g (0: none enrolled)
     int entriesCounted = 0;      // inward crossings of the entry leaf this cycle
-    bool leftByEntry = false;    // an outward crossing of the entry leaf before it shut
+    bool farCrossed = false;     // the person crossed the far leaf outward
     std::optional<protocol::GateRefusal> refusal;  // set while a refused cycle returns
 
     // The factors (as PanelState).
