@@ -98,7 +98,18 @@ core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const doors::DoorsConfig& doo
     doors::DoorKeys keys;
     keys.pepper = std::move(enrollment->pepper);
     keys.templateKey = std::move(enrollment->templateKey);
+    // Door panels and circle gates' panels alike (a gate is a portal with its own panel).
+    struct Portal {
+        std::string panel;
+    };
+    std::vector<Portal> portals;
     for (const auto& d : doors.doors) {
+        portals.push_back(Portal{d.panel});
+    }
+    for (const auto& g : doors.circleGates) {
+        portals.push_back(Portal{g.panel});
+    }
+    for (const auto& d : portals) {
         if (keys.panelKeys.count(d.panel) != 0) {
             continue;
         }

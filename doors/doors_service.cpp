@@ -20,6 +20,7 @@
 #include "doors/door_state.hpp"
 #include "doors/door_views.hpp"
 #include "doors/enrollment_routes.hpp"
+#include "doors/gate_supervision.hpp"
 #include "doors/panel_gateway.hpp"
 #include "doors/person_routes.hpp"
 #include "doors/presence_rebuild.hpp"
@@ -67,6 +68,28 @@ DoorSpec specFrom(const DoorConfig& c) {
     return s;
 }
 
+// A circle gate is a portal like a door (issue 15): its own cycle keys beside the door's.
+DoorSpec specFrom(const CircleGateConfig& c) {
+    DoorSpec s;
+    s.id = c.id;
+    s.name = c.name;
+    s.panel = c.panel;
+    s.fromZone = c.fromZone;
+    s.toZone = c.toZone;
+    s.entryFactors = c.entryFactors;
+    s.exitFactors = c.exitFactors;
+    s.stepTimeoutMs = toMs(c.stepTimeout);
+    s.fingerThreshold = c.fingerThreshold;
+    s.circleGate = true;
+    s.camera = c.camera;
+    s.weightTolerancePct = c.weightTolerancePct;
+    s.maxWeightG = static_cast<int>(c.maxWeightKg * 1000);
+    s.cycleTimeoutMs = toMs(c.cycleTimeout);
+    s.outerFailSafe = c.outerFailSafe;
+    s.innerFailSafe = c.innerFailSafe;
+    return s;
+}
+
 core::Result<void> checkParts(const DoorsServiceParts& parts) {
     if (!protocol::isValidId(parts.site)) {
         return core::makeError("doors.bad_spec", "site id '" + parts.site + "' is not a valid id");
@@ -100,6 +123,19 @@ core::Result<void> checkParts(const DoorsServiceParts& parts) {
                                    "door " + d.id + ": panel " + d.panel + " has no 32-byte key");
         }
     }
+    for (const auto& g : parts.config.circleGates) {
+        if (auto r = validateDoorSpec(specFrom(g)); !r) {
+            return r.error();
+        }
+        if (!doorIds.insert(g.id).second) {
+            return core::makeError("doors.bad_spec", "door or gate " + g.id + " defined twice");
+        }
+        auto key = parts.keys.panelKeys.find(g.panel);
+        if (key == parts.keys.panelKeys.end() || key->second.size() != core::kBoxKeySize) {
+            return core::makeError("doors.key",
+                                   "gate " + g.id + ": panel " + g.panel + " has no 32-byte key");
+        }
+    }
     return {};
 }
 
@@ -126,6 +162,7 @@ struct DoorsService::Impl {
     struct Door {
         DoorSpec spec;
         DoorState state;
+        GateState gate;  // a circle gate's supervision (spec.circleGate)
         std::unique_ptr<boost::asio::steady_timer> timer;  // armed at nextDeadline()
         std::optional<PlanPoint> plan;
     };
@@ -163,6 +200,16 @@ struct DoorsService::Impl {
                  const protocol::PanelEvent& event, const SignedReport& signedReport);
     void onStatus(const std::string& panel, const protocol::PanelStatus& status);
     void feed(Door& door, const DoorInput& input);
+    // A circle gate's supervision step (doors/gate_supervision): moves presence and returns the
+    // events to store, the gate's own (report) and the presence moves (derived), in the shape of
+    // the gateway's ReportEvents (a panel report's are the gateway's to commit); feedGateNow
+    // records them at once.
+    struct GateEvents {
+        std::vector<core::Event> report;
+        std::vector<core::Event> derived;
+    };
+    GateEvents feedGate(Door& door, const GateInput& input);
+    void feedGateNow(Door& door, const GateInput& input);
     // A grant is durable and sent: the door takes the grant's own passage (the last); the
     // companions who pass with them are moved through presence at once.
     void granted(Door& door, std::vector<Passage> passages);
@@ -217,6 +264,17 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         panelIds.insert(d.panel);
         impl->doors.emplace(d.id, std::move(door));
     }
+    // Circle gates are portals too: sessions, decisions, presence and lockdown apply to them.
+    for (const auto& g : impl->parts.config.circleGates) {
+        Impl::Door gate;
+        gate.spec = specFrom(g);
+        gate.spec.commandsNeedApproval = impl->parts.names.restrictedZones.count(g.toZone) > 0;
+        gate.plan = g.plan;
+        gate.timer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
+        impl->panels[g.panel];
+        panelIds.insert(g.panel);
+        impl->doors.emplace(g.id, std::move(gate));
+    }
     impl->enrollment = std::make_shared<const EnrollmentContext>(EnrollmentContext{
         impl->parts.recorder, impl->parts.clock,
         EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey},
@@ -238,6 +296,9 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         [raw](const std::string& panel) { return raw->panels.at(panel).online.value_or(false); },
         [raw](const DoorSpec& spec, const ManualCommand& command) {
             raw->feed(raw->doors.at(spec.id), command);
+        },
+        [raw](const DoorSpec& gate, const nlohmann::json& actor) {
+            raw->feedGateNow(raw->doors.at(gate.id), GateRearmSent{actor});
         }});
     if (impl->parts.approvals != nullptr) {
         impl->commands->registerApprovalKind(*impl->parts.approvals);
@@ -277,7 +338,12 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         .refreshCredentials =
             [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
         .onGranted =
-            [raw](const DoorSpec& spec, std::vector<Passage> passages) {
+            [raw](const DoorSpec& spec, const std::string& session, std::vector<Passage> passages) {
+                if (spec.circleGate && !passages.empty()) {  // the cycle's completion moves them
+                    raw->feedGateNow(raw->doors.at(spec.id),
+                                     GateGranted{session, std::move(passages.back())});
+                    return;
+                }
                 raw->granted(raw->doors.at(spec.id), std::move(passages));
             },
         .onNoted =
@@ -446,6 +512,14 @@ void DoorsService::Impl::onEvent(const std::string& panel, const std::string& to
                              "door '" + event.door + "' is not served by panel '" + panel + "'");
         return;
     }
+    if (door->second.spec.circleGate && isGateReport(event.kind)) {
+        // A gate's report goes to its supervision (not door_state); what it makes is stored like
+        // a door report's (with onEvent returning ReportEvents: return feedGate's as those).
+        feedGateNow(door->second, GateReport{event,
+                                             {{"panel_report", signedReport.report},
+                                              {"panel_sig", signedReport.sig}}});
+        return;
+    }
     feed(door->second,
          PanelReport{event.kind,
                      event.session,
@@ -490,6 +564,33 @@ void DoorsService::Impl::feed(Door& door, const DoorInput& input) {
     armDoorTimer(door);
 }
 
+DoorsService::Impl::GateEvents DoorsService::Impl::feedGate(Door& door, const GateInput& input) {
+    auto result = step(door.spec, std::move(door.gate), input, parts.clock.nowUs());
+    door.gate = std::move(result.state);
+    GateEvents made;
+    for (auto& output : result.outputs) {
+        if (auto* record = std::get_if<RecordGateEvent>(&output)) {
+            made.report.push_back(std::move(record->event));
+        } else if (auto* move = std::get_if<MovePresence>(&output)) {
+            for (auto& e : presence.pass(move->passage)) {
+                made.derived.push_back(std::move(e));
+            }
+            zones->presenceChanged(move->passage.toZone);
+        }
+    }
+    armDoorTimer(door);
+    return made;
+}
+
+void DoorsService::Impl::feedGateNow(Door& door, const GateInput& input) {
+    GateEvents made = feedGate(door, input);
+    for (auto* list : {&made.report, &made.derived}) {
+        for (auto& e : *list) {
+            parts.recorder.record(std::move(e));
+        }
+    }
+}
+
 void DoorsService::Impl::granted(Door& door, std::vector<Passage> passages) {
     if (passages.empty()) {
         return;
@@ -508,7 +609,8 @@ void DoorsService::Impl::granted(Door& door, std::vector<Passage> passages) {
 
 void DoorsService::Impl::armDoorTimer(Door& door) {
     door.timer->cancel();
-    const auto due = nextDeadline(door.spec, door.state);
+    const auto due = door.spec.circleGate ? nextDeadline(door.spec, door.gate)
+                                          : nextDeadline(door.spec, door.state);
     if (!due) {
         return;
     }
@@ -519,19 +621,30 @@ void DoorsService::Impl::armDoorTimer(Door& door) {
         if (ec || token.expired()) {
             return;
         }
-        feed(doors.at(id), DoorTick{});
+        Door& ticked = doors.at(id);
+        if (ticked.spec.circleGate) {
+            feedGateNow(ticked, GateTick{});
+        } else {
+            feed(ticked, DoorTick{});
+        }
     });
 }
 
-// Doors first, then circle gates (not supervised yet: shown as configured, state unknown).
+// Doors first, then circle gates (each with its supervised state).
 nlohmann::json DoorsService::Impl::doorsJson() const {
     const core::TimeUs now = parts.clock.nowUs();
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [id, door] : doors) {
-        list.push_back(doorJson(door.spec, door.state, panels.at(door.spec.panel), now, door.plan));
+        if (!door.spec.circleGate) {
+            list.push_back(
+                doorJson(door.spec, door.state, panels.at(door.spec.panel), now, door.plan));
+        }
     }
-    for (const auto& gate : parts.config.circleGates) {
-        list.push_back(circleGateJson(gate));
+    for (const auto& [id, gate] : doors) {
+        if (gate.spec.circleGate) {
+            list.push_back(circleGateJson(gate.spec, gate.gate, gate.state,
+                                          panels.at(gate.spec.panel), gate.plan));
+        }
     }
     return list;
 }
@@ -539,13 +652,12 @@ nlohmann::json DoorsService::Impl::doorsJson() const {
 std::optional<nlohmann::json> DoorsService::Impl::portalJson(const std::string& id) const {
     if (auto it = doors.find(id); it != doors.end()) {
         const Door& door = it->second;
+        if (door.spec.circleGate) {
+            return circleGateJson(door.spec, door.gate, door.state, panels.at(door.spec.panel),
+                                  door.plan);
+        }
         return doorJson(door.spec, door.state, panels.at(door.spec.panel), parts.clock.nowUs(),
                         door.plan);
-    }
-    for (const auto& gate : parts.config.circleGates) {
-        if (gate.id == id) {
-            return circleGateJson(gate);
-        }
     }
     return std::nullopt;
 }
@@ -599,6 +711,7 @@ std::vector<core::EventVisibility> DoorsService::eventVisibility() {
             {"person.", credentialWatchers},
             {"credential.", integrityWatchers},
             {"door.", watchers},
+            {"gate.", watchers},
             {"panel.", watchers},
             {"presence.", presenceWatchers},
             // Lockdowns, never-alone and musters: everyone who watches the site's people.
