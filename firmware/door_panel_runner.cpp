@@ -8,7 +8,10 @@
 namespace sekimori::firmware {
 
 DoorPanelRunner::DoorPanelRunner(PanelConfig config, DoorPanelHal& hal)
-    : config_(std::move(config)), hal_(hal) {}
+    : config_(std::move(config)), hal_(hal) {
+    // Boot: the offline cache as last stored, stale until the controller's first sync.
+    state_ = step(config_, std::move(state_), CacheRestored{hal_.loadCache()}, 0).state;
+}
 
 std::optional<std::int64_t> DoorPanelRunner::nextDeadline() const {
     return firmware::nextDeadline(config_, state_);
@@ -19,6 +22,7 @@ std::vector<Output> DoorPanelRunner::handle(const Input& input, std::int64_t now
     state_ = std::move(result.state);
     std::vector<Output> performed;
     performed.reserve(result.outputs.size());
+    std::optional<OfflinePinResult> offlinePin;  // offline: the HAL's hash of the typed PIN
     for (auto& output : result.outputs) {
         if (auto* pin = std::get_if<SendPin>(&output)) {
             SendRequest sealed{std::move(pin->request)};
@@ -50,12 +54,23 @@ std::vector<Output> DoorPanelRunner::handle(const Input& input, std::int64_t now
             ack->ack.auth.mac = hal_.mac(protocol::ackMacInput(
                 config_.site, config_.panel, ack->ack, protocol::encodeBody(ack->ack)));
             hal_.publishAck(ack->ack);
+        } else if (auto* verify = std::get_if<VerifyOfflinePin>(&output)) {
+            offlinePin = OfflinePinResult{hal_.offlinePinHash(verify->person, verify->digits)};
+            verify->digits.assign(verify->digits.size(), '\0');
+            verify->digits.clear();
+        } else if (const auto* cache = std::get_if<CacheChanged>(&output)) {
+            hal_.storeCache(cache->bytes);
         } else if (const auto* lock = std::get_if<DriveLock>(&output)) {
             hal_.driveLock(lock->released, lock->ms);
         } else if (const auto* display = std::get_if<Display>(&output)) {
             hal_.display(*display);
         }
         performed.push_back(std::move(output));
+    }
+    if (offlinePin) {
+        for (auto& output : handle(*offlinePin, nowMs)) {
+            performed.push_back(std::move(output));
+        }
     }
     return performed;
 }
