@@ -68,9 +68,10 @@ struct Machine {
     }
 
     // --- outputs ------------------------------------------------------------------------------
-    void drive(Leaf which, bool released) {
+    // `force`: said even when unchanged (a power loss states both leaves).
+    void drive(Leaf which, bool released, bool force = false) {
         auto& l = leaf(which);
-        if (l.released == released) {
+        if (l.released == released && !force) {
             return;
         }
         l.released = released;
@@ -303,8 +304,8 @@ struct Machine {
         returnOut();
     }
     void returnOut() {
-        if (!shut(farLeaf())) {
-            drive(farLeaf(), false);
+        drive(farLeaf(), false);
+        if (!leaf(farLeaf()).closed) {
             setPhase(Phase::returnClosingFar, now + config.leafMoveMs);
             return;
         }
@@ -883,8 +884,8 @@ struct Machine {
         if (state.powerLost) {
             abortCycle();
             checkObject();
-            drive(Leaf::outer, config.outerFailSafe);
-            drive(Leaf::inner, config.innerFailSafe);
+            drive(Leaf::outer, config.outerFailSafe, true);
+            drive(Leaf::inner, config.innerFailSafe, true);
             sendGate(DoorEventKind::gatePowerLost);
             showAll(Screen::outOfService);
             return;
@@ -905,8 +906,17 @@ struct Machine {
 
 StepResult step(const GateConfig& config, GateState state, const Input& input, std::int64_t nowMs) {
     Machine machine{config, std::move(state), nowMs, {}};
-    machine.expire();
+    // A leaf's position is the hardware as of nowMs: a deadline due now must see it (a leaf that
+    // opened just as its time ran out is not stuck, and no output may rely on where it was).
+    // Everything else arrives after whatever expired.
+    const bool sensor = std::holds_alternative<LeafPosition>(input);
+    if (!sensor) {
+        machine.expire();
+    }
     std::visit([&](const auto& value) { machine.on(value); }, input);
+    if (sensor) {
+        machine.expire();
+    }
     return StepResult{std::move(machine.state), std::move(machine.outputs)};
 }
 
