@@ -3,6 +3,7 @@
 // caller's time and carries every output out (seal the PIN, MAC and publish a request, journal,
 // sign and publish an event, answer a command, drive each leaf, show each reader's screen). It
 // reads no clock either; the caller ticks it at nextDeadline().
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -41,6 +42,7 @@ class CircleGateRunner {
     bool macMatches(std::string_view input, std::string_view mac);
     // Journals and signs one event; false when the journal could not keep it.
     bool journalEvent(protocol::PanelEvent& event);
+    void journalNotices(std::int64_t nowMs);
     void publishDue(std::int64_t nowMs);
 
     GateConfig config_;
