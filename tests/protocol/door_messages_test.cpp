@@ -151,16 +151,19 @@ TEST(DoorMessages, EventAndStatusRoundTrip) {
     for (auto kind : {DoorEventKind::opened, DoorEventKind::closed, DoorEventKind::forced,
                       DoorEventKind::heldOpen, DoorEventKind::exitRequested, DoorEventKind::tamper,
                       DoorEventKind::tamperCleared}) {
-        const auto parsed = parsePanelEvent(encode(PanelEvent{"door-1", kind, "", 7, kSig}));
+        const auto parsed =
+            parsePanelEvent(encode(PanelEvent{"door-1", kind, "", 7, kSig, std::nullopt, 1, 1000}));
         ASSERT_TRUE(parsed) << parsed.error;
         EXPECT_EQ(parsed.value->kind, kind);
         EXPECT_TRUE(parsed.value->session.empty());
     }
     EXPECT_EQ(
-        encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9", 7, kSig}),
-        R"({"door":"d","event":"held_open","session":"s9","counter":7,"sig":")" + kSig + R"("})");
+        encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9", 7, kSig, std::nullopt, 4,
+                          1764590000000123}),
+        R"({"door":"d","event":"held_open","session":"s9","seq":4,"occurred_us":1764590000000123,"counter":7,"sig":")" +
+            kSig + R"("})");
     const auto withSession = parsePanelEvent(R"({"door":"d","event":"opened","session":"s9",)"
-                                             R"("counter":1,"sig":")" +
+                                             R"("seq":1,"occurred_us":0,"counter":1,"sig":")" +
                                              kSig + R"("})");
     ASSERT_TRUE(withSession) << withSession.error;
     EXPECT_EQ(withSession.value->session, "s9");
