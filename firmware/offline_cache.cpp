@@ -550,6 +550,10 @@ OfflineStep offlineCard(const OfflineContext& context, protocol::DoorSide side,
     }
     const auto& policy = *context.cache.policy();
     const std::int64_t unixMs = *context.clock.unixMs;
+    const auto* entry = context.cache.find(card);
+    if (entry != nullptr) {
+        session.person = entry->person;  // named in the event whatever decides
+    }
     if (context.journalFull && policy.journalFull == protocol::JournalFullPolicy::denyOffline) {
         return decided(std::move(session), reason::journalFull);
     }
@@ -559,11 +563,9 @@ OfflineStep offlineCard(const OfflineContext& context, protocol::DoorSide side,
     if (context.denied.contains(card)) {
         return decided(std::move(session), reason::revoked);
     }
-    const auto* entry = context.cache.find(card);
     if (entry == nullptr) {
         return decided(std::move(session), reason::unknownCard);
     }
-    session.person = entry->person;
     if (!withinValidity(*entry, unixMs)) {
         return decided(std::move(session), reason::outsideValidity);
     }
