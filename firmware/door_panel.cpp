@@ -127,7 +127,11 @@ struct Machine {
                 return;
             }
             case OfflineOutcome::denied:
-                offlineEvent(step);
+                // A reading that does not decode names no card a report could carry: refused
+                // at the reader only (online the controller records it).
+                if (!step.session.card.empty()) {
+                    offlineEvent(step);
+                }
                 deny(step.reason);
                 return;
         }

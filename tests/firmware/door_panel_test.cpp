@@ -846,6 +846,23 @@ TEST(DoorPanelOffline, EventAckCacheRefusalsAndEventTimes) {
               (kMonday0900Jst + 2500) * 1000);
     result = step(offlineConfig(), linked(), TamperSwitch{true}, 2500);
     EXPECT_EQ(std::get<SendEvent>(result.outputs[0]).event.occurredUs, 0);
+    // The reports are what the controller's parser takes (docs/mqtt.md "Offline operation").
+    auto offline = offlineReady({Factor::card});
+    offline = step(offlineConfig(), std::move(offline), LinkStatus{false}, 0).state;
+    for (const std::string card : {"04A1B2C3", "04C0FFEE"}) {
+        result = step(offlineConfig(), offline, CardRead{card}, 100);
+        auto event = std::get<SendEvent>(result.outputs.at(0)).event;
+        event.seq = 7;
+        event.sig = std::string(128, 'f');
+        const auto parsed = protocol::parsePanelEvent(protocol::encode(event));
+        ASSERT_TRUE(parsed) << parsed.error;
+        EXPECT_EQ(parsed.value->card, card);
+        EXPECT_EQ(parsed.value->side, protocol::DoorSide::entry);
+    }
+    // A reading that does not decode is refused at the reader, with no report to carry.
+    result = step(offlineConfig(), offline, CardRead{"", "wiegand26", "0011"}, 100);
+    ASSERT_EQ(result.outputs.size(), 1u);
+    EXPECT_EQ(describe(result.outputs[0]), "display denied bad_card_format");
     EXPECT_TRUE(offlineMode(PanelState{}));
     EXPECT_FALSE(offlineMode(linked()));
 }
