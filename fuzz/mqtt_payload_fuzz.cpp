@@ -80,6 +80,23 @@ void checkTrailers(std::string_view input) {
     }
 }
 
+// The panel's cache at rest: whatever parses encodes to bytes that parse to the same cache.
+void checkCache(std::string_view input) {
+    using namespace sekimori::protocol;
+    const auto parsed = parseCacheEntries(input);
+    if (!parsed) {
+        if (parsed.error.empty()) {
+            __builtin_trap();
+        }
+        return;
+    }
+    const std::string once = encodeCacheEntries(*parsed.value);
+    const auto again = parseCacheEntries(once);
+    if (!again || encodeCacheEntries(*again.value) != once) {
+        __builtin_trap();
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -92,6 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Issue 15: the controller's commands (cache, event_ack, gate_rearm) and the panels' acks.
     checkStable(input, sekimori::protocol::parsePanelCommand);
     checkStable(input, sekimori::protocol::parsePanelAck);
+    checkCache(input);
     checkTrailers(input);
     checkStrictObject(input);
     checkReason(input);

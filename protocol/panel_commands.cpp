@@ -256,7 +256,10 @@ Json entryJson(const CacheEntry& e) {
     return json;
 }
 
-void readEntries(FieldReader& outer, const Json& json, std::vector<CacheEntry>& out) {
+// minEntries..maxEntries entries, no card twice: a cache_put's (1..kMaxCacheEntries) or the
+// at-rest cache's (0..kMaxCachedCards).
+void readEntries(FieldReader& outer, const Json& json, std::vector<CacheEntry>& out,
+                 std::size_t minEntries = 1, std::size_t maxEntries = kMaxCacheEntries) {
     if (!outer.ok()) {
         return;
     }
@@ -265,9 +268,9 @@ void readEntries(FieldReader& outer, const Json& json, std::vector<CacheEntry>& 
         outer.fail("entries", "missing");
         return;
     }
-    if (!it->is_array() || it->empty() || it->size() > kMaxCacheEntries) {
-        outer.fail("entries",
-                   "must be an array of 1.." + std::to_string(kMaxCacheEntries) + " cache entries");
+    if (!it->is_array() || it->size() < minEntries || it->size() > maxEntries) {
+        outer.fail("entries", "must be an array of " + std::to_string(minEntries) + ".." +
+                                  std::to_string(maxEntries) + " cache entries");
         return;
     }
     std::set<std::string> seen;
@@ -684,6 +687,47 @@ std::string ackMacInput(std::string_view site, std::string_view panel, const Pan
                         std::string_view body) {
     return macInput({kAckTag, site, panel, "", ack.command, toString(ack.result), ack.auth.epoch,
                      ack.auth.counter, ack.auth.nonce, body});
+}
+
+// --- the panel's cache at rest -----------------------------------------------------------------
+
+std::string encodeCacheEntries(const CacheContents& cache) {
+    Json json;
+    json["format"] = kCacheFormat;
+    json["version"] = cache.version;
+    if (cache.policy) {
+        json["policy"] = policyJson(*cache.policy);
+    }
+    Json entries = Json::array();
+    for (const auto& e : cache.entries) {
+        entries.push_back(entryJson(e));
+    }
+    json["entries"] = std::move(entries);
+    return dumpCompact(json);
+}
+
+Parsed<CacheContents> parseCacheEntries(std::string_view text) {
+    std::string error;
+    const auto json = parseStrictObject(text, kMaxCacheBytes, error);
+    if (!json) {
+        return Parsed<CacheContents>{std::nullopt, std::move(error)};
+    }
+    FieldReader reader(*json);
+    CacheContents out;
+    reader.onlyFields({"format", "version", "policy", "entries"});
+    const std::string format = reader.string("format");
+    if (reader.ok() && format != kCacheFormat) {
+        reader.fail("format", "must be \"" + std::string(kCacheFormat) + "\"");
+    }
+    out.version = readUnsigned(reader, *json, "version", 0, kMaxCounter);
+    if (reader.ok() && reader.has("policy")) {
+        readPolicy(reader, *json, out.policy);
+    }
+    readEntries(reader, *json, out.entries, 0, kMaxCachedCards);
+    if (reader.ok() && out.version == 0 && !out.entries.empty()) {
+        reader.fail("version", "must be at least 1 when the cache holds entries");
+    }
+    return finish(reader, std::move(out));
 }
 
 }  // namespace sekimori::protocol

@@ -13,6 +13,7 @@
 //            counter: the controller's, per panel and epoch, strictly increasing
 //   ack:     macInput(kAckTag, site, panel, "", command id, result, epoch, counter, nonce, body)
 //            counter: the panel's one counter (requests, events, acks); nonce: the command's
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -144,6 +145,22 @@ std::string encodeBody(const PanelAck& message);
 
 Parsed<PanelCommand> parsePanelCommand(std::string_view json);
 Parsed<PanelAck> parsePanelAck(std::string_view json);
+
+// The panel's offline cache at rest (the HAL encrypts these bytes; docs/mqtt.md "The offline
+// cache"): {"format":"sekimori.panel.cache.v1","version":N,"policy":{...},"entries":[...]}, the
+// entries and policy exactly as cache_put and cache_sync carry them. Parsing is as strict as the
+// commands' (an error names the field; "entries: entry 3: card: ..."); the time of the last sync
+// is never stored, so a cache read back is stale until the next cache_sync.
+inline constexpr std::string_view kCacheFormat = "sekimori.panel.cache.v1";
+inline constexpr std::size_t kMaxCachedCards = 100'000;
+inline constexpr std::size_t kMaxCacheBytes = std::size_t{512} << 20;  // 512 MiB
+struct CacheContents {
+    std::uint64_t version = 0;              // 0: never synced (then no entries)
+    std::optional<OfflinePolicy> policy{};  // absent until the first cache_sync
+    std::vector<CacheEntry> entries{};      // no card twice
+};
+std::string encodeCacheEntries(const CacheContents& cache);
+Parsed<CacheContents> parseCacheEntries(std::string_view json);
 
 std::string commandMacInput(std::string_view site, std::string_view panel,
                             const PanelCommand& command, std::string_view body);

@@ -351,5 +351,62 @@ TEST(OfflineMessages, MalformedCacheCommandsNameTheField) {
     EXPECT_EQ(parsePanelCommand(text).error, "seq: unknown field");
 }
 
+// The panel's cache at rest: the entries and policy as the commands carry them, with the version.
+TEST(OfflineMessages, CacheAtRestRoundTripsAndIsStrict) {
+    CacheContents cache;
+    cache.version = 42;
+    cache.policy = policy();
+    cache.entries = {entry("0123456789ABCDEF"), entry("W26-12-3456")};
+    const std::string text = encodeCacheEntries(cache);
+    EXPECT_TRUE(text.starts_with(R"({"format":"sekimori.panel.cache.v1","version":42,"policy":{)"))
+        << text;
+    auto parsed = parseCacheEntries(text);
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(parsed.value->version, 42u);
+    ASSERT_TRUE(parsed.value->policy);
+    EXPECT_EQ(parsed.value->policy->degraded, DegradedMode::twoPerson);
+    ASSERT_EQ(parsed.value->entries.size(), 2u);
+    EXPECT_EQ(parsed.value->entries[1].card, "W26-12-3456");
+    EXPECT_EQ(parsed.value->entries[0].pinHash, std::string(64, 'f'));
+    EXPECT_EQ(encodeCacheEntries(*parsed.value), text);
+
+    // More cards than one cache_put carries, and an empty never-synced cache, both keep.
+    CacheContents big;
+    big.version = 9;
+    for (int i = 0; i < 200; ++i) {
+        big.entries.push_back(entry(std::string("W26-1-").append(std::to_string(i))));
+    }
+    parsed = parseCacheEntries(encodeCacheEntries(big));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(parsed.value->entries.size(), 200u);
+    EXPECT_FALSE(parsed.value->policy);
+    parsed = parseCacheEntries(encodeCacheEntries(CacheContents{}));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(parsed.value->version, 0u);
+    EXPECT_TRUE(parsed.value->entries.empty());
+
+    CacheContents bad = cache;
+    bad.entries.push_back(entry("0123456789ABCDEF"));
+    EXPECT_EQ(parseCacheEntries(encodeCacheEntries(bad)).error,
+              "entries: entry 2: card: listed twice");
+    bad = cache;
+    bad.version = 0;
+    EXPECT_EQ(parseCacheEntries(encodeCacheEntries(bad)).error,
+              "version: must be at least 1 when the cache holds entries");
+    bad = cache;
+    bad.policy->unlockMs = 0;
+    EXPECT_EQ(parseCacheEntries(encodeCacheEntries(bad)).error,
+              "policy: unlock_ms: out of range 1..600000");
+    EXPECT_EQ(parseCacheEntries(R"({"format":"v0","version":1,"entries":[]})").error,
+              "format: must be \"sekimori.panel.cache.v1\"");
+    EXPECT_EQ(
+        parseCacheEntries(R"({"format":"sekimori.panel.cache.v1","version":1,"entries":[],"x":1})")
+            .error,
+        "x: unknown field");
+    EXPECT_EQ(parseCacheEntries(R"({"format":"sekimori.panel.cache.v1","version":1})").error,
+              "entries: missing");
+    EXPECT_EQ(parseCacheEntries("[1]").error, "payload: must be a JSON object");
+}
+
 }  // namespace
 }  // namespace sekimori::protocol
