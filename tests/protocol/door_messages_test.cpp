@@ -1,4 +1,5 @@
 #include "protocol/door_messages.hpp"
+#include "protocol/panel_commands.hpp"
 
 #include <gtest/gtest.h>
 
@@ -418,13 +419,20 @@ TEST(DoorMessages, FuzzCorpusSeedsParseAsNamed) {
         const bool reply = bool(parsePanelReply(text));
         const bool event = bool(parsePanelEvent(text));
         const bool status = bool(parsePanelStatus(text));
+        // Issue 15: the commands, the acks and the panel's cache at rest share the corpus.
+        const bool command = bool(parsePanelCommand(text));
+        const bool ack = bool(parsePanelAck(text));
+        const bool cache = bool(parseCacheEntries(text));
         if (name.starts_with("bad_")) {
-            EXPECT_FALSE(request || reply || event || status) << name;
+            EXPECT_FALSE(request || reply || event || status || command || ack || cache) << name;
         } else {
             EXPECT_EQ(request, name.starts_with("request_")) << name;
             EXPECT_EQ(reply, name.starts_with("reply_")) << name;
             EXPECT_EQ(event, name.starts_with("event_")) << name;
             EXPECT_EQ(status, name.starts_with("status_")) << name;
+            EXPECT_EQ(command, name.starts_with("command_")) << name;
+            EXPECT_EQ(ack, name.starts_with("ack_")) << name;
+            EXPECT_EQ(cache, name.starts_with("cache_")) << name;
         }
         ++checked;
     }
