@@ -590,7 +590,8 @@ struct Machine {
     }
 
     void on(const JournalLevel& input) {
-        state.journalFull = input.capacity > 0 && input.pending >= input.capacity;
+        // No room at all (capacity 0: a journal that did not open) is full too.
+        state.journalFull = input.pending >= input.capacity;
     }
 
     void on(const ReaderHealth& input) {
