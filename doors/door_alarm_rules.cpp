@@ -51,6 +51,15 @@ std::vector<core::AlarmRule> doorAlarmRules() {
         // The panel's retained status says offline: its doors decide from their local cache.
         raise(kPanelOffline, 2, "panel", "panel"),
         clear(kPanelOnline, kPanelOffline, "panel", "panel"),
+        // A panel's offline cache behind the current version past [offline] behind_alarm_s
+        // (doors/offline_sync); over when it acknowledges the current version.
+        raise(kPanelCacheBehind, 2, "panel", "panel"),
+        clear(kPanelCacheSynced, kPanelCacheBehind, "panel", "panel"),
+        // A panel's journal (issue 15): near full (its upload is not getting through), reports
+        // lost while it was full, entries missing from its upload. Operators acknowledge them.
+        raise(kPanelJournalNearFull, 2, "panel", "panel"),
+        raise(kPanelJournalOverflow, 1, "panel", "panel"),
+        raise(kPanelJournalGap, 2, "panel", "panel"),
         // A credential row that does not match the trail: left out of the snapshot, on purpose
         // someone changed the database behind the daemon. One alarm per table, re-triggered
         // per row.

@@ -21,7 +21,9 @@
 #include "doors/door_views.hpp"
 #include "doors/enrollment_routes.hpp"
 #include "doors/gate_supervision.hpp"
+#include "doors/offline_sync.hpp"
 #include "doors/panel_gateway.hpp"
+#include "doors/panel_routes.hpp"
 #include "doors/person_routes.hpp"
 #include "doors/presence_rebuild.hpp"
 #include "doors/revocation_push.hpp"
@@ -178,7 +180,10 @@ struct DoorsService::Impl {
     std::unique_ptr<PanelGateway> gateway;
     std::unique_ptr<DoorCommands> commands;       // operators' door commands (E)
     std::unique_ptr<RevocationPush> revocations;  // revocations to the panels' deny lists (E)
-    std::unique_ptr<ZoneControl> zones;           // lockdowns, never-alone, forgiveness, muster
+    std::unique_ptr<OfflineSync> offlineSync;     // the panels' offline caches (G)
+    std::unique_ptr<boost::asio::steady_timer> offlineTimer;  // OfflineSync::tick (G)
+    void armOfflineTimer();                                   // (G)
+    std::unique_ptr<ZoneControl> zones;  // lockdowns, never-alone, forgiveness, muster
     std::unique_ptr<AccessSessions> sessions;
     std::shared_ptr<const EnrollmentContext> enrollment;
     // Rows credential.row_mismatch was raised for, until they match again (once per row).
@@ -196,10 +201,16 @@ struct DoorsService::Impl {
     void takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot);
     void onRequest(const std::string& panel, const std::string& topic,
                    const protocol::PanelRequest& request);
-    void onEvent(const std::string& panel, const std::string& topic,
-                 const protocol::PanelEvent& event, const SignedReport& signedReport);
+    // A journaled report, taken once in the panel's order: what it makes, for the gateway to
+    // commit (and ack the panel once durable).
+    ReportEvents onEvent(const std::string& panel, const std::string& topic,
+                         const protocol::PanelEvent& event, const SignedReport& signedReport);
+    // The newest credentials (offline decisions name the person).
+    std::shared_ptr<const CredentialSnapshot> credentials;
     void onStatus(const std::string& panel, const protocol::PanelStatus& status);
-    void feed(Door& door, const DoorInput& input);
+    // `into`: a journaled report's events go there (the gateway commits them) instead of the
+    // recorder; its panel commands are sent once they are durable.
+    void feed(Door& door, const DoorInput& input, ReportEvents* into = nullptr);
     // A circle gate's supervision step (doors/gate_supervision): moves presence and returns the
     // events to store, the gate's own (report) and the presence moves (derived), in the shape of
     // the gateway's ReportEvents (a panel report's are the gateway's to commit); feedGateNow
@@ -277,7 +288,8 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
     }
     impl->enrollment = std::make_shared<const EnrollmentContext>(EnrollmentContext{
         impl->parts.recorder, impl->parts.clock,
-        EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey},
+        EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey,
+                       impl->parts.keys.panelKeys},
         withAccessRules(impl->parts.names, impl->parts.rules), impl->parts.approvals});
     if (impl->parts.approvals != nullptr) {
         registerDoorApprovalKinds(*impl->parts.approvals, impl->enrollment);
@@ -314,8 +326,28 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
                 });
             });
         }});
+    {  // G: the offline caches of every panel, fed snapshots, statuses and acks.
+        std::vector<DoorSpec> specs;
+        for (const auto& [id, door] : impl->doors) {
+            specs.push_back(door.spec);
+        }
+        impl->offlineSync = std::make_unique<OfflineSync>(OfflineSyncParts{
+            impl->parts.clock, impl->parts.offline, std::move(specs), impl->parts.rules.levels,
+            impl->schedules,
+            [raw](std::string_view zone) {
+                const ZoneRules* rules = raw->parts.rules.rulesFor(zone);
+                return rules != nullptr && rules->twoPerson;
+            },
+            impl->parts.keys.panelKeys, impl->parts.keys.templateKey,
+            [raw](const std::string& panel, protocol::PanelCommand command) {
+                return raw->gateway->sendCommand(panel, std::move(command));
+            },
+            [raw](core::Event event) { raw->parts.recorder.record(std::move(event)); }});
+        impl->offlineTimer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
+    }
     impl->gateway->onAck([raw](const std::string& panel, const protocol::PanelAck& ack) {
         raw->revocations->acked(panel, ack);
+        raw->offlineSync->acked(panel, ack);
     });
     impl->zones = std::make_unique<ZoneControl>(
         ZoneControlParts{impl->parts.executor, impl->parts.recorder, impl->parts.clock,
@@ -394,10 +426,21 @@ void DoorsService::Impl::start() {
     cache->post([this, token = std::weak_ptr<int>(alive)](core::Database& db) {
         auto rebuilt = rebuildPresence(db);
         auto enrolled = PanelGateway::enrolledKeys(db);
+        auto journaled = lastJournalSeqs(db);
         boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt),
-                                           enrolled = std::move(enrolled)]() mutable {
+                                           enrolled = std::move(enrolled),
+                                           journaled = std::move(journaled)]() mutable {
             if (token.expired()) {
                 return;
+            }
+            // Before the gateway serves: each panel's upload resumes after what the trail holds.
+            if (journaled) {
+                gateway->setStoredSeqs(*journaled);
+            } else {
+                core::logError(kComponent,
+                               "stored journal positions could not be read from the "
+                               "trail (uploads are taken from seq 1): " +
+                                   journaled.error().message);
             }
             if (enrolled) {
                 gateway->enrollKeys(*enrolled);
@@ -440,6 +483,8 @@ void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapsho
         current.insert(std::move(id));
     }
     raisedMismatches = std::move(current);
+    credentials = snapshot;
+    offlineSync->setCredentials(snapshot);
     sessions->setCredentials(std::move(snapshot));
     credentialsLoaded = true;
     maybeServe();
@@ -453,8 +498,9 @@ void DoorsService::Impl::maybeServe() {
         [this](const std::string& panel, const std::string& topic,
                const protocol::PanelRequest& request) { onRequest(panel, topic, request); },
         [this](const std::string& panel, const std::string& topic,
-               const protocol::PanelEvent& event,
-               const SignedReport& signedReport) { onEvent(panel, topic, event, signedReport); },
+               const protocol::PanelEvent& event, const SignedReport& signedReport) {
+            return onEvent(panel, topic, event, signedReport);
+        },
         [this](const std::string& panel, const protocol::PanelStatus& status) {
             onStatus(panel, status);
         }});
@@ -465,6 +511,8 @@ void DoorsService::Impl::maybeServe() {
     serving = true;
     commands->start();
     revocations->start();
+    offlineSync->setCredentials(credentials);  // the gateway sends now
+    armOfflineTimer();
     core::logInfo(kComponent, "serving " + std::to_string(doors.size()) + " doors");
 }
 
@@ -473,6 +521,7 @@ void DoorsService::Impl::stop() {
     if (commands) {
         commands->stop();
         revocations->stop();
+        offlineTimer->cancel();
     }
     if (gateway) {
         gateway->stop();
@@ -503,34 +552,81 @@ void DoorsService::Impl::onRequest(const std::string& panel, const std::string& 
     sessions->handle(panel, topic, door->second.spec, request);
 }
 
-void DoorsService::Impl::onEvent(const std::string& panel, const std::string& topic,
-                                 const protocol::PanelEvent& event,
-                                 const SignedReport& signedReport) {
+ReportEvents DoorsService::Impl::onEvent(const std::string& panel, const std::string& topic,
+                                         const protocol::PanelEvent& event,
+                                         const SignedReport& signedReport) {
+    ReportEvents made;
+    const nlohmann::json evidence{{"panel_report", signedReport.report},
+                                  {"panel_sig", signedReport.sig}};
+    using Kind = protocol::DoorEventKind;
+    if (event.kind == Kind::journalNearFull || event.kind == Kind::journalOverflow) {
+        made.report.push_back(journalLevelEvent(panel, event, evidence, parts.clock.nowUs()));
+        return made;
+    }
     auto door = doors.find(event.door);
     if (door == doors.end() || door->second.spec.panel != panel) {
         gateway->reportError(core::kMqttBadPayload, topic, panel,
                              "door '" + event.door + "' is not served by panel '" + panel + "'");
-        return;
+        return made;
+    }
+    if (event.kind == Kind::offlineGranted || event.kind == Kind::offlineDenied) {
+        const DoorSpec& spec = door->second.spec;
+        const PersonRecord* person =
+            credentials && !event.person.empty() ? credentials->person(event.person) : nullptr;
+        made.report.push_back(offlineDecisionEvent(event, person ? person->name : std::string(),
+                                                   evidence, parts.clock.nowUs()));
+        if (event.kind == Kind::offlineGranted && !event.person.empty()) {
+            // The grant's opening moves presence like an online one's (the passage is the
+            // offline session's).
+            const bool entry =
+                event.side.value_or(protocol::DoorSide::entry) == protocol::DoorSide::entry;
+            Passage passage{event.person,
+                            person ? person->name : std::string(),
+                            spec.id,
+                            entry ? spec.fromZone : spec.toZone,
+                            entry ? spec.toZone : spec.fromZone,
+                            0,
+                            person ? person->groups : std::vector<std::string>{}};
+            feed(door->second, OfflineGranted{std::move(passage), event.session}, &made);
+        }
+        return made;
     }
     if (door->second.spec.circleGate && isGateReport(event.kind)) {
         // A gate's report goes to its supervision (not door_state); what it makes is stored like
         // a door report's (with onEvent returning ReportEvents: return feedGate's as those).
-        feedGateNow(door->second, GateReport{event,
-                                             {{"panel_report", signedReport.report},
-                                              {"panel_sig", signedReport.sig}}});
-        return;
+        GateEvents gate = feedGate(door->second, GateReport{event, evidence});
+        made.report = std::move(gate.report);
+        made.derived = std::move(gate.derived);
+        return made;
     }
+    // What time alone changed is the controller's, recorded as such; then the report's own.
+    feed(door->second, DoorTick{});
     feed(door->second,
-         PanelReport{event.kind,
-                     event.session,
-                     {{"panel_report", signedReport.report}, {"panel_sig", signedReport.sig}},
-                     event.side.value_or(protocol::DoorSide::entry)});
+         PanelReport{event.kind, event.session, evidence,
+                     event.side.value_or(protocol::DoorSide::entry)},
+         &made);
+    return made;
+}
+
+void DoorsService::Impl::armOfflineTimer() {
+    offlineTimer->expires_after(parts.offline.syncInterval);
+    offlineTimer->async_wait(
+        [this, token = std::weak_ptr<int>(alive)](const boost::system::error_code& ec) {
+            if (ec || token.expired()) {
+                return;
+            }
+            offlineSync->tick();
+            armOfflineTimer();
+        });
 }
 
 void DoorsService::Impl::onStatus(const std::string& panel, const protocol::PanelStatus& status) {
     PanelView& view = panels.at(panel);
     if (!status.firmware.empty()) {
         view.firmware = status.firmware;
+    }
+    if (serving) {
+        offlineSync->panelStatus(panel, status);  // online, cache_version, journal_pending
     }
     if (view.online == status.online) {
         return;  // a retained status seen again after a reconnect changes nothing
@@ -546,19 +642,37 @@ void DoorsService::Impl::onStatus(const std::string& panel, const protocol::Pane
     }
 }
 
-void DoorsService::Impl::feed(Door& door, const DoorInput& input) {
+void DoorsService::Impl::feed(Door& door, const DoorInput& input, ReportEvents* into) {
     auto result = step(door.spec, std::move(door.state), input, parts.clock.nowUs());
     door.state = std::move(result.state);
     for (auto& output : result.outputs) {
         if (auto* record = std::get_if<RecordDoorEvent>(&output)) {
-            parts.recorder.record(std::move(record->event));
+            if (into != nullptr) {
+                into->report.push_back(std::move(record->event));
+            } else {
+                parts.recorder.record(std::move(record->event));
+            }
         } else if (auto* move = std::get_if<MovePresence>(&output)) {
             for (auto& e : presence.pass(move->passage)) {
-                parts.recorder.record(std::move(e));
+                if (into != nullptr) {
+                    into->derived.push_back(std::move(e));
+                } else {
+                    parts.recorder.record(std::move(e));
+                }
             }
             zones->presenceChanged(move->passage.toZone);
         } else if (const auto* command = std::get_if<CommandPanel>(&output)) {
-            commands->sendAfterRecorded(door.spec, *command);
+            if (into != nullptr) {
+                // After the gateway's commit of this report (queued when the handler returns).
+                boost::asio::post(parts.executor, [this, token = std::weak_ptr<int>(alive),
+                                                   spec = &door.spec, command = *command] {
+                    if (!token.expired()) {
+                        commands->sendAfterRecorded(*spec, command);
+                    }
+                });
+            } else {
+                commands->sendAfterRecorded(door.spec, *command);
+            }
         }
     }
     armDoorTimer(door);
@@ -686,6 +800,9 @@ std::vector<core::ApiRoute> DoorsService::routes() {
         routes.push_back(std::move(route));
     }
     for (auto& route : impl->revocations->routes()) {
+        routes.push_back(std::move(route));
+    }
+    for (auto& route : panelRoutes([impl] { return impl->offlineSync->toJson(); })) {
         routes.push_back(std::move(route));
     }
     return routes;
