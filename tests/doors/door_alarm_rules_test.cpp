@@ -81,6 +81,12 @@ TEST(DoorAlarmRules, ThePlansTable) {
         {kGateRearmed, A::clear, "", "gate.fire_released", 0, "gate"},
         {kGateRearmed, A::clear, "armed", "gate.cycle_refused", 0, "gate"},
         {kGatePowerRestored, A::clear, "", "gate.power_lost", 0, "gate"},
+        // Offline panels (issue 15): the cache sync and the journal.
+        {kPanelCacheBehind, A::raise, "", "panel.cache_behind", 2, "panel"},
+        {kPanelCacheSynced, A::clear, "", "panel.cache_behind", 0, "panel"},
+        {kPanelJournalNearFull, A::raise, "", "panel.journal_near_full", 2, "panel"},
+        {kPanelJournalOverflow, A::raise, "", "panel.journal_overflow", 1, "panel"},
+        {kPanelJournalGap, A::raise, "", "panel.journal_gap", 2, "panel"},
     };
     EXPECT_EQ(rules.size(), table.size());
     for (const auto& row : table) {
