@@ -347,7 +347,9 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
     }
     impl->gateway->onAck([raw](const std::string& panel, const protocol::PanelAck& ack) {
         raw->revocations->acked(panel, ack);
-        raw->offlineSync->acked(panel, ack);
+        if (raw->parts.offline.enabled) {
+            raw->offlineSync->acked(panel, ack);
+        }
     });
     impl->zones = std::make_unique<ZoneControl>(
         ZoneControlParts{impl->parts.executor, impl->parts.recorder, impl->parts.clock,
@@ -484,7 +486,9 @@ void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapsho
     }
     raisedMismatches = std::move(current);
     credentials = snapshot;
-    offlineSync->setCredentials(snapshot);
+    if (parts.offline.enabled) {
+        offlineSync->setCredentials(snapshot);
+    }
     sessions->setCredentials(std::move(snapshot));
     credentialsLoaded = true;
     maybeServe();
@@ -511,8 +515,10 @@ void DoorsService::Impl::maybeServe() {
     serving = true;
     commands->start();
     revocations->start();
-    offlineSync->setCredentials(credentials);  // the gateway sends now
-    armOfflineTimer();
+    if (parts.offline.enabled) {
+        offlineSync->setCredentials(credentials);  // the gateway sends now
+        armOfflineTimer();
+    }
     core::logInfo(kComponent, "serving " + std::to_string(doors.size()) + " doors");
 }
 
@@ -626,7 +632,9 @@ void DoorsService::Impl::onStatus(const std::string& panel, const protocol::Pane
         view.firmware = status.firmware;
     }
     if (serving) {
-        offlineSync->panelStatus(panel, status);  // online, cache_version, journal_pending
+        if (parts.offline.enabled) {
+            offlineSync->panelStatus(panel, status);  // online, cache_version, journal_pending
+        }
     }
     if (view.online == status.online) {
         return;  // a retained status seen again after a reconnect changes nothing

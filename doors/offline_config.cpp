@@ -15,6 +15,7 @@ void OfflineConfigSection::read(TomlTableReader& root, const std::filesystem::pa
     if (table == nullptr) {
         return;
     }
+    config_.enabled = true;
     TomlTableReader r(*table, "offline", root.diagnostics());
     const auto seconds = [&](std::string_view key, std::int64_t min, std::int64_t max,
                              std::chrono::seconds& out) {
