@@ -98,7 +98,18 @@ core::Result<doors::DoorKeys> loadOrCreateDoorKeys(const doors::DoorsConfig& doo
     doors::DoorKeys keys;
     keys.pepper = std::move(enrollment->pepper);
     keys.templateKey = std::move(enrollment->templateKey);
+    // Door panels and circle gates' panels alike (a gate is a portal with its own panel).
+    struct Portal {
+        std::string panel;
+    };
+    std::vector<Portal> portals;
     for (const auto& d : doors.doors) {
+        portals.push_back(Portal{d.panel});
+    }
+    for (const auto& g : doors.circleGates) {
+        portals.push_back(Portal{g.panel});
+    }
+    for (const auto& d : portals) {
         if (keys.panelKeys.count(d.panel) != 0) {
             continue;
         }
@@ -138,20 +149,23 @@ std::map<std::string, std::string, std::less<>> zoneParents(const core::SiteConf
 std::vector<Domain> doorsDomains() {
     auto rules = std::make_shared<doors::AccessRulesConfigSection>();
     auto doorsSection = std::make_shared<doors::DoorConfigSection>();
+    auto offline = std::make_shared<doors::OfflineConfigSection>();  // [offline] (issue 15)
     ServiceFactory factory =
-        [rules,
-         doorsSection](const DaemonParts& parts) -> core::Result<std::unique_ptr<core::Service>> {
-        return makeDoorsService(parts, doorsSection->config(), rules->config());
+        [rules, doorsSection,
+         offline](const DaemonParts& parts) -> core::Result<std::unique_ptr<core::Service>> {
+        return makeDoorsService(parts, doorsSection->config(), rules->config(), offline->config());
     };
     std::vector<Domain> domains;
     domains.push_back(Domain{"access_rules", rules, {}});
+    domains.push_back(Domain{"offline", offline, {}});
     domains.push_back(Domain{"doors", doorsSection, std::move(factory)});
     return domains;
 }
 
-core::Result<std::unique_ptr<core::Service>> makeDoorsService(
-    const DaemonParts& parts, const doors::DoorsConfig& config,
-    const doors::AccessRulesConfig& rules) {
+core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts& parts,
+                                                              const doors::DoorsConfig& config,
+                                                              const doors::AccessRulesConfig& rules,
+                                                              const doors::OfflineConfig& offline) {
     auto keys = loadOrCreateDoorKeys(config, parts.paths);
     if (!keys) {
         return keys.error();
@@ -179,6 +193,7 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(
                                           parts.site.daemon.baseDir / "doors" / "web"};
     serviceParts.rules = rules;
     serviceParts.zoneParents = zoneParents(parts.site);
+    serviceParts.offline = offline;
     auto service = doors::DoorsService::create(std::move(serviceParts));
     if (!service) {
         return service.error();

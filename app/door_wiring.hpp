@@ -15,6 +15,7 @@
 #include "doors/door_config.hpp"
 #include "doors/door_keys.hpp"
 #include "doors/enrollment.hpp"
+#include "doors/offline_config.hpp"
 #include "policy/holiday_calendar.hpp"
 #include "policy/schedule.hpp"
 
@@ -30,7 +31,7 @@ std::vector<Domain> doorsDomains();
 // every panel the doors name, and makes the service on parts.paths.database.
 core::Result<std::unique_ptr<core::Service>> makeDoorsService(
     const DaemonParts& parts, const doors::DoorsConfig& config,
-    const doors::AccessRulesConfig& rules);
+    const doors::AccessRulesConfig& rules, const doors::OfflineConfig& offline = {});
 
 // The site's schedules with their holiday rule and the [calendar] (national list + closures).
 core::Result<std::vector<policy::Schedule>> schedules(const core::SiteConfig& config);

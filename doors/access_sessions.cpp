@@ -28,6 +28,17 @@ void wipe(std::string& secret) {
 
 constexpr std::size_t kNonceBytes = 16;
 
+// The person's enrolled weight for a circle gate's plate (PersonRecord::weightG, from
+// door_person_weights); 0 when none is enrolled or the snapshot does not carry weights.
+template <class Person>
+int enrolledWeightG(const Person* person) {
+    if constexpr (requires { person->weightG; }) {
+        return person == nullptr ? 0 : static_cast<int>(person->weightG);
+    } else {
+        return 0;
+    }
+}
+
 // The step a request is.
 protocol::Factor stepOf(const protocol::PanelRequest& request) {
     if (std::holds_alternative<protocol::CardPresented>(request.step)) {
@@ -513,6 +524,15 @@ void AccessSessions::grant(Session& session, const Admit& admitted) {
             Passage{p.entrant.person, p.entrant.name, door.id, left, target, 0, p.entrant.groups});
     }
     events.push_back(grantedEvent(context, now, details));
+    const int weightG = door.circleGate && credentials_
+                            ? std::clamp(enrolledWeightG(credentials_->person(owned->person)), 0,
+                                         protocol::kMaxWeightG)
+                            : 0;
+    if (weightG > 0) {  // the weight the gate was told to expect (docs/events.md)
+        auto payload = nlohmann::json::parse(events.back().payload);
+        payload["weight_g"] = weightG;
+        events.back().payload = payload.dump();
+    }
     if (owned->duress) {
         events.push_back(duressEvent(context, now));
     }
@@ -522,27 +542,27 @@ void AccessSessions::grant(Session& session, const Admit& admitted) {
     if (admitted.waitCompleted) {
         waits_.erase(waitKey);  // its people pass now
     }
-    const protocol::PanelReply reply =
-        replyTo(owned->id, door.id, owned->answering,
-                protocol::Decision{true, std::string(protocol::reason::granted), door.unlockMs});
-    commitThen(
-        std::move(events), context, owned->answering, owned->panel, "", "granted",
-        [this, panel = owned->panel, reply, &door, waitKey, now, passages = std::move(passages),
-         forgivenessUsed = std::move(forgivenessUsed), admitted]() mutable {
-            parts_.gateway.reply(panel, reply);
-            // An escort host who went first counts for a visitor within the window.
-            auto& recent = recent_[waitKey];
-            for (const Passing& p : admitted.passing) {
-                recent.push_back(
-                    RecentGrant{p.entrant.person, p.entrant.groups, p.entrant.escortRequired, now});
-            }
-            if (parts_.zones.consumeForgiveness) {
-                for (const auto& person : forgivenessUsed) {
-                    parts_.zones.consumeForgiveness(person);
-                }
-            }
-            parts_.onGranted(door, std::move(passages));
-        });
+    protocol::Decision decision{true, std::string(protocol::reason::granted), door.unlockMs};
+    decision.weightG = weightG;  // a gate weighs the person against it; 0: none enrolled
+    const protocol::PanelReply reply = replyTo(owned->id, door.id, owned->answering, decision);
+    commitThen(std::move(events), context, owned->answering, owned->panel, "", "granted",
+               [this, panel = owned->panel, session = owned->id, reply, &door, waitKey, now,
+                passages = std::move(passages), forgivenessUsed = std::move(forgivenessUsed),
+                admitted]() mutable {
+                   parts_.gateway.reply(panel, reply);
+                   // An escort host who went first counts for a visitor within the window.
+                   auto& recent = recent_[waitKey];
+                   for (const Passing& p : admitted.passing) {
+                       recent.push_back(RecentGrant{p.entrant.person, p.entrant.groups,
+                                                    p.entrant.escortRequired, now});
+                   }
+                   if (parts_.zones.consumeForgiveness) {
+                       for (const auto& person : forgivenessUsed) {
+                           parts_.zones.consumeForgiveness(person);
+                       }
+                   }
+                   parts_.onGranted(door, session, std::move(passages));
+               });
 }
 
 void AccessSessions::await(Session& session, AwaitCompanion awaiting) {

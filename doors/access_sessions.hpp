@@ -79,8 +79,11 @@ struct AccessSessionsParts {
     // (CredentialCache::refresh); a card step waits on it.
     std::function<void(std::function<void()> then)> refreshCredentials;
     // After a grant is durable and sent: the door's state takes the passages, the grant's
-    // person last (before them, the companions who pass with them).
-    std::function<void(const DoorSpec& door, std::vector<Passage> passages)> onGranted;
+    // person last (before them, the companions who pass with them). `session` is the panel's
+    // session id of the grant (a circle gate's cycle reports name it).
+    std::function<void(const DoorSpec& door, const std::string& session,
+                       std::vector<Passage> passages)>
+        onGranted;
     // After any other access event of a door is durable and its reply sent.
     std::function<void(const DoorSpec& door, core::EventType type)> onNoted;
     // How long a step's commit may take before the panel is denied store_unavailable (below

@@ -37,6 +37,18 @@ core::Bytes pinHash(std::string_view pepper, std::string_view person, std::strin
     return hash;
 }
 
+std::string offlinePinHash(std::string_view panelKey, std::string_view person,
+                           std::string_view digits) {
+    core::Bytes key = core::keyedHash(panelKey, "sekimori.panel.offline_pin.v1");
+    std::string message;
+    appendLengthPrefixed(message, person);
+    appendLengthPrefixed(message, digits);
+    core::Bytes hash = core::keyedHash(key, message);
+    sodium_memzero(message.data(), message.size());
+    sodium_memzero(key.data(), key.size());
+    return core::toHex(hash);
+}
+
 std::string duressOrigin(std::string_view digits) {
     if (digits.empty() || digits.back() < '0' || digits.back() > '9') {
         return {};

@@ -60,6 +60,13 @@ KeypadMatch matchKeypadCode(std::string_view pepper, std::string_view digits,
     return KeypadMatch{};
 }
 
+// Issue 15: the PIN's hash as the panel checks it offline (docs/mqtt.md "Offline operation"):
+// hex HMAC-SHA-256 under HMAC-SHA-256(panel key, "sekimori.panel.offline_pin.v1"), over
+// lp(person) lp(digits). Computed at PIN enrollment for every declared panel
+// (door_offline_pins); the panel's HAL computes the same from the digits entered.
+std::string offlinePinHash(std::string_view panelKey, std::string_view person,
+                           std::string_view digits);
+
 // The template sealed for `person` (what door_fingerprints and door_pending_templates hold).
 core::Bytes sealTemplate(std::string_view templateKey, std::string_view person,
                          std::string_view templateBytes);

@@ -14,6 +14,7 @@ constexpr CredentialTable kAfterPeople[] = {
     CredentialTable::fingerprints, CredentialTable::backupFingerprints,
     CredentialTable::keypadCodes,  CredentialTable::grants,
     CredentialTable::groupMembers, CredentialTable::levelAssignments,
+    CredentialTable::offlinePins,  CredentialTable::personWeights,
     CredentialTable::cards,
 };
 

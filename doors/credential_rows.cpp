@@ -21,6 +21,8 @@ constexpr PersonScope kPersonScopes[] = {
     {CredentialTable::fingerprints, "person = ?1"},
     {CredentialTable::backupFingerprints, "person = ?1"},
     {CredentialTable::keypadCodes, "person = ?1"},
+    {CredentialTable::offlinePins, "person = ?1"},
+    {CredentialTable::personWeights, "person = ?1"},
     {CredentialTable::grants, "person = ?1"},
     {CredentialTable::groupMembers, "person = ?1"},
     {CredentialTable::levelAssignments, "holder_kind = 'person' AND holder = ?1"},
@@ -298,6 +300,12 @@ void foldIntoPerson(PersonRecord& person, const AuditedRow& row) {
             break;
         case CredentialTable::levelAssignments:  // kind, holder, level, from, until
             person.levels.push_back(levelFrom(row));
+            break;
+        case CredentialTable::offlinePins:  // person, panel, pin_hash
+            person.offlinePinHashes[row.text(1)] = row.text(2);
+            break;
+        case CredentialTable::personWeights:  // person, weight_g
+            person.weightG = static_cast<int>(row.integer(1));
             break;
         case CredentialTable::cards:
             break;

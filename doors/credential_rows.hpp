@@ -34,8 +34,10 @@ enum class CredentialTable : std::size_t {
     groupMembers,
     levelAssignments,
     keypadCodes,
+    offlinePins,
+    personWeights,
 };
-inline constexpr std::size_t kCredentialTableCount = 10;
+inline constexpr std::size_t kCredentialTableCount = 12;
 const core::AuditedTable& auditedTable(CredentialTable table);
 std::optional<CredentialTable> credentialTableNamed(std::string_view name);
 

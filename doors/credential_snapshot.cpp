@@ -155,4 +155,19 @@ std::vector<const PersonRecord*> CredentialSnapshot::allPeople() const {
     return out;
 }
 
+std::vector<const CardRecord*> CredentialSnapshot::allCards() const {
+    std::vector<const CardRecord*> out;
+    out.reserve(cardCount_);
+    for (const auto& shard : cards_) {
+        if (shard) {
+            for (const auto& [uid, record] : *shard) {
+                if (person(record.person) != nullptr) {
+                    out.push_back(&record);
+                }
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace sekimori::doors

@@ -6,6 +6,7 @@
 // is immutable once handed to the io thread; readers never lock.
 #include <array>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,11 @@ struct PersonRecord {
     std::vector<ZoneGrant> grants;                   // direct zone grants
     std::vector<LevelAssignment> levels;             // assigned to the person
     std::vector<std::string> groups;                 // member of
+    // Issue 15 (doors/offline_sync): door_offline_pins, the PIN's offline hash per panel
+    // (panel id -> 64 hex, docs/mqtt.md "Offline operation"), and door_person_weights, the
+    // enrolled weight for circle gates in grams (0: none).
+    std::map<std::string, std::string> offlinePinHashes{};
+    int weightG = 0;
 };
 
 enum class CardState { active, revoked };
@@ -91,6 +97,8 @@ class CredentialSnapshot {
     void setGroupLevels(const std::string& group, std::vector<LevelAssignment> levels);
     // Every person, in no order (tests, tools).
     std::vector<const PersonRecord*> allPeople() const;
+    // Every card whose holder is in the snapshot, in no order (doors/offline_sync).
+    std::vector<const CardRecord*> allCards() const;
 
     static constexpr std::size_t kPersonShards = 4096;
     static constexpr std::size_t kCardShards = 4096;

@@ -67,6 +67,23 @@ std::string journalMigration() {
     return sql;
 }
 
+// Issue 15: the PIN's offline hash per panel and the enrolled weight (both audited, with their
+// generation and journal triggers).
+std::string offlineMigration() {
+    std::string sql =
+        "CREATE TABLE door_offline_pins(person TEXT NOT NULL REFERENCES door_people(id),"
+        " panel TEXT NOT NULL, pin_hash TEXT NOT NULL, PRIMARY KEY(person, panel));"
+        "CREATE TABLE door_person_weights(person TEXT PRIMARY KEY REFERENCES door_people(id),"
+        " weight_g INTEGER NOT NULL CHECK(weight_g > 0));" +
+        generationTriggers({"door_offline_pins", "door_person_weights"});
+    for (const core::AuditedTable& table :
+         {core::AuditedTable{"door_offline_pins", {"person", "panel"}},
+          core::AuditedTable{"door_person_weights", {"person"}}}) {
+        sql += journalTriggersSql(table);
+    }
+    return sql;
+}
+
 std::string generationMigration() {
     return "CREATE TABLE door_generation(id INTEGER PRIMARY KEY CHECK(id = 1), n INTEGER NOT NULL);"
            "INSERT INTO door_generation(id, n) VALUES(1, 0);" +
@@ -103,6 +120,8 @@ const std::vector<core::Migration>& migrations() {
         {4, issue14Migration()},
         // The change journal the cache applies incrementally (doors/credential_journal.hpp).
         {5, journalMigration()},
+        // Issue 15: offline PIN hashes per panel and weights (doors/offline_sync).
+        {6, offlineMigration()},
     };
     return list;
 }
@@ -155,6 +174,15 @@ const core::AuditedTable& keypadCodesTable() {
     return table;
 }
 
+const core::AuditedTable& offlinePinsTable() {
+    static const core::AuditedTable table{"door_offline_pins", {"person", "panel"}};
+    return table;
+}
+const core::AuditedTable& personWeightsTable() {
+    static const core::AuditedTable table{"door_person_weights", {"person"}};
+    return table;
+}
+
 const std::vector<core::AuditedTable>& kAuditedTables() {
     static const std::vector<core::AuditedTable> tables{peopleTable(),
                                                         cardsTable(),
@@ -165,7 +193,9 @@ const std::vector<core::AuditedTable>& kAuditedTables() {
                                                         backupFingerprintsTable(),
                                                         groupMembersTable(),
                                                         levelAssignmentsTable(),
-                                                        keypadCodesTable()};
+                                                        keypadCodesTable(),
+                                                        offlinePinsTable(),
+                                                        personWeightsTable()};
     return tables;
 }
 
@@ -267,6 +297,17 @@ core::Result<void> CredentialStore::prepareAll() {
         {&cardsOf_, "SELECT uid, person, state FROM door_cards WHERE person = ?1 ORDER BY uid"},
         {&hasBackup_, "SELECT 1 FROM door_backup_fingerprints WHERE person = ?1"},
         {&hasKeypad_, "SELECT 1 FROM door_keypad_codes WHERE person = ?1"},
+        {&storeOfflinePin_,
+         "INSERT INTO door_offline_pins(person, panel, pin_hash) VALUES(?1, ?2, ?3)"
+         " ON CONFLICT(person, panel) DO UPDATE SET pin_hash = excluded.pin_hash"},
+        {&offlinePinPanels_,
+         "SELECT panel FROM door_offline_pins WHERE person = ?1 ORDER BY panel"},
+        {&deleteOfflinePin_, "DELETE FROM door_offline_pins WHERE person = ?1 AND panel = ?2"},
+        {&storeWeight_,
+         "INSERT INTO door_person_weights(person, weight_g) VALUES(?1, ?2)"
+         " ON CONFLICT(person) DO UPDATE SET weight_g = excluded.weight_g"},
+        {&deleteWeight_, "DELETE FROM door_person_weights WHERE person = ?1"},
+        {&weightOf_, "SELECT weight_g FROM door_person_weights WHERE person = ?1"},
     };
     for (const auto& [statement, sql] : all) {
         auto prepared = db_.prepare(sql);
@@ -563,6 +604,42 @@ core::Result<bool> CredentialStore::hasKeypadCode(const std::string& person) {
         return row.error();
     }
     return row.value().has_value();
+}
+
+core::Result<void> CredentialStore::storeOfflinePinHash(const std::string& person,
+                                                        const std::string& panel,
+                                                        const std::string& hashHex) {
+    storeOfflinePin_.bind(1, person).bind(2, panel).bind(3, hashHex);
+    return storeOfflinePin_.run();
+}
+
+core::Result<std::vector<std::string>> CredentialStore::offlinePinPanels(
+    const std::string& person) {
+    offlinePinPanels_.bind(1, person);
+    return allRows<std::string>(offlinePinPanels_,
+                                [](const core::Statement& s) { return s.columnText(0); });
+}
+
+core::Result<bool> CredentialStore::deleteOfflinePinHash(const std::string& person,
+                                                         const std::string& panel) {
+    deleteOfflinePin_.bind(1, person).bind(2, panel);
+    return runCounting(deleteOfflinePin_);
+}
+
+core::Result<void> CredentialStore::storeWeight(const std::string& person, int weightG) {
+    storeWeight_.bind(1, person).bind(2, std::int64_t{weightG});
+    return storeWeight_.run();
+}
+
+core::Result<bool> CredentialStore::deleteWeight(const std::string& person) {
+    deleteWeight_.bind(1, person);
+    return runCounting(deleteWeight_);
+}
+
+core::Result<std::optional<int>> CredentialStore::weightOf(const std::string& person) {
+    weightOf_.bind(1, person);
+    return oneRow<int>(weightOf_,
+                       [](const core::Statement& s) { return static_cast<int>(s.columnInt(0)); });
 }
 
 core::Result<void> CredentialStore::transaction(const std::function<core::Result<void>()>& body) {

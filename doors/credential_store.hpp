@@ -24,7 +24,8 @@ namespace sekimori::doors {
 // door_people(id), door_cards(uid), door_pins(person), door_fingerprints(person),
 // door_zone_grants(person, zone), door_person_details(person), door_backup_fingerprints(person),
 // door_group_members(group_id, person), door_level_assignments(holder_kind, holder, level),
-// door_keypad_codes(person). Pending templates and photos are not here: they decide nothing.
+// door_keypad_codes(person), door_offline_pins(person, panel), door_person_weights(person).
+// Pending templates and photos are not here: they decide nothing.
 const std::vector<core::AuditedTable>& kAuditedTables();
 const core::AuditedTable& peopleTable();
 const core::AuditedTable& cardsTable();
@@ -36,6 +37,9 @@ const core::AuditedTable& backupFingerprintsTable();
 const core::AuditedTable& groupMembersTable();
 const core::AuditedTable& levelAssignmentsTable();
 const core::AuditedTable& keypadCodesTable();
+// Issue 15: door_offline_pins(person, panel) and door_person_weights(person).
+const core::AuditedTable& offlinePinsTable();
+const core::AuditedTable& personWeightsTable();
 
 // Error code of storeKeypadCode when the hash belongs to another person (409).
 inline constexpr std::string_view kKeypadCodeTaken = "doors.keypad_code_taken";
@@ -103,6 +107,15 @@ class CredentialStore {
     core::Result<bool> keypadCodeHeldByOther(const std::string& person,
                                              const core::Bytes& codeHash);
     core::Result<void> storePhoto(const std::string& person, const PersonPhoto& photo);
+    // Issue 15: the PIN's offline hash for one panel (64 hex, doors/credential_binding
+    // offlinePinHash), the panels a person has one for, and the enrolled weight in grams.
+    core::Result<void> storeOfflinePinHash(const std::string& person, const std::string& panel,
+                                           const std::string& hashHex);
+    core::Result<std::vector<std::string>> offlinePinPanels(const std::string& person);
+    core::Result<bool> deleteOfflinePinHash(const std::string& person, const std::string& panel);
+    core::Result<void> storeWeight(const std::string& person, int weightG);
+    core::Result<bool> deleteWeight(const std::string& person);
+    core::Result<std::optional<int>> weightOf(const std::string& person);
     core::Result<std::optional<PersonPhoto>> findPhoto(const std::string& person);
 
     // Read helpers for the person page (doors/person_routes) and enrollment's checks.
@@ -156,6 +169,8 @@ class CredentialStore {
         removeMember_, upsertLevel_, deleteLevel_, keypadOwner_, storeKeypad_, storePhoto_,
         findPhoto_, findDetails_, grantsOf_, levelsOf_, groupsOf_, membersOf_, cardsOf_, hasBackup_,
         hasKeypad_;
+    core::Statement storeOfflinePin_, offlinePinPanels_, deleteOfflinePin_, storeWeight_,
+        deleteWeight_, weightOf_;
 };
 
 }  // namespace sekimori::doors

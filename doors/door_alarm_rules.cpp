@@ -1,6 +1,9 @@
 #include "doors/door_alarm_rules.hpp"
 
+#include <utility>
+
 #include "doors/door_event_types.hpp"
+#include "protocol/door_messages.hpp"
 
 namespace sekimori::doors {
 namespace {
@@ -36,7 +39,7 @@ core::AlarmRule when(core::AlarmRule rule, std::string field, std::string value)
 // panelStatusEvent, doors/door_state.cpp for tamper's "state", doors/access_sessions.cpp for the
 // lockout, doors/doors_service.cpp rowMismatchEvent).
 std::vector<core::AlarmRule> doorAlarmRules() {
-    return {
+    std::vector<core::AlarmRule> rules{
         // Opened without a grant: someone may be inside who should not be.
         raise(kDoorForced, 1, "door", "door"),
         // Left open past held_open_ms; over when the door reports closed.
@@ -48,6 +51,15 @@ std::vector<core::AlarmRule> doorAlarmRules() {
         // The panel's retained status says offline: its doors decide from their local cache.
         raise(kPanelOffline, 2, "panel", "panel"),
         clear(kPanelOnline, kPanelOffline, "panel", "panel"),
+        // A panel's offline cache behind the current version past [offline] behind_alarm_s
+        // (doors/offline_sync); over when it acknowledges the current version.
+        raise(kPanelCacheBehind, 2, "panel", "panel"),
+        clear(kPanelCacheSynced, kPanelCacheBehind, "panel", "panel"),
+        // A panel's journal (issue 15): near full (its upload is not getting through), reports
+        // lost while it was full, entries missing from its upload. Operators acknowledge them.
+        raise(kPanelJournalNearFull, 2, "panel", "panel"),
+        raise(kPanelJournalOverflow, 1, "panel", "panel"),
+        raise(kPanelJournalGap, 2, "panel", "panel"),
         // A credential row that does not match the trail: left out of the snapshot, on purpose
         // someone changed the database behind the daemon. One alarm per table, re-triggered
         // per row.
@@ -70,6 +82,34 @@ std::vector<core::AlarmRule> doorAlarmRules() {
         raise(kZoneLockdownStarted, 2, "lockdown", "target"),
         clear(kZoneLockdownLifted, kZoneLockdownStarted, "lockdown", "target"),
     };
+    // Circle gates (doors/gate_supervision.cpp): a refused cycle is priority 1 when someone may
+    // have come through with the person (tailgate, two bodies, piggyback), 2 otherwise; one alarm
+    // per gate, re-triggered per refusal; the guard's rearm clears it and a fire release.
+    for (const auto& [refusal, priority] : std::vector<std::pair<protocol::GateRefusal, int>>{
+             {protocol::GateRefusal::tailgate, 1},
+             {protocol::GateRefusal::twoBodies, 1},
+             {protocol::GateRefusal::piggyback, 1},
+             {protocol::GateRefusal::underweight, 2},
+             {protocol::GateRefusal::returned, 2},
+             {protocol::GateRefusal::linger, 2},
+             {protocol::GateRefusal::doorStuck, 2},
+             {protocol::GateRefusal::controllerLost, 2},
+             {protocol::GateRefusal::denied, 2}}) {
+        rules.push_back(when(raise(kGateCycleRefused, priority, "gate", "gate"), "refusal",
+                             std::string(protocol::toString(refusal))));
+    }
+    // Something on the plate with nobody in the booth; a leaf that did not move; the fire input
+    // released both leaves (the desk hears it even though it is meant); mains lost.
+    rules.push_back(raise(kGateObjectLeft, 2, "gate", "gate"));
+    rules.push_back(raise(kGateDoorStuck, 2, "gate", "gate"));
+    rules.push_back(raise(kGateFireReleased, 1, "gate", "gate"));
+    rules.push_back(raise(kGatePowerLost, 2, "gate", "gate"));
+    // gate.rearmed clears two alarm types; the book takes one rule per (event, when) pair, so the
+    // second follows its "state": "armed".
+    rules.push_back(clear(kGateRearmed, kGateFireReleased, "gate", "gate"));
+    rules.push_back(when(clear(kGateRearmed, kGateCycleRefused, "gate", "gate"), "state", "armed"));
+    rules.push_back(clear(kGatePowerRestored, kGatePowerLost, "gate", "gate"));
+    return rules;
 }
 
 }  // namespace sekimori::doors

@@ -94,7 +94,7 @@ void DoorCommands::stop() {
 
 std::vector<core::ApiRoute> DoorCommands::routes() {
     std::vector<core::ApiRoute> routes;
-    for (const char* command : {"unlock", "lock", "timed_unlock"}) {
+    for (const char* command : {"unlock", "lock", "timed_unlock", "rearm"}) {
         routes.push_back({core::HttpMethod::post, std::string("/api/doors/{id}/") + command,
                           kDoorCommanders, core::RunOn::io,
                           [this, command = std::string(command)](const core::ApiCall& call,
@@ -120,12 +120,20 @@ void DoorCommands::handle(const std::string& command, const core::ApiCall& call,
                     "no door '" + (id == call.params.end() ? std::string() : id->second) + "'"));
         return;
     }
+    if (door->circleGate != (command == "rearm")) {
+        reply(error(
+            400, "doors.bad_request",
+            door->circleGate
+                ? "gate " + door->id + " takes only rearm: its leaves are the gate's interlock"
+                : "rearm is a circle gate's command; " + door->id + " is a door"));
+        return;
+    }
     if (!parts_.online(door->panel)) {
         reply(error(409, "doors.panel_offline",
                     "panel " + door->panel + " of door " + door->id + " is offline"));
         return;
     }
-    if (door->commandsNeedApproval) {
+    if (door->commandsNeedApproval && command != "rearm") {
         if (parts_.approvals == nullptr) {
             reply(error(503, "doors.unavailable",
                         "commands to door " + door->id +
@@ -220,6 +228,12 @@ void DoorCommands::carryOut(const core::RecordedEvent& recorded) {
                                        " names no door of this site: not carried out");
         return;
     }
+    if (door->circleGate != (command == "rearm")) {
+        core::logError(kComponent, "door.command #" + std::to_string(recorded.seq) + " (" +
+                                       command + ") does not apply to " + door->id +
+                                       ": not carried out");
+        return;
+    }
     const core::TimeUs now = parts_.clock.nowUs();
     const std::string id = "cmd-" + std::to_string(recorded.seq);
     ManualCommand manual{command, 0};
@@ -227,6 +241,17 @@ void DoorCommands::carryOut(const core::RecordedEvent& recorded) {
         send(*door, protocol::CommandType::unlock, door->unlockMs, id);
     } else if (command == "lock") {
         send(*door, protocol::CommandType::lock, 0, id);
+    } else if (command == "rearm") {
+        send(*door, protocol::CommandType::gateRearm, 0, id);
+        if (parts_.rearmSent) {
+            nlohmann::json actor = nlohmann::json::object();
+            for (const char* name : {"actor", "role", "unix_user"}) {
+                if (auto it = body.find(name); it != body.end()) {
+                    actor[name] = *it;
+                }
+            }
+            parts_.rearmSent(*door, actor);
+        }
     } else if (command == "timed_unlock") {
         manual.untilUs = body.value("until_us", core::TimeUs{0});
         const core::TimeUs ms = (manual.untilUs - now) / 1000;

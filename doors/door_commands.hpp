@@ -10,6 +10,12 @@
 // then carried out: the panel command goes out (protocol/panel_commands) and the door's state
 // learns it. 404 doors.not_found, 400 doors.bad_request, 409 doors.panel_offline (a command to a
 // panel that cannot hear it would wait in the broker and act later). io thread.
+//
+// Issue 15, circle gates (docs/circle-gates.md):
+//   POST /api/doors/{id}/rearm         {comment}           a guard's override re-arms the gate
+// after a fire release or a refused cycle (panel command gate_rearm). It only restores the
+// interlock, so it never waits for an approval. A gate takes no unlock, lock or timed unlock (its
+// leaves are the firmware's interlock) and a door no rearm: 400 doors.bad_request.
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +50,9 @@ struct DoorCommandsParts {
     std::function<bool(const std::string& panel)> online;
     // The command went out: the door's state hears it (DoorsService feeds ManualCommand).
     std::function<void(const DoorSpec& door, const ManualCommand& command)> carriedOut;
+    // A gate's rearm went out: the gate's supervision hears who commanded it (the payload's
+    // actor fields of the door.command).
+    std::function<void(const DoorSpec& gate, const nlohmann::json& actor)> rearmSent{};
 };
 
 class DoorCommands {

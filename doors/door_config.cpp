@@ -374,6 +374,10 @@ void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&
         readMilliseconds(r, "cycle_timeout_ms", g.cycleTimeout, 5'000, 600'000);
         readMilliseconds(r, "step_timeout_ms", g.stepTimeout, 1'000, 120'000);
         g.fingerThreshold = readInt(r, "finger_threshold", g.fingerThreshold, 0, 100);
+        g.camera = r.id("camera", Presence::optional).value_or("");
+        g.weightTolerancePct = readInt(r, "weight_tolerance_pct", g.weightTolerancePct, 0, 50);
+        g.outerFailSafe = r.boolean("outer_fail_safe", Presence::optional).value_or(true);
+        g.innerFailSafe = r.boolean("inner_fail_safe", Presence::optional).value_or(false);
         if (ids.declare("door_or_gate", g.id, r.keyPath("id"), diag)) {
             ids.declare("circle_gate", g.id, r.keyPath("id"), diag);
         }
@@ -418,7 +422,13 @@ void DoorConfigSection::check(const core::SiteConfig& site, const core::IdRegist
         }
     }
     for (std::size_t i = 0; i < config_.circleGates.size(); ++i) {
-        checks.check(config_.circleGates[i], indexed("circle_gates", i));
+        const CircleGateConfig& gate = config_.circleGates[i];
+        const std::string here = indexed("circle_gates", i);
+        checks.check(config_.circleGates[i], here);
+        // The camera is the cameras domain's id (declared by [[cameras]]).
+        if (!gate.camera.empty() && !diagnostics.reported(here + ".camera")) {
+            ids.require("camera", gate.camera, here + ".camera", diagnostics);
+        }
     }
 }
 

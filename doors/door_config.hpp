@@ -64,6 +64,13 @@ struct CircleGateConfig {
     std::chrono::milliseconds stepTimeout{15000};
     int fingerThreshold = 60;
     std::optional<PlanPoint> plan;
+    // Issue 15 (docs/config.md [[circle_gates]]): the camera watching the booth (a declared
+    // [[cameras]] id; its reference rides on every gate event), the plate's tolerance around the
+    // person's enrolled weight, and what each leaf does on power loss (fail-safe: released).
+    std::string camera;
+    int weightTolerancePct = 15;
+    bool outerFailSafe = true;
+    bool innerFailSafe = false;
 };
 
 // [door_lockout]: wrong PINs and wrong fingers are counted per card; `maxFailures` of them

@@ -97,4 +97,34 @@ inline constexpr core::EventType kPersonKeypadCodeSet{"person.keypad_code_set"};
 // per row until it matches again.
 inline constexpr core::EventType kCredentialRowMismatch{"credential.row_mismatch"};
 
+// Issue 15: offline panels (docs/offline.md). A decision a panel made alone from its cache,
+// uploaded from its journal: the payload carries panel, panel_seq, occurred_us (the panel's
+// clock), card, person, door, side, reason, degraded and the signed report.
+inline constexpr core::EventType kAccessOfflineGranted{"access.offline_granted"};
+inline constexpr core::EventType kAccessOfflineDenied{"access.offline_denied"};
+// A panel's journal passed its near-full mark, or lost reports while full (an alarm either way).
+inline constexpr core::EventType kPanelJournalNearFull{"panel.journal_near_full"};
+inline constexpr core::EventType kPanelJournalOverflow{"panel.journal_overflow"};
+// A journal entry arrived past a gap in the panel's sequence (entries missing): raised, never
+// silently skipped; the controller waits for the missing ones.
+inline constexpr core::EventType kPanelJournalGap{"panel.journal_gap"};
+// A panel acknowledged its offline cache at the current version (recorded when it catches up),
+// or has stayed behind past the site's bound (an alarm until it catches up).
+inline constexpr core::EventType kPanelCacheSynced{"panel.cache_synced"};
+inline constexpr core::EventType kPanelCacheBehind{"panel.cache_behind"};
+
+// Issue 15: circle gates (docs/circle-gates.md). Each carries gate, panel, side and session where
+// known, presence and weight_g as the gate read them, camera (the gate's camera id, when
+// configured) and the signed report.
+inline constexpr core::EventType kGateCycleStarted{"gate.cycle_started"};
+inline constexpr core::EventType kGateCycleCompleted{"gate.cycle_completed"};
+inline constexpr core::EventType kGateCycleRefused{"gate.cycle_refused"};  // + refusal, leaf
+inline constexpr core::EventType kGateObjectLeft{"gate.object_left"};
+inline constexpr core::EventType kGateDoorStuck{"gate.door_stuck"};  // + leaf
+inline constexpr core::EventType kGateFireReleased{"gate.fire_released"};
+inline constexpr core::EventType kGateFireCleared{"gate.fire_cleared"};
+inline constexpr core::EventType kGateRearmed{"gate.rearmed"};  // + actor when by command
+inline constexpr core::EventType kGatePowerLost{"gate.power_lost"};
+inline constexpr core::EventType kGatePowerRestored{"gate.power_restored"};
+
 }  // namespace sekimori::doors

@@ -91,6 +91,39 @@ core::Event doorEvent(core::EventType type, const std::string& door, nlohmann::j
     return core::Event{now, type, "door:" + door, subject, details.dump()};
 }
 
+core::Event offlineDecisionEvent(const protocol::PanelEvent& report, const std::string& personName,
+                                 const nlohmann::json& evidence, core::TimeUs now) {
+    const bool granted = report.kind == protocol::DoorEventKind::offlineGranted;
+    AccessContext context{report.door,    report.side.value_or(protocol::DoorSide::entry),
+                          report.person,  personName,
+                          report.session, report.card};
+    nlohmann::json extra{{"degraded", report.degraded}, {"offline", true}};
+    if (evidence.is_object()) {
+        extra.update(evidence);
+    }
+    return accessEvent(granted ? kAccessOfflineGranted : kAccessOfflineDenied, context,
+                       granted ? "granted" : "denied", report.reason, extra, now);
+}
+
+core::Event journalLevelEvent(const std::string& panel, const protocol::PanelEvent& report,
+                              const nlohmann::json& evidence, core::TimeUs now) {
+    const bool nearFull = report.kind == protocol::DoorEventKind::journalNearFull;
+    nlohmann::json payload{{"panel", panel}};
+    if (!report.door.empty()) {
+        payload["door"] = report.door;
+    }
+    if (nearFull) {
+        payload["pending"] = report.pending;
+    } else {
+        payload["lost"] = report.lost;
+    }
+    if (evidence.is_object()) {
+        payload.update(evidence);
+    }
+    return core::Event{now, nearFull ? kPanelJournalNearFull : kPanelJournalOverflow,
+                       "panel:" + panel, "", payload.dump()};
+}
+
 core::Event panelStatusEvent(const std::string& panel, bool online, const std::string& firmware,
                              core::TimeUs now) {
     nlohmann::json body{{"panel", panel}, {"firmware", firmware}};

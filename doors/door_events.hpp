@@ -66,6 +66,15 @@ core::Event storeUnavailableEvent(const AccessContext& context, std::string_view
 // A door event: `details` gains "door"; `subject` is the person a granted opening belongs to.
 core::Event doorEvent(core::EventType type, const std::string& door, nlohmann::json details,
                       const std::string& subject, core::TimeUs now);
+// access.offline_granted / access.offline_denied: a decision `report` (offline_granted /
+// offline_denied) the panel made alone from its cache; `personName` from the credentials (empty
+// when unknown); `evidence` the signed report ({"panel_report","panel_sig"}). The gateway adds
+// panel, panel_seq, occurred_us and late.
+core::Event offlineDecisionEvent(const protocol::PanelEvent& report, const std::string& personName,
+                                 const nlohmann::json& evidence, core::TimeUs now);
+// panel.journal_near_full {pending} / panel.journal_overflow {lost}, with the signed report.
+core::Event journalLevelEvent(const std::string& panel, const protocol::PanelEvent& report,
+                              const nlohmann::json& evidence, core::TimeUs now);
 core::Event panelStatusEvent(const std::string& panel, bool online, const std::string& firmware,
                              core::TimeUs now);
 // mqtt.bad_payload / mqtt.foreign_topic: names the topic, panel and the problem; never echoes

@@ -97,6 +97,25 @@ core::Result<void> validateDoorSpec(const DoorSpec& door) {
     if (door.keypadOnly && !readsACard && !door.cardFormats.empty()) {
         return bad("a keypad-only door without a card reader inside reads no card");
     }
+    if (door.circleGate) {
+        if (door.keypadOnly || door.firstPersonIn) {
+            return bad("a circle gate reads a card and has no first-person-in");
+        }
+        if (!door.camera.empty() && !protocol::isValidId(door.camera)) {
+            return bad("camera '" + door.camera + "' is not a valid id");
+        }
+        if (door.weightTolerancePct < 0 || door.weightTolerancePct > 50) {
+            return bad("weight_tolerance_pct must be 0..50");
+        }
+        if (door.maxWeightG < 0 || door.maxWeightG > protocol::kMaxWeightG) {
+            return bad("max_weight_kg must be 0.." + std::to_string(protocol::kMaxWeightG / 1000));
+        }
+        if (door.cycleTimeoutMs <= 0) {
+            return bad("cycle_timeout_ms must be positive");
+        }
+    } else if (!door.camera.empty()) {
+        return bad("camera is a circle gate's key");
+    }
     if (door.firstPersonIn) {
         if (!protocol::isValidId(door.firstPersonIn->scheduleId)) {
             return bad("first_person_in schedule '" + door.firstPersonIn->scheduleId +

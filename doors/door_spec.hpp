@@ -47,12 +47,23 @@ struct DoorSpec {
         std::vector<std::string> groups;
     };
     std::optional<FirstPersonIn> firstPersonIn{};
+    // Issue 15: a circle gate ([[circle_gates]], docs/circle-gates.md) is a portal like a door:
+    // sessions, decisions, presence and lockdown apply to its id; its panel's gate reports go to
+    // doors/gate_supervision instead of door_state. The fields below apply to gates only.
+    bool circleGate = false;
+    std::string camera{};         // the declared camera that watches the booth; empty: none
+    int weightTolerancePct = 15;  // the plate may read the enrolled weight +- this many percent
+    int maxWeightG = 0;           // a plate reading above it is refused (piggyback)
+    int cycleTimeoutMs = 60000;   // the gate's own cycle time-out (a grant waits this long)
+    bool outerFailSafe = true;    // on power loss the outer leaf is released (fail-safe)
+    bool innerFailSafe = false;   // ... the inner leaf stays locked (fail-secure)
 };
 
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side);
 
 // Checks one door whole: ids, factor lists (card first, no repeats; exactly {pin} on a keypad-only
-// door), ranges, card format names, the held-open pre-alarm before the alarm.
+// door), ranges, card format names, the held-open pre-alarm before the alarm; a circle gate's
+// camera id, weight tolerance (0..50 %), maximum weight and cycle time-out.
 core::Result<void> validateDoorSpec(const DoorSpec& door);
 
 }  // namespace sekimori::doors

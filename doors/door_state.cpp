@@ -72,6 +72,7 @@ struct Stepper {
         }
         if (state.pendingPassage && now > state.pendingUntilUs) {
             state.pendingPassage.reset();  // granted, but nobody went through in time
+            state.pendingSession.clear();
         }
     }
 
@@ -83,7 +84,23 @@ struct Stepper {
         if (state.open.has_value()) {
             // The door reports its position: the person has passed only once it opens.
             state.pendingPassage = grant.passage;
+            state.pendingSession.clear();
             state.pendingUntilUs = state.unlockedUntilUs;
+            return;
+        }
+        Passage passage = grant.passage;
+        passage.timeUs = now;
+        outputs.emplace_back(MovePresence{std::move(passage)});
+    }
+
+    void on(const OfflineGranted& grant) {
+        state.lastEventType = std::string(kAccessOfflineGranted.name);
+        state.lastEventUs = now;
+        if (state.open.has_value()) {
+            // The opening that follows in the panel's journal carries the session.
+            state.pendingPassage = grant.passage;
+            state.pendingSession = grant.session;
+            state.pendingUntilUs = now + core::TimeUs{spec.unlockMs} * kUsPerMs;
             return;
         }
         Passage passage = grant.passage;
@@ -145,6 +162,8 @@ struct Stepper {
         }
         using Kind = protocol::DoorEventKind;
         switch (report.kind) {
+            default:  // issue 15: offline decisions, journal and gate reports go elsewhere
+                return;
             case Kind::opened:
             case Kind::forced: {
                 state.open = true;
@@ -153,11 +172,18 @@ struct Stepper {
                 state.heldOpenWarned = false;
                 state.forcedOpen = report.kind == Kind::forced;
                 std::optional<Passage> passage;
+                // An offline grant's passage is its session's: another session's opening (or
+                // none named) does not take it.
+                const bool sessionMatches =
+                    state.pendingSession.empty() || state.pendingSession == report.session;
                 if (report.kind == Kind::opened && state.pendingPassage &&
-                    now <= state.pendingUntilUs) {
+                    now <= state.pendingUntilUs && sessionMatches) {
                     passage = std::move(state.pendingPassage);
                 }
-                state.pendingPassage.reset();
+                if (sessionMatches) {  // an offline grant waits for its own session's opening
+                    state.pendingPassage.reset();
+                    state.pendingSession.clear();
+                }
                 record(report.kind == Kind::opened ? kDoorOpened : kDoorForced, details,
                        passage ? passage->person : std::string());
                 if (passage) {

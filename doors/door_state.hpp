@@ -39,6 +39,7 @@ struct DoorState {
     std::string lastCommand;  // the latest door.command carried out ("unlock", "lock", ...)
     core::TimeUs lastCommandUs = 0;
     std::optional<Passage> pendingPassage;  // a grant waiting for the door to open
+    std::string pendingSession;             // an offline grant's session (empty: any opening)
     core::TimeUs pendingUntilUs = 0;
     std::string lastEventType;  // for the console: the door's latest event
     core::TimeUs lastEventUs = 0;
@@ -49,6 +50,13 @@ struct DoorState {
 // (a door that never reports its position) or when the door next opens.
 struct GrantDelivered {
     Passage passage;
+};
+// A panel's offline grant (access.offline_granted, uploaded from its journal): the person passes
+// when the door next opens for that session (at once at a door that never reports its
+// position). The lock is not shown released: the panel released it when it decided.
+struct OfflineGranted {
+    Passage passage;
+    std::string session;
 };
 // Another access event of this door was recorded (challenge, denial): the console's last event.
 struct AccessNoted {
@@ -68,7 +76,8 @@ struct ManualCommand {
     std::string command;       // "unlock" | "lock" | "timed_unlock"
     core::TimeUs untilUs = 0;  // timed_unlock: when the hold ends
 };
-using DoorInput = std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick, ManualCommand>;
+using DoorInput =
+    std::variant<GrantDelivered, AccessNoted, PanelReport, DoorTick, ManualCommand, OfflineGranted>;
 
 // --- outputs ---------------------------------------------------------------------------------
 struct RecordDoorEvent {

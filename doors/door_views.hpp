@@ -11,6 +11,7 @@
 #include "doors/door_config.hpp"
 #include "doors/door_spec.hpp"
 #include "doors/door_state.hpp"
+#include "doors/gate_supervision.hpp"
 
 namespace sekimori::doors {
 
@@ -31,10 +32,18 @@ struct PanelView {
 nlohmann::json doorJson(const DoorSpec& spec, const DoorState& state, const PanelView& panel,
                         core::TimeUs nowUs, const std::optional<PlanPoint>& plan = std::nullopt);
 
-// A circle gate, in the same shape with "kind":"circle_gate". The controller does not
-// supervise gates yet: "supervised":false, and lock, position, forced, held_open, tamper,
-// panel_online and last_event say unknown ("unknown" or null), never a state nobody saw; the
-// issue 14 members likewise (null).
-nlohmann::json circleGateJson(const CircleGateConfig& gate);
+// A circle gate (issue 15, doors/gate_supervision), in the same shape with "kind":"circle_gate",
+// "supervised":true and "gate_state": "offline" when its panel's status says so, else the
+// supervision's phase (power_lost, fire_released, awaiting_rearm, cycling, refused, idle). Its
+// own members: "camera" (id|null), "last_refusal" ({"refusal","session","side","presence",
+// "weight_g","leaf","person","person_name","time_us","camera"}|null), "object_left", "stuck"
+// (leaves), "presence" and "weight_g" (the newest readings, null before any), "cycles_completed",
+// "cycles_refused" (since the daemon started), "weight_tolerance_pct", "max_weight_kg",
+// "outer_fail_safe", "inner_fail_safe". Lock and position stay "unknown" (the interlock is the
+// gate's; its leaves are not reported one by one); forced, held_open and the door-only issue 14
+// members are null; tamper, panel and last_event as for a door.
+nlohmann::json circleGateJson(const DoorSpec& spec, const GateState& gate, const DoorState& state,
+                              const PanelView& panel,
+                              const std::optional<PlanPoint>& plan = std::nullopt);
 
 }  // namespace sekimori::doors

@@ -20,7 +20,10 @@
 #include "doors/door_state.hpp"
 #include "doors/door_views.hpp"
 #include "doors/enrollment_routes.hpp"
+#include "doors/gate_supervision.hpp"
+#include "doors/offline_sync.hpp"
 #include "doors/panel_gateway.hpp"
+#include "doors/panel_routes.hpp"
 #include "doors/person_routes.hpp"
 #include "doors/presence_rebuild.hpp"
 #include "doors/revocation_push.hpp"
@@ -67,6 +70,28 @@ DoorSpec specFrom(const DoorConfig& c) {
     return s;
 }
 
+// A circle gate is a portal like a door (issue 15): its own cycle keys beside the door's.
+DoorSpec specFrom(const CircleGateConfig& c) {
+    DoorSpec s;
+    s.id = c.id;
+    s.name = c.name;
+    s.panel = c.panel;
+    s.fromZone = c.fromZone;
+    s.toZone = c.toZone;
+    s.entryFactors = c.entryFactors;
+    s.exitFactors = c.exitFactors;
+    s.stepTimeoutMs = toMs(c.stepTimeout);
+    s.fingerThreshold = c.fingerThreshold;
+    s.circleGate = true;
+    s.camera = c.camera;
+    s.weightTolerancePct = c.weightTolerancePct;
+    s.maxWeightG = static_cast<int>(c.maxWeightKg * 1000);
+    s.cycleTimeoutMs = toMs(c.cycleTimeout);
+    s.outerFailSafe = c.outerFailSafe;
+    s.innerFailSafe = c.innerFailSafe;
+    return s;
+}
+
 core::Result<void> checkParts(const DoorsServiceParts& parts) {
     if (!protocol::isValidId(parts.site)) {
         return core::makeError("doors.bad_spec", "site id '" + parts.site + "' is not a valid id");
@@ -100,6 +125,19 @@ core::Result<void> checkParts(const DoorsServiceParts& parts) {
                                    "door " + d.id + ": panel " + d.panel + " has no 32-byte key");
         }
     }
+    for (const auto& g : parts.config.circleGates) {
+        if (auto r = validateDoorSpec(specFrom(g)); !r) {
+            return r.error();
+        }
+        if (!doorIds.insert(g.id).second) {
+            return core::makeError("doors.bad_spec", "door or gate " + g.id + " defined twice");
+        }
+        auto key = parts.keys.panelKeys.find(g.panel);
+        if (key == parts.keys.panelKeys.end() || key->second.size() != core::kBoxKeySize) {
+            return core::makeError("doors.key",
+                                   "gate " + g.id + ": panel " + g.panel + " has no 32-byte key");
+        }
+    }
     return {};
 }
 
@@ -126,6 +164,7 @@ struct DoorsService::Impl {
     struct Door {
         DoorSpec spec;
         DoorState state;
+        GateState gate;  // a circle gate's supervision (spec.circleGate)
         std::unique_ptr<boost::asio::steady_timer> timer;  // armed at nextDeadline()
         std::optional<PlanPoint> plan;
     };
@@ -141,7 +180,10 @@ struct DoorsService::Impl {
     std::unique_ptr<PanelGateway> gateway;
     std::unique_ptr<DoorCommands> commands;       // operators' door commands (E)
     std::unique_ptr<RevocationPush> revocations;  // revocations to the panels' deny lists (E)
-    std::unique_ptr<ZoneControl> zones;           // lockdowns, never-alone, forgiveness, muster
+    std::unique_ptr<OfflineSync> offlineSync;     // the panels' offline caches (G)
+    std::unique_ptr<boost::asio::steady_timer> offlineTimer;  // OfflineSync::tick (G)
+    void armOfflineTimer();                                   // (G)
+    std::unique_ptr<ZoneControl> zones;  // lockdowns, never-alone, forgiveness, muster
     std::unique_ptr<AccessSessions> sessions;
     std::shared_ptr<const EnrollmentContext> enrollment;
     // Rows credential.row_mismatch was raised for, until they match again (once per row).
@@ -159,10 +201,26 @@ struct DoorsService::Impl {
     void takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot);
     void onRequest(const std::string& panel, const std::string& topic,
                    const protocol::PanelRequest& request);
-    void onEvent(const std::string& panel, const std::string& topic,
-                 const protocol::PanelEvent& event, const SignedReport& signedReport);
+    // A journaled report, taken once in the panel's order: what it makes, for the gateway to
+    // commit (and ack the panel once durable).
+    ReportEvents onEvent(const std::string& panel, const std::string& topic,
+                         const protocol::PanelEvent& event, const SignedReport& signedReport);
+    // The newest credentials (offline decisions name the person).
+    std::shared_ptr<const CredentialSnapshot> credentials;
     void onStatus(const std::string& panel, const protocol::PanelStatus& status);
-    void feed(Door& door, const DoorInput& input);
+    // `into`: a journaled report's events go there (the gateway commits them) instead of the
+    // recorder; its panel commands are sent once they are durable.
+    void feed(Door& door, const DoorInput& input, ReportEvents* into = nullptr);
+    // A circle gate's supervision step (doors/gate_supervision): moves presence and returns the
+    // events to store, the gate's own (report) and the presence moves (derived), in the shape of
+    // the gateway's ReportEvents (a panel report's are the gateway's to commit); feedGateNow
+    // records them at once.
+    struct GateEvents {
+        std::vector<core::Event> report;
+        std::vector<core::Event> derived;
+    };
+    GateEvents feedGate(Door& door, const GateInput& input);
+    void feedGateNow(Door& door, const GateInput& input);
     // A grant is durable and sent: the door takes the grant's own passage (the last); the
     // companions who pass with them are moved through presence at once.
     void granted(Door& door, std::vector<Passage> passages);
@@ -217,9 +275,21 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         panelIds.insert(d.panel);
         impl->doors.emplace(d.id, std::move(door));
     }
+    // Circle gates are portals too: sessions, decisions, presence and lockdown apply to them.
+    for (const auto& g : impl->parts.config.circleGates) {
+        Impl::Door gate;
+        gate.spec = specFrom(g);
+        gate.spec.commandsNeedApproval = impl->parts.names.restrictedZones.count(g.toZone) > 0;
+        gate.plan = g.plan;
+        gate.timer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
+        impl->panels[g.panel];
+        panelIds.insert(g.panel);
+        impl->doors.emplace(g.id, std::move(gate));
+    }
     impl->enrollment = std::make_shared<const EnrollmentContext>(EnrollmentContext{
         impl->parts.recorder, impl->parts.clock,
-        EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey},
+        EnrollmentKeys{impl->parts.keys.pepper, impl->parts.keys.templateKey,
+                       impl->parts.keys.panelKeys},
         withAccessRules(impl->parts.names, impl->parts.rules), impl->parts.approvals});
     if (impl->parts.approvals != nullptr) {
         registerDoorApprovalKinds(*impl->parts.approvals, impl->enrollment);
@@ -238,6 +308,9 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         [raw](const std::string& panel) { return raw->panels.at(panel).online.value_or(false); },
         [raw](const DoorSpec& spec, const ManualCommand& command) {
             raw->feed(raw->doors.at(spec.id), command);
+        },
+        [raw](const DoorSpec& gate, const nlohmann::json& actor) {
+            raw->feedGateNow(raw->doors.at(gate.id), GateRearmSent{actor});
         }});
     if (impl->parts.approvals != nullptr) {
         impl->commands->registerApprovalKind(*impl->parts.approvals);
@@ -253,8 +326,30 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
                 });
             });
         }});
+    {  // G: the offline caches of every panel, fed snapshots, statuses and acks.
+        std::vector<DoorSpec> specs;
+        for (const auto& [id, door] : impl->doors) {
+            specs.push_back(door.spec);
+        }
+        impl->offlineSync = std::make_unique<OfflineSync>(OfflineSyncParts{
+            impl->parts.clock, impl->parts.offline, std::move(specs), impl->parts.rules.levels,
+            impl->schedules,
+            [raw](std::string_view zone) {
+                const ZoneRules* rules = raw->parts.rules.rulesFor(zone);
+                return rules != nullptr && rules->twoPerson;
+            },
+            impl->parts.keys.panelKeys, impl->parts.keys.templateKey,
+            [raw](const std::string& panel, protocol::PanelCommand command) {
+                return raw->gateway->sendCommand(panel, std::move(command));
+            },
+            [raw](core::Event event) { raw->parts.recorder.record(std::move(event)); }});
+        impl->offlineTimer = std::make_unique<boost::asio::steady_timer>(impl->parts.executor);
+    }
     impl->gateway->onAck([raw](const std::string& panel, const protocol::PanelAck& ack) {
         raw->revocations->acked(panel, ack);
+        if (raw->parts.offline.enabled) {
+            raw->offlineSync->acked(panel, ack);
+        }
     });
     impl->zones = std::make_unique<ZoneControl>(
         ZoneControlParts{impl->parts.executor, impl->parts.recorder, impl->parts.clock,
@@ -277,7 +372,12 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         .refreshCredentials =
             [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
         .onGranted =
-            [raw](const DoorSpec& spec, std::vector<Passage> passages) {
+            [raw](const DoorSpec& spec, const std::string& session, std::vector<Passage> passages) {
+                if (spec.circleGate && !passages.empty()) {  // the cycle's completion moves them
+                    raw->feedGateNow(raw->doors.at(spec.id),
+                                     GateGranted{session, std::move(passages.back())});
+                    return;
+                }
                 raw->granted(raw->doors.at(spec.id), std::move(passages));
             },
         .onNoted =
@@ -328,10 +428,21 @@ void DoorsService::Impl::start() {
     cache->post([this, token = std::weak_ptr<int>(alive)](core::Database& db) {
         auto rebuilt = rebuildPresence(db);
         auto enrolled = PanelGateway::enrolledKeys(db);
+        auto journaled = lastJournalSeqs(db);
         boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt),
-                                           enrolled = std::move(enrolled)]() mutable {
+                                           enrolled = std::move(enrolled),
+                                           journaled = std::move(journaled)]() mutable {
             if (token.expired()) {
                 return;
+            }
+            // Before the gateway serves: each panel's upload resumes after what the trail holds.
+            if (journaled) {
+                gateway->setStoredSeqs(*journaled);
+            } else {
+                core::logError(kComponent,
+                               "stored journal positions could not be read from the "
+                               "trail (uploads are taken from seq 1): " +
+                                   journaled.error().message);
             }
             if (enrolled) {
                 gateway->enrollKeys(*enrolled);
@@ -374,6 +485,10 @@ void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapsho
         current.insert(std::move(id));
     }
     raisedMismatches = std::move(current);
+    credentials = snapshot;
+    if (parts.offline.enabled) {
+        offlineSync->setCredentials(snapshot);
+    }
     sessions->setCredentials(std::move(snapshot));
     credentialsLoaded = true;
     maybeServe();
@@ -387,8 +502,9 @@ void DoorsService::Impl::maybeServe() {
         [this](const std::string& panel, const std::string& topic,
                const protocol::PanelRequest& request) { onRequest(panel, topic, request); },
         [this](const std::string& panel, const std::string& topic,
-               const protocol::PanelEvent& event,
-               const SignedReport& signedReport) { onEvent(panel, topic, event, signedReport); },
+               const protocol::PanelEvent& event, const SignedReport& signedReport) {
+            return onEvent(panel, topic, event, signedReport);
+        },
         [this](const std::string& panel, const protocol::PanelStatus& status) {
             onStatus(panel, status);
         }});
@@ -399,6 +515,10 @@ void DoorsService::Impl::maybeServe() {
     serving = true;
     commands->start();
     revocations->start();
+    if (parts.offline.enabled) {
+        offlineSync->setCredentials(credentials);  // the gateway sends now
+        armOfflineTimer();
+    }
     core::logInfo(kComponent, "serving " + std::to_string(doors.size()) + " doors");
 }
 
@@ -407,6 +527,7 @@ void DoorsService::Impl::stop() {
     if (commands) {
         commands->stop();
         revocations->stop();
+        offlineTimer->cancel();
     }
     if (gateway) {
         gateway->stop();
@@ -437,26 +558,83 @@ void DoorsService::Impl::onRequest(const std::string& panel, const std::string& 
     sessions->handle(panel, topic, door->second.spec, request);
 }
 
-void DoorsService::Impl::onEvent(const std::string& panel, const std::string& topic,
-                                 const protocol::PanelEvent& event,
-                                 const SignedReport& signedReport) {
+ReportEvents DoorsService::Impl::onEvent(const std::string& panel, const std::string& topic,
+                                         const protocol::PanelEvent& event,
+                                         const SignedReport& signedReport) {
+    ReportEvents made;
+    const nlohmann::json evidence{{"panel_report", signedReport.report},
+                                  {"panel_sig", signedReport.sig}};
+    using Kind = protocol::DoorEventKind;
+    if (event.kind == Kind::journalNearFull || event.kind == Kind::journalOverflow) {
+        made.report.push_back(journalLevelEvent(panel, event, evidence, parts.clock.nowUs()));
+        return made;
+    }
     auto door = doors.find(event.door);
     if (door == doors.end() || door->second.spec.panel != panel) {
         gateway->reportError(core::kMqttBadPayload, topic, panel,
                              "door '" + event.door + "' is not served by panel '" + panel + "'");
-        return;
+        return made;
     }
+    if (event.kind == Kind::offlineGranted || event.kind == Kind::offlineDenied) {
+        const DoorSpec& spec = door->second.spec;
+        const PersonRecord* person =
+            credentials && !event.person.empty() ? credentials->person(event.person) : nullptr;
+        made.report.push_back(offlineDecisionEvent(event, person ? person->name : std::string(),
+                                                   evidence, parts.clock.nowUs()));
+        if (event.kind == Kind::offlineGranted && !event.person.empty()) {
+            // The grant's opening moves presence like an online one's (the passage is the
+            // offline session's).
+            const bool entry =
+                event.side.value_or(protocol::DoorSide::entry) == protocol::DoorSide::entry;
+            Passage passage{event.person,
+                            person ? person->name : std::string(),
+                            spec.id,
+                            entry ? spec.fromZone : spec.toZone,
+                            entry ? spec.toZone : spec.fromZone,
+                            0,
+                            person ? person->groups : std::vector<std::string>{}};
+            feed(door->second, OfflineGranted{std::move(passage), event.session}, &made);
+        }
+        return made;
+    }
+    if (door->second.spec.circleGate && isGateReport(event.kind)) {
+        // A gate's report goes to its supervision (not door_state); what it makes is stored like
+        // a door report's (with onEvent returning ReportEvents: return feedGate's as those).
+        GateEvents gate = feedGate(door->second, GateReport{event, evidence});
+        made.report = std::move(gate.report);
+        made.derived = std::move(gate.derived);
+        return made;
+    }
+    // What time alone changed is the controller's, recorded as such; then the report's own.
+    feed(door->second, DoorTick{});
     feed(door->second,
-         PanelReport{event.kind,
-                     event.session,
-                     {{"panel_report", signedReport.report}, {"panel_sig", signedReport.sig}},
-                     event.side.value_or(protocol::DoorSide::entry)});
+         PanelReport{event.kind, event.session, evidence,
+                     event.side.value_or(protocol::DoorSide::entry)},
+         &made);
+    return made;
+}
+
+void DoorsService::Impl::armOfflineTimer() {
+    offlineTimer->expires_after(parts.offline.syncInterval);
+    offlineTimer->async_wait(
+        [this, token = std::weak_ptr<int>(alive)](const boost::system::error_code& ec) {
+            if (ec || token.expired()) {
+                return;
+            }
+            offlineSync->tick();
+            armOfflineTimer();
+        });
 }
 
 void DoorsService::Impl::onStatus(const std::string& panel, const protocol::PanelStatus& status) {
     PanelView& view = panels.at(panel);
     if (!status.firmware.empty()) {
         view.firmware = status.firmware;
+    }
+    if (serving) {
+        if (parts.offline.enabled) {
+            offlineSync->panelStatus(panel, status);  // online, cache_version, journal_pending
+        }
     }
     if (view.online == status.online) {
         return;  // a retained status seen again after a reconnect changes nothing
@@ -472,22 +650,67 @@ void DoorsService::Impl::onStatus(const std::string& panel, const protocol::Pane
     }
 }
 
-void DoorsService::Impl::feed(Door& door, const DoorInput& input) {
+void DoorsService::Impl::feed(Door& door, const DoorInput& input, ReportEvents* into) {
     auto result = step(door.spec, std::move(door.state), input, parts.clock.nowUs());
     door.state = std::move(result.state);
     for (auto& output : result.outputs) {
         if (auto* record = std::get_if<RecordDoorEvent>(&output)) {
-            parts.recorder.record(std::move(record->event));
+            if (into != nullptr) {
+                into->report.push_back(std::move(record->event));
+            } else {
+                parts.recorder.record(std::move(record->event));
+            }
         } else if (auto* move = std::get_if<MovePresence>(&output)) {
             for (auto& e : presence.pass(move->passage)) {
-                parts.recorder.record(std::move(e));
+                if (into != nullptr) {
+                    into->derived.push_back(std::move(e));
+                } else {
+                    parts.recorder.record(std::move(e));
+                }
             }
             zones->presenceChanged(move->passage.toZone);
         } else if (const auto* command = std::get_if<CommandPanel>(&output)) {
-            commands->sendAfterRecorded(door.spec, *command);
+            if (into != nullptr) {
+                // After the gateway's commit of this report (queued when the handler returns).
+                boost::asio::post(parts.executor, [this, token = std::weak_ptr<int>(alive),
+                                                   spec = &door.spec, command = *command] {
+                    if (!token.expired()) {
+                        commands->sendAfterRecorded(*spec, command);
+                    }
+                });
+            } else {
+                commands->sendAfterRecorded(door.spec, *command);
+            }
         }
     }
     armDoorTimer(door);
+}
+
+DoorsService::Impl::GateEvents DoorsService::Impl::feedGate(Door& door, const GateInput& input) {
+    auto result = step(door.spec, std::move(door.gate), input, parts.clock.nowUs());
+    door.gate = std::move(result.state);
+    GateEvents made;
+    for (auto& output : result.outputs) {
+        if (auto* record = std::get_if<RecordGateEvent>(&output)) {
+            made.report.push_back(std::move(record->event));
+        } else if (auto* move = std::get_if<MovePresence>(&output)) {
+            for (auto& e : presence.pass(move->passage)) {
+                made.derived.push_back(std::move(e));
+            }
+            zones->presenceChanged(move->passage.toZone);
+        }
+    }
+    armDoorTimer(door);
+    return made;
+}
+
+void DoorsService::Impl::feedGateNow(Door& door, const GateInput& input) {
+    GateEvents made = feedGate(door, input);
+    for (auto* list : {&made.report, &made.derived}) {
+        for (auto& e : *list) {
+            parts.recorder.record(std::move(e));
+        }
+    }
 }
 
 void DoorsService::Impl::granted(Door& door, std::vector<Passage> passages) {
@@ -508,7 +731,8 @@ void DoorsService::Impl::granted(Door& door, std::vector<Passage> passages) {
 
 void DoorsService::Impl::armDoorTimer(Door& door) {
     door.timer->cancel();
-    const auto due = nextDeadline(door.spec, door.state);
+    const auto due = door.spec.circleGate ? nextDeadline(door.spec, door.gate)
+                                          : nextDeadline(door.spec, door.state);
     if (!due) {
         return;
     }
@@ -519,19 +743,30 @@ void DoorsService::Impl::armDoorTimer(Door& door) {
         if (ec || token.expired()) {
             return;
         }
-        feed(doors.at(id), DoorTick{});
+        Door& ticked = doors.at(id);
+        if (ticked.spec.circleGate) {
+            feedGateNow(ticked, GateTick{});
+        } else {
+            feed(ticked, DoorTick{});
+        }
     });
 }
 
-// Doors first, then circle gates (not supervised yet: shown as configured, state unknown).
+// Doors first, then circle gates (each with its supervised state).
 nlohmann::json DoorsService::Impl::doorsJson() const {
     const core::TimeUs now = parts.clock.nowUs();
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [id, door] : doors) {
-        list.push_back(doorJson(door.spec, door.state, panels.at(door.spec.panel), now, door.plan));
+        if (!door.spec.circleGate) {
+            list.push_back(
+                doorJson(door.spec, door.state, panels.at(door.spec.panel), now, door.plan));
+        }
     }
-    for (const auto& gate : parts.config.circleGates) {
-        list.push_back(circleGateJson(gate));
+    for (const auto& [id, gate] : doors) {
+        if (gate.spec.circleGate) {
+            list.push_back(circleGateJson(gate.spec, gate.gate, gate.state,
+                                          panels.at(gate.spec.panel), gate.plan));
+        }
     }
     return list;
 }
@@ -539,13 +774,12 @@ nlohmann::json DoorsService::Impl::doorsJson() const {
 std::optional<nlohmann::json> DoorsService::Impl::portalJson(const std::string& id) const {
     if (auto it = doors.find(id); it != doors.end()) {
         const Door& door = it->second;
+        if (door.spec.circleGate) {
+            return circleGateJson(door.spec, door.gate, door.state, panels.at(door.spec.panel),
+                                  door.plan);
+        }
         return doorJson(door.spec, door.state, panels.at(door.spec.panel), parts.clock.nowUs(),
                         door.plan);
-    }
-    for (const auto& gate : parts.config.circleGates) {
-        if (gate.id == id) {
-            return circleGateJson(gate);
-        }
     }
     return std::nullopt;
 }
@@ -576,6 +810,9 @@ std::vector<core::ApiRoute> DoorsService::routes() {
     for (auto& route : impl->revocations->routes()) {
         routes.push_back(std::move(route));
     }
+    for (auto& route : panelRoutes([impl] { return impl->offlineSync->toJson(); })) {
+        routes.push_back(std::move(route));
+    }
     return routes;
 }
 
@@ -599,6 +836,7 @@ std::vector<core::EventVisibility> DoorsService::eventVisibility() {
             {"person.", credentialWatchers},
             {"credential.", integrityWatchers},
             {"door.", watchers},
+            {"gate.", watchers},
             {"panel.", watchers},
             {"presence.", presenceWatchers},
             // Lockdowns, never-alone and musters: everyone who watches the site's people.

@@ -22,6 +22,7 @@
 #include "doors/door_config.hpp"
 #include "doors/door_keys.hpp"
 #include "doors/enrollment.hpp"
+#include "doors/offline_config.hpp"
 #include "io/mqtt_router.hpp"
 #include "policy/schedule.hpp"
 
@@ -60,6 +61,8 @@ struct DoorsServiceParts {
     // Zone id -> parent zone id from [[zones]] (the root has none): a zone's lockdown covers
     // the zones inside it.
     std::map<std::string, std::string, std::less<>> zoneParents{};
+    // [offline] (doors/offline_config.hpp): the panels' offline caches (doors/offline_sync).
+    OfflineConfig offline{};
 };
 
 class DoorsService final : public core::Service {

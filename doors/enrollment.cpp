@@ -159,6 +159,9 @@ core::Change enrollmentChange(const core::Clock& clock, EnrollmentKeys keys, Kno
                     sodium_memzero(key->data(), key->size());
                 }
             }
+            for (auto& [panel, key] : keys.panelKeys) {
+                sodium_memzero(key.data(), key.size());
+            }
         }
     };
     auto held = std::make_shared<Held>();
@@ -176,6 +179,9 @@ Enrollment::~Enrollment() {
         if (!key->empty()) {
             sodium_memzero(key->data(), key->size());
         }
+    }
+    for (auto& [panel, key] : keys_.panelKeys) {
+        sodium_memzero(key.data(), key.size());
     }
 }
 
@@ -353,7 +359,34 @@ Enrollment::Events Enrollment::setPin(const std::string& person, std::string_vie
     if (auto r = store_.storePinHash(person, pinHash(keys_.pepper, person, digits)); !r) {
         return r.error();
     }
-    auto e = rowEvent(kPersonPinSet, person, {{"person", person}}, pinsTable(), {person});
+    std::vector<RowRef> rows{{&pinsTable(), {person}}};
+    nlohmann::json panels = nlohmann::json::array();
+    for (const auto& [panel, key] : keys_.panelKeys) {
+        if (key.size() != core::kBoxKeySize) {
+            return refused(kEnrollKey, "panel " + panel + " has no 32-byte key");
+        }
+        if (auto r = store_.storeOfflinePinHash(person, panel, offlinePinHash(key, person, digits));
+            !r) {
+            return r.error();
+        }
+        rows.push_back({&offlinePinsTable(), {person, panel}});
+        panels.push_back(panel);
+    }
+    // A panel no longer declared keeps no hash of the new PIN: its old one goes.
+    auto held = store_.offlinePinPanels(person);
+    if (!held) {
+        return held.error();
+    }
+    for (const auto& panel : *held) {
+        if (keys_.panelKeys.count(panel) == 0) {
+            if (auto r = store_.deleteOfflinePinHash(person, panel); !r) {
+                return r.error();
+            }
+            rows.push_back({&offlinePinsTable(), {person, panel}});
+        }
+    }
+    auto e =
+        rowsEvent(kPersonPinSet, person, {{"person", person}, {"offline_panels", panels}}, rows);
     if (!e) {
         return e.error();
     }
@@ -517,7 +550,7 @@ Enrollment::Events Enrollment::updatePerson(const std::string& person, const Per
     if (patch.empty()) {
         return invalid(
             "nothing to change: give name, organisation, valid_from_us, "
-            "valid_until_us or escort_required");
+            "valid_until_us, escort_required or weight_kg");
     }
     if (patch.name && (patch.name->empty() || patch.name->size() > kMaxNameBytes)) {
         return invalid("person name must be 1.." + std::to_string(kMaxNameBytes) + " bytes");
@@ -565,6 +598,27 @@ Enrollment::Events Enrollment::updatePerson(const std::string& person, const Per
             return r.error();
         }
         rows.push_back({&personDetailsTable(), {person}});
+    }
+    if (patch.weightG) {
+        if (*patch.weightG < 0 || *patch.weightG > kMaxWeightG) {
+            return invalid("weight_kg must be 0..300 (0 removes the enrolled weight)");
+        }
+        auto was = store_.weightOf(person);
+        if (!was) {
+            return was.error();
+        }
+        if (was->value_or(0) != *patch.weightG) {
+            if (*patch.weightG == 0) {
+                if (auto r = store_.deleteWeight(person); !r) {
+                    return r.error();
+                }
+            } else if (auto r = store_.storeWeight(person, *patch.weightG); !r) {
+                return r.error();
+            }
+            changed.push_back("weight_g");
+            details["weight_g"] = *patch.weightG;
+            rows.push_back({&personWeightsTable(), {person}});
+        }
     }
     if (rows.empty()) {
         return std::vector<core::Event>{};  // the same values again: nothing to record

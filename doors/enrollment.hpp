@@ -43,7 +43,12 @@ inline constexpr std::size_t kMaxCommentBytes = 500;
 struct EnrollmentKeys {
     core::Bytes pepper;       // pin-pepper.key, core::kPepperKeySize bytes
     core::Bytes templateKey;  // template.key, core::kBoxKeySize bytes
+    // Issue 15: every declared panel's key (the offline PIN hash is computed for each at PIN
+    // enrollment: door_offline_pins); empty: no offline PINs.
+    std::map<std::string, core::Bytes> panelKeys{};
 };
+// The heaviest weight a person may enrol (grams).
+inline constexpr int kMaxWeightG = 300'000;
 
 // Zones, schedules, access levels and groups the site configuration defines; grants and
 // assignments naming others are refused. A grant into a restricted zone (a management_area or
@@ -98,8 +103,11 @@ struct PersonPatch {
     std::optional<core::TimeUs> validFromUs;  // 0: unbounded
     std::optional<core::TimeUs> validUntilUs;
     std::optional<bool> escortRequired;
+    // Issue 15: the enrolled weight for circle gates in grams (door_person_weights); 0 removes.
+    std::optional<int> weightG{};
     bool empty() const {
-        return !name && !organisation && !validFromUs && !validUntilUs && !escortRequired;
+        return !name && !organisation && !validFromUs && !validUntilUs && !escortRequired &&
+               !weightG;
     }
 };
 
@@ -118,7 +126,9 @@ class Enrollment {
     // revoked by the same action (two events).
     Events setCard(const std::string& person, const std::string& uid);
     Events revokeCard(const std::string& uid);
-    // Only the keyed hash (bound to the person) is stored; the caller wipes `digits`.
+    // Only the keyed hash (bound to the person) is stored, and the offline hash for every panel
+    // key it holds (door_offline_pins; one event with every row's digest); the caller wipes
+    // `digits`.
     Events setPin(const std::string& person, std::string_view digits);
     // A grant into an ordinary zone; a restricted zone is refused (enroll.needs_approval).
     Events grantZone(const std::string& person, const std::string& zone,

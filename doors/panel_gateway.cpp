@@ -7,6 +7,7 @@
 #include "core/core_event_types.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "doors/door_event_types.hpp"
 #include "doors/door_events.hpp"
 #include "doors/panel_link_event_types.hpp"
 #include "protocol/panel_commands.hpp"
@@ -89,7 +90,6 @@ core::Result<void> PanelGateway::start(Handlers handlers) {
     for (auto& [panel, link] : links_) {
         link.epoch = core::toHex(core::randomBytes(kEpochBytes));
         link.lastRequest = 0;
-        link.lastEvent = 0;
         link.lastAck = 0;
         link.commandCounter = 0;
         link.outstanding.clear();
@@ -263,14 +263,129 @@ void PanelGateway::onEventMessage(const std::string& panel, const io::MqttMessag
         refuse(panel, message.topic, LinkRefusal::badSignature);
         return;
     }
+    // Ordered by the journal's seq, not the counter: a resend is byte-identical (same counter),
+    // and a replay is only ever a duplicate seq, acknowledged again and never stored twice.
     LinkState& link = links_.at(panel);
-    if (auto refused = checkCounter(link.lastEvent, event.counter)) {
-        refuse(panel, message.topic, *refused);
+    const IntakeDecision decision = link.intake.offer(event.seq);
+    switch (decision.verdict) {
+        case IntakeVerdict::take:
+            if (decision.skippedGap) {
+                core::logWarning(
+                    kComponent,
+                    "panel " + panel + ": journal entries " + std::to_string(decision.expected) +
+                        ".." + std::to_string(event.seq - 1) + " never came (the panel resent " +
+                        std::to_string(event.seq) + " without them); taken past the gap");
+            }
+            takeReport(panel, message.topic, event, SignedReport{*report, event.sig}, decision);
+            return;
+        case IntakeVerdict::duplicate:
+            break;
+        case IntakeVerdict::gap:
+            if (decision.recordGap) {
+                core::logWarning(kComponent, "panel " + panel + ": journal gap, expected seq " +
+                                                 std::to_string(decision.expected) + ", got " +
+                                                 std::to_string(event.seq));
+                nlohmann::json payload{{"panel", panel},
+                                       {"expected", decision.expected},
+                                       {"received", event.seq},
+                                       {"missing", event.seq - decision.expected}};
+                recorder_.record(core::Event{clock_.nowUs(), kPanelJournalGap, "panel:" + panel, "",
+                                             payload.dump()});
+            }
+            break;
+    }
+    if (decision.ackNow) {
+        sendEventAck(panel, *decision.ackNow);
+    }
+}
+
+void PanelGateway::takeReport(const std::string& panel, const std::string& topic,
+                              const protocol::PanelEvent& event, const SignedReport& signedReport,
+                              const IntakeDecision& decision) {
+    LinkState& link = links_.at(panel);
+    ReportEvents made;
+    if (handlers_.onEvent) {
+        made = handlers_.onEvent(panel, topic, event, signedReport);
+    }
+    const core::TimeUs now = clock_.nowUs();
+    const core::TimeUs lateUs =
+        std::chrono::duration_cast<std::chrono::microseconds>(kLateAfter).count();
+    core::Change change;
+    for (auto& e : made.report) {
+        auto payload = nlohmann::json::parse(e.payload, nullptr, /*allow_exceptions=*/false);
+        if (!payload.is_object()) {
+            payload = nlohmann::json::object();
+        }
+        payload["panel"] = panel;
+        payload["panel_seq"] = event.seq;
+        payload["occurred_us"] = event.occurredUs;
+        payload["late"] = event.occurredUs > 0 && now - event.occurredUs > lateUs;
+        e.payload = payload.dump();
+        change.events.push_back(std::move(e));
+    }
+    for (auto& e : made.derived) {
+        change.events.push_back(std::move(e));
+    }
+    // The Change applies only right after the entry before it (or its own retry): a commit that
+    // failed leaves the ones behind it unapplied too, so the resends restore the panel's order.
+    const std::uint64_t seq = event.seq;
+    const std::uint64_t prev = decision.skippedGap ? decision.expected - 1 : seq - 1;
+    change.apply = [applied = link.lastApplied, seq,
+                    prev](core::Database&) -> core::Result<std::vector<core::Event>> {
+        const std::uint64_t last = applied->load();
+        if (last != prev && last != seq) {
+            return core::makeError("doors.journal_order", "journal entry " + std::to_string(seq) +
+                                                              " follows " + std::to_string(last) +
+                                                              ", not " + std::to_string(prev));
+        }
+        applied->store(seq);
+        return std::vector<core::Event>{};
+    };
+    change.onDone = [this, alive = std::weak_ptr<int>(alive_), panel,
+                     seq](const core::Result<void>& done) {
+        if (alive.expired()) {
+            return;
+        }
+        JournalIntake& intake = links_.at(panel).intake;
+        if (!done) {
+            core::logWarning(kComponent,
+                             "panel " + panel + ": journal entry " + std::to_string(seq) +
+                                 " not stored, taken again when resent: " + done.error().message);
+            intake.failed(seq);
+            return;
+        }
+        if (auto ack = intake.committed(seq)) {
+            sendEventAck(panel, *ack);
+        }
+    };
+    recorder_.commit(std::move(change));
+}
+
+void PanelGateway::sendEventAck(const std::string& panel, std::uint64_t seq) {
+    auto it = links_.find(panel);
+    if (it == links_.end() || !started()) {
         return;
     }
-    if (handlers_.onEvent) {
-        handlers_.onEvent(panel, message.topic, event, SignedReport{*report, event.sig});
+    protocol::PanelCommand command;
+    command.id = "ea-" + std::to_string(seq);
+    command.type = protocol::CommandType::eventAck;
+    command.seq = seq;
+    // Cumulative and never answered: not kept for an ack check.
+    publishCommand(panel, it->second, std::move(command), /*track=*/false);
+}
+
+void PanelGateway::setStoredSeqs(const std::map<std::string, std::uint64_t>& stored) {
+    for (auto& [panel, link] : links_) {
+        auto it = stored.find(panel);
+        const std::uint64_t last = it == stored.end() ? 0 : it->second;
+        link.intake = JournalIntake(last);
+        link.lastApplied->store(last);
     }
+}
+
+const JournalIntake* PanelGateway::intakeOf(const std::string& panel) const {
+    auto it = links_.find(panel);
+    return it == links_.end() ? nullptr : &it->second.intake;
 }
 
 void PanelGateway::onAckMessage(const std::string& panel, const io::MqttMessage& message) {
@@ -312,7 +427,12 @@ bool PanelGateway::sendCommand(const std::string& panel, protocol::PanelCommand 
     if (it == links_.end() || !started()) {
         return false;
     }
-    LinkState& link = it->second;
+    publishCommand(panel, it->second, std::move(command), /*track=*/true);
+    return true;
+}
+
+void PanelGateway::publishCommand(const std::string& panel, LinkState& link,
+                                  protocol::PanelCommand command, bool track) {
     command.auth.epoch = link.epoch;
     command.auth.counter = ++link.commandCounter;
     command.auth.nonce = core::toHex(core::randomBytes(kEpochBytes));
@@ -320,15 +440,16 @@ bool PanelGateway::sendCommand(const std::string& panel, protocol::PanelCommand 
     const std::string body = protocol::encodeBody(command);
     command.auth.mac = core::toHex(
         core::keyedHash(link.macKey, protocol::commandMacInput(site_, panel, command, body)));
-    link.outstanding[command.auth.nonce] = command.id;
-    link.outstandingOrder.push_back(command.auth.nonce);
-    while (link.outstandingOrder.size() > kMaxOutstandingCommands) {
-        link.outstanding.erase(link.outstandingOrder.front());
-        link.outstandingOrder.pop_front();
+    if (track) {
+        link.outstanding[command.auth.nonce] = command.id;
+        link.outstandingOrder.push_back(command.auth.nonce);
+        while (link.outstandingOrder.size() > kMaxOutstandingCommands) {
+            link.outstanding.erase(link.outstandingOrder.front());
+            link.outstandingOrder.pop_front();
+        }
     }
     router_.publish(protocol::panelTopic(site_, panel, protocol::PanelChannel::command),
                     protocol::appendMember(body, "mac", command.auth.mac));
-    return true;
 }
 
 void PanelGateway::refuse(const std::string& panel, const std::string& topic, LinkRefusal why) {

@@ -4,18 +4,22 @@
 // router to the site's panel request, event and status topics, takes the panel id from the topic
 // (never the payload), refuses panels the site does not declare and parses each payload
 // strictly. Then it authenticates: a request must carry this start's epoch, a counter above the
-// panel's last one and a MAC under the panel's key; an event report a counter above the last and
-// the panel's own Ed25519 signature. What fails is refused with no reply and recorded as
-// panel.link_refused (coalesced under a flood). Replies leave with the epoch and a MAC. On start
-// it announces a fresh epoch per panel on the retained link topic. It also sends the controller's
-// commands (protocol/panel_commands.hpp: door commands, deny-list updates) and authenticates the
-// panels' acks to them (MAC, epoch, counter, and the nonce of a command it sent). A retained
-// request or event is never acted on: it is cleared (empty retained publish) and recorded. Bad
-// payloads become mqtt.bad_payload / mqtt.foreign_topic events, a warning and a message on the
-// site's error topic. io thread only.
+// panel's last one and a MAC under the panel's key; an event report the panel's own Ed25519
+// signature (its replay is a duplicate journal seq, never stored twice). Event reports are taken in
+// the order of their journal sequence (`seq`, doors/journal_intake), each exactly once: a report's
+// events are committed in one Change and the panel is sent event_ack {seq} (cumulative) from that
+// commit's onDone; a duplicate is acked again, a gap recorded once (panel.journal_gap). What fails
+// is refused with no reply and recorded as panel.link_refused (coalesced under a flood). Replies
+// leave with the epoch and a MAC. On start it announces a fresh epoch per panel on the retained
+// link topic. It also sends the controller's commands (protocol/panel_commands.hpp: door commands,
+// deny-list updates) and authenticates the panels' acks to them (MAC, epoch, counter, and the nonce
+// of a command it sent). A retained request or event is never acted on: it is cleared (empty
+// retained publish) and recorded. Bad payloads become mqtt.bad_payload / mqtt.foreign_topic events,
+// a warning and a message on the site's error topic. io thread only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -32,6 +36,7 @@
 #include "core/result.hpp"
 #include "core/sqlite_db.hpp"
 #include "doors/door_keys.hpp"
+#include "doors/journal_intake.hpp"
 #include "io/mqtt_router.hpp"
 #include "protocol/door_messages.hpp"
 #include "protocol/panel_commands.hpp"
@@ -58,14 +63,26 @@ struct SignedReport {
     std::string sig;
 };
 
+// What a journaled report makes, stored in one Change before the panel is acked.
+struct ReportEvents {
+    // The report itself (door.opened, access.offline_granted, ...): the gateway adds panel,
+    // panel_seq, occurred_us and late to each payload.
+    std::vector<core::Event> report;
+    // What it caused (presence moves): stored after them, in the same Change.
+    std::vector<core::Event> derived;
+};
+
 class PanelGateway {
   public:
     struct Handlers {
         std::function<void(const std::string& panel, const std::string& topic,
                            const protocol::PanelRequest& request)>
             onRequest;
-        std::function<void(const std::string& panel, const std::string& topic,
-                           const protocol::PanelEvent& event, const SignedReport& signedReport)>
+        // An authentic report taken in journal order, once per seq. Nothing it returns is stored
+        // elsewhere: the gateway commits it and acks the panel when it is durable.
+        std::function<ReportEvents(const std::string& panel, const std::string& topic,
+                                   const protocol::PanelEvent& event,
+                                   const SignedReport& signedReport)>
             onEvent;
         std::function<void(const std::string& panel, const protocol::PanelStatus& status)> onStatus;
     };
@@ -74,6 +91,9 @@ class PanelGateway {
     // as one event when the window ends.
     static constexpr int kRefusalsPerWindow = 10;
     static constexpr std::chrono::seconds kRefusalWindow{60};
+    // A journaled report recorded more than this after it happened (its occurred_us) is marked
+    // late: true (an upload from a panel's journal after the link came back).
+    static constexpr std::chrono::seconds kLateAfter{5};
 
     PanelGateway(boost::asio::any_io_executor executor, io::MqttRouter& router,
                  core::EventRecorder& recorder, const core::Clock& clock, std::string site,
@@ -117,6 +137,12 @@ class PanelGateway {
     // different one of (that one also raised as an error). io thread.
     void enrollKeys(const std::map<std::string, std::string>& inTrail);
 
+    // The newest journal seq per panel the trail holds (doors/presence_rebuild.hpp,
+    // lastJournalSeqs), read before start: the upload resumes after it. io thread.
+    void setStoredSeqs(const std::map<std::string, std::uint64_t>& stored);
+    // The panel's journal bookkeeping; null for an unknown panel.
+    const JournalIntake* intakeOf(const std::string& panel) const;
+
     const std::string& site() const { return site_; }
     // This start's epoch for `panel` (hex); empty for an unknown panel.
     std::string epochOf(const std::string& panel) const;
@@ -126,11 +152,16 @@ class PanelGateway {
         std::string epoch;
         core::Bytes macKey;
         std::uint64_t lastRequest = 0;  // counters seen this epoch
-        std::uint64_t lastEvent = 0;
         std::uint64_t lastAck = 0;
         std::uint64_t commandCounter = 0;                // the controller's, per epoch
         std::map<std::string, std::string> outstanding;  // command nonce -> command id
         std::deque<std::string> outstandingOrder;        // nonces, oldest first
+        // The journal upload (kept across starts: it follows the trail, not the epoch).
+        JournalIntake intake;
+        // The newest seq whose Change the writer applied: a Change applies only right after
+        // the one before it, so the trail keeps the panel's order even when a commit fails.
+        std::shared_ptr<std::atomic<std::uint64_t>> lastApplied =
+            std::make_shared<std::atomic<std::uint64_t>>(0);
         // Refusal coalescing.
         int refusedInWindow = 0;
         std::map<std::string, int> coalesced;  // by reason, past kRefusalsPerWindow
@@ -142,6 +173,13 @@ class PanelGateway {
     void onRequestMessage(const std::string& panel, const io::MqttMessage& message);
     void onEventMessage(const std::string& panel, const io::MqttMessage& message);
     void onAckMessage(const std::string& panel, const io::MqttMessage& message);
+    void takeReport(const std::string& panel, const std::string& topic,
+                    const protocol::PanelEvent& event, const SignedReport& signedReport,
+                    const IntakeDecision& decision);
+    void sendEventAck(const std::string& panel, std::uint64_t seq);
+    // Signs and publishes `command`; `track` keeps its nonce for the ack check.
+    void publishCommand(const std::string& panel, LinkState& link, protocol::PanelCommand command,
+                        bool track);
     void clearRetained(const std::string& panel, const io::MqttMessage& message);
     std::optional<LinkRefusal> checkCounter(std::uint64_t& last, std::uint64_t counter) const;
     void flushCoalesced(const std::string& panel);

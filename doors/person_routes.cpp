@@ -59,7 +59,19 @@ void getPerson(const SourcesPtr& sources, const core::ApiCall& call, core::ApiRe
 }
 
 void patchPerson(const SourcesPtr& sources, const core::ApiCall& call, core::ApiReply reply) {
-    if (auto bad = checkBody(call, {{"name", FieldKind::string, false},
+    // weight_kg is a number (checkBody knows strings, whole numbers and booleans): checked here.
+    std::optional<int> weightG;
+    core::ApiCall rest = call;
+    if (rest.body.is_object() && rest.body.contains("weight_kg")) {
+        const auto& kg = rest.body["weight_kg"];
+        if (!kg.is_number() || kg.get<double>() < 0 || kg.get<double>() > kMaxWeightG / 1000.0) {
+            return reply(routeError(400, kDoorsBadRequest,
+                                    "weight_kg: must be a number 0..300 (0 removes it)"));
+        }
+        weightG = static_cast<int>(kg.get<double>() * 1000.0 + 0.5);
+        rest.body.erase("weight_kg");
+    }
+    if (auto bad = checkBody(rest, {{"name", FieldKind::string, false},
                                     {"organisation", FieldKind::string, false},
                                     {"valid_from_us", FieldKind::integer, false},
                                     {"valid_until_us", FieldKind::integer, false},
@@ -97,10 +109,11 @@ void patchPerson(const SourcesPtr& sources, const core::ApiCall& call, core::Api
     if (body.contains("escort_required")) {
         patch.escortRequired = body["escort_required"].get<bool>();
     }
+    patch.weightG = weightG;
     if (patch.empty()) {
         return reply(routeError(400, kDoorsBadRequest,
                                 "body: give at least one of name, organisation, valid_from_us, "
-                                "valid_until_us, escort_required"));
+                                "valid_until_us, escort_required, weight_kg"));
     }
     commitAction(
         sources->context, call,

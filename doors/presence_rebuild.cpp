@@ -3,15 +3,51 @@
 #include "doors/door_event_types.hpp"
 
 namespace sekimori::doors {
+namespace {
 
-core::Result<Presence> rebuildPresence(core::Database& db) {
-    Presence presence;
+core::Result<bool> hasTrail(core::Database& db) {
     auto exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
     if (!exists) {
         return exists.error();
     }
     exists->bind(1, std::string_view("audit_events"));
-    auto found = exists->step();
+    return exists->step();
+}
+
+}  // namespace
+
+core::Result<std::map<std::string, std::uint64_t>> lastJournalSeqs(core::Database& db) {
+    std::map<std::string, std::uint64_t> last;
+    auto found = hasTrail(db);
+    if (!found) {
+        return found.error();
+    }
+    if (!*found) {
+        return last;
+    }
+    auto st = db.prepare(
+        "SELECT json_extract(payload, '$.panel'), max(json_extract(payload, '$.panel_seq'))"
+        " FROM audit_events WHERE json_valid(payload)"
+        " AND json_type(payload, '$.panel_seq') = 'integer'"
+        " AND json_type(payload, '$.panel') = 'text' GROUP BY 1");
+    if (!st) {
+        return st.error();
+    }
+    for (;;) {
+        auto row = st->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return last;
+        }
+        last[st->columnText(0)] = static_cast<std::uint64_t>(st->columnInt(1));
+    }
+}
+
+core::Result<Presence> rebuildPresence(core::Database& db) {
+    Presence presence;
+    auto found = hasTrail(db);
     if (!found) {
         return found.error();
     }

@@ -58,7 +58,103 @@ struct Machine {
             event.side = config.side;  // this panel's reader
         }
         event.counter = nextCounter();
-        emit(SendEvent{std::move(event)});
+        emit(SendEvent{stamped(std::move(event))});
+    }
+
+    // Every event carries the wall clock's time of when it happened (0 while none is known).
+    protocol::PanelEvent stamped(protocol::PanelEvent event) const {
+        if (state.wallOffsetMs) {
+            event.occurredUs = std::max<std::int64_t>(now + *state.wallOffsetMs, 0) * 1000;
+        }
+        return event;
+    }
+
+    // --- offline decisions (firmware/offline_cache) -------------------------------------------
+    OfflineContext offlineContext() const {
+        OfflineClock clock;
+        clock.nowMs = now;
+        if (state.wallOffsetMs) {
+            clock.unixMs = now + *state.wallOffsetMs;
+        }
+        clock.utcOffsetMinutes = config.utcOffsetMinutes;
+        return OfflineContext{state.cache, state.commands.denied, clock, state.journalFull};
+    }
+
+    bool canDecideOffline() const { return firmware::canDecideOffline(offlineContext()); }
+
+    void offlineEvent(const OfflineStep& step) {
+        protocol::PanelEvent event;
+        event.door = config.door;
+        event.kind = step.outcome == OfflineOutcome::granted
+                         ? protocol::DoorEventKind::offlineGranted
+                         : protocol::DoorEventKind::offlineDenied;
+        event.session = state.session;
+        event.side = step.session.side;
+        event.card = step.session.card;
+        event.person = step.session.person;
+        event.reason = step.reason;
+        event.degraded = step.session.degraded;
+        event.counter = nextCounter();
+        emit(SendEvent{stamped(std::move(event))});
+    }
+
+    // Carries out one offline step: ask for the next factor, or decide (event, screen, lock).
+    void offlineStep(OfflineStep step) {
+        state.offline = true;
+        state.outstandingCounter = 0;  // nothing the controller says answers this session now
+        switch (step.outcome) {
+            case OfflineOutcome::askPin:
+                state.offlineSession = std::move(step.session);
+                state.phase = Phase::awaitingPin;
+                state.pinDigits.clear();
+                state.deadlineMs = now + kOfflineFactorTimeoutMs;
+                emit(Display{Screen::enterPin, {}, 0});
+                return;
+            case OfflineOutcome::askFinger:
+                state.offlineSession = std::move(step.session);
+                state.phase = Phase::awaitingFinger;
+                state.templateBox = std::move(step.templateBox);
+                state.templateBox2 = std::move(step.templateBox2);
+                state.deadlineMs = now + kOfflineFactorTimeoutMs;
+                emit(Display{Screen::placeFinger, {}, 0});
+                return;
+            case OfflineOutcome::granted: {
+                offlineEvent(step);
+                const std::string session = state.session;
+                endSession();
+                emit(Display{Screen::granted, {}, 0});
+                releaseLock(step.unlockMs, session);
+                return;
+            }
+            case OfflineOutcome::denied:
+                // A reading that does not decode names no card a report could carry: refused
+                // at the reader only (online the controller records it).
+                if (!step.session.card.empty()) {
+                    offlineEvent(step);
+                }
+                deny(step.reason);
+                return;
+        }
+    }
+
+    // The session's card decided from the cache, from its first factor.
+    void decideOffline() {
+        offlineStep(offlineCard(offlineContext(), config.side, state.sessionCard, state.twoPerson));
+    }
+
+    // A waiting session whose controller is gone: decided offline at once when the cache can (a
+    // card session), else denied controller_error as before.
+    void controllerGone() {
+        if (!state.sessionCard.empty() && canDecideOffline()) {
+            const std::string card = state.sessionCard;
+            const std::string session = state.session;
+            endSession();
+            state.session = session;
+            state.sessionCard = card;
+            decideOffline();
+            return;
+        }
+        deny(reason::controllerError);
     }
 
     void endSession() {
@@ -70,6 +166,9 @@ struct Machine {
         state.challengeNonce.clear();
         state.outstandingCounter = 0;
         state.deadlineMs = 0;
+        state.sessionCard.clear();
+        state.offline = false;
+        state.offlineSession = OfflineSession{};
     }
 
     void deny(std::string_view code) {
@@ -104,8 +203,21 @@ struct Machine {
     void expire() {
         const bool waiting = state.phase != Phase::idle;
         if (waiting && now >= state.deadlineMs) {
-            // No reply at all is the controller's failure; a missing factor is the person's.
-            deny(state.phase == Phase::awaitingReply ? reason::controllerError : reason::timeout);
+            if (state.offline) {
+                // An offline session whose person gave no factor in time: decided (timeout).
+                OfflineStep step;
+                step.reason = std::string(reason::timeout);
+                step.session = state.offlineSession;
+                offlineEvent(step);
+                deny(reason::timeout);
+            } else if (state.phase == Phase::awaitingReply) {
+                // No reply at all: the controller is silent until it answers or announces its
+                // link; the waiting person is decided offline now (when the cache can).
+                state.controllerSilent = true;
+                controllerGone();
+            } else {
+                deny(reason::timeout);  // a missing factor is the person's
+            }
         }
         if (state.lockReleased && now >= state.lockUntilMs) {
             state.commands.holding = false;
@@ -132,7 +244,12 @@ struct Machine {
             return;
         }
         startSession();
-        if (state.commands.denied.contains(cardIdOf(card))) {
+        state.sessionCard = cardIdOf(card);
+        if (offlineMode(state) && canDecideOffline()) {
+            decideOffline();  // the deny list, then the cache
+            return;
+        }
+        if (state.commands.denied.contains(state.sessionCard)) {
             deny(reason::revoked);  // the local deny list: the controller is not asked
             return;
         }
@@ -216,6 +333,15 @@ struct Machine {
             ignore("keypad: no digits");
             return;
         }
+        if (state.offline) {
+            // Checked against the cache: the HAL hashes the digits for the entry's person.
+            emit(VerifyOfflinePin{state.offlineSession.person, state.pinDigits});
+            state.pinDigits.clear();
+            state.phase = Phase::checkingPin;
+            state.deadlineMs = now + config.replyTimeoutMs;
+            emit(Display{Screen::checking, {}, 0});
+            return;
+        }
         auto out = newRequest(protocol::Factor::pin);
         out.step = protocol::PinEntered{};
         emit(SendPin{std::move(out), state.pinDigits});
@@ -226,6 +352,13 @@ struct Machine {
     void on(const FingerPlaced& finger) {
         if (state.phase != Phase::awaitingFinger) {
             ignore("finger: no finger asked for");
+            return;
+        }
+        if (state.offline) {
+            state.templateBox.clear();
+            state.templateBox2.clear();
+            offlineStep(offlineFinger(offlineContext(), state.offlineSession, finger.score,
+                                      state.twoPerson));
             return;
         }
         auto out = newRequest(protocol::Factor::finger);
@@ -248,6 +381,7 @@ struct Machine {
             ignore("reply: stale epoch");
             return;
         }
+        state.controllerSilent = false;  // it answers again: online from the next card
         if (reply.door != config.door) {
             ignore("reply: for another door");
             return;
@@ -299,13 +433,14 @@ struct Machine {
             ignore("link: bad MAC");
             return;
         }
+        state.controllerSilent = false;  // the controller is there: online from the next card
         if (input.link.epoch == state.linkEpoch) {
             ignore("link: epoch unchanged");
             return;
         }
         state.linkEpoch = input.link.epoch;
         // A new epoch: the controller restarted and holds none of this panel's sessions.
-        if (state.phase != Phase::idle) {
+        if (state.phase != Phase::idle && !state.offline) {
             deny(reason::controllerError);
         }
     }
@@ -362,10 +497,36 @@ struct Machine {
 
     // firmware/panel_commands decides; the machine drives the lock and answers.
     void on(const ControllerCommand& input) {
+        using protocol::CommandType;
         auto effect = applyCommand(config.door, state.commands, state.linkEpoch, input);
         if (!effect.ignored.empty()) {
             ignore(std::move(effect.ignored));
             return;
+        }
+        switch (input.command.type) {
+            case CommandType::eventAck:
+                emit(AckJournal{input.command.seq});  // answered by no ack
+                return;
+            case CommandType::cachePut:
+            case CommandType::cacheRemove:
+            case CommandType::cacheReset:
+            case CommandType::cacheSync: {
+                const auto applied = state.cache.apply(input.command, now);
+                if (applied.changed) {
+                    emit(CacheChanged{state.cache.encode()});
+                }
+                if (!applied.refused.empty()) {
+                    effect.ack->result = protocol::AckResult::refused;
+                    effect.ack->reason = applied.refused.substr(0, protocol::kMaxAckReasonChars);
+                }
+                break;
+            }
+            case CommandType::gateRearm:
+                effect.ack->result = protocol::AckResult::refused;
+                effect.ack->reason = "not a circle gate";
+                break;
+            default:
+                break;
         }
         if (effect.lock == CommandEffect::Lock::release ||
             effect.lock == CommandEffect::Lock::hold) {
@@ -385,6 +546,52 @@ struct Machine {
             return;
         }
         ignore("lock: feedback unchanged");
+    }
+
+    void on(const LinkStatus& input) {
+        if (input.connected == state.linkConnected) {
+            ignore("link: status unchanged");
+            return;
+        }
+        state.linkConnected = input.connected;
+        // The request in flight will get no answer: the waiting person is decided offline now.
+        if (!input.connected && state.phase == Phase::awaitingReply && !state.offline &&
+            !state.sessionCard.empty() && canDecideOffline()) {
+            controllerGone();
+        }
+    }
+
+    void on(const WallClock& input) { state.wallOffsetMs = input.unixMs - now; }
+
+    void on(const OfflinePinResult& input) {
+        if (state.phase != Phase::checkingPin || !state.offline) {
+            ignore("offline pin: no PIN being checked");
+            return;
+        }
+        std::optional<std::string_view> hash;
+        if (input.hash) {
+            hash = *input.hash;
+        }
+        offlineStep(offlinePin(offlineContext(), state.offlineSession, hash, state.twoPerson));
+    }
+
+    void on(const CacheRestored& input) {
+        if (!input.bytes) {
+            ignore("cache: none stored");
+            return;
+        }
+        auto restored = OfflineCache::decode(*input.bytes);
+        if (!restored) {
+            // Never trusted half: the panel starts empty and waits for the controller's reset.
+            ignore("cache: " + restored.error);
+            return;
+        }
+        state.cache = std::move(*restored.value);
+    }
+
+    void on(const JournalLevel& input) {
+        // No room at all (capacity 0: a journal that did not open) is full too.
+        state.journalFull = input.pending >= input.capacity;
     }
 
     void on(const ReaderHealth& input) {
@@ -419,6 +626,10 @@ std::optional<std::int64_t> nextDeadline(const PanelConfig& config, const PanelS
         consider(state.openedAtMs + config.heldOpenMs);
     }
     return next;
+}
+
+bool offlineMode(const PanelState& state) {
+    return !state.linkConnected || state.controllerSilent || state.linkEpoch.empty();
 }
 
 std::string_view toString(Screen screen) {

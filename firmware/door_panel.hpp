@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "firmware/offline_cache.hpp"
 #include "firmware/panel_commands.hpp"
 #include "protocol/door_messages.hpp"
 
@@ -32,6 +33,8 @@ struct PanelConfig {
     // restarts too: a panel without persistent storage starts from its clock (the sim: Unix
     // time in microseconds), a real one from a counter it persists.
     std::uint64_t firstCounter = 1;
+    // The site's offset from UTC, for the offline cache's weekly windows (docs/offline.md).
+    int utcOffsetMinutes = 0;
 };
 
 // --- inputs ----------------------------------------------------------------------------------
@@ -71,10 +74,38 @@ struct TamperSwitch {
     bool active = true;
 };
 struct Tick {};  // only time passes
+// Issue 15 (docs/offline.md, "Deciding offline").
+// The MQTT link to the broker went down (or up again). Down, the panel decides from its offline
+// cache; up again, it asks the controller once more (a silent controller stays silent until an
+// authentic reply or link announcement).
+struct LinkStatus {
+    bool connected = true;
+};
+// The panel's wall clock (Unix ms) as of the step's nowMs: offline validity and weekly windows,
+// and every event's occurred_us. Until the first one the panel cannot decide offline.
+struct WallClock {
+    std::int64_t unixMs = 0;
+};
+// The HAL's offlinePinHash(person, digits) for the VerifyOfflinePin just asked; nullopt: it could
+// not compute one (refused wrong_pin).
+struct OfflinePinResult {
+    std::optional<std::string> hash;
+};
+// The cache read back at boot (hal.loadCache()): nullopt when none was stored. Stale until the
+// first cache_sync at its version.
+struct CacheRestored {
+    std::optional<std::string> bytes;
+};
+// The journal's fill (firmware/panel_journal): at capacity it is full.
+struct JournalLevel {
+    std::uint64_t pending = 0;
+    std::uint64_t capacity = 0;
+};
 // ControllerCommand, LockFeedback, ReaderHealth: firmware/panel_commands.hpp.
 using Input = std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply,
                            LinkAnnounced, DoorPosition, ExitRequest, TamperSwitch, Tick,
-                           ControllerCommand, LockFeedback, ReaderHealth>;
+                           ControllerCommand, LockFeedback, ReaderHealth, LinkStatus, WallClock,
+                           OfflinePinResult, CacheRestored, JournalLevel>;
 
 // --- outputs ---------------------------------------------------------------------------------
 // Requests carry epoch and counter (and a pin/finger step the challenge's nonce); the runner
@@ -111,10 +142,28 @@ struct Ignored {
 struct SendAck {
     protocol::PanelAck ack;
 };
-using Output = std::variant<SendRequest, SendPin, SendEvent, DriveLock, Display, Ignored, SendAck>;
+// Issue 15. Offline, a PIN is checked against the cache: the runner asks the HAL for
+// offlinePinHash(person, digits) and feeds the answer back as OfflinePinResult at once. The clear
+// digits go no further than the runner.
+struct VerifyOfflinePin {
+    std::string person;
+    std::string digits;
+};
+// An authentic event_ack: the journal may drop every entry up to seq.
+struct AckJournal {
+    std::uint64_t seq = 0;
+};
+// The offline cache changed: the runner persists `bytes` (OfflineCache::encode) through the HAL,
+// which encrypts them.
+struct CacheChanged {
+    std::string bytes;
+};
+using Output = std::variant<SendRequest, SendPin, SendEvent, DriveLock, Display, Ignored, SendAck,
+                            VerifyOfflinePin, AckJournal, CacheChanged>;
 
 // --- state -----------------------------------------------------------------------------------
-enum class Phase { idle, awaitingReply, awaitingPin, awaitingFinger, enteringCode };
+// checkingPin: offline, waiting for the HAL's hash of the typed PIN (OfflinePinResult).
+enum class Phase { idle, awaitingReply, awaitingPin, awaitingFinger, enteringCode, checkingPin };
 
 struct PanelState {
     Phase phase = Phase::idle;
@@ -144,6 +193,17 @@ struct PanelState {
     bool tamperActive = false;
 
     CommandState commands;  // commands, the deny list, lock and reader health (panel_commands)
+
+    // Issue 15: offline decisions (docs/offline.md, "Deciding offline").
+    std::string sessionCard;        // the current session's canonical card id (empty: keypad)
+    bool linkConnected = true;      // as the last LinkStatus said (up until told otherwise)
+    bool controllerSilent = false;  // a reply timed out; ends with an authentic reply or link
+    std::optional<std::int64_t> wallOffsetMs;  // Unix ms - nowMs, from the last WallClock
+    bool journalFull = false;                  // from the last JournalLevel
+    OfflineCache cache;
+    bool offline = false;  // the current session is decided from the cache
+    OfflineSession offlineSession;
+    std::optional<TwoPersonPending> twoPerson;  // offline: the first of a pair, waiting
 };
 
 struct StepResult {
@@ -157,6 +217,10 @@ StepResult step(const PanelConfig& config, PanelState state, const Input& input,
 
 // The earliest time a Tick would change something; nullopt when nothing is pending.
 std::optional<std::int64_t> nextDeadline(const PanelConfig& config, const PanelState& state);
+
+// Whether the panel is offline: link down, controller silent, or no link epoch yet. A card read
+// then is decided from the cache when it can be (a policy synced and the wall clock set).
+bool offlineMode(const PanelState& state);
 
 std::string_view toString(Screen screen);
 // What the panel's screen says, in words.

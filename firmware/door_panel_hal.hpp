@@ -37,6 +37,26 @@ class DoorPanelHal {
     // !released: re-lock now.
     virtual void driveLock(bool released, int ms) = 0;
     virtual void display(const Display& display) = 0;
+
+    // Issue 15 (docs/offline.md, "Deciding offline"). The defaults are those of a panel without a
+    // key store or storage for the cache: it checks no PIN offline (wrong_pin) and forgets its
+    // cache at every restart (stale and empty until the controller resends it). A real panel and
+    // sim/host_door_panel_hal override all three.
+    //
+    // The offline PIN hash of docs/mqtt.md: hex HMAC-SHA-256(key = HMAC-SHA-256(panel key,
+    // "sekimori.panel.offline_pin.v1"), lp(person) lp(digits)), compared by the machine with the
+    // cache entry's pin_hash. nullopt: it cannot be computed. The digits go no further.
+    virtual std::optional<std::string> offlinePinHash(std::string_view person,
+                                                      std::string_view digits) {
+        (void)person;
+        (void)digits;
+        return std::nullopt;
+    }
+    // Keeps the cache's at-rest bytes (OfflineCache::encode) encrypted under a key derived from
+    // the panel key, replacing the last ones atomically.
+    virtual void storeCache(std::string_view bytes) { (void)bytes; }
+    // The bytes last stored, nullopt when none (or they do not open: never trusted half).
+    virtual std::optional<std::string> loadCache() { return std::nullopt; }
 };
 
 }  // namespace sekimori::firmware

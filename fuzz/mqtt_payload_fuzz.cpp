@@ -1,9 +1,10 @@
 // Feeds arbitrary bytes to every door-flow payload parser (protocol/door_messages.hpp, the link
-// announcement included), to the MAC/signature trailer split (protocol/panel_link_auth.hpp) and to
-// the strict JSON reader under them (protocol/json_fields.hpp). Beyond "never crashes, never
-// throws", it checks that whatever parses re-encodes to a payload that parses to the same
-// encoding, so the controller and panels can never disagree on a message they both accepted,
-// and that a decision's reason is always a row of the one reason-code table.
+// announcement included, and protocol/panel_commands.hpp), to the MAC/signature trailer split
+// (protocol/panel_link_auth.hpp) and to the strict JSON reader under them
+// (protocol/json_fields.hpp). Beyond "never crashes, never throws", it checks that whatever parses
+// re-encodes to a payload that parses to the same encoding, so the controller and panels can never
+// disagree on a message they both accepted, and that a decision's reason is always a row of the one
+// reason-code table.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "protocol/door_messages.hpp"
 #include "protocol/json_fields.hpp"
+#include "protocol/panel_commands.hpp"
 #include "protocol/panel_link_auth.hpp"
 #include "protocol/reason_codes.hpp"
 
@@ -78,6 +80,23 @@ void checkTrailers(std::string_view input) {
     }
 }
 
+// The panel's cache at rest: whatever parses encodes to bytes that parse to the same cache.
+void checkCache(std::string_view input) {
+    using namespace sekimori::protocol;
+    const auto parsed = parseCacheEntries(input);
+    if (!parsed) {
+        if (parsed.error.empty()) {
+            __builtin_trap();
+        }
+        return;
+    }
+    const std::string once = encodeCacheEntries(*parsed.value);
+    const auto again = parseCacheEntries(once);
+    if (!again || encodeCacheEntries(*again.value) != once) {
+        __builtin_trap();
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -87,6 +106,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     checkStable(input, sekimori::protocol::parsePanelEvent);
     checkStable(input, sekimori::protocol::parsePanelStatus);
     checkStable(input, sekimori::protocol::parsePanelLink);
+    // Issue 15: the controller's commands (cache, event_ack, gate_rearm) and the panels' acks.
+    checkStable(input, sekimori::protocol::parsePanelCommand);
+    checkStable(input, sekimori::protocol::parsePanelAck);
+    checkCache(input);
     checkTrailers(input);
     checkStrictObject(input);
     checkReason(input);

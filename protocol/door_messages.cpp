@@ -213,14 +213,182 @@ Parsed<T> failure(std::string error) {
 }
 
 constexpr std::array kEventKinds = {
-    DoorEventKind::opened,        DoorEventKind::closed,        DoorEventKind::forced,
-    DoorEventKind::heldOpen,      DoorEventKind::exitRequested, DoorEventKind::tamper,
-    DoorEventKind::tamperCleared, DoorEventKind::lockFault,     DoorEventKind::lockFaultCleared,
-    DoorEventKind::readerOffline, DoorEventKind::readerOnline,
+    DoorEventKind::opened,
+    DoorEventKind::closed,
+    DoorEventKind::forced,
+    DoorEventKind::heldOpen,
+    DoorEventKind::exitRequested,
+    DoorEventKind::tamper,
+    DoorEventKind::tamperCleared,
+    DoorEventKind::lockFault,
+    DoorEventKind::lockFaultCleared,
+    DoorEventKind::readerOffline,
+    DoorEventKind::readerOnline,
+    DoorEventKind::offlineGranted,
+    DoorEventKind::offlineDenied,
+    DoorEventKind::journalNearFull,
+    DoorEventKind::journalOverflow,
+    DoorEventKind::cycleStarted,
+    DoorEventKind::cycleCompleted,
+    DoorEventKind::cycleRefused,
+    DoorEventKind::gateObjectLeft,
+    DoorEventKind::gateDoorStuck,
+    DoorEventKind::gateFireReleased,
+    DoorEventKind::gateFireCleared,
+    DoorEventKind::gateRearmed,
+    DoorEventKind::gatePowerLost,
+    DoorEventKind::gatePowerRestored,
+};
+
+constexpr std::array kGateRefusals = {
+    GateRefusal::tailgate,    GateRefusal::twoBodies,      GateRefusal::piggyback,
+    GateRefusal::underweight, GateRefusal::returned,       GateRefusal::linger,
+    GateRefusal::doorStuck,   GateRefusal::controllerLost, GateRefusal::denied,
 };
 
 bool isReaderKind(DoorEventKind kind) {
     return kind == DoorEventKind::readerOffline || kind == DoorEventKind::readerOnline;
+}
+
+bool isOfflineDecision(DoorEventKind kind) {
+    return kind == DoorEventKind::offlineGranted || kind == DoorEventKind::offlineDenied;
+}
+
+bool isCycleKind(DoorEventKind kind) {
+    return kind == DoorEventKind::cycleStarted || kind == DoorEventKind::cycleCompleted ||
+           kind == DoorEventKind::cycleRefused;
+}
+
+// Every circle-gate kind carries the booth's readings (presence, weight_g).
+bool isGateKind(DoorEventKind kind) {
+    switch (kind) {
+        case DoorEventKind::cycleStarted:
+        case DoorEventKind::cycleCompleted:
+        case DoorEventKind::cycleRefused:
+        case DoorEventKind::gateObjectLeft:
+        case DoorEventKind::gateDoorStuck:
+        case DoorEventKind::gateFireReleased:
+        case DoorEventKind::gateFireCleared:
+        case DoorEventKind::gateRearmed:
+        case DoorEventKind::gatePowerLost:
+        case DoorEventKind::gatePowerRestored:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Which kinds carry `side`: the reader reports, the offline decisions and the gate's cycles.
+bool hasSide(DoorEventKind kind) {
+    return isReaderKind(kind) || isOfflineDecision(kind) || isCycleKind(kind);
+}
+
+// An unsigned integer field lo..hi (FieldReader's integers are int-sized). Absent: `absent`
+// when it is optional, else a failure.
+std::optional<std::uint64_t> readUnsigned(FieldReader& reader, const Json& json,
+                                          std::string_view field, std::uint64_t lo,
+                                          std::uint64_t hi, bool optional = false) {
+    if (!reader.ok()) {
+        return std::nullopt;
+    }
+    const auto it = json.find(field);
+    if (it == json.end()) {
+        if (!optional) {
+            reader.fail(field, "missing");
+        }
+        return std::nullopt;
+    }
+    const std::string range = "out of range " + std::to_string(lo) + ".." +
+                              (hi == kMaxCounter ? std::string("2^53-1") : std::to_string(hi));
+    if (it->is_number_integer() && !it->is_number_unsigned()) {
+        if (it->get<std::int64_t>() < 0) {
+            reader.fail(field, range);
+            return std::nullopt;
+        }
+    } else if (!it->is_number_unsigned()) {
+        reader.fail(field, "must be an integer");
+        return std::nullopt;
+    }
+    const auto value = it->get<std::uint64_t>();
+    if (value < lo || value > hi) {
+        reader.fail(field, range);
+        return std::nullopt;
+    }
+    return value;
+}
+
+// The fields only some kinds carry (docs/mqtt.md "Offline operation", "Circle gates"): required
+// where the kind has them, refused where it does not.
+void readKindFields(FieldReader& reader, const Json& json, PanelEvent& out) {
+    const auto refuseUnless = [&](bool allowed, std::string_view field) {
+        if (reader.ok() && !allowed && reader.has(field)) {
+            reader.fail(field, "not allowed with event " + std::string(toString(out.kind)));
+        }
+    };
+    const bool offline = isOfflineDecision(out.kind);
+    const bool gate = isGateKind(out.kind);
+    refuseUnless(offline, "card");
+    refuseUnless(offline, "person");
+    refuseUnless(offline, "reason");
+    refuseUnless(offline, "degraded");
+    refuseUnless(out.kind == DoorEventKind::journalNearFull, "pending");
+    refuseUnless(out.kind == DoorEventKind::journalOverflow, "lost");
+    refuseUnless(gate, "presence");
+    refuseUnless(gate, "weight_g");
+    refuseUnless(
+        out.kind == DoorEventKind::gateDoorStuck || out.kind == DoorEventKind::cycleRefused,
+        "leaf");
+    refuseUnless(out.kind == DoorEventKind::cycleRefused, "refusal");
+    if (!reader.ok()) {
+        return;
+    }
+    if (offline) {
+        out.card = reader.string("card");
+        if (reader.ok() && !isCanonicalCardId(out.card)) {
+            reader.fail("card", "must be a canonical card id");
+        }
+        if (reader.ok() && reader.has("person")) {
+            out.person = reader.string("person");
+            if (reader.ok() && !isValidId(out.person)) {
+                reader.fail("person", "must be an id (1..64 of [a-z0-9_-])");
+            }
+        }
+        out.reason = reader.string("reason");
+        if (reader.ok() && !isReasonCode(out.reason)) {
+            reader.fail("reason", "unknown reason code");
+        }
+        const bool granted = out.kind == DoorEventKind::offlineGranted;
+        if (reader.ok() && (out.reason == reason::granted) != granted) {
+            reader.fail("reason", granted ? "must be \"granted\" with offline_granted"
+                                          : "must not be \"granted\" with offline_denied");
+        }
+        out.degraded = reader.boolean("degraded");
+    } else if (out.kind == DoorEventKind::journalNearFull) {
+        out.pending = readUnsigned(reader, json, "pending", 0, kMaxCounter).value_or(0);
+    } else if (out.kind == DoorEventKind::journalOverflow) {
+        out.lost = readUnsigned(reader, json, "lost", 1, kMaxCounter).value_or(0);
+    } else if (gate) {
+        out.presence = reader.integer("presence", 0, 9);
+        out.weightG = reader.integer("weight_g", 0, kMaxWeightG);
+        const bool leafRequired = out.kind == DoorEventKind::gateDoorStuck;
+        if (reader.ok() && (leafRequired || reader.has("leaf"))) {
+            out.leaf = reader.string("leaf");
+            if (reader.ok() && out.leaf != "outer" && out.leaf != "inner") {
+                reader.fail("leaf", "must be \"outer\" or \"inner\"");
+            }
+        }
+        if (reader.ok() && out.kind == DoorEventKind::cycleRefused) {
+            const std::string refusal = reader.string("refusal");
+            for (auto candidate : kGateRefusals) {
+                if (refusal == toString(candidate)) {
+                    out.refusal = candidate;
+                }
+            }
+            if (reader.ok() && !out.refusal) {
+                reader.fail("refusal", "unknown gate refusal");
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -271,6 +439,58 @@ std::string_view toString(DoorEventKind kind) {
             return "reader_offline";
         case DoorEventKind::readerOnline:
             return "reader_online";
+        case DoorEventKind::offlineGranted:
+            return "offline_granted";
+        case DoorEventKind::offlineDenied:
+            return "offline_denied";
+        case DoorEventKind::journalNearFull:
+            return "journal_near_full";
+        case DoorEventKind::journalOverflow:
+            return "journal_overflow";
+        case DoorEventKind::cycleStarted:
+            return "cycle_started";
+        case DoorEventKind::cycleCompleted:
+            return "cycle_completed";
+        case DoorEventKind::cycleRefused:
+            return "cycle_refused";
+        case DoorEventKind::gateObjectLeft:
+            return "gate_object_left";
+        case DoorEventKind::gateDoorStuck:
+            return "gate_door_stuck";
+        case DoorEventKind::gateFireReleased:
+            return "gate_fire_released";
+        case DoorEventKind::gateFireCleared:
+            return "gate_fire_cleared";
+        case DoorEventKind::gateRearmed:
+            return "gate_rearmed";
+        case DoorEventKind::gatePowerLost:
+            return "gate_power_lost";
+        case DoorEventKind::gatePowerRestored:
+            return "gate_power_restored";
+    }
+    return "";
+}
+
+std::string_view toString(GateRefusal refusal) {
+    switch (refusal) {
+        case GateRefusal::tailgate:
+            return "tailgate";
+        case GateRefusal::twoBodies:
+            return "two_bodies";
+        case GateRefusal::piggyback:
+            return "piggyback";
+        case GateRefusal::underweight:
+            return "underweight";
+        case GateRefusal::returned:
+            return "returned";
+        case GateRefusal::linger:
+            return "linger";
+        case GateRefusal::doorStuck:
+            return "door_stuck";
+        case GateRefusal::controllerLost:
+            return "controller_lost";
+        case GateRefusal::denied:
+            return "denied";
     }
     return "";
 }
@@ -332,6 +552,9 @@ std::string encodeBody(const PanelReply& message) {
         json["granted"] = decision->granted;
         json["reason"] = decision->reason;
         json["unlock_ms"] = decision->unlockMs;
+        if (decision->granted && decision->weightG > 0) {
+            json["weight_g"] = decision->weightG;
+        }
     }
     writeAuth(json, message.auth);
     return dump(json);
@@ -352,6 +575,29 @@ std::string encodeReport(const PanelEvent& message) {
     if (message.side) {
         json["side"] = toString(*message.side);
     }
+    if (isOfflineDecision(message.kind)) {
+        json["card"] = message.card;
+        if (!message.person.empty()) {
+            json["person"] = message.person;
+        }
+        json["reason"] = message.reason;
+        json["degraded"] = message.degraded;
+    } else if (message.kind == DoorEventKind::journalNearFull) {
+        json["pending"] = message.pending;
+    } else if (message.kind == DoorEventKind::journalOverflow) {
+        json["lost"] = message.lost;
+    } else if (isGateKind(message.kind)) {
+        json["presence"] = message.presence.value_or(0);
+        json["weight_g"] = message.weightG.value_or(0);
+        if (!message.leaf.empty()) {
+            json["leaf"] = message.leaf;
+        }
+        if (message.refusal) {
+            json["refusal"] = toString(*message.refusal);
+        }
+    }
+    json["seq"] = message.seq;
+    json["occurred_us"] = message.occurredUs;
     json["counter"] = message.counter;
     return dump(json);
 }
@@ -370,6 +616,12 @@ std::string encode(const PanelStatus& message) {
     Json json;
     json["online"] = message.online;
     json["firmware"] = message.firmware;
+    if (message.journalPending) {
+        json["journal_pending"] = *message.journalPending;
+    }
+    if (message.cacheVersion) {
+        json["cache_version"] = *message.cacheVersion;
+    }
     return dump(json);
 }
 
@@ -477,7 +729,7 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
                                "template_box_2", "timeout_ms", "epoch", "counter", "nonce", "mac"});
         } else if (type == "decision") {
             reader.onlyFields({"session", "door", "step", "type", "granted", "reason", "unlock_ms",
-                               "epoch", "counter", "nonce", "mac"});
+                               "weight_g", "epoch", "counter", "nonce", "mac"});
         } else {
             reader.fail("type", "must be \"challenge\" or \"decision\"");
         }
@@ -531,6 +783,13 @@ Parsed<PanelReply> parsePanelReply(std::string_view text) {
         } else {
             decision.unlockMs = reader.integer("unlock_ms", 0, 0);
         }
+        if (reader.ok() && reader.has("weight_g")) {
+            if (!decision.granted) {
+                reader.fail("weight_g", "only allowed with granted");
+            } else {
+                decision.weightG = reader.integer("weight_g", 1, kMaxWeightG);
+            }
+        }
         out.body = std::move(decision);
     }
     // Read after the body, so a bad body is reported first.
@@ -558,7 +817,10 @@ Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
     }
     FieldReader reader(*json);
     PanelEvent out;
-    reader.onlyFields({"door", "event", "session", "side", "counter", "sig"});
+    // Every kind's own fields are checked after the kind is known (below); the union here.
+    reader.onlyFields({"door", "event", "session", "side", "card", "person", "reason", "degraded",
+                       "pending", "lost", "presence", "weight_g", "leaf", "refusal", "seq",
+                       "occurred_us", "counter", "sig"});
     readDoor(reader, out.door);
     const std::string kind = reader.string("event");
     if (reader.ok()) {
@@ -574,15 +836,20 @@ Parsed<PanelEvent> parsePanelEvent(std::string_view text) {
         }
     }
     readSession(reader, out.session, /*optional=*/true);
-    if (reader.ok() && isReaderKind(out.kind)) {
+    if (reader.ok() && hasSide(out.kind)) {
         const std::string side = reader.string("side");
         if (reader.ok() && side != "entry" && side != "exit") {
             reader.fail("side", "must be \"entry\" or \"exit\"");
         }
         out.side = side == "exit" ? DoorSide::exit : DoorSide::entry;
     } else if (reader.ok() && reader.has("side")) {
-        reader.fail("side", "only allowed with reader_offline and reader_online");
+        reader.fail("side", "only allowed with reader reports, offline decisions and gate cycles");
     }
+    readKindFields(reader, *json, out);
+    const auto seq = readUnsigned(reader, *json, "seq", 1, kMaxCounter);
+    out.seq = seq.value_or(0);
+    const auto occurred = readUnsigned(reader, *json, "occurred_us", 0, kMaxCounter);
+    out.occurredUs = static_cast<std::int64_t>(occurred.value_or(0));
     out.counter = readCounter(reader, *json);
     readHex(reader, "sig", kSigHexChars, out.sig);
     return finish(reader, std::move(out));
@@ -596,13 +863,15 @@ Parsed<PanelStatus> parsePanelStatus(std::string_view text) {
     }
     FieldReader reader(*json);
     PanelStatus out;
-    reader.onlyFields({"online", "firmware"});
+    reader.onlyFields({"online", "firmware", "journal_pending", "cache_version"});
     out.online = reader.boolean("online");
     out.firmware = reader.string("firmware");
     if (reader.ok() &&
         (out.firmware.size() > kMaxFirmwareChars || !isPrintableAscii(out.firmware))) {
         reader.fail("firmware", "must be at most 64 printable ASCII characters");
     }
+    out.journalPending = readUnsigned(reader, *json, "journal_pending", 0, kMaxCounter, true);
+    out.cacheVersion = readUnsigned(reader, *json, "cache_version", 0, kMaxCounter, true);
     return finish(reader, std::move(out));
 }
 

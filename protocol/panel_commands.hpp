@@ -13,7 +13,9 @@
 //            counter: the controller's, per panel and epoch, strictly increasing
 //   ack:     macInput(kAckTag, site, panel, "", command id, result, epoch, counter, nonce, body)
 //            counter: the panel's one counter (requests, events, acks); nonce: the command's
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,10 +34,70 @@ enum class CommandType {
     lock,          // re-lock now and end any hold
     revoke,        // add `cards` to the panel's local deny list: refused "revoked" at once
     restore,       // take `cards` off the deny list (a disabled person enabled again)
+    // Issue 15 (docs/mqtt.md "Offline operation").
+    eventAck,     // `seq`: every journal entry up to seq is stored; the panel drops them. Not
+                  // answered with an ack (it is itself the answer to the panel's events).
+    cachePut,     // `version`, `entries` (1..kMaxCacheEntries): add or replace these cards
+    cacheRemove,  // `version`, `cards`: take these cards out of the cache
+    cacheReset,   // `version`: empty the cache (a full resync follows from version+1)
+    cacheSync,    // `version`, `policy`: "your cache is current at `version`" (sent every
+                  // sync interval); a panel whose cache is at that version is fresh as of now
+    gateRearm,    // `door`: a guard's override re-arms a circle gate after a fire release or a
+                  // refused cycle's alarm (firmware/circle_gate.hpp)
+};
+
+// One card in a panel's offline cache: what the panel needs to decide alone for its door(s).
+// No secret in clear: the PIN only as the panel's own hash of it, templates sealed to the panel.
+struct OfflineWindow {
+    int day = 0;       // 0 = Monday .. 6 = Sunday, in the site's time zone
+    int fromMin = 0;   // 0..1439, minutes after midnight
+    int untilMin = 0;  // fromMin+1..1440
+};
+struct CacheEntry {
+    std::string card;    // canonical card id
+    std::string person;  // the person's id
+    std::int64_t validFromUs = 0;   // Unix µs; 0: no start
+    std::int64_t validUntilUs = 0;  // Unix µs; 0: no end
+    // When the person may pass this panel's door, per side; empty: never on that side.
+    std::vector<OfflineWindow> entryWindows;
+    std::vector<OfflineWindow> exitWindows;
+    // HMAC-SHA-256 of the PIN under the panel's offline PIN key (docs/mqtt.md), 64 hex; empty: no
+    // PIN enrolled for the panel (a PIN door then denies offline: wrong_pin).
+    std::string pinHash;
+    // The person's templates sealed with the panel key (as a challenge's template_box); empty: none.
+    std::string templateBox;
+    std::string templateBox2;
+    int weightG = 0;  // the enrolled weight for circle gates; 0: none
+};
+// The site's offline policy for one panel's door (docs/config.md [offline]).
+enum class DegradedMode {
+    deny,       // past the staleness bound a three-factor door refuses everyone offline
+    twoPerson,  // ... admits only when two cached people badge within the two-person window
+};
+enum class JournalFullPolicy {
+    denyOffline,   // a full journal: offline decisions are denied (journal_full); reports lost
+                   // meanwhile are counted and sent as journal_overflow once space returns
+    keepDeciding,  // decide as usual; lost reports counted likewise
+};
+struct OfflinePolicy {
+    std::string door;
+    std::vector<Factor> entryFactors;  // as the controller asks them online (card first)
+    std::vector<Factor> exitFactors;   // empty: free exit by request-to-exit
+    bool twoPerson = false;            // the door's inner zone takes the two-person rule
+    int twoPersonWindowMs = 30'000;
+    int fingerThreshold = 60;
+    int unlockMs = 5000;
+    std::int64_t stalenessMs = 900'000;  // without a cache_sync this long, the cache is stale
+    DegradedMode degraded = DegradedMode::deny;
+    JournalFullPolicy journalFull = JournalFullPolicy::denyOffline;
 };
 
 // Limits the codec enforces.
 inline constexpr int kMaxHoldUnlockedMs = 24 * 3600 * 1000;  // one day
+inline constexpr std::size_t kMaxCacheEntries = 8;  // per cache_put (the payload limit binds first
+                                                    // with templates: one entry then)
+inline constexpr std::size_t kMaxOfflineWindows = 28;  // per side of an entry
+inline constexpr std::int64_t kMaxStalenessMs = 7LL * 24 * 3600 * 1000;  // a week
 inline constexpr std::size_t kMaxCommandCards = 32;          // per command
 inline constexpr std::size_t kMaxCommandIdChars = 64;
 inline constexpr std::size_t kMaxAckReasonChars = 64;
@@ -45,8 +107,14 @@ struct PanelCommand {
     CommandType type = CommandType::lock;
     std::string door;  // unlock, hold_unlocked, lock: the door; empty otherwise
     int ms = 0;        // unlock: 1..kMaxUnlockMs; hold_unlocked: 1..kMaxHoldUnlockedMs
-    std::vector<std::string> cards;  // revoke, restore: 1..32 canonical card ids
-    LinkAuth auth;                   // epoch, the controller's counter, a fresh nonce, mac
+    std::vector<std::string> cards;  // revoke, restore, cache_remove: 1..32 canonical card ids
+    // Issue 15.
+    std::uint64_t seq = 0;            // event_ack: 1..kMaxCounter
+    std::uint64_t version = 0;        // cache_*: 1..kMaxCounter, per panel, strictly increasing
+                                      // over puts, removes and resets; cache_sync repeats the last
+    std::vector<CacheEntry> entries{};      // cache_put
+    std::optional<OfflinePolicy> policy{};  // cache_sync: required
+    LinkAuth auth;                    // epoch, the controller's counter, a fresh nonce, mac
 };
 
 enum class AckResult {
@@ -63,6 +131,8 @@ struct PanelAck {
 
 std::string_view toString(CommandType type);
 std::string_view toString(AckResult result);
+std::string_view toString(DegradedMode mode);         // "deny" | "two_person"
+std::string_view toString(JournalFullPolicy policy);  // "deny_offline" | "keep_deciding"
 // A card id as the deny list keeps it: the canonical id of protocol/card_format.hpp (upper-case
 // hex for FeliCa / MIFARE, "W26-<facility>-<number>" and the like for Wiegand).
 bool isDenyListCardId(std::string_view id);
@@ -75,6 +145,22 @@ std::string encodeBody(const PanelAck& message);
 
 Parsed<PanelCommand> parsePanelCommand(std::string_view json);
 Parsed<PanelAck> parsePanelAck(std::string_view json);
+
+// The panel's offline cache at rest (the HAL encrypts these bytes; docs/mqtt.md "The offline
+// cache"): {"format":"sekimori.panel.cache.v1","version":N,"policy":{...},"entries":[...]}, the
+// entries and policy exactly as cache_put and cache_sync carry them. Parsing is as strict as the
+// commands' (an error names the field; "entries: entry 3: card: ..."); the time of the last sync
+// is never stored, so a cache read back is stale until the next cache_sync.
+inline constexpr std::string_view kCacheFormat = "sekimori.panel.cache.v1";
+inline constexpr std::size_t kMaxCachedCards = 100'000;
+inline constexpr std::size_t kMaxCacheBytes = std::size_t{512} << 20;  // 512 MiB
+struct CacheContents {
+    std::uint64_t version = 0;              // 0: never synced (then no entries)
+    std::optional<OfflinePolicy> policy{};  // absent until the first cache_sync
+    std::vector<CacheEntry> entries{};      // no card twice
+};
+std::string encodeCacheEntries(const CacheContents& cache);
+Parsed<CacheContents> parseCacheEntries(std::string_view json);
 
 std::string commandMacInput(std::string_view site, std::string_view panel,
                             const PanelCommand& command, std::string_view body);

@@ -58,6 +58,14 @@ constexpr std::array kTable = {
                "The controller could not decide (bad key, damaged credential), or the panel got "
                "no reply.",
                "system error"},
+    ReasonCode{reason::offlineDegraded,
+               "Decided by the panel alone: its offline cache was past the site's staleness "
+               "bound, so this three-factor door applied its degraded mode and refused.",
+               "offline: denied"},
+    ReasonCode{reason::journalFull,
+               "Decided by the panel alone: its event journal is full, and the site's policy "
+               "refuses offline entries that could not be recorded.",
+               "offline: denied"},
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ inline constexpr std::string_view unknownCode = "unknown_code";  // keypad code 
 inline constexpr std::string_view badCardFormat = "bad_card_format";
 inline constexpr std::string_view storeUnavailable = "store_unavailable";
 inline constexpr std::string_view controllerError = "controller_error";
+// Issue 15: decided by a panel alone (docs/mqtt.md "Offline operation").
+inline constexpr std::string_view offlineDegraded = "offline_degraded";  // stale cache, deny mode
+inline constexpr std::string_view journalFull = "journal_full";  // journal full, deny_offline
 }  // namespace reason
 
 struct ReasonCode {

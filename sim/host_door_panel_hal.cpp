@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -21,7 +22,8 @@ std::string line(const Json& json) {
 }  // namespace
 
 HostDoorPanelHal::HostDoorPanelHal(std::string site, std::string panel, core::Bytes panelKey,
-                                   core::Bytes signingSeed, io::MqttLink& link, LineSink sink)
+                                   core::Bytes signingSeed, io::MqttLink& link, LineSink sink,
+                                   std::filesystem::path cacheFile)
     : site_(std::move(site)),
       panel_(std::move(panel)),
       panelKey_(std::move(panelKey)),
@@ -29,6 +31,9 @@ HostDoorPanelHal::HostDoorPanelHal(std::string site, std::string panel, core::By
       signingKey_(crypto_sign_SECRETKEYBYTES, '\0'),
       link_(link),
       sink_(std::move(sink)) {
+    if (!cacheFile.empty()) {
+        cache_ = std::make_unique<FileCacheStore>(std::move(cacheFile), panelKey_);
+    }
     std::string publicKey(crypto_sign_PUBLICKEYBYTES, '\0');
     if (signingSeed.size() == crypto_sign_SEEDBYTES) {
         crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(publicKey.data()),
@@ -121,6 +126,49 @@ void HostDoorPanelHal::display(const firmware::Display& display) {
         out["reason"] = display.reason;
     }
     sink_(line(out));
+}
+
+std::optional<std::string> HostDoorPanelHal::offlinePinHash(std::string_view person,
+                                                            std::string_view digits) {
+    // docs/mqtt.md: hex HMAC-SHA-256(key = HMAC-SHA-256(panel key,
+    // "sekimori.panel.offline_pin.v1"), lp(person) lp(digits)), lp = 4-byte big-endian length.
+    const auto lp = [](std::string& out, std::string_view text) {
+        const auto n = static_cast<std::uint32_t>(text.size());
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            out.push_back(static_cast<char>((n >> shift) & 0xff));
+        }
+        out.append(text);
+    };
+    core::Bytes key = core::keyedHash(panelKey_, "sekimori.panel.offline_pin.v1");
+    std::string message;
+    lp(message, person);
+    lp(message, digits);
+    const std::string hash = core::toHex(core::keyedHash(key, message));
+    sodium_memzero(message.data(), message.size());
+    sodium_memzero(key.data(), key.size());
+    return hash;
+}
+
+void HostDoorPanelHal::storeCache(std::string_view bytes) {
+    if (!cache_) {
+        return;
+    }
+    if (auto stored = cache_->store(bytes); !stored) {
+        sink_(line(Json{{"out", "error"}, {"error", stored.error().message}}));
+    }
+}
+
+std::optional<std::string> HostDoorPanelHal::loadCache() {
+    if (!cache_) {
+        return std::nullopt;
+    }
+    auto loaded = cache_->load();
+    if (!loaded) {
+        // Never trusted half: the panel starts empty (stale) and says why.
+        sink_(line(Json{{"out", "error"}, {"error", loaded.error().message}}));
+        return std::nullopt;
+    }
+    return std::move(*loaded);
 }
 
 }  // namespace sekimori::sim

@@ -2,7 +2,9 @@
 // The door panel HAL on a host: core crypto for the panel key, the fingerprint model for the
 // matcher, an io::MqttLink for the controller, and one JSON line per observable output (lock,
 // display, sent message) to a sink, so tests and the scenario driver can watch the "hardware".
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +13,7 @@
 #include "firmware/door_panel_hal.hpp"
 #include "io/mqtt_link.hpp"
 #include "protocol/topics.hpp"
+#include "sim/file_cache_store.hpp"
 
 namespace sekimori::sim {
 
@@ -19,9 +22,11 @@ class HostDoorPanelHal final : public firmware::DoorPanelHal {
     // Receives one compact JSON object per observable output, without a newline.
     using LineSink = std::function<void(const std::string& line)>;
 
-    // `signingSeed`: the 32-byte Ed25519 seed of the panel's own signing key.
+    // `signingSeed`: the 32-byte Ed25519 seed of the panel's own signing key. `cacheFile`: where
+    // the offline cache is kept encrypted (sim/file_cache_store); empty: not kept.
     HostDoorPanelHal(std::string site, std::string panel, core::Bytes panelKey,
-                     core::Bytes signingSeed, io::MqttLink& link, LineSink sink);
+                     core::Bytes signingSeed, io::MqttLink& link, LineSink sink,
+                     std::filesystem::path cacheFile = {});
     ~HostDoorPanelHal() override;
     HostDoorPanelHal(const HostDoorPanelHal&) = delete;
     HostDoorPanelHal& operator=(const HostDoorPanelHal&) = delete;
@@ -37,6 +42,10 @@ class HostDoorPanelHal final : public firmware::DoorPanelHal {
     void publishAck(const protocol::PanelAck& ack) override;
     void driveLock(bool released, int ms) override;
     void display(const firmware::Display& display) override;
+    std::optional<std::string> offlinePinHash(std::string_view person,
+                                              std::string_view digits) override;
+    void storeCache(std::string_view bytes) override;
+    std::optional<std::string> loadCache() override;
 
   private:
     void send(protocol::PanelChannel channel, const std::string& payload);
@@ -48,6 +57,7 @@ class HostDoorPanelHal final : public firmware::DoorPanelHal {
     core::Bytes signingKey_;  // libsodium's 64-byte Ed25519 secret key
     io::MqttLink& link_;
     LineSink sink_;
+    std::unique_ptr<FileCacheStore> cache_;
 };
 
 }  // namespace sekimori::sim

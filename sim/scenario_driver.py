@@ -6,6 +6,13 @@ grants and denials with their reasons and who is inside changes every few second
 then a door is forced, held open past its limit or its panel's tamper switch trips, so the
 desk's alarm queue has something in it.
 
+The server room's circle gate (config [[circle_gates]], one `sekimori-sim-gate` process each) is
+live too: a gate actor of its own cycles people standing on the gate's outer side through it
+(card, PIN, the finger taken inside the booth; their body weighs what they enrolled, give or take
+a little) and back out by the exit reader, and now and then someone follows a person in through
+the open outer leaf (a tailgate: the cycle is refused, both go back out, and the desk gets a
+priority-1 gate.cycle_refused alarm with the gate's camera).
+
 Before the walk, run plays the access rules' scripted day (docs/access-rules.md), one scene
 after another, each of which the console shows as its event or alarm: a tailgate attempt at the
 two-person handling-area door (access.companion_pending, door.forced, access.companion_expired)
@@ -21,6 +28,7 @@ desk with a comment.
                               --secrets var/secrets/operators
     scenario_driver.py run --config SITE.toml --people PEOPLE.toml --run-dir var
                            --panel-bin build/sim/sekimori-sim-panel --cli build/app/sekimori
+                           [--gate-bin build/sim/sekimori-sim-gate]
                            [--secrets var/secrets/operators] [--no-day]
 
 enroll goes through the running daemon, as its operators (sim/site_operators.py): the first
@@ -38,16 +46,19 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from console_client import ConsoleClient, ConsoleError  # noqa: E402
+from gate_process import GateProcess  # noqa: E402
 from panel_process import PanelProcess  # noqa: E402
 from site_operators import DESK, FACILITY, SECURITY2, SiteOperators  # noqa: E402
 
 OUTSIDE = None  # where a person is before entering the building and after leaving it
 REFUSED_FOR_S = 300  # a door that turned someone away is tried again after this long
+DEFAULT_WEIGHT_KG = 70  # a person's body at the gate when they enrolled no weight
 WAITING = ("awaiting_second_person", "awaiting_escort")  # a companion rule holds the door
 DAY_US = 86_400_000_000
 
@@ -98,6 +109,9 @@ def enroll_rules(console, ops, p):
               for g in p.get("groups", [])]
     calls += [("POST", f"/api/people/{p['id']}/levels", {"level": level})
               for level in p.get("levels", [])]
+    if p.get("weight_kg"):
+        # Its own call: the circle gate's plate checks it (a daemon without it refuses the key).
+        calls.append(("PATCH", f"/api/people/{p['id']}", {"weight_kg": p["weight_kg"]}))
     for method, path, body in calls:
         status, reply = console.call(method, path, body)
         if status == 202:
@@ -384,6 +398,127 @@ class SiteWalk:
         self.timeline.at(time.monotonic() + 20, lambda: panel.send("tamper-clear"))
 
 
+class GateActor:
+    """People through one circle gate (sim/gate_process.py), on a thread of its own so a cycle
+    (some seconds) never holds up the walk: someone standing on the gate's outer side who may go
+    in cycles through it, someone inside cycles back out, and now and then a second person follows
+    the first through the open outer leaf (a tailgate: refused, both go back out)."""
+
+    def __init__(self, gate, process, walk, log):
+        self.gate = gate  # the [[circle_gates]] table
+        self.process = process
+        self.walk = walk
+        self.log = log
+        self.thread = None
+
+    def busy(self):
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(self, tailgate=False):
+        """One cycle on the actor's thread; False when one is still running or nobody can go."""
+        if self.busy():
+            return False
+        walk = self.walk
+        outer, inner = self.gate["from_zone"], self.gate["to_zone"]
+        free = [p for p in walk.people if p["id"] not in walk.busy_people]
+        going_in = [p for p in free if walk.where[p["id"]] == outer
+                    and walk.granted_into(p, inner)]
+        coming_out = [p for p in free if walk.where[p["id"]] == inner]
+        if tailgate:
+            if not going_in or len(free) < 2:
+                return False
+            first = walk.rng.choice(going_in)
+            second = walk.rng.choice([q for q in free if q is not first])
+            who, action = [first, second], lambda: self.tailgate(first, second)
+        elif coming_out and (not going_in or walk.rng.random() < 0.4):
+            p = walk.rng.choice(coming_out)
+            who, action = [p], lambda: self.cycle(p, "exit")
+        elif going_in:
+            p = walk.rng.choice(going_in)
+            who, action = [p], lambda: self.cycle(p, "entry")
+        else:
+            return False
+        for q in who:
+            walk.busy_people.add(q["id"])
+
+        def run():
+            try:
+                action()
+            except (TimeoutError, RuntimeError) as e:
+                self.log(f"{self.gate['id']}: {e}")
+            finally:
+                for q in who:
+                    walk.busy_people.discard(q["id"])
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        return True
+
+    def grams(self, person):
+        kg = person.get("weight_kg", DEFAULT_WEIGHT_KG)
+        return int(kg * 1000 * self.walk.rng.uniform(0.97, 1.03))
+
+    def cycle(self, p, side):
+        g = self.gate
+        last = self.process.cycle(p["card"], pin=p["pin"], finger=p["finger"],
+                                  grams=self.grams(p), side=side)
+        outcome = last.get("refusal") or last.get("reason") or last.get("kind")
+        self.log(f"{g['id']}: {p['id']} {side} cycle -> {outcome}")
+        if last.get("kind") == "cycle_completed":
+            zone = g["to_zone"] if side == "entry" else g["from_zone"]
+            self.walk.where[p["id"]] = zone
+            self.walk.shown_in[p["id"]] = zone
+        elif last.get("kind") == "cycle_refused":
+            self.back_out("outer" if side == "entry" else "inner", 1)
+
+    def tailgate(self, first, second):
+        """`second` slips in behind `first` while the outer leaf stands open."""
+        g = self.gate
+        opened = self.process.present(first["card"], pin=first["pin"])
+        if opened != "open":
+            self.log(f"{g['id']}: {first['id']} -> {opened.get('reason')}")
+            return
+        self.process.send(f"enter outer {self.grams(first)}")
+        self.process.send(f"enter outer {self.grams(second)}")
+        refused = self.process.wait_event("cycle_refused")
+        self.log(f"{g['id']}: {second['id']} tailgates {first['id']} -> {refused.get('refusal')}"
+                 f" (presence {refused.get('presence')}, {refused.get('weight_g')} g)")
+        self.back_out("outer", 2)
+
+    def back_out(self, leaf, bodies):
+        """A refused cycle: the entry leaf opens again and whoever is inside leaves by it."""
+        self.process.wait_position(leaf, closed=False)
+        for _ in range(bodies):
+            self.process.send(f"leave {leaf}")
+        self.process.wait_phase("idle")
+
+
+def start_gates(site, args, key_dir, secrets, log):
+    """One gate sim per [[circle_gates]], set as the site file sets the gate; {} without the
+    gate binary."""
+    gates = {}
+    binary = args.gate_bin or os.path.join(os.path.dirname(args.panel_bin), "sekimori-sim-gate")
+    if site.get("circle_gates") and not os.path.exists(binary):
+        print(f"no gate simulator at {binary}: the circle gates stay offline", flush=True)
+        return gates
+    state = os.path.join(args.run_dir, "gates")
+    os.makedirs(state, mode=0o700, exist_ok=True)
+    for g in site.get("circle_gates", []):
+        options = {"cycle-timeout-ms": g.get("cycle_timeout_ms", 60000),
+                   "weight-tolerance-pct": g.get("weight_tolerance_pct", 15),
+                   "outer-fail-safe": g.get("outer_fail_safe", True),
+                   "outer-fail-secure": not g.get("outer_fail_safe", True),
+                   "inner-fail-safe": g.get("inner_fail_safe", False),
+                   "inner-fail-secure": not g.get("inner_fail_safe", False)}
+        if g.get("max_weight_kg"):
+            options["max-weight-g"] = int(g["max_weight_kg"] * 1000)
+        gates[g["id"]] = GateProcess(
+            binary, site["site"]["id"], g["panel"], g["id"], site["daemon"]["mqtt_uri"],
+            os.path.join(secrets, g["panel"] + ".password"),
+            os.path.join(key_dir, "panels", g["panel"] + ".key"), log=log, options=options,
+            state_dir=state)
+    return gates
+
+
 class ScriptedDay:
     """The access rules' scenes, played once, in order, before the walk (docs/access-rules.md,
     "The demo day"). Each scene logs what it did and what the controller answered; the console
@@ -561,8 +696,10 @@ def run(args):
             args.panel_bin, site_id, door["panel"], door["id"], mqtt_uri,
             os.path.join(secrets, door["panel"] + ".password"), key, log=log)
 
+    gates = start_gates(site, args, key_dir, secrets, log)
+
     def stop(*_):
-        for p in panels.values():
+        for p in list(panels.values()) + list(gates.values()):
             p.stop()
         sys.exit(0)
 
@@ -571,6 +708,10 @@ def run(args):
     for p in panels.values():
         p.wait_connected()
     print(f"{len(panels)} panels online", flush=True)
+    for g in gates.values():
+        g.wait_connected()
+    if gates:
+        print(f"{len(gates)} circle gates online", flush=True)
 
     say = lambda line: print(line, flush=True)  # noqa: E731
     try:
@@ -580,9 +721,13 @@ def run(args):
         say(f"console: {e}; the day's lockdown drill and the desk's forgiving are left out")
         desk, security = None, None
     walk = SiteWalk(site, people, panels, random.Random(args.seed), say, desk=desk)
+    actors = [GateActor(g, gates[g["id"]], walk, say) for g in site.get("circle_gates", [])
+              if g["id"] in gates]
     if not args.no_day:
         ScriptedDay(walk, people, desk, security, say).play()
     now = time.monotonic()
+    next_cycle = now + 2
+    next_tailgate = now + args.first_alarm_s + 20
     # The first of each soon after the start, so the desk's first screen has a queue.
     next_forced = now + args.first_alarm_s
     next_held = now + args.first_alarm_s + 5
@@ -600,10 +745,18 @@ def run(args):
         if now >= next_tamper:
             walk.tamper()
             next_tamper = now + args.tamper_every_s * walk.rng.uniform(0.7, 1.3)
+        if actors and now >= next_tailgate:
+            if walk.rng.choice(actors).start(tailgate=True):
+                next_tailgate = now + args.tailgate_every_s * walk.rng.uniform(0.7, 1.3)
+        if actors and now >= next_cycle:
+            walk.rng.choice(actors).start()
+            next_cycle = now + args.gate_every_s * walk.rng.uniform(0.7, 1.3)
         if now >= next_step:
             walk.step()
             next_step = time.monotonic() + walk.rng.uniform(args.min_interval, args.max_interval)
         wake = min(t for t in (next_step, next_forced, next_held, next_tamper,
+                               next_cycle if actors else None,
+                               next_tailgate if actors else None,
                                walk.timeline.next_time()) if t is not None)
         time.sleep(max(0.0, min(wake - time.monotonic(), 0.5)))
 
@@ -622,6 +775,8 @@ def main():
     r = sub.choices["run"]
     r.add_argument("--run-dir", required=True)
     r.add_argument("--panel-bin", required=True)
+    r.add_argument("--gate-bin", default=None,
+                   help="sekimori-sim-gate (default: beside --panel-bin)")
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--secrets", default=None,
                    help="operators' password files (default RUN_DIR/secrets/operators)")
@@ -635,6 +790,10 @@ def main():
     r.add_argument("--forced-every-s", type=float, default=120.0)
     r.add_argument("--held-every-s", type=float, default=180.0)
     r.add_argument("--tamper-every-s", type=float, default=300.0)
+    r.add_argument("--gate-every-s", type=float, default=12.0,
+                   help="seconds between two circle gate cycles, about")
+    r.add_argument("--tailgate-every-s", type=float, default=150.0,
+                   help="seconds between two tailgates at a circle gate, about")
     args = parser.parse_args()
     enroll(args) if args.command == "enroll" else run(args)
 

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -24,8 +25,11 @@
 #include "io/mqtt_password_file.hpp"
 #include "io/paho_mqtt_link.hpp"
 
+#include "firmware/panel_journal.hpp"
 #include "protocol/door_messages.hpp"
 #include "protocol/topics.hpp"
+#include "sim/file_cache_store.hpp"
+#include "sim/file_journal_store.hpp"
 #include "sim/fingerprint_model.hpp"
 #include "sim/host_door_panel_hal.hpp"
 
@@ -41,6 +45,8 @@ constexpr std::string_view kUsage =
     "         --password-file F --panel-key-file K [--persistence-dir D] [--side entry|exit]\n"
     "         [--reply-timeout-ms N] [--held-open-ms N] [--exit-window-ms N]\n"
     "         [--keypad-only [--code-entry-ms N]]   (a keypad and no card reader)\n"
+    "         [--state-dir D] [--journal-capacity N] [--utc-offset-minutes N]\n"
+    "         (journal, cache and counter; default D = K.state beside the key file)\n"
     "         [--ca-file F --cert-file F --key-file F]   (TLS, with an ssl:// --mqtt-uri)\n"
     "       sekimori-sim-panel --make-sign-key --panel-key-file K\n"
     "         (makes the panel's signing key K.sign if absent, writes K.sign.pub, prints it)\n"
@@ -62,6 +68,9 @@ struct Args {
     std::string caFile;  // TLS: the site CA, the panel's certificate and key (docs/broker.md)
     std::string certFile;
     std::string keyFile;
+    std::string stateDir;
+    int journalCapacity = 100'000;
+    int utcOffsetMinutes = 540;
     int replyTimeoutMs = 5000;
     int heldOpenMs = 30000;
     int exitWindowMs = 5000;
@@ -98,12 +107,12 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         {"--ca-file", &args.caFile},
         {"--cert-file", &args.certFile},
         {"--key-file", &args.keyFile},
+        {"--state-dir", &args.stateDir},
     };
     std::map<std::string, int*> numbers = {
-        {"--reply-timeout-ms", &args.replyTimeoutMs},
-        {"--held-open-ms", &args.heldOpenMs},
-        {"--exit-window-ms", &args.exitWindowMs},
-        {"--code-entry-ms", &args.codeEntryMs},
+        {"--reply-timeout-ms", &args.replyTimeoutMs},  {"--held-open-ms", &args.heldOpenMs},
+        {"--exit-window-ms", &args.exitWindowMs},      {"--code-entry-ms", &args.codeEntryMs},
+        {"--journal-capacity", &args.journalCapacity},
     };
     std::string side = "entry";
     for (int i = 1; i < argc; ++i) {
@@ -131,6 +140,13 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
                 return option + " must be a positive integer, got '" + value + "'";
             }
             *number->second = *parsed;
+        } else if (option == "--utc-offset-minutes") {
+            const bool negative = !value.empty() && value[0] == '-';
+            const auto parsed = parsePositive(negative ? value.substr(1) : value);
+            if (value != "0" && (!parsed || *parsed > 14 * 60)) {
+                return "--utc-offset-minutes must be an integer in -840..840, got '" + value + "'";
+            }
+            args.utcOffsetMinutes = value == "0" ? 0 : (negative ? -*parsed : *parsed);
         } else if (option == "--side") {
             side = value;
         } else {
@@ -145,7 +161,8 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
     }
     for (const auto& [option, value] : strings) {
         const bool optional = option == "--persistence-dir" || option == "--ca-file" ||
-                              option == "--cert-file" || option == "--key-file";
+                              option == "--cert-file" || option == "--key-file" ||
+                              option == "--state-dir";
         if (!optional && value->empty()) {
             return option + " is required";
         }
@@ -156,6 +173,12 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         if (!protocol::isValidId(value)) {
             return option + " must be 1..64 of [a-z0-9_-], got '" + value + "'";
         }
+    }
+    if (args.journalCapacity < 2) {
+        return std::string("--journal-capacity must be at least 2");
+    }
+    if (args.stateDir.empty()) {
+        args.stateDir = args.panelKeyFile + ".state";
     }
     if (side == "entry" || side == "exit") {
         args.side = side == "entry" ? protocol::DoorSide::entry : protocol::DoorSide::exit;
@@ -177,16 +200,23 @@ std::string dump(const Json& json) {
 // io thread; stdin lines are posted to it.
 class SimPanel {
   public:
+    // `journal` is open; `firstCounter` comes from the counter lease.
     SimPanel(boost::asio::io_context& io, const Args& args, core::Bytes panelKey,
-             core::Bytes signingSeed, std::string password)
+             core::Bytes signingSeed, std::string password, firmware::PanelJournal& journal,
+             CounterLease& lease, std::uint64_t firstCounter)
         : io_(io),
           args_(args),
           start_(std::chrono::steady_clock::now()),
           timer_(io),
           link_(io::makePahoMqttLink(io.get_executor(), linkOptions(args, std::move(password)))),
           hal_(args.site, args.panel, std::move(panelKey), std::move(signingSeed), *link_,
-               printLine),
-          runner_(panelConfig(args), hal_) {}
+               printLine, std::filesystem::path(args.stateDir) / "cache.bin"),
+          lease_(lease),
+          runner_(panelConfig(args, firstCounter), hal_, journal) {
+        // Until the client says it is connected, events stay in the journal.
+        runner_.handle(firmware::WallClock{wallMs()}, nowMs());
+        report(runner_.linkStatus(false, nowMs()));
+    }
 
     void start() {
         const std::string replyTopic =
@@ -200,15 +230,18 @@ class SimPanel {
                         {"out", "bad_payload"}, {"topic", message.topic}, {"error", bad.error}}));
                     return;
                 }
+                tickClock();
                 report(runner_.replyReceived(message.payload, nowMs()));
             } else if (message.topic == linkTopic) {
                 const std::string before = runner_.state().linkEpoch;
+                tickClock();
                 report(runner_.linkReceived(message.payload, nowMs()));
                 if (runner_.state().linkEpoch != before) {
                     printLine(dump(Json{{"out", "link"}, {"epoch", runner_.state().linkEpoch}}));
                 }
             } else if (message.topic == protocol::panelTopic(args_.site, args_.panel,
                                                              protocol::PanelChannel::command)) {
+                tickClock();
                 report(
                     runner_.commandReceived(message.payload, nowMs()));  // firmware/panel_commands
             }
@@ -227,6 +260,9 @@ class SimPanel {
                 line["reason"] = reason;
             }
             printLine(dump(line));
+            // Connected: the journal uploads what is pending, oldest first; down: it keeps.
+            tickClock();
+            report(runner_.linkStatus(connected, nowMs()));
         });
         link_->start();
     }
@@ -265,6 +301,7 @@ class SimPanel {
             }
             apply(firmware::KeypadEnter{});
         } else if (verb == "finger") {
+            tickClock();
             report(
                 runner_.fingerPlaced(fingerprintSampleFromSeed(argument, fingerTries_++), nowMs()));
         } else if (verb == "open" || verb == "close") {
@@ -313,15 +350,13 @@ class SimPanel {
         return options;
     }
 
-    static firmware::PanelConfig panelConfig(const Args& args) {
+    static firmware::PanelConfig panelConfig(const Args& args, std::uint64_t firstCounter) {
         firmware::PanelConfig config;
         config.site = args.site;
         config.panel = args.panel;
-        // No storage for a counter: the clock's microseconds never repeat across restarts.
-        config.firstCounter =
-            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
+        // From the counter lease in the state directory (never below the clock's microseconds).
+        config.firstCounter = firstCounter;
+        config.utcOffsetMinutes = args.utcOffsetMinutes;
         config.door = args.door;
         config.side = args.side;
         // Sessions must not repeat across restarts: a random prefix per boot.
@@ -348,7 +383,18 @@ class SimPanel {
         printLine(dump(Json{{"out", "error"}, {"command", text}, {"error", why}}));
     }
 
-    void apply(const firmware::Input& input) { report(runner_.handle(input, nowMs())); }
+    static std::int64_t wallMs() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+    // The wall clock as of now, before every input (offline windows, occurred_us).
+    void tickClock() { runner_.handle(firmware::WallClock{wallMs()}, nowMs()); }
+
+    void apply(const firmware::Input& input) {
+        tickClock();
+        report(runner_.handle(input, nowMs()));
+    }
 
     // The HAL already printed what the hardware did; add what only the outputs tell.
     void report(const std::vector<firmware::Output>& outputs) {
@@ -364,6 +410,21 @@ class SimPanel {
             } else if (const auto* ignored = std::get_if<firmware::Ignored>(&output)) {
                 printLine(dump(Json{{"out", "ignored"}, {"why", ignored->why}}));
             }
+        }
+        // Counters past the lease's end may not be used before the lease says so: extended
+        // ahead of time (a block at a time).
+        if (auto leased = lease_.used(runner_.state().counter); !leased) {
+            printLine(dump(Json{{"out", "error"}, {"error", leased.error().message}}));
+        }
+        const auto& journal = runner_.journal();
+        if (journal.pending() != shownPending_ || journal.ackedThrough() != shownAcked_) {
+            shownPending_ = journal.pending();
+            shownAcked_ = journal.ackedThrough();
+            printLine(dump(Json{{"out", "journal"},
+                                {"pending", shownPending_},
+                                {"acked", shownAcked_},
+                                {"last_seq", journal.lastSeq()},
+                                {"lost", journal.lost()}}));
         }
         armTimer();
     }
@@ -388,7 +449,10 @@ class SimPanel {
     boost::asio::steady_timer timer_;
     std::unique_ptr<io::MqttLink> link_;
     HostDoorPanelHal hal_;
+    CounterLease& lease_;
     firmware::DoorPanelRunner runner_;
+    std::uint64_t shownPending_ = ~std::uint64_t{0};
+    std::uint64_t shownAcked_ = ~std::uint64_t{0};
     std::uint64_t fingerTries_ = 0;
 };
 
@@ -459,11 +523,36 @@ int run(int argc, char** argv) {
         return fail(1, "cannot use MQTT password: " + password.error().message);
     }
 
+    // The state directory: the journal, the encrypted cache, the counter lease.
+    std::error_code made;
+    std::filesystem::create_directories(args.stateDir, made);
+    if (made) {
+        return fail(1, "cannot make --state-dir " + args.stateDir + ": " + made.message());
+    }
+    std::filesystem::permissions(args.stateDir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, made);
+    FileJournalStore store(std::filesystem::path(args.stateDir) / "journal.log");
+    firmware::PanelJournal journal(
+        firmware::JournalConfig{static_cast<std::size_t>(args.journalCapacity)}, store);
+    if (auto opened = journal.open(); !opened) {
+        return fail(1, "cannot use the journal: " + opened.error);
+    }
+    CounterLease lease(std::filesystem::path(args.stateDir) / "counter");
+    const auto clockMicros =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    auto firstCounter = lease.start(clockMicros);
+    if (!firstCounter) {
+        return fail(1, "cannot use the counter: " + firstCounter.error().message);
+    }
+
     boost::asio::io_context io;
     // Paho connects on its own threads, so the io_context must not run out of work meanwhile;
     // only quit (io.stop) ends it.
     auto work = boost::asio::make_work_guard(io);
-    SimPanel panel(io, args, std::move(*key), std::move(signing->first), std::move(*password));
+    SimPanel panel(io, args, std::move(*key), std::move(signing->first), std::move(*password),
+                   journal, lease, *firstCounter);
     panel.start();
 
     // std::getline blocks, so stdin is read on its own thread and each line handed to the io

@@ -2,7 +2,8 @@
 // (held-open pre-alarm, lock fault, reader fault, held unlocked by first-person-in or a timed
 // unlock, lockdown; door_live.js), the door's commands for the desk and the security admin
 // (POST /api/doors/{id}/unlock | lock | timed_unlock {comment, minutes}: 202 when the door's zone
-// needs a second person's approval, shown as waiting), and the revocations the panels have not
+// needs a second person's approval, shown as waiting; a circle gate's rearm {comment}), and the
+// revocations the panels have not
 // yet acknowledged (GET /api/revocations, live by panel.revocation_* events).
 
 import { el, field, input, button, form, outcomeLine } from './dom.js';
@@ -14,6 +15,8 @@ export const COMMAND_ROLES = new Set(['operator', 'security_admin']);
 // The roles GET /api/zone_control serves (doors/zone_routes.hpp kZoneViewers).
 const ZONE_VIEWER_ROLES = new Set(['operator', 'security_admin', 'facility_admin']);
 const COMMANDS = ['unlock', 'timed_unlock', 'lock'];
+// A circle gate's one command (doors/door_commands.hpp): its leaves are the gate's interlock.
+const GATE_COMMANDS = ['rearm'];
 
 export class DoorControls {
   constructor(api) {
@@ -46,6 +49,7 @@ export class DoorControls {
     this.row = row;
     if (changed) this.outcome.clear();
     if (this.approvalNote) this.approvalNote.hidden = row.commands_need_approval !== true;
+    if (this.canCommand) this.showCommandsFor(row);
     this.renderAlerts();
     if (changed) {
       this.loadRevocations();
@@ -80,6 +84,10 @@ export class DoorControls {
         side: a.params.side ? api.t('doors.side.' + a.params.side) : '',
         until: a.params.until_us ? api.formatTime(a.params.until_us, { seconds: false }) : '',
         person: a.params.person || '',
+        outer: a.params.outer ? api.t('doors.gate.leaf.' + a.params.outer) : '',
+        inner: a.params.inner ? api.t('doors.gate.leaf.' + a.params.inner) : '',
+        leaves: (a.params.leaves || []).map((l) => api.t('doors.gate.leaf.' + l)).join(', '),
+        refusal: a.params.refusal ? api.t('refusal.' + a.params.refusal) : '',
       }) }));
     this.alertsBox.hidden = items.length === 0;
     this.alertsBox.replaceChildren(...items);
@@ -92,16 +100,31 @@ export class DoorControls {
                                                     attrs: { min: TIMED_UNLOCK_MINUTES.min, max: TIMED_UNLOCK_MINUTES.max } });
     this.approvalNote = el('p', { cls: 'hint', testid: 'doors-command-approval-note',
                                   text: api.t('doors.command.needs_approval') });
-    const buttons = COMMANDS.map((command) => button(api.t('doors.command.' + command), 'doors-command-' + command,
+    this.doorButtons = COMMANDS.map((command) => button(api.t('doors.command.' + command), 'doors-command-' + command,
       { cls: command === 'lock' ? 'primary' : '', onClick: () => this.send(command) }));
+    this.gateButtons = GATE_COMMANDS.map((command) => button(api.t('doors.command.' + command), 'doors-command-' + command,
+      { cls: 'primary', onClick: () => this.send(command) }));
+    this.minutesField = field(api.t('doors.command.minutes'), this.minutes);
+    this.rearmHint = el('p', { cls: 'hint', testid: 'doors-command-rearm-hint',
+                               text: api.t('doors.command.rearm_hint') });
     this.commandsBox.append(
       el('h3', { text: api.t('doors.commands') }),
       form('doors-command-form', [
         field(api.t('doors.comment'), this.comment),
-        field(api.t('doors.command.minutes'), this.minutes),
-        el('div', { cls: 'doors-form-actions' }, buttons),
+        this.minutesField,
+        el('div', { cls: 'doors-form-actions' }, [...this.doorButtons, ...this.gateButtons]),
       ], async () => {}),
-      this.approvalNote, this.outcome);
+      this.rearmHint, this.approvalNote, this.outcome);
+    this.showCommandsFor(null);
+  }
+
+  // A door gets unlock, timed unlock and lock; a circle gate only rearm.
+  showCommandsFor(row) {
+    const gate = !!row && row.kind === 'circle_gate';
+    for (const b of this.doorButtons) b.hidden = gate;
+    for (const b of this.gateButtons) b.hidden = !gate;
+    this.minutesField.hidden = gate;
+    this.rearmHint.hidden = !gate;
   }
 
   async send(command) {

@@ -12,6 +12,7 @@ export function doorAlerts(row, nowUs, lockdown = null) {
   const alerts = [];
   if (!row || row.supervised === false) return alerts;
   if (row.lockdown === true || lockdown) alerts.push({ key: 'lockdown', tone: 'alarm', params: {} });
+  if (row.kind === 'circle_gate') return alerts.concat(gateAlerts(row));
   if (row.lock_fault === true) alerts.push({ key: 'lock_fault', tone: 'alarm', params: {} });
   for (const side of readerFaultSides(row)) {
     alerts.push({ key: 'reader_fault', tone: 'warning', params: { side } });
@@ -28,6 +29,29 @@ export function doorAlerts(row, nowUs, lockdown = null) {
   } else if (hold && hold.kind === 'unlock') {
     alerts.push({ key: 'manual_unlocked', tone: 'info', params: {} });
   }
+  return alerts;
+}
+
+// A circle gate's conditions (doors/door_views.hpp circleGateJson, issue 15): the fire release
+// and the re-arm it waits for, mains lost (what each leaf did), a refused cycle, an object left
+// on the plate, stuck leaves.
+function gateAlerts(row) {
+  const alerts = [];
+  const state = row.panel_online === false ? 'offline' : row.gate_state;
+  const leaf = (failSafe) => (failSafe === true ? 'released' : 'locked');
+  if (state === 'fire_released') alerts.push({ key: 'gate_fire', tone: 'alarm', params: {} });
+  if (state === 'awaiting_rearm') alerts.push({ key: 'gate_awaiting_rearm', tone: 'warning', params: {} });
+  if (state === 'power_lost') {
+    alerts.push({ key: 'gate_power_lost', tone: 'warning',
+                  params: { outer: leaf(row.outer_fail_safe), inner: leaf(row.inner_fail_safe) } });
+  }
+  if (state === 'refused' && row.last_refusal) {
+    alerts.push({ key: 'gate_refused', tone: 'alarm', params: { refusal: row.last_refusal.refusal } });
+  }
+  if (Array.isArray(row.stuck) && row.stuck.length > 0) {
+    alerts.push({ key: 'gate_stuck', tone: 'alarm', params: { leaves: row.stuck.map(String) } });
+  }
+  if (row.object_left === true) alerts.push({ key: 'object_left', tone: 'warning', params: {} });
   return alerts;
 }
 

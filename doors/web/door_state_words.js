@@ -2,13 +2,22 @@
 // table, the overview's tile and the plan's markers. Pure: no DOM, no api.
 
 // The one state a row is shown in, most urgent first (a door can be offline and forced: the
-// desk acts on the panel first). A circle gate is 'unsupervised' until its supervision lands.
+// desk acts on the panel first). A circle gate shows its supervised state (GATE_STATES, the
+// row's gate_state: doors/gate_supervision); a row without supervision is 'unsupervised'.
 export const STATES = ['offline', 'forced', 'held_open', 'tamper', 'open', 'unlocked',
                        'closed_locked', 'unknown', 'unsupervised'];
+export const GATE_STATES = ['offline', 'power_lost', 'fire_released', 'awaiting_rearm', 'refused',
+                            'tamper', 'cycling', 'idle'];
 
 export function doorState(row) {
   if (!row || row.supervised === false) return 'unsupervised';
   if (row.panel_online === false) return 'offline';
+  if (row.kind === 'circle_gate') {
+    const state = GATE_STATES.includes(row.gate_state) ? row.gate_state : 'idle';
+    // A tampered panel outranks only the calm states.
+    if (row.tamper === true && (state === 'idle' || state === 'cycling')) return 'tamper';
+    return state;
+  }
   if (row.forced === true) return 'forced';
   if (row.held_open === true) return 'held_open';
   if (row.tamper === true) return 'tamper';
@@ -23,14 +32,20 @@ export function stateTone(state) {
   switch (state) {
     case 'forced':
     case 'tamper':
+    case 'refused':
+    case 'fire_released':
       return 'alarm';
     case 'offline':
     case 'held_open':
+    case 'power_lost':
+    case 'awaiting_rearm':
       return 'warning';
     case 'open':
     case 'unlocked':
+    case 'cycling':
       return 'info';
     case 'closed_locked':
+    case 'idle':
       return 'resolved';
     default:
       return 'unknown';
@@ -66,6 +81,7 @@ export function applyDoorEvent(row, event) {
   }
   if (p.door !== row.id || row.supervised === false) return row;
   const next = { ...row, last_event: { type, time_us: event.time_us } };
+  if (type.startsWith('gate.')) return applyGateEvent(next, event);
   switch (type) {
     case 'door.opened':
       return { ...next, position: 'open', forced: false, held_open: false };
@@ -82,4 +98,36 @@ export function applyDoorEvent(row, event) {
     default:
       return next;
   }
+}
+
+// What a gate.* event (doors/gate_supervision.cpp) does to a gate's row until the refetch.
+const GATE_STATE_AFTER = {
+  'gate.cycle_started': 'cycling',
+  'gate.cycle_completed': 'idle',
+  'gate.cycle_refused': 'refused',
+  'gate.fire_released': 'fire_released',
+  'gate.fire_cleared': 'awaiting_rearm',
+  'gate.rearmed': 'idle',
+  'gate.power_lost': 'power_lost',
+  'gate.power_restored': 'idle',
+};
+
+function applyGateEvent(row, event) {
+  const p = event.payload || {};
+  const next = { ...row };
+  if (typeof p.presence === 'number') next.presence = p.presence;
+  if (typeof p.weight_g === 'number') next.weight_g = p.weight_g;
+  const after = GATE_STATE_AFTER[event.type];
+  if (after) next.gate_state = after;
+  if (event.type === 'gate.cycle_refused') {
+    next.last_refusal = { refusal: p.refusal || '', session: p.session || '', side: p.side || '',
+                          presence: p.presence ?? null, weight_g: p.weight_g ?? null,
+                          leaf: p.leaf || '', person: p.person || '', person_name: p.person_name || '',
+                          time_us: event.time_us, camera: p.camera || null };
+    next.cycles_refused = (row.cycles_refused || 0) + 1;
+  }
+  if (event.type === 'gate.cycle_completed') next.cycles_completed = (row.cycles_completed || 0) + 1;
+  if (event.type === 'gate.object_left') next.object_left = true;
+  if (event.type === 'gate.rearmed') next.object_left = false;
+  return next;
 }

@@ -25,7 +25,7 @@ export class DoorStore {
   }
 
   async start() {
-    for (const prefix of ['door.', 'panel.', 'access.']) {
+    for (const prefix of ['door.', 'panel.', 'access.', 'gate.']) {
       this.api.onEvents(prefix, (e) => this.onDoorEvent(e));
     }
     this.api.onEvents('presence.', (e) => this.onPresenceEvent(e));

@@ -46,3 +46,32 @@ export function lastEventText(api, row) {
   const label = api.has('event.' + e.type) ? api.t('event.' + e.type) : e.type;
   return api.t('doors.last_event.at', { event: label, time: api.formatTime(e.time_us) });
 }
+
+// A refused cycle in words: the refusal, the booth's readings and the camera to look at
+// ({refusal, readings, camera}: catalogue texts; camera '' when the gate has none).
+export function refusalWords(api, refusal) {
+  if (!refusal) return null;
+  const readings = [];
+  if (refusal.presence !== null && refusal.presence !== undefined) {
+    readings.push(api.t('doors.gate.presence', { n: refusal.presence }));
+  }
+  if (refusal.weight_g !== null && refusal.weight_g !== undefined) {
+    readings.push(api.t('doors.gate.weight', { kg: (refusal.weight_g / 1000).toFixed(1) }));
+  }
+  const key = 'refusal.' + refusal.refusal;
+  return {
+    refusal: api.has(key) ? api.t(key) : String(refusal.refusal || ''),
+    readings: readings.join(' · '),
+    camera: refusal.camera ? api.t('doors.gate.camera', { camera: refusal.camera }) : '',
+  };
+}
+
+// The booth's newest readings ("1 person · 72.0 kg"), or empty before any report.
+export function gateReadings(api, row) {
+  const parts = [];
+  if (typeof row.presence === 'number') parts.push(api.t('doors.gate.presence', { n: row.presence }));
+  if (typeof row.weight_g === 'number') {
+    parts.push(api.t('doors.gate.weight', { kg: (row.weight_g / 1000).toFixed(1) }));
+  }
+  return parts.join(' · ');
+}

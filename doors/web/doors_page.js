@@ -9,7 +9,7 @@ import { DoorControls, COMMAND_ROLES } from './door_commands.js';
 import { forgiveControl } from './forgive.js';
 import { doorState } from './door_state_words.js';
 import { stateText, toneClass, kindText, lockText, positionText, panelText, tamperText,
-         zonesText, lastEventText } from './door_text.js';
+         zonesText, lastEventText, refusalWords, gateReadings } from './door_text.js';
 
 const DETAIL_EVENTS = 50;
 
@@ -91,7 +91,7 @@ export class DoorsPage {
       children.push(el('table', { cls: 'doors-table', testid: 'doors-table' },
                        [el('thead', {}, [head]), body]));
     }
-    if (store.gates().length > 0) {
+    if (store.gates().some((g) => g.supervised === false)) {
       children.push(el('p', { cls: 'hint', testid: 'doors-gates-note',
                               text: api.t('doors.gate.unsupervised') }));
     }
@@ -158,11 +158,13 @@ export class DoorsPage {
       el('h3', { cls: 'doors-detail-name', testid: 'doors-detail-name', text: row.name || row.id }),
       el('span', { cls: 'doors-state ' + toneClass(row), testid: 'doors-detail-state',
                    attrs: { 'data-state': doorState(row) }, text: stateText(api, row) }));
+    const gate = row.kind === 'circle_gate' && row.supervised !== false;
     const facts = [
       ['doors.col.kind', kindText(api, row), 'kind'],
       ['doors.col.zones', zonesText(api, row), 'zones'],
-      ['doors.col.lock', lockText(api, row), 'lock'],
-      ['doors.col.position', positionText(api, row), 'position'],
+      ...(gate ? this.gateFacts(row) : [
+        ['doors.col.lock', lockText(api, row), 'lock'],
+        ['doors.col.position', positionText(api, row), 'position']]),
       ['doors.col.panel', panelText(api, row) +
         (row.panel_firmware ? ' · ' + api.t('doors.firmware', { version: row.panel_firmware }) : ''), 'panel'],
       ['doors.col.tamper', tamperText(api, row), 'tamper'],
@@ -191,6 +193,49 @@ export class DoorsPage {
     this.controls.element.hidden = row.supervised === false;
   }
 
+  // A supervised gate's facts: its camera, the booth's readings, the last refused cycle (with the
+  // camera to look at), the cycles since the controller started, the plate and power loss.
+  gateFacts(row) {
+    const { api } = this;
+    const refusal = refusalWords(api, row.last_refusal);
+    let refusalText = api.t('doors.gate.no_refusal');
+    if (refusal) {
+      const r = row.last_refusal;
+      const who = r.person_name || (r.person ? api.names.get('person', r.person) : '');
+      refusalText = api.t(who ? 'doors.gate.refused_person' : 'doors.gate.refused_at',
+                          { refusal: refusal.refusal, person: who, time: api.formatTime(r.time_us) });
+      for (const more of [refusal.readings, refusal.camera]) if (more) refusalText += ' · ' + more;
+    }
+    return [
+      ['doors.col.gate_camera', row.camera ? api.t('doors.gate.camera', { camera: row.camera })
+        : api.t('doors.gate.no_camera'), 'camera'],
+      ['doors.col.gate_readings', gateReadings(api, row) || api.t('doors.gate.readings_none'), 'readings'],
+      ['doors.col.gate_refusal', refusalText, 'refusal'],
+      ['doors.col.gate_cycles', api.t('doors.gate.cycles', { completed: row.cycles_completed || 0,
+                                                             refused: row.cycles_refused || 0 }), 'cycles'],
+      ['doors.col.gate_weight', api.t('doors.gate.tolerance', { pct: row.weight_tolerance_pct,
+                                                                max: row.max_weight_kg }), 'weight'],
+      ['doors.col.gate_power', api.t('doors.gate.fail', {
+        outer: api.t('doors.gate.leaf.' + (row.outer_fail_safe ? 'released' : 'locked')),
+        inner: api.t('doors.gate.leaf.' + (row.inner_fail_safe ? 'released' : 'locked')) }), 'power'],
+    ];
+  }
+
+  // A gate event's own detail: the refusal, the booth's readings, the leaf and the camera.
+  gateDetail(event) {
+    const { api } = this;
+    const p = event.payload || {};
+    if (!String(event.type).startsWith('gate.')) return '';
+    const parts = [];
+    if (p.refusal) parts.push(api.has('refusal.' + p.refusal) ? api.t('refusal.' + p.refusal) : p.refusal);
+    const words = refusalWords(api, { refusal: '', presence: p.presence, weight_g: p.weight_g,
+                                      camera: p.camera });
+    if (words.readings) parts.push(words.readings);
+    if (p.leaf) parts.push(api.t('doors.gate.leaf.' + p.leaf));
+    if (words.camera) parts.push(words.camera);
+    return parts.join(' · ');
+  }
+
   // Events newest first by seq, each once.
   addEvents(events) {
     const { api } = this;
@@ -198,8 +243,12 @@ export class DoorsPage {
       if (this.detailSeqs.has(e.seq)) continue;
       this.detailSeqs.add(e.seq);
       const d = describeEvent(e, api);
+      const gateDetail = this.gateDetail(e);
+      if (gateDetail) d.detail = [d.detail, gateDetail].filter(Boolean).join(' · ');
+      if (e.type === 'gate.cycle_refused' || e.type === 'gate.fire_released') d.tone = 'alarm';
       const tr = el('tr', { cls: 'tone-' + d.tone, testid: 'doors-detail-event-row',
-                            attrs: { 'data-seq': e.seq, 'data-type': e.type } }, [
+                            attrs: { 'data-seq': e.seq, 'data-type': e.type,
+                                     'data-camera': (e.payload || {}).camera || '' } }, [
         el('td', { cls: 'cell-time', text: api.formatTime(e.time_us) }),
         el('td', { cls: 'cell-event', text: d.label, attrs: { title: e.type } }),
         el('td', { cls: 'cell-who', text: d.who }),

@@ -1,10 +1,11 @@
 // The doors plugin's pieces of the overview: the "Doors" tile (how many are closed and locked,
-// open, forced, held open, offline), the "Circle gates" tile (configured gates; their state
-// waits for gate supervision), and the "Who is inside" panel (each zone by name with its people
-// and since when, live from presence.* events).
+// open, forced, held open, offline), the "Circle gates" tile (each gate's supervised state; a
+// refused cycle with its camera reference), and the "Who is inside" panel (each zone by name
+// with its people and since when, live from presence.* events).
 
 import { el, activatable } from './dom.js';
-import { doorCounts } from './door_state_words.js';
+import { doorCounts, doorState } from './door_state_words.js';
+import { stateText, toneClass, refusalWords } from './door_text.js';
 
 const COUNT_ORDER = ['forced', 'held_open', 'offline', 'open', 'closed_locked', 'unknown'];
 const TONE = { forced: 'alarm', held_open: 'warning', offline: 'warning', open: 'info',
@@ -12,6 +13,9 @@ const TONE = { forced: 'alarm', held_open: 'warning', offline: 'warning', open: 
 
 // Events that make the Doors tile flash (the alarm queue sounds them).
 const ALERTING = new Set(['door.forced', 'door.held_open', 'door.tamper', 'panel.offline']);
+// Gate events that make the Circle gates tile flash (the alarms they raise: door_alarm_rules).
+const GATE_ALERTING = new Set(['gate.cycle_refused', 'gate.object_left', 'gate.door_stuck',
+                               'gate.fire_released', 'gate.power_lost']);
 // A since-time older than this shows its date too.
 const SAME_DAY_US = 20 * 3600 * 1e6;
 
@@ -53,12 +57,17 @@ export class DoorsTile {
   }
 }
 
+// Each gate with its supervised state; a refused cycle shows its refusal, the booth's readings
+// and the gate's camera reference (the desk looks at that camera's footage).
 export class GatesTile {
   constructor(api, store, body) {
     this.api = api;
     this.store = store;
     this.body = body;
     store.onChange(() => this.render());
+    store.onEvent((e) => {
+      if (GATE_ALERTING.has(e.type)) api.highlight(this.body);
+    });
     this.render();
   }
 
@@ -72,14 +81,34 @@ export class GatesTile {
     if (gates.length > 0) {
       const list = el('ul', { cls: 'gates-list' });
       for (const gate of gates) {
-        const item = el('li', { testid: 'overview-gates-row', attrs: { 'data-id': gate.id } },
-                        [el('span', { text: gate.name || gate.id })]);
+        const state = doorState(gate);
+        const line = [
+          el('span', { cls: 'gate-name', text: gate.name || gate.id }),
+          el('span', { cls: 'doors-state ' + toneClass(gate), testid: 'overview-gates-state',
+                       attrs: { 'data-state': state }, text: stateText(api, gate) }),
+        ];
+        const refusal = state === 'refused' ? refusalWords(api, gate.last_refusal) : null;
+        if (refusal) {
+          line.push(el('span', { cls: 'gate-refusal', testid: 'overview-gates-refusal',
+                                 attrs: { 'data-refusal': gate.last_refusal.refusal,
+                                          'data-camera': gate.last_refusal.camera || '' },
+                                 text: [refusal.refusal, refusal.readings].filter(Boolean).join(' · ') }));
+          if (refusal.camera) {
+            line.push(el('span', { cls: 'gate-camera', testid: 'overview-gates-camera',
+                                   attrs: { 'data-camera': gate.last_refusal.camera },
+                                   text: refusal.camera }));
+          }
+        }
+        const item = el('li', { cls: 'gates-row', testid: 'overview-gates-row',
+                                attrs: { 'data-id': gate.id, 'data-state': state } }, line);
         activatable(item, () => api.navigate('#/doors?id=' + encodeURIComponent(gate.id)));
         list.appendChild(item);
       }
       children.push(list);
-      children.push(el('p', { cls: 'hint', testid: 'overview-gates-unsupervised',
-                              text: api.t('doors.gates.unsupervised') }));
+      if (gates.some((g) => g.supervised === false)) {
+        children.push(el('p', { cls: 'hint', testid: 'overview-gates-unsupervised',
+                                text: api.t('doors.gates.unsupervised') }));
+      }
     }
     this.body.replaceChildren(...children);
   }

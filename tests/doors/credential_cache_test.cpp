@@ -494,5 +494,63 @@ TEST_F(CredentialCacheTest, ALaterLegitimateChangeDoesNotClearAnEarlierRefusal) 
     EXPECT_TRUE(latest_->person("alice")->pinHash.empty());
 }
 
+// Issue 15: the PIN's offline hash per panel and the enrolled weight, checked like the others.
+class OfflineRowsTest : public CredentialCacheTest {
+  protected:
+    void SetUp() override {
+        CredentialCacheTest::SetUp();
+        keys_.panelKeys = {{"p1", core::Bytes(32, '1')}, {"p2", core::Bytes(32, '2')}};
+        enrollAliceAndBob();
+        enroll([](Enrollment& e) {
+            PersonPatch patch;
+            patch.weightG = 72500;
+            return e.updatePerson("alice", patch);
+        });
+    }
+};
+
+TEST_F(OfflineRowsTest, OfflinePinsAndWeightsReachTheSnapshotChecked) {
+    startCache();
+    EXPECT_TRUE(latest_->refusedRows.empty());
+    const PersonRecord* alice = latest_->person("alice");
+    ASSERT_NE(alice, nullptr);
+    ASSERT_EQ(alice->offlinePinHashes.size(), 2U);
+    EXPECT_EQ(alice->offlinePinHashes.at("p1"),
+              offlinePinHash(core::Bytes(32, '1'), "alice", "1111"));
+    EXPECT_EQ(alice->offlinePinHashes.at("p2"),
+              offlinePinHash(core::Bytes(32, '2'), "alice", "1111"));
+    EXPECT_NE(alice->offlinePinHashes.at("p1"), alice->offlinePinHashes.at("p2"));
+    EXPECT_EQ(alice->offlinePinHashes.at("p1").size(), 64U);
+    EXPECT_EQ(alice->weightG, 72500);
+    EXPECT_EQ(latest_->person("bob")->weightG, 0);
+    // The hash is bound to the person: the same digits give another hash for bob.
+    EXPECT_NE(offlinePinHash(core::Bytes(32, '1'), "bob", "1111"),
+              alice->offlinePinHashes.at("p1"));
+}
+
+TEST_F(OfflineRowsTest, SwappedOfflinePinRowsAreRefused) {
+    startCache();
+    tamper(
+        "CREATE TEMP TABLE was AS SELECT person, pin_hash FROM door_offline_pins WHERE panel = "
+        "'p1';"
+        "UPDATE door_offline_pins SET pin_hash = (SELECT pin_hash FROM was"
+        " WHERE was.person <> door_offline_pins.person) WHERE panel = 'p1';"
+        "DROP TABLE was");
+    EXPECT_TRUE(refused("door_offline_pins", {"alice", "p1"}));
+    EXPECT_TRUE(refused("door_offline_pins", {"bob", "p1"}));
+    const PersonRecord* alice = latest_->person("alice");
+    ASSERT_NE(alice, nullptr);  // the person stays, without an offline PIN at p1
+    EXPECT_EQ(alice->offlinePinHashes.count("p1"), 0U);
+    EXPECT_EQ(alice->offlinePinHashes.count("p2"), 1U);
+}
+
+TEST_F(OfflineRowsTest, AnEditedWeightIsRefused) {
+    startCache();
+    tamper("UPDATE door_person_weights SET weight_g = 40000 WHERE person = 'alice'");
+    EXPECT_TRUE(refused("door_person_weights", {"alice"}));
+    ASSERT_NE(latest_->person("alice"), nullptr);
+    EXPECT_EQ(latest_->person("alice")->weightG, 0);
+}
+
 }  // namespace
 }  // namespace sekimori::doors

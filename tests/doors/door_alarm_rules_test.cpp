@@ -10,6 +10,7 @@
 #include "doors/door_event_types.hpp"
 #include "doors/door_events.hpp"
 #include "doors/door_state.hpp"
+#include "doors/gate_supervision.hpp"
 #include "doors/zone_events.hpp"
 
 namespace sekimori::doors {
@@ -63,6 +64,29 @@ TEST(DoorAlarmRules, ThePlansTable) {
         {kZoneAloneCleared, A::clear, "", "zone.alone", 0, "zone"},
         {kZoneLockdownStarted, A::raise, "", "zone.lockdown_started", 2, "lockdown"},
         {kZoneLockdownLifted, A::clear, "", "zone.lockdown_started", 0, "lockdown"},
+        // Circle gates (issue 15).
+        {kGateCycleRefused, A::raise, "tailgate", "gate.cycle_refused", 1, "gate"},
+        {kGateCycleRefused, A::raise, "two_bodies", "gate.cycle_refused", 1, "gate"},
+        {kGateCycleRefused, A::raise, "piggyback", "gate.cycle_refused", 1, "gate"},
+        {kGateCycleRefused, A::raise, "underweight", "gate.cycle_refused", 2, "gate"},
+        {kGateCycleRefused, A::raise, "returned", "gate.cycle_refused", 2, "gate"},
+        {kGateCycleRefused, A::raise, "linger", "gate.cycle_refused", 2, "gate"},
+        {kGateCycleRefused, A::raise, "door_stuck", "gate.cycle_refused", 2, "gate"},
+        {kGateCycleRefused, A::raise, "controller_lost", "gate.cycle_refused", 2, "gate"},
+        {kGateCycleRefused, A::raise, "denied", "gate.cycle_refused", 2, "gate"},
+        {kGateObjectLeft, A::raise, "", "gate.object_left", 2, "gate"},
+        {kGateDoorStuck, A::raise, "", "gate.door_stuck", 2, "gate"},
+        {kGateFireReleased, A::raise, "", "gate.fire_released", 1, "gate"},
+        {kGatePowerLost, A::raise, "", "gate.power_lost", 2, "gate"},
+        {kGateRearmed, A::clear, "", "gate.fire_released", 0, "gate"},
+        {kGateRearmed, A::clear, "armed", "gate.cycle_refused", 0, "gate"},
+        {kGatePowerRestored, A::clear, "", "gate.power_lost", 0, "gate"},
+        // Offline panels (issue 15): the cache sync and the journal.
+        {kPanelCacheBehind, A::raise, "", "panel.cache_behind", 2, "panel"},
+        {kPanelCacheSynced, A::clear, "", "panel.cache_behind", 0, "panel"},
+        {kPanelJournalNearFull, A::raise, "", "panel.journal_near_full", 2, "panel"},
+        {kPanelJournalOverflow, A::raise, "", "panel.journal_overflow", 1, "panel"},
+        {kPanelJournalGap, A::raise, "", "panel.journal_gap", 2, "panel"},
     };
     EXPECT_EQ(rules.size(), table.size());
     for (const auto& row : table) {
@@ -143,6 +167,70 @@ TEST(DoorAlarmRules, EachSourceFieldIsInTheRealPayload) {
             payloadHas(lockdownLiftedEvent(lockdown.scope, lockdown.target, "over", desk, 2),
                        find(rules, "zone.lockdown_lifted", core::AlarmAction::clear)->sourceField));
     }
+}
+
+// Every gate rule against the events gate supervision records: the source field "gate" is in the
+// payload, a refused cycle's "refusal" is one the rules name, and a rearm says "state": "armed".
+TEST(DoorAlarmRules, GateRulesMatchTheEventsTheSupervisionRecords) {
+    const auto rules = doorAlarmRules();
+    DoorSpec gate;
+    gate.id = "gate-srv";
+    gate.panel = "p-gate-srv";
+    gate.circleGate = true;
+    gate.camera = "cam-gate";
+    const auto recorded = [&](GateState state, protocol::PanelEvent event) {
+        event.door = gate.id;
+        auto outputs = step(gate, std::move(state), GateReport{event, {}}, 1).outputs;
+        return std::get<RecordGateEvent>(outputs.at(0)).event;
+    };
+    using Kind = protocol::DoorEventKind;
+    const auto matching = [&](const core::Event& e) {
+        const auto body = nlohmann::json::parse(e.payload);
+        std::vector<const core::AlarmRule*> out;
+        for (const auto& r : rules) {
+            if (r.eventType != e.type) {
+                continue;
+            }
+            if (!r.whenField.empty() &&
+                (!body.contains(r.whenField) || body[r.whenField] != r.whenValue)) {
+                continue;
+            }
+            EXPECT_EQ(body.value(r.sourceField, std::string()), "gate-srv") << e.type;
+            out.push_back(&r);
+        }
+        return out;
+    };
+    for (auto refusal : {protocol::GateRefusal::tailgate, protocol::GateRefusal::twoBodies,
+                         protocol::GateRefusal::piggyback, protocol::GateRefusal::underweight,
+                         protocol::GateRefusal::returned, protocol::GateRefusal::linger,
+                         protocol::GateRefusal::doorStuck, protocol::GateRefusal::controllerLost,
+                         protocol::GateRefusal::denied}) {
+        protocol::PanelEvent e;
+        e.kind = Kind::cycleRefused;
+        e.refusal = refusal;
+        const auto event = recorded(GateState{}, e);
+        const auto found = matching(event);
+        ASSERT_EQ(found.size(), 1U) << protocol::toString(refusal);
+        EXPECT_EQ(found[0]->action, core::AlarmAction::raise);
+        EXPECT_EQ(nlohmann::json::parse(event.payload)["camera"], "cam-gate");
+    }
+    for (auto kind : {Kind::gateObjectLeft, Kind::gateDoorStuck, Kind::gateFireReleased,
+                      Kind::gatePowerLost, Kind::gatePowerRestored}) {
+        protocol::PanelEvent e;
+        e.kind = kind;
+        EXPECT_EQ(matching(recorded(GateState{}, e)).size(), 1U) << protocol::toString(kind);
+    }
+    // A rearm clears both the fire release and the refused cycle.
+    protocol::PanelEvent rearmed;
+    rearmed.kind = Kind::gateRearmed;
+    const auto clears = matching(recorded(GateState{}, rearmed));
+    ASSERT_EQ(clears.size(), 2U);
+    EXPECT_EQ(clears[0]->alarmType, "gate.fire_released");
+    EXPECT_EQ(clears[1]->alarmType, "gate.cycle_refused");
+    // The fire input clearing raises nothing: the gate waits for the guard.
+    protocol::PanelEvent fireCleared;
+    fireCleared.kind = Kind::gateFireCleared;
+    EXPECT_TRUE(matching(recorded(GateState{}, fireCleared)).empty());
 }
 
 // door_state writes tamper's "state" as "active" / "cleared": the when values must match.

@@ -67,6 +67,9 @@ class DoorCommandsTest : public ::testing::Test {
         guarded_ = door_;
         guarded_.id = "vault";
         guarded_.commandsNeedApproval = true;
+        gate_ = guarded_;  // a circle gate into a management area: its rearm needs no approval
+        gate_.id = "booth";
+        gate_.circleGate = true;
         io::MqttOptions daemon;
         daemon.clientId = "sekimorid";
         link_ = broker_.makeLink(daemon);
@@ -76,11 +79,17 @@ class DoorCommandsTest : public ::testing::Test {
         commands_ = std::make_unique<DoorCommands>(DoorCommandsParts{
             recorder_, bus_, clock_, *gateway_, nullptr,
             [this](const std::string& id) -> const DoorSpec* {
-                return id == "lobby" ? &door_ : id == "vault" ? &guarded_ : nullptr;
+                return id == "lobby"   ? &door_
+                       : id == "vault" ? &guarded_
+                       : id == "booth" ? &gate_
+                                       : nullptr;
             },
             [this](const std::string&) { return online_; },
             [this](const DoorSpec& spec, const ManualCommand& command) {
                 carried_.push_back(spec.id + " " + command.command);
+            },
+            [this](const DoorSpec& spec, const nlohmann::json& actor) {
+                rearms_.push_back(spec.id + " " + actor.value("actor", std::string()));
             }});
         io::MqttOptions options;
         options.clientId = "p-a";
@@ -162,7 +171,8 @@ class DoorCommandsTest : public ::testing::Test {
     core::EventBus bus_;
     HeldRecorder recorder_{bus_};
     DoorKeys keys_;
-    DoorSpec door_, guarded_;
+    DoorSpec door_, guarded_, gate_;
+    std::vector<std::string> rearms_;
     bool online_ = true;
     std::vector<std::string> carried_, acks_, verifiedAcks_;
     std::unique_ptr<io::MqttLink> link_, panelLink_;
@@ -249,6 +259,39 @@ TEST_F(DoorCommandsTest, FirstPersonInCommandsGoOutAfterWhatWasRecordedBeforeThe
     recorder_.commitAll();
     ASSERT_TRUE(runUntil([&] { return verifiedAcks_.size() == 1; }));
     EXPECT_TRUE(runner_->state().commands.holding);
+}
+
+// Issue 15: a circle gate takes only rearm, without an approval (it only restores the interlock);
+// a door takes no rearm. The gate's supervision hears who commanded it.
+TEST_F(DoorCommandsTest, AGateIsRearmedByTheDeskAndTakesNothingElse) {
+    auto refusedUnlock = call("unlock", "booth", {{"comment", "x"}});
+    ASSERT_TRUE(refusedUnlock);
+    EXPECT_EQ(refusedUnlock->status, 400);
+    EXPECT_NE(refusedUnlock->body.value("error", "").find("takes only rearm"), std::string::npos);
+    auto refusedRearm = call("rearm", "lobby", {{"comment", "x"}});
+    ASSERT_TRUE(refusedRearm);
+    EXPECT_EQ(refusedRearm->status, 400);
+    EXPECT_EQ(refusedRearm->body.value("code", ""), "doors.bad_request");
+    EXPECT_TRUE(recorder_.held.empty());
+
+    const auto& answer = call("rearm", "booth", {{"comment", "booth checked"}});
+    ASSERT_EQ(recorder_.held.size(), 1U);
+    EXPECT_FALSE(answer) << "answered before door.command was durable";
+    recorder_.commitAll();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 200) << answer->body.dump();
+    ASSERT_EQ(recorder_.stored.size(), 1U);
+    const auto payload = nlohmann::json::parse(recorder_.stored[0].payload);
+    EXPECT_EQ(payload["command"], "rearm");
+    EXPECT_EQ(payload["door"], "booth");
+    EXPECT_EQ(payload["actor"], "desk1");
+    EXPECT_EQ(rearms_, std::vector<std::string>{"booth desk1"});
+    EXPECT_EQ(carried_, std::vector<std::string>{"booth rearm"});
+
+    online_ = false;
+    auto offline = call("rearm", "booth", {{"comment", "x"}});
+    ASSERT_TRUE(offline);
+    EXPECT_EQ(offline->status, 409);
 }
 
 }  // namespace

@@ -342,6 +342,81 @@ TEST(DoorConfigIssue14, MistakesNameTheKeyAndWhy) {
     }
 }
 
+// [[cameras]] as the cameras domain declares them (ids only): the gate's camera refers to one.
+class CameraIds final : public core::ConfigSection {
+  public:
+    std::vector<std::string_view> keys() const override { return {"cameras"}; }
+    void read(core::TomlTableReader& root, const std::filesystem::path&,
+              core::IdRegistry& ids) override {
+        root.forEachTable("cameras", core::Presence::optional,
+                          [&](core::TomlTableReader& r, std::size_t) {
+                              auto id = r.id("id", core::Presence::required);
+                              if (id) {
+                                  ids.declare("camera", *id, r.keyPath("id"), r.diagnostics());
+                              }
+                          });
+    }
+    void check(const core::SiteConfig&, const core::IdRegistry&,
+               core::ConfigDiagnostics&) override {}
+};
+
+Loaded loadWithCameras(std::string_view extra) {
+    DoorConfigSection section;
+    CameraIds cameras;
+    std::vector<core::ConfigSection*> sections{&section, &cameras};
+    auto site = core::loadSiteConfigFromString(std::string(minimalSite) + std::string(extra),
+                                               "t.toml", sections, "/srv/x");
+    return Loaded{std::move(site), section.config()};
+}
+
+constexpr const char* gateKeys =
+    "[[circle_gates]]\nid = \"g\"\nname = \"G\"\npanel = \"p-g\"\nfrom_zone = \"site\"\n"
+    "to_zone = \"bldg\"\nentry_factors = [\"card\"]\nmax_weight_kg = 120\n";
+
+TEST(DoorConfig, AGateTakesItsDefaultsForTheIssue15Keys) {
+    const auto loaded = loadWithCameras(gateKeys);
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const auto& g = loaded.doors.circleGates.at(0);
+    EXPECT_EQ(g.camera, "");
+    EXPECT_EQ(g.weightTolerancePct, 15);
+    EXPECT_TRUE(g.outerFailSafe);
+    EXPECT_FALSE(g.innerFailSafe);
+}
+
+TEST(DoorConfig, AGateNamesADeclaredCameraAndItsLeavesPowerLoss) {
+    const auto loaded =
+        loadWithCameras(std::string(gateKeys) +
+                        "camera = \"cam-g\"\nweight_tolerance_pct = 10\nouter_fail_safe = false\n"
+                        "inner_fail_safe = true\n[[cameras]]\nid = \"cam-g\"\n");
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const auto& g = loaded.doors.circleGates.at(0);
+    EXPECT_EQ(g.camera, "cam-g");
+    EXPECT_EQ(g.weightTolerancePct, 10);
+    EXPECT_FALSE(g.outerFailSafe);
+    EXPECT_TRUE(g.innerFailSafe);
+}
+
+TEST(DoorConfig, BadGateKeysAreNamed) {
+    const struct {
+        std::string extra;
+        std::string expected;
+    } cases[] = {
+        {std::string(gateKeys) + "camera = \"cam-x\"\n[[cameras]]\nid = \"cam-g\"\n",
+         "circle_gates[0].camera: unknown camera \"cam-x\""},
+        {std::string(gateKeys) + "weight_tolerance_pct = 60\n",
+         "circle_gates[0].weight_tolerance_pct: 60 is out of range 0..50"},
+        {std::string(gateKeys) + "outer_fail_safe = \"yes\"\n",
+         "circle_gates[0].outer_fail_safe: expected boolean"},
+        {std::string(gateKeys) + "camera = \"Cam X\"\n", "circle_gates[0].camera: invalid id"},
+    };
+    for (const auto& c : cases) {
+        const auto loaded = loadWithCameras(c.extra);
+        ASSERT_FALSE(loaded.site.ok()) << c.extra;
+        EXPECT_NE(loaded.site.error().message.find(c.expected), std::string::npos)
+            << loaded.site.error().message;
+    }
+}
+
 TEST(DoorConfig, DeclaresDoorsGatesAndPanels) {
     DoorConfigSection section;
     core::ConfigDiagnostics diag("t.toml");

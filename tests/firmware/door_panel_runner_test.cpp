@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "firmware/panel_journal.hpp"
+
 #include "protocol/panel_link_auth.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -209,5 +212,175 @@ TEST(DoorPanelRunner, AKeypadCodeIsSealedToItsOwnRequest) {
     EXPECT_EQ(runner.state().outstandingStep, protocol::Factor::pin);
 }
 
+// A journal store in memory that remembers what was made durable, in order.
+class KeptStore final : public JournalStore {
+  public:
+    Loaded load() override { return {snapshot, ""}; }
+    StoreStatus append(const JournalEntry& entry) override {
+        snapshot.pending.push_back(entry);
+        return {};
+    }
+    StoreStatus acknowledge(std::uint64_t seq) override {
+        while (!snapshot.pending.empty() && snapshot.pending.front().seq <= seq) {
+            snapshot.pending.erase(snapshot.pending.begin());
+        }
+        snapshot.ackedThrough = seq;
+        return {};
+    }
+    StoreStatus saveLost(std::uint64_t lost) override {
+        snapshot.lost = lost;
+        return {};
+    }
+    JournalSnapshot snapshot;
+};
+
+ControllerCommand eventAck(std::uint64_t seq, std::uint64_t counter) {
+    protocol::PanelCommand command;
+    command.id = "ack-" + std::to_string(counter);
+    command.type = protocol::CommandType::eventAck;
+    command.seq = seq;
+    command.auth = {std::string(32, 'e'), counter, std::string(32, 'c'), ""};
+    return ControllerCommand{std::move(command), true};
+}
+
+std::vector<std::uint64_t> publishedSeqs(const RecordingHal& hal) {
+    std::vector<std::uint64_t> out;
+    for (const auto& payload : hal.events) {
+        const auto event = protocol::parsePanelEvent(payload);
+        EXPECT_TRUE(event) << event.error;
+        out.push_back(event ? event.value->seq : 0);
+    }
+    return out;
+}
+
+class JournaledRunner : public ::testing::Test {
+  protected:
+    RecordingHal hal;
+    KeptStore store;
+    PanelJournal journal{JournalConfig{.capacity = 10}, store};
+    const PanelConfig config{.site = "s1", .panel = "p1", .door = "d1", .sessionPrefix = "ab"};
+};
+
+// Each event is given its seq before it is signed, kept, then published; the signature covers
+// the seq, and what was published is byte for byte what the journal kept.
+TEST_F(JournaledRunner, SeqBeforeSignatureKeptBeforePublished) {
+    ASSERT_TRUE(journal.open());
+    DoorPanelRunner runner(config, hal, journal);
+    runner.handle(WallClock{1'800'000'000'000}, 0);
+    runner.handle(DoorPosition{true}, 10);   // forced
+    runner.handle(DoorPosition{false}, 20);  // closed
+    ASSERT_EQ(store.snapshot.pending.size(), 2u);
+    ASSERT_EQ(hal.events.size(), 2u);
+    EXPECT_EQ(publishedSeqs(hal), (std::vector<std::uint64_t>{1, 2}));
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(hal.events[i], store.snapshot.pending[i].payload);
+        EXPECT_EQ(hal.signInputs[i], protocol::reportSigningInput(
+                                         "s1", "p1", *protocol::reportBeforeSig(hal.events[i])));
+        EXPECT_NE(hal.signInputs[i].find("\"seq\":" + std::to_string(i + 1)), std::string::npos)
+            << hal.signInputs[i];
+    }
+    const auto first = protocol::parsePanelEvent(hal.events[0]);
+    ASSERT_TRUE(first) << first.error;
+    EXPECT_EQ(first.value->occurredUs, (1'800'000'000'000 + 10) * 1000);
+}
+
+// Link down: events are kept, not sent. Link up: uploaded oldest first; without ack progress the
+// window is sent again after 2 s, byte-identical; the cumulative event_ack drops them.
+TEST_F(JournaledRunner, OfflineKeepsUploadsOnReconnectResendsAndDropsOnAck) {
+    ASSERT_TRUE(journal.open());
+    DoorPanelRunner runner(config, hal, journal);
+    runner.linkReceived(genuineLink(hal, std::string(32, 'e')), 0);
+    runner.linkStatus(false, 0);
+    for (int i = 0; i < 3; ++i) {
+        runner.handle(DoorPosition{true}, 100 + i * 10);
+        runner.handle(DoorPosition{false}, 105 + i * 10);
+    }
+    EXPECT_TRUE(hal.events.empty());
+    EXPECT_EQ(runner.journal().pending(), 6u);
+    EXPECT_EQ(runner.nextDeadline(), std::nullopt);  // nothing in flight: no resend timer
+
+    runner.linkStatus(true, 1000);
+    EXPECT_EQ(publishedSeqs(hal), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(runner.nextDeadline(), 3000);
+    const std::vector<std::string> firstSend = hal.events;
+    runner.handle(eventAck(2, 1), 1500);
+    EXPECT_EQ(runner.journal().pending(), 4u);
+    EXPECT_EQ(runner.nextDeadline(), 3500);
+    hal.events.clear();
+    runner.handle(Tick{}, 3499);
+    EXPECT_TRUE(hal.events.empty());
+    runner.handle(Tick{}, 3500);
+    ASSERT_EQ(publishedSeqs(hal), (std::vector<std::uint64_t>{3, 4, 5, 6}));
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(hal.events[i], firstSend[i + 2]);  // same seq, counter, signature, bytes
+    }
+    runner.handle(eventAck(6, 2), 3600);
+    EXPECT_EQ(runner.journal().pending(), 0u);
+    EXPECT_EQ(store.snapshot.ackedThrough, 6u);
+    EXPECT_EQ(runner.nextDeadline(), std::nullopt);
+    // A forged ack (MAC did not verify) drops nothing.
+    runner.handle(DoorPosition{true}, 4000);
+    auto forged = eventAck(7, 3);
+    forged.authentic = false;
+    runner.handle(forged, 4010);
+    EXPECT_EQ(runner.journal().pending(), 1u);
+}
+
+// A new controller epoch (it restarted) uploads again from the oldest unacknowledged entry.
+TEST_F(JournaledRunner, ANewEpochUploadsFromTheOldestUnacknowledged) {
+    ASSERT_TRUE(journal.open());
+    DoorPanelRunner runner(config, hal, journal);
+    runner.linkReceived(genuineLink(hal, std::string(32, 'e')), 0);
+    runner.handle(DoorPosition{true}, 10);
+    runner.handle(DoorPosition{false}, 20);
+    ASSERT_EQ(hal.events.size(), 2u);
+    hal.events.clear();
+    runner.linkReceived(genuineLink(hal, std::string(32, 'f')), 100);
+    EXPECT_EQ(publishedSeqs(hal), (std::vector<std::uint64_t>{1, 2}));
+}
+
+// Full: the report is refused and counted, never overwriting; journal_near_full went out at
+// 90 %, once; once an ack makes room one journal_overflow {lost} is kept and sent.
+TEST_F(JournaledRunner, NearFullOnceFullCountsLostAndOverflowAfterAck) {
+    ASSERT_TRUE(journal.open());
+    DoorPanelRunner runner(config, hal, journal);
+    runner.linkReceived(genuineLink(hal, std::string(32, 'e')), 0);
+    runner.linkStatus(false, 0);
+    for (int i = 0; i < 6; ++i) {
+        runner.handle(DoorPosition{true}, 10 + i);
+        runner.handle(DoorPosition{false}, 20 + i);
+    }
+    // 9 ordinary reports (the 9th reaches the 90 % mark), near_full in the reserved 10th slot:
+    // 3 of the 12 reports lost.
+    const auto& kept = store.snapshot.pending;
+    ASSERT_EQ(kept.size(), 10u);
+    const auto nearFull = protocol::parsePanelEvent(kept[9].payload);
+    ASSERT_TRUE(nearFull) << nearFull.error;
+    EXPECT_EQ(nearFull.value->kind, protocol::DoorEventKind::journalNearFull);
+    EXPECT_EQ(nearFull.value->pending, 9u);
+    EXPECT_EQ(nearFull.value->seq, 10u);
+    EXPECT_EQ(runner.journal().lost(), 3u);
+    EXPECT_EQ(store.snapshot.lost, 3u);
+    EXPECT_TRUE(runner.state().journalFull);  // the machine applies the journal_full policy
+    runner.linkStatus(true, 100);
+    EXPECT_EQ(hal.events.size(), 10u);
+    runner.handle(eventAck(5, 1), 200);
+    ASSERT_EQ(store.snapshot.pending.size(), 6u);
+    const auto overflow = protocol::parsePanelEvent(store.snapshot.pending.back().payload);
+    ASSERT_TRUE(overflow) << overflow.error;
+    EXPECT_EQ(overflow.value->kind, protocol::DoorEventKind::journalOverflow);
+    EXPECT_EQ(overflow.value->lost, 3u);
+    EXPECT_EQ(overflow.value->seq, 11u);
+    EXPECT_EQ(runner.journal().lost(), 0u);
+    EXPECT_FALSE(runner.state().journalFull);
+    EXPECT_EQ(publishedSeqs(hal).back(), 11u);
+    // Counters never repeat, the notices' included.
+    std::vector<std::uint64_t> counters;
+    for (const auto& entry : store.snapshot.pending) {
+        counters.push_back(protocol::parsePanelEvent(entry.payload).value->counter);
+    }
+    EXPECT_TRUE(std::is_sorted(counters.begin(), counters.end()));
+    EXPECT_EQ(std::adjacent_find(counters.begin(), counters.end()), counters.end());
+}
 }  // namespace
 }  // namespace sekimori::firmware

@@ -52,8 +52,17 @@ std::string describe(const Output& output) {
         return (code ? "code " : "pin ") + pin->request.session + " " + pin->digits;
     }
     if (const auto* event = std::get_if<SendEvent>(&output)) {
-        std::string text = "event " + std::string(protocol::toString(event->event.kind));
-        return event->event.session.empty() ? text : text + " " + event->event.session;
+        const auto& e = event->event;
+        std::string text = "event " + std::string(protocol::toString(e.kind));
+        text = e.session.empty() ? text : text + " " + e.session;
+        if (e.kind == protocol::DoorEventKind::offlineGranted ||
+            e.kind == protocol::DoorEventKind::offlineDenied) {
+            text.append(" ").append(e.card).append(" ").append(e.person.empty() ? "-" : e.person);
+            text.append(" ").append(e.reason).append(" ");
+            text.append(e.side ? protocol::toString(*e.side) : "no-side");
+            text.append(e.degraded ? " degraded" : "");
+        }
+        return text;
     }
     if (const auto* lock = std::get_if<DriveLock>(&output)) {
         return lock->released ? "lock release " + std::to_string(lock->ms) : "lock relock";
@@ -67,6 +76,19 @@ std::string describe(const Output& output) {
             text += " " + std::to_string(display->pinDigits);
         }
         return text;
+    }
+    if (const auto* verify = std::get_if<VerifyOfflinePin>(&output)) {
+        return "verify_pin " + verify->person + " " + verify->digits;
+    }
+    if (const auto* ack = std::get_if<AckJournal>(&output)) {
+        return std::string("ack_journal ").append(std::to_string(ack->seq));
+    }
+    if (std::holds_alternative<CacheChanged>(output)) {
+        return "cache_changed";
+    }
+    if (const auto* ack = std::get_if<SendAck>(&output)) {
+        std::string text = "ack " + std::string(protocol::toString(ack->ack.result));
+        return ack->ack.reason.empty() ? text : text + " " + ack->ack.reason;
     }
     return "ignored " + std::get<Ignored>(output).why;
 }
@@ -506,6 +528,348 @@ TEST(DoorPanel, ASecondTemplateIsKeptForTheFingerAndDropped) {
 TEST(DoorPanel, EnterCodeScreenText) {
     EXPECT_EQ(displayText(Display{Screen::enterCode, {}, 3}), "Enter code ***");
     EXPECT_EQ(toString(Screen::enterCode), "enter_code");
+}
+
+// --- offline decisions (docs/offline.md, "Deciding offline") -------------------------------------
+
+// Monday 2026-11-30 09:00 at the site (UTC+9).
+constexpr std::int64_t kMonday0900Jst = 1'795'996'800'000;
+const std::string kPinHash = std::string(64, 'a');
+
+protocol::OfflinePolicy offlinePolicy(std::vector<Factor> entry) {
+    protocol::OfflinePolicy p;
+    p.door = "server-room";
+    p.entryFactors = std::move(entry);
+    p.unlockMs = 4000;
+    p.stalenessMs = 600'000;
+    return p;
+}
+protocol::CacheEntry cached(std::string card, std::string person) {
+    protocol::CacheEntry e;
+    e.card = std::move(card);
+    e.person = std::move(person);
+    for (int day = 0; day < 5; ++day) {
+        e.entryWindows.push_back({day, 8 * 60, 18 * 60});
+    }
+    e.pinHash = kPinHash;
+    e.templateBox = kTemplateBox;
+    return e;
+}
+PanelConfig offlineConfig() {
+    auto c = config();
+    c.utcOffsetMinutes = 540;
+    return c;
+}
+// An authentic command under the current epoch; counters from 1000 up, one a call.
+Input cmd(protocol::PanelCommand c) {
+    static std::uint64_t counter = 1000;
+    c.id = "cmd-" + std::to_string(counter);
+    c.auth.epoch = kEpoch;
+    c.auth.counter = ++counter;
+    c.auth.nonce = std::string(32, 'c');
+    return ControllerCommand{std::move(c), true};
+}
+protocol::PanelCommand cacheCommand(protocol::CommandType type, std::uint64_t version) {
+    protocol::PanelCommand c;
+    c.type = type;
+    c.version = version;
+    return c;
+}
+// Linked, the wall clock set at nowMs 0, Aiko and Ben cached and synced fresh at 0.
+PanelState offlineReady(std::vector<Factor> factors) {
+    PanelState s = linked();
+    s = step(offlineConfig(), std::move(s), WallClock{kMonday0900Jst}, 0).state;
+    auto put = cacheCommand(protocol::CommandType::cachePut, 1);
+    put.entries = {cached("04A1B2C3", "aiko"), cached("04B0B0B0", "ben")};
+    s.cache.apply(put, 0);
+    auto sync = cacheCommand(protocol::CommandType::cacheSync, 1);
+    sync.policy = offlinePolicy(std::move(factors));
+    s.cache.apply(sync, 0);
+    return s;
+}
+const std::vector<Factor> kThreeFactor = {Factor::card, Factor::pin, Factor::finger};
+
+TEST(DoorPanelOffline, LinkDownDecidesFromTheCacheAndDrivesTheLockAsOnline) {
+    runTable(
+        offlineConfig(),
+        {
+            {10, LinkStatus{false}, {}},
+            {1000, CardRead{"04A1B2C3"}, {"display enter_pin"}},
+            {1100, KeypadDigit{'4'}, {"display enter_pin 1"}},
+            {1200, KeypadDigit{'7'}, {"display enter_pin 2"}},
+            {1300, KeypadEnter{}, {"verify_pin aiko 47", "display checking"}},
+            {1310, OfflinePinResult{kPinHash}, {"display place_finger"}},
+            {2000,
+             FingerPlaced{90},
+             {"event offline_granted b00t-1 04A1B2C3 aiko granted entry", "display granted",
+              "lock release 4000"}},
+            {3000, DoorPosition{true}, {"event opened b00t-1"}},
+            {4000, DoorPosition{false}, {"event closed b00t-1", "lock relock"}},
+            // Wrong PIN, no PIN at all, a finger below the threshold, a factor not given.
+            {5000, CardRead{"04B0B0B0"}, {"display enter_pin"}},
+            {5100, KeypadDigit{'1'}, {"display enter_pin 1"}},
+            {5200, KeypadEnter{}, {"verify_pin ben 1", "display checking"}},
+            {5210,
+             OfflinePinResult{std::string(64, 'b')},
+             {"event offline_denied b00t-2 04B0B0B0 ben wrong_pin entry",
+              "display denied wrong_pin"}},
+            {6000, CardRead{"04B0B0B0"}, {"display enter_pin"}},
+            {6100, KeypadDigit{'1'}, {"display enter_pin 1"}},
+            {6200, KeypadEnter{}, {"verify_pin ben 1", "display checking"}},
+            {6210,
+             OfflinePinResult{std::nullopt},
+             {"event offline_denied b00t-3 04B0B0B0 ben wrong_pin entry",
+              "display denied wrong_pin"}},
+            {6220, OfflinePinResult{kPinHash}, {"ignored offline pin: no PIN being checked"}},
+            {7000, CardRead{"04B0B0B0"}, {"display enter_pin"}},
+            {7100, KeypadDigit{'1'}, {"display enter_pin 1"}},
+            {7200, KeypadEnter{}, {"verify_pin ben 1", "display checking"}},
+            {7210, OfflinePinResult{kPinHash}, {"display place_finger"}},
+            {7300,
+             FingerPlaced{59},
+             {"event offline_denied b00t-4 04B0B0B0 ben finger_mismatch entry",
+              "display denied finger_mismatch"}},
+            {8000, CardRead{"04A1B2C3"}, {"display enter_pin"}},
+            {28'000,
+             Tick{},
+             {"event offline_denied b00t-5 04A1B2C3 aiko timeout entry", "display denied timeout"}},
+            {29'000,
+             CardRead{"04C0FFEE"},
+             {"event offline_denied b00t-6 04C0FFEE - unknown_card entry",
+              "display denied unknown_card"}},
+        },
+        offlineReady(kThreeFactor));
+}
+
+TEST(DoorPanelOffline, OutsideTheWeeklyWindowAtTheSitesTime) {
+    auto state = offlineReady({Factor::card});
+    // 18:30 at the site (09:30 UTC): outside 08:00-18:00.
+    state =
+        step(offlineConfig(), std::move(state), WallClock{kMonday0900Jst + 570 * 60'000}, 0).state;
+    runTable(offlineConfig(),
+             {
+                 {0, LinkStatus{false}, {}},
+                 {100,
+                  CardRead{"04A1B2C3"},
+                  {"event offline_denied b00t-1 04A1B2C3 aiko outside_schedule entry",
+                   "display denied outside_schedule"}},
+             },
+             std::move(state));
+}
+
+TEST(DoorPanelOffline, AReplyTimeOutDecidesAtOnceUntilTheControllerIsHeardAgain) {
+    auto state = runTable(
+        offlineConfig(),
+        {
+            {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+            // The reply time-out: the controller is silent; the waiting person decided now.
+            {5000,
+             Tick{},
+             {"event offline_granted b00t-1 04A1B2C3 aiko granted entry", "display granted",
+              "lock release 4000"}},
+            // Every card after is decided offline without asking.
+            {6000,
+             CardRead{"04B0B0B0"},
+             {"event offline_granted b00t-2 04B0B0B0 ben granted entry", "display granted",
+              "lock release 4000"}},
+            // An authentic link announcement ends offline mode.
+            {7000, link(kEpoch), {"ignored link: epoch unchanged"}},
+            {8000, CardRead{"04A1B2C3"}, {"request b00t-3 card 04A1B2C3", "display checking"}},
+            {8100, granted("b00t-3", 3000), {"display granted", "lock release 3000"}},
+            // Silent again; a late authentic reply (stale session) ends it too.
+            {9000, CardRead{"04A1B2C3"}, {"request b00t-4 card 04A1B2C3", "display checking"}},
+        },
+        offlineReady({Factor::card}));
+    const auto pending = state.outstandingCounter;
+    state = runTable(offlineConfig(),
+                     {
+                         {14'000,
+                          Tick{},
+                          {"event offline_granted b00t-4 04A1B2C3 aiko granted entry",
+                           "display granted", "lock release 4000"}},
+                     },
+                     std::move(state));
+    EXPECT_TRUE(state.controllerSilent);
+    auto late =
+        crafted("b00t-4", Decision{true, "granted", 5000}, true, kEpoch, pending, Factor::card);
+    runTable(
+        offlineConfig(),
+        {
+            {14'100, late, {"ignored reply: stale session"}},
+            {15'000, CardRead{"04A1B2C3"}, {"request b00t-5 card 04A1B2C3", "display checking"}},
+        },
+        std::move(state));
+}
+
+TEST(DoorPanelOffline, TheLinkDroppingWhileWaitingDecidesAtOnce) {
+    runTable(offlineConfig(),
+             {
+                 {0, CardRead{"04A1B2C3"}, {"request b00t-1 card 04A1B2C3", "display checking"}},
+                 {100, LinkStatus{false}, {"display enter_pin"}},
+                 {200, LinkStatus{false}, {"ignored link: status unchanged"}},
+                 {300, LinkStatus{true}, {}},
+             },
+             offlineReady(kThreeFactor));
+}
+
+TEST(DoorPanelOffline, ARevokedCardIsRefusedOfflineAfterTheSyncThatRevokedIt) {
+    protocol::PanelCommand revoke;
+    revoke.type = protocol::CommandType::revoke;
+    revoke.cards = {"04A1B2C3"};
+    auto remove = cacheCommand(protocol::CommandType::cacheRemove, 2);
+    remove.cards = {"04B0B0B0"};
+    auto sync = cacheCommand(protocol::CommandType::cacheSync, 2);
+    sync.policy = offlinePolicy({Factor::card});
+    runTable(
+        offlineConfig(),
+        {
+            {100, cmd(revoke), {"ack done"}},
+            {200, cmd(remove), {"cache_changed", "ack done"}},
+            {300, cmd(sync), {"cache_changed", "ack done"}},
+            {400, LinkStatus{false}, {}},
+            {1000,
+             CardRead{"04A1B2C3"},
+             {"event offline_denied b00t-1 04A1B2C3 aiko revoked entry", "display denied revoked"}},
+            {2000,
+             CardRead{"04B0B0B0"},
+             {"event offline_denied b00t-2 04B0B0B0 - unknown_card entry",
+              "display denied unknown_card"}},
+        },
+        offlineReady({Factor::card}));
+}
+
+TEST(DoorPanelOffline, StaleAfterARebootUntilTheFirstSyncThenDegradedModeAtThreeFactors) {
+    const std::string bytes = offlineReady(kThreeFactor).cache.encode();
+    PanelState rebooted = linked();
+    rebooted = step(offlineConfig(), std::move(rebooted), WallClock{kMonday0900Jst}, 0).state;
+    auto sync = cacheCommand(protocol::CommandType::cacheSync, 1);
+    sync.policy = offlinePolicy(kThreeFactor);
+    auto state =
+        runTable(offlineConfig(),
+                 {
+                     {0,
+                      CacheRestored{std::string("{\"version\":1}")},
+                      {"ignored cache: cache: policy: missing"}},
+                     {0, CacheRestored{std::nullopt}, {"ignored cache: none stored"}},
+                     {0, CacheRestored{bytes}, {}},
+                     {10, LinkStatus{false}, {}},
+                     {1000,
+                      CardRead{"04A1B2C3"},
+                      {"event offline_denied b00t-1 04A1B2C3 aiko offline_degraded entry degraded",
+                       "display denied offline_degraded"}},
+                     {1100, LinkStatus{true}, {}},
+                     {1200, cmd(sync), {"cache_changed", "ack done"}},
+                     {1300, LinkStatus{false}, {}},
+                     {2000, CardRead{"04A1B2C3"}, {"display enter_pin"}},
+                 },
+                 std::move(rebooted));
+    EXPECT_EQ(state.cache.freshUntilMs(), 1200 + 600'000);
+    // Past the staleness bound without another sync: degraded again.
+    runTable(
+        offlineConfig(),
+        {
+            {601'200,
+             CardRead{"04B0B0B0"},
+             {"event offline_denied b00t-2 04A1B2C3 aiko timeout entry", "display denied timeout",
+              "event offline_denied b00t-3 04B0B0B0 ben offline_degraded entry degraded",
+              "display denied offline_degraded"}},
+        },
+        std::move(state));
+}
+
+TEST(DoorPanelOffline, DegradedTwoPersonNeedsTheSecondCachedPerson) {
+    auto state = offlineReady({Factor::card, Factor::finger});
+    auto p = *state.cache.policy();
+    p.degraded = protocol::DegradedMode::twoPerson;
+    auto sync = cacheCommand(protocol::CommandType::cacheSync, 1);
+    sync.policy = p;
+    state.cache.apply(sync, 0);
+    runTable(offlineConfig(),
+             {
+                 {0, LinkStatus{false}, {}},
+                 {700'000, CardRead{"04A1B2C3"}, {"display place_finger"}},
+                 {700'100,
+                  FingerPlaced{80},
+                  {"event offline_denied b00t-1 04A1B2C3 aiko awaiting_second_person entry "
+                   "degraded",
+                   "display denied awaiting_second_person"}},
+                 {710'000, CardRead{"04B0B0B0"}, {"display place_finger"}},
+                 {710'100,
+                  FingerPlaced{80},
+                  {"event offline_granted b00t-2 04B0B0B0 ben granted entry degraded",
+                   "display granted", "lock release 4000"}},
+             },
+             std::move(state));
+}
+
+TEST(DoorPanelOffline, AFullJournalAppliesThePolicy) {
+    runTable(offlineConfig(),
+             {
+                 {0, LinkStatus{false}, {}},
+                 {10, JournalLevel{100, 100}, {}},
+                 {1000,
+                  CardRead{"04A1B2C3"},
+                  {"event offline_denied b00t-1 04A1B2C3 aiko journal_full entry",
+                   "display denied journal_full"}},
+                 {1010, JournalLevel{0, 0}, {}},
+                 {1020,
+                  CardRead{"04A1B2C3"},
+                  {"event offline_denied b00t-2 04A1B2C3 aiko journal_full entry",
+                   "display denied journal_full"}},
+                 {1100, JournalLevel{99, 100}, {}},
+                 {2000,
+                  CardRead{"04A1B2C3"},
+                  {"event offline_granted b00t-3 04A1B2C3 aiko granted entry", "display granted",
+                   "lock release 4000"}},
+             },
+             offlineReady({Factor::card}));
+}
+
+TEST(DoorPanelOffline, EventAckCacheRefusalsAndEventTimes) {
+    protocol::PanelCommand ack;
+    ack.type = protocol::CommandType::eventAck;
+    ack.seq = 42;
+    auto gap = cacheCommand(protocol::CommandType::cachePut, 5);
+    gap.entries = {cached("04C0FFEE", "cho")};
+    protocol::PanelCommand rearm;
+    rearm.type = protocol::CommandType::gateRearm;
+    rearm.door = "server-room";
+    auto forged = std::get<ControllerCommand>(cmd(ack));
+    forged.authentic = false;
+    runTable(offlineConfig(),
+             {
+                 {0, cmd(ack), {"ack_journal 42"}},
+                 {10, forged, {"ignored command: bad MAC"}},
+                 {20, cmd(gap), {"ack refused cache version 5 does not follow 1"}},
+                 {30, cmd(rearm), {"ack refused not a circle gate"}},
+             },
+             offlineReady({Factor::card}));
+    // Every event carries the wall clock's time of when it happened; 0 before any is known.
+    auto result = step(offlineConfig(), offlineReady({Factor::card}), TamperSwitch{true}, 2500);
+    ASSERT_EQ(result.outputs.size(), 1u);
+    EXPECT_EQ(std::get<SendEvent>(result.outputs[0]).event.occurredUs,
+              (kMonday0900Jst + 2500) * 1000);
+    result = step(offlineConfig(), linked(), TamperSwitch{true}, 2500);
+    EXPECT_EQ(std::get<SendEvent>(result.outputs[0]).event.occurredUs, 0);
+    // The reports are what the controller's parser takes (docs/mqtt.md "Offline operation").
+    auto offline = offlineReady({Factor::card});
+    offline = step(offlineConfig(), std::move(offline), LinkStatus{false}, 0).state;
+    for (const std::string card : {"04A1B2C3", "04C0FFEE"}) {
+        result = step(offlineConfig(), offline, CardRead{card}, 100);
+        auto event = std::get<SendEvent>(result.outputs.at(0)).event;
+        event.seq = 7;
+        event.sig = std::string(128, 'f');
+        const auto parsed = protocol::parsePanelEvent(protocol::encode(event));
+        ASSERT_TRUE(parsed) << parsed.error;
+        EXPECT_EQ(parsed.value->card, card);
+        EXPECT_EQ(parsed.value->side, protocol::DoorSide::entry);
+    }
+    // A reading that does not decode is refused at the reader, with no report to carry.
+    result = step(offlineConfig(), offline, CardRead{"", "wiegand26", "0011"}, 100);
+    ASSERT_EQ(result.outputs.size(), 1u);
+    EXPECT_EQ(describe(result.outputs[0]), "display denied bad_card_format");
+    EXPECT_TRUE(offlineMode(PanelState{}));
+    EXPECT_FALSE(offlineMode(linked()));
 }
 
 }  // namespace

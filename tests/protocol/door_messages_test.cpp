@@ -1,4 +1,5 @@
 #include "protocol/door_messages.hpp"
+#include "protocol/panel_commands.hpp"
 
 #include <gtest/gtest.h>
 
@@ -151,16 +152,19 @@ TEST(DoorMessages, EventAndStatusRoundTrip) {
     for (auto kind : {DoorEventKind::opened, DoorEventKind::closed, DoorEventKind::forced,
                       DoorEventKind::heldOpen, DoorEventKind::exitRequested, DoorEventKind::tamper,
                       DoorEventKind::tamperCleared}) {
-        const auto parsed = parsePanelEvent(encode(PanelEvent{"door-1", kind, "", 7, kSig}));
+        const auto parsed =
+            parsePanelEvent(encode(PanelEvent{"door-1", kind, "", 7, kSig, std::nullopt, 1, 1000}));
         ASSERT_TRUE(parsed) << parsed.error;
         EXPECT_EQ(parsed.value->kind, kind);
         EXPECT_TRUE(parsed.value->session.empty());
     }
     EXPECT_EQ(
-        encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9", 7, kSig}),
-        R"({"door":"d","event":"held_open","session":"s9","counter":7,"sig":")" + kSig + R"("})");
+        encode(PanelEvent{"d", DoorEventKind::heldOpen, "s9", 7, kSig, std::nullopt, 4,
+                          1764590000000123}),
+        R"({"door":"d","event":"held_open","session":"s9","seq":4,"occurred_us":1764590000000123,"counter":7,"sig":")" +
+            kSig + R"("})");
     const auto withSession = parsePanelEvent(R"({"door":"d","event":"opened","session":"s9",)"
-                                             R"("counter":1,"sig":")" +
+                                             R"("seq":1,"occurred_us":0,"counter":1,"sig":")" +
                                              kSig + R"("})");
     ASSERT_TRUE(withSession) << withSession.error;
     EXPECT_EQ(withSession.value->session, "s9");
@@ -415,13 +419,20 @@ TEST(DoorMessages, FuzzCorpusSeedsParseAsNamed) {
         const bool reply = bool(parsePanelReply(text));
         const bool event = bool(parsePanelEvent(text));
         const bool status = bool(parsePanelStatus(text));
+        // Issue 15: the commands, the acks and the panel's cache at rest share the corpus.
+        const bool command = bool(parsePanelCommand(text));
+        const bool ack = bool(parsePanelAck(text));
+        const bool cache = bool(parseCacheEntries(text));
         if (name.starts_with("bad_")) {
-            EXPECT_FALSE(request || reply || event || status) << name;
+            EXPECT_FALSE(request || reply || event || status || command || ack || cache) << name;
         } else {
             EXPECT_EQ(request, name.starts_with("request_")) << name;
             EXPECT_EQ(reply, name.starts_with("reply_")) << name;
             EXPECT_EQ(event, name.starts_with("event_")) << name;
             EXPECT_EQ(status, name.starts_with("status_")) << name;
+            EXPECT_EQ(command, name.starts_with("command_")) << name;
+            EXPECT_EQ(ack, name.starts_with("ack_")) << name;
+            EXPECT_EQ(cache, name.starts_with("cache_")) << name;
         }
         ++checked;
     }

@@ -186,29 +186,34 @@ namespace {
 TEST(PanelFaultReports, LockAndReaderKindsRoundTripAndOnlyReaderKindsCarryASide) {
     const std::string sig(128, '5');
     for (auto kind : {DoorEventKind::lockFault, DoorEventKind::lockFaultCleared}) {
-        const auto parsed = parsePanelEvent(encode(PanelEvent{"d", kind, "", 3, sig}));
+        const auto parsed =
+            parsePanelEvent(encode(PanelEvent{"d", kind, "", 3, sig, std::nullopt, 2, 5}));
         ASSERT_TRUE(parsed) << parsed.error;
         EXPECT_EQ(parsed.value->kind, kind);
         EXPECT_FALSE(parsed.value->side);
     }
-    PanelEvent reader{"d", DoorEventKind::readerOffline, "", 3, sig, DoorSide::exit};
-    EXPECT_EQ(encode(reader),
-              R"({"door":"d","event":"reader_offline","side":"exit","counter":3,"sig":")" + sig +
-                  R"("})");
+    PanelEvent reader{"d", DoorEventKind::readerOffline, "", 3, sig, DoorSide::exit, 2, 5};
+    EXPECT_EQ(
+        encode(reader),
+        R"({"door":"d","event":"reader_offline","side":"exit","seq":2,"occurred_us":5,"counter":3,"sig":")" +
+            sig + R"("})");
     const auto parsed = parsePanelEvent(encode(reader));
     ASSERT_TRUE(parsed) << parsed.error;
     EXPECT_EQ(parsed.value->side, DoorSide::exit);
 
-    const auto noSide = parsePanelEvent(R"({"door":"d","event":"reader_online","counter":3,)"
-                                        R"("sig":")" +
-                                        sig + R"("})");
+    const auto noSide = parsePanelEvent(
+        R"({"door":"d","event":"reader_online","seq":2,"occurred_us":5,"counter":3,)"
+        R"("sig":")" +
+        sig + R"("})");
     ASSERT_FALSE(noSide);
     EXPECT_EQ(noSide.error, "side: missing");
     const auto badSide = parsePanelEvent(
-        R"({"door":"d","event":"reader_online","side":"in","counter":3,"sig":")" + sig + R"("})");
+        R"({"door":"d","event":"reader_online","side":"in","seq":2,"occurred_us":5,"counter":3,"sig":")" +
+        sig + R"("})");
     EXPECT_FALSE(badSide);
     const auto sideOnLock = parsePanelEvent(
-        R"({"door":"d","event":"lock_fault","side":"entry","counter":3,"sig":")" + sig + R"("})");
+        R"({"door":"d","event":"lock_fault","side":"entry","seq":2,"occurred_us":5,"counter":3,"sig":")" +
+        sig + R"("})");
     ASSERT_FALSE(sideOnLock);
     EXPECT_NE(sideOnLock.error.find("side: only allowed"), std::string::npos) << sideOnLock.error;
 }

@@ -1,5 +1,11 @@
 #include "sim/host_door_panel_hal.hpp"
 
+#include <unistd.h>
+
+#include <fstream>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <nlohmann/json.hpp>
@@ -98,22 +104,67 @@ TEST_F(HostDoorPanelHalTest, MatchesTheLiveFingerAgainstTheSealedTemplate) {
 TEST_F(HostDoorPanelHalTest, PublishesOnThePanelTopicsAndReportsEachOutput) {
     hal.publishRequest(protocol::PanelRequest{
         "s-1", "d", protocol::DoorSide::entry, protocol::CardPresented{"04A1B2C3"}, {}});
-    hal.publishEvent(protocol::PanelEvent{"d", protocol::DoorEventKind::forced, "", 3, ""});
+    protocol::PanelEvent event{"d", protocol::DoorEventKind::forced, "", 3, ""};
+    event.seq = 1;
+    event.occurredUs = 5;
+    hal.publishEvent(event);
     hal.driveLock(true, 5000);
     hal.display(firmware::Display{firmware::Screen::denied, "wrong_pin", 0});
 
     ASSERT_EQ(link.published.size(), 2u);
     EXPECT_EQ(link.published[0].topic, "sekimori/site-1/panel/p-1/request");
     EXPECT_EQ(link.published[1].topic, "sekimori/site-1/panel/p-1/event");
-    EXPECT_EQ(link.published[1].payload, R"({"door":"d","event":"forced","counter":3})");
+    EXPECT_EQ(link.published[1].payload,
+              R"({"door":"d","event":"forced","seq":1,"occurred_us":5,"counter":3})");
     ASSERT_EQ(lines.size(), 4u);
     EXPECT_EQ(
         lines[1],
-        R"({"out":"sent","topic":"sekimori/site-1/panel/p-1/event","payload":{"door":"d","event":"forced","counter":3}})");
+        R"({"out":"sent","topic":"sekimori/site-1/panel/p-1/event","payload":{"door":"d","event":"forced","seq":1,"occurred_us":5,"counter":3}})");
     EXPECT_EQ(lines[2], R"({"out":"lock","released":true,"ms":5000})");
     EXPECT_EQ(
         lines[3],
         R"({"out":"display","screen":"denied","text":"Access denied: wrong PIN","reason":"wrong_pin"})");
+}
+
+// The offline cache at rest: sealed under the derived cache key (nothing in clear), read back
+// whole; a file another key sealed is refused and the panel starts empty, saying why.
+TEST_F(HostDoorPanelHalTest, KeepsTheCacheEncryptedAndRefusesAForeignOne) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("sekimori-cache-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    {
+        HostDoorPanelHal keeper(
+            "site-1", "p-1", key, seed, link,
+            [this](const std::string& line) { lines.push_back(line); }, dir / "cache.bin");
+        EXPECT_EQ(keeper.loadCache(), std::nullopt);  // none yet
+        keeper.storeCache("card 04A1B2C3 person aiko");
+        EXPECT_EQ(keeper.loadCache(), "card 04A1B2C3 person aiko");
+    }
+    std::ifstream in(dir / "cache.bin", std::ios::binary);
+    const std::string atRest((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+    EXPECT_EQ(atRest.find("aiko"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir / "cache.bin.tmp"));
+    lines.clear();
+    HostDoorPanelHal other(
+        "site-1", "p-1", std::string(32, 'z'), seed, link,
+        [this](const std::string& line) { lines.push_back(line); }, dir / "cache.bin");
+    EXPECT_EQ(other.loadCache(), std::nullopt);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find("does not open under this panel's key"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+// The offline PIN hash of docs/mqtt.md, computed here from its formula.
+TEST_F(HostDoorPanelHalTest, OfflinePinHashFollowsTheDocumentedFormula) {
+    const core::Bytes pinKey = core::keyedHash(key, "sekimori.panel.offline_pin.v1");
+    std::string message(
+        "\0\0\0\4aiko\0\0\0\x04"
+        "4711",
+        16);
+    EXPECT_EQ(hal.offlinePinHash("aiko", "4711"), core::toHex(core::keyedHash(pinKey, message)));
+    EXPECT_NE(hal.offlinePinHash("aiko", "4712"), hal.offlinePinHash("aiko", "4711"));
 }
 
 }  // namespace

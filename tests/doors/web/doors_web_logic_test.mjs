@@ -5,7 +5,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 
-import { doorState, doorCounts, applyDoorEvent, STATES } from '../../../doors/web/door_state_words.js';
+import { doorState, doorCounts, applyDoorEvent, STATES, GATE_STATES } from '../../../doors/web/door_state_words.js';
+import { doorAlerts } from '../../../doors/web/door_live.js';
 import { PresenceModel, spotFor } from '../../../doors/web/presence_model.js';
 
 // A row as doors/door_views.cpp builds it.
@@ -107,6 +108,71 @@ test('a person keeps one spot inside the zone, clear of its walls', () => {
     assert.ok(s.x >= r.x + 12 && s.x <= r.x + r.w - 12, id + ' x ' + s.x);
     assert.ok(s.y >= r.y + 12 && s.y <= r.y + r.h - 12, id + ' y ' + s.y);
   }
+});
+
+// A supervised circle gate as doors/door_views.cpp circleGateJson builds it (issue 15).
+const liveGate = (over) => ({ id: 'g1', kind: 'circle_gate', panel: 'p-g1', lock: 'unknown',
+                              position: 'unknown', supervised: true, gate_state: 'idle',
+                              panel_online: true, tamper: false, camera: 'cam-g', last_refusal: null,
+                              object_left: false, stuck: [], presence: null, weight_g: null,
+                              cycles_completed: 0, cycles_refused: 0, outer_fail_safe: true,
+                              inner_fail_safe: false, ...over });
+
+test('a supervised gate shows its own state; offline and tamper as for a door', () => {
+  const rows = [
+    [liveGate(), 'idle'],
+    [liveGate({ gate_state: 'cycling' }), 'cycling'],
+    [liveGate({ gate_state: 'refused' }), 'refused'],
+    [liveGate({ gate_state: 'fire_released' }), 'fire_released'],
+    [liveGate({ gate_state: 'awaiting_rearm' }), 'awaiting_rearm'],
+    [liveGate({ gate_state: 'power_lost' }), 'power_lost'],
+    [liveGate({ gate_state: 'refused', panel_online: false }), 'offline'],
+    [liveGate({ tamper: true }), 'tamper'],
+    [liveGate({ tamper: true, gate_state: 'fire_released' }), 'fire_released'],
+    [liveGate({ gate_state: 'nonsense' }), 'idle'],
+  ];
+  for (const [row, expected] of rows) {
+    assert.equal(doorState(row), expected, JSON.stringify(row));
+    assert.ok(GATE_STATES.includes(expected));
+  }
+  // Gates are not counted on the Doors tile.
+  assert.equal(Object.values(doorCounts([liveGate({ gate_state: 'refused' })])).reduce((a, b) => a + b), 0);
+});
+
+test('gate events move the gate row at once; a refusal keeps its readings and camera', () => {
+  const ev = (type, payload) => ({ type, time_us: 50, payload: { gate: 'g1', door: 'g1', ...payload } });
+  let row = applyDoorEvent(liveGate(), ev('gate.cycle_started', { session: 's1', presence: 1 }));
+  assert.equal(row.gate_state, 'cycling');
+  assert.equal(row.presence, 1);
+  row = applyDoorEvent(row, ev('gate.cycle_refused', { session: 's1', refusal: 'tailgate', presence: 2,
+                                                       weight_g: 141000, camera: 'cam-g' }));
+  assert.equal(row.gate_state, 'refused');
+  assert.deepEqual([row.last_refusal.refusal, row.last_refusal.presence, row.last_refusal.weight_g,
+                    row.last_refusal.camera, row.last_refusal.time_us], ['tailgate', 2, 141000, 'cam-g', 50]);
+  assert.equal(row.cycles_refused, 1);
+  assert.equal(applyDoorEvent(row, ev('gate.fire_released', {})).gate_state, 'fire_released');
+  assert.equal(applyDoorEvent(row, ev('gate.fire_cleared', {})).gate_state, 'awaiting_rearm');
+  assert.equal(applyDoorEvent(row, ev('gate.rearmed', { state: 'armed' })).gate_state, 'idle');
+  assert.equal(applyDoorEvent(row, ev('gate.power_lost', {})).gate_state, 'power_lost');
+  assert.equal(applyDoorEvent(row, ev('gate.object_left', {})).object_left, true);
+  // Another gate's event leaves the row alone.
+  const other = liveGate({ id: 'g2' });
+  assert.equal(applyDoorEvent(other, ev('gate.cycle_refused', { refusal: 'linger' })), other);
+});
+
+test("a gate's conditions: fire, re-arm, power loss per leaf, refusal, stuck leaf, object", () => {
+  const keys = (row) => doorAlerts(row, 0).map((a) => a.key);
+  assert.deepEqual(keys(liveGate()), []);
+  assert.deepEqual(keys(liveGate({ gate_state: 'fire_released' })), ['gate_fire']);
+  assert.deepEqual(keys(liveGate({ gate_state: 'awaiting_rearm' })), ['gate_awaiting_rearm']);
+  const power = doorAlerts(liveGate({ gate_state: 'power_lost' }), 0);
+  assert.deepEqual(power.map((a) => [a.key, a.params.outer, a.params.inner]),
+                   [['gate_power_lost', 'released', 'locked']]);
+  const refused = doorAlerts(liveGate({ gate_state: 'refused', last_refusal: { refusal: 'piggyback' } }), 0);
+  assert.deepEqual(refused.map((a) => [a.key, a.params.refusal]), [['gate_refused', 'piggyback']]);
+  assert.deepEqual(keys(liveGate({ stuck: ['inner'], object_left: true })), ['gate_stuck', 'object_left']);
+  // Offline: the panel's state is the row's; no gate condition is guessed.
+  assert.deepEqual(keys(liveGate({ gate_state: 'fire_released', panel_online: false })), []);
 });
 
 // The pages of issue 14 (people, person, access, door commands, zone control): their own file,

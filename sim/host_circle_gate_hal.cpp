@@ -1,0 +1,132 @@
+#include "sim/host_circle_gate_hal.hpp"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "protocol/panel_commands.hpp"
+#include "protocol/panel_link_auth.hpp"
+#include "protocol/topics.hpp"
+#include "sim/fingerprint_model.hpp"
+
+namespace sekimori::sim {
+
+namespace {
+using Json = nlohmann::ordered_json;
+
+std::string line(const Json& json) {
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+HostCircleGateHal::HostCircleGateHal(std::string site, std::string panel, core::Bytes panelKey,
+                                     core::Bytes signingSeed, io::MqttLink& link, LineSink sink,
+                                     LeafListener onLeaf)
+    : site_(std::move(site)),
+      panel_(std::move(panel)),
+      panelKey_(std::move(panelKey)),
+      macKey_(core::keyedHash(panelKey_, protocol::kMacKeyLabel)),
+      signingKey_(crypto_sign_SECRETKEYBYTES, '\0'),
+      link_(link),
+      sink_(std::move(sink)),
+      onLeaf_(std::move(onLeaf)) {
+    std::string publicKey(crypto_sign_PUBLICKEYBYTES, '\0');
+    if (signingSeed.size() == crypto_sign_SEEDBYTES) {
+        crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(publicKey.data()),
+                                 reinterpret_cast<unsigned char*>(signingKey_.data()),
+                                 reinterpret_cast<const unsigned char*>(signingSeed.data()));
+    }
+    sodium_memzero(signingSeed.data(), signingSeed.size());
+}
+
+HostCircleGateHal::~HostCircleGateHal() {
+    sodium_memzero(panelKey_.data(), panelKey_.size());
+    sodium_memzero(macKey_.data(), macKey_.size());
+    sodium_memzero(signingKey_.data(), signingKey_.size());
+}
+
+std::string HostCircleGateHal::sealPin(std::string_view nonce, std::string_view digits) {
+    std::string plain(nonce);
+    plain.push_back(':');
+    plain.append(digits);
+    std::string box = core::toBase64(core::sealBox(panelKey_, plain));
+    sodium_memzero(plain.data(), plain.size());
+    return box;
+}
+
+std::string HostCircleGateHal::mac(std::string_view input) {
+    return core::toHex(core::keyedHash(macKey_, input));
+}
+
+std::string HostCircleGateHal::sign(std::string_view input) {
+    std::string signature(crypto_sign_BYTES, '\0');
+    crypto_sign_detached(reinterpret_cast<unsigned char*>(signature.data()), nullptr,
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                         reinterpret_cast<const unsigned char*>(signingKey_.data()));
+    return core::toHex(signature);
+}
+
+std::string HostCircleGateHal::freshNonce() {
+    return core::toHex(core::randomBytes(16));
+}
+
+std::optional<int> HostCircleGateHal::matchFinger(std::string_view templateBox,
+                                                  std::string_view liveSample) {
+    const auto sealed = core::fromBase64(templateBox);
+    if (!sealed) {
+        return std::nullopt;
+    }
+    const auto fingerprintTemplate = core::openBox(panelKey_, *sealed);
+    if (!fingerprintTemplate) {
+        return std::nullopt;
+    }
+    return fingerprintScore(*fingerprintTemplate, liveSample);
+}
+
+void HostCircleGateHal::publishRequest(const protocol::PanelRequest& request) {
+    send(protocol::PanelChannel::request, protocol::encode(request));
+}
+
+void HostCircleGateHal::publishEvent(std::string_view payload) {
+    send(protocol::PanelChannel::event, std::string(payload));
+}
+
+void HostCircleGateHal::publishAck(const protocol::PanelAck& ack) {
+    send(protocol::PanelChannel::ack, protocol::encode(ack));
+}
+
+void HostCircleGateHal::send(protocol::PanelChannel channel, const std::string& payload) {
+    const std::string topic = protocol::panelTopic(site_, panel_, channel);
+    link_.publish(topic, payload);
+    Json out;
+    out["out"] = "sent";
+    out["topic"] = topic;
+    out["payload"] = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
+    sink_(line(out));
+}
+
+void HostCircleGateHal::driveLeaf(firmware::gate::Leaf leaf, bool released) {
+    Json out;
+    out["out"] = "lock";
+    out["leaf"] = firmware::gate::toString(leaf);
+    out["released"] = released;
+    sink_(line(out));
+    if (onLeaf_) {
+        onLeaf_(leaf, released);
+    }
+}
+
+void HostCircleGateHal::display(const firmware::gate::Display& display) {
+    Json out;
+    out["out"] = "display";
+    out["reader"] = firmware::gate::toString(display.reader);
+    out["screen"] = firmware::gate::toString(display.screen);
+    out["text"] = firmware::gate::displayText(display);
+    if (!display.reason.empty()) {
+        out["reason"] = display.reason;
+    }
+    sink_(line(out));
+}
+
+}  // namespace sekimori::sim
