@@ -24,16 +24,17 @@ def make_sign_key(binary, panel_key_file):
 
 class PanelProcess:
     def __init__(self, binary, site, panel, door, mqtt_uri, password_file, panel_key_file,
-                 side="entry", log=None, tls_files=None):
+                 side="entry", log=None, tls_files=None, extra_args=()):
         """tls_files: (ca, cert, key) to connect over TLS with the panel's certificate; then
-        mqtt_uri is the broker's ssl:// panel listener (docs/broker.md)."""
+        mqtt_uri is the broker's ssl:// panel listener (docs/broker.md). extra_args: more of the
+        simulator's options (--state-dir D for its journal and cache, ...)."""
         self.panel = panel
         self.door = door
         self.lines = queue.Queue()
         self.proc = subprocess.Popen(
             [binary, "--site", site, "--panel", panel, "--door", door, "--mqtt-uri", mqtt_uri,
              "--password-file", password_file, "--panel-key-file", panel_key_file,
-             "--side", side] + tls_args(tls_files),
+             "--side", side] + tls_args(tls_files) + list(extra_args),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL,
             text=True, bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -105,6 +106,11 @@ class PanelProcess:
                 self.send(f"pin {pin if pin is not None else '0000'}")
             elif screen == "place_finger":
                 self.send(f"finger {finger if finger is not None else 'nobody'}")
+
+    def kill(self):
+        """SIGKILL: the panel dies as at a power cut; what it journaled is on its disk."""
+        self.proc.kill()
+        self.proc.wait()
 
     def stop(self, timeout=5.0):
         if self.proc.poll() is None:

@@ -216,6 +216,7 @@ export class AlarmDetail {
     const acts = allowed.comment;  // a role that acts at all may comment
     this.actions.hidden = !acts;
     this.shelveBox.hidden = this.api.me.role !== 'security_admin';
+    this.element.dataset.busy = this.busy ? 'true' : 'false';  // a step is being sent
     for (const step of STEPS) this.buttons[step].disabled = this.busy || !allowed[step];
     this.input.disabled = this.busy;
     this.minutes.disabled = this.busy || !allowed.shelve;

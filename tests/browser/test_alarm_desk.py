@@ -147,6 +147,7 @@ class AlarmDeskInTheBrowser(unittest.TestCase):
             if (!d || d.hidden) return null;
             const rows = (id) => Array.from(d.querySelectorAll('[data-testid="' + id + '"]'));
             return {id: Number(d.dataset.id), state: d.dataset.state, load: d.dataset.load,
+                    busy: d.dataset.busy === 'true',
                     events: rows('alarms-event-row').map((r) => Number(r.dataset.seq)),
                     history: rows('alarms-history-row').map((r) => ({
                       type: r.dataset.type, seq: Number(r.dataset.seq),
@@ -164,7 +165,9 @@ class AlarmDeskInTheBrowser(unittest.TestCase):
         deadline = time.monotonic() + WAIT_S
         while True:
             d = self.detail()
-            if d and d["load"] == "ready" and predicate(d):
+            # Settled: loaded, and no step still being sent (its buttons are disabled meanwhile,
+            # while the live feed may already show the new state).
+            if d and d["load"] == "ready" and not d["busy"] and predicate(d):
                 return d
             if time.monotonic() > deadline:
                 raise AssertionError(f"the alarm detail never showed {what}: {d!r}")

@@ -144,9 +144,14 @@ def wait_port(port, timeout=30.0, proc=None, log=None):
 
 
 class SiteUnderTest:
-    def __init__(self, slow_fsync_ms=None):
-        """slow_fsync_ms: every fsync of the daemon takes this much longer (a real disk's pace)."""
+    PANELS = ("p-entrance", "p-server")
+
+    def __init__(self, slow_fsync_ms=None, panels=None):
+        """slow_fsync_ms: every fsync of the daemon takes this much longer (a real disk's pace).
+        panels: the panel accounts on the broker, each with its signing key enrolled (the site's
+        two door panels unless a scenario adds its own, e.g. a circle gate's)."""
         self.slow_fsync_ms = slow_fsync_ms
+        self.panel_ids = tuple(panels) if panels is not None else self.PANELS
         self.dir = tempfile.mkdtemp(prefix="sekimori-it-")
         self.mqtt_port = free_port()
         self.mqtt_tls_port = free_port()
@@ -179,25 +184,37 @@ class SiteUnderTest:
                         os.path.join(self.dir, "tls")], check=True, capture_output=True)
         subprocess.run([os.path.join(SOURCE_DIR, "scripts", "broker"), "init", self.dir,
                         "--port", str(self.mqtt_port), "--tls-port", str(self.mqtt_tls_port),
-                        "--site", SITE, "--panels", "p-entrance p-server",
+                        "--site", SITE, "--panels", " ".join(self.panel_ids),
                         "--services", "sekimorid", "--witnesses", "w1"],
                        check=True, capture_output=True)
-        self.broker_log = os.path.join(self.dir, "broker.out")
-        self.broker = subprocess.Popen(
-            [os.path.join(SOURCE_DIR, "scripts", "broker"), "run", self.dir],
-            stdout=self._log(self.broker_log), stderr=subprocess.STDOUT, start_new_session=True)
-        wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
-        wait_port(self.mqtt_tls_port, proc=self.broker, log=self.broker_log)
+        self.start_broker()
         self.init_witness()
         self.enroll_panel_sign_keys()
         self.start_daemon()
         self.start_witness()
 
-    def enroll_panel_sign_keys(self, panels=("p-entrance", "p-server")):
+    def start_broker(self):
+        self.broker_log = os.path.join(self.dir, "broker.out")  # appended to on a restart
+        self.broker = subprocess.Popen(
+            [os.path.join(SOURCE_DIR, "scripts", "broker"), "run", self.dir],
+            stdout=self._log(self.broker_log), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_port(self.mqtt_port, proc=self.broker, log=self.broker_log)
+        wait_port(self.mqtt_tls_port, proc=self.broker, log=self.broker_log)
+
+    def stop_broker(self):
+        """The broker gone (SIGKILL to its process group: no will is delivered late, nothing
+        retained is saved on the way out)."""
+        if self.broker and self.broker.poll() is None:
+            os.killpg(self.broker.pid, signal.SIGKILL)
+            self.broker.wait(10)
+        self.broker = None
+
+    def enroll_panel_sign_keys(self, panels=None):
         """Each panel makes its own signing key (panel_process.make_sign_key); its public half
         goes where the controller reads it, <key_dir>/panels/<panel>.sign.pub, before the daemon
-        starts (docs/mqtt.md, "Panel reports are signed by the panel")."""
-        for panel in panels:
+        starts (docs/mqtt.md, "Panel reports are signed by the panel"). By default the site's two
+        door panels; a scenario's own panels (a gate's) enroll theirs with their own simulator."""
+        for panel in (panels if panels is not None else self.PANELS):
             public = make_sign_key(self.panel_path,
                                    os.path.join(self.dir, "keys", "panels", panel + ".key"))
             with open(os.path.join(self.dir, "keys", "panels", panel + ".sign.pub"), "w") as f:
@@ -282,7 +299,7 @@ class SiteUnderTest:
     def daemon_alive(self):
         return self.daemon is not None and self.daemon.poll() is None
 
-    def panel(self, panel, door):
+    def panel(self, panel, door, extra_args=()):
         tls = panel in TLS_PANELS
         uri = (f"ssl://127.0.0.1:{self.mqtt_tls_port}" if tls
                else f"tcp://127.0.0.1:{self.mqtt_port}")
@@ -290,7 +307,7 @@ class SiteUnderTest:
                          self.password_file(panel),
                          os.path.join(self.dir, "keys", "panels", panel + ".key"),
                          log=self._log(os.path.join(self.dir, panel + ".log")),
-                         tls_files=self.tls_files(panel) if tls else None)
+                         tls_files=self.tls_files(panel) if tls else None, extra_args=extra_args)
         self.panels.append(p)
         p.wait_connected()
         return p

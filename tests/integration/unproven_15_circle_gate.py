@@ -89,23 +89,11 @@ weight_tolerance_pct = 15
 
 class GateSite(SiteUnderTest):
     """The test site with the gate's panel account on the broker and its signing key enrolled."""
-    PANELS = ("p-entrance", "p-server", PANEL)
 
-    def start(self):
-        real_run = site_under_test.subprocess.run
+    def __init__(self):
+        super().__init__(panels=SiteUnderTest.PANELS + (PANEL,))
 
-        def run(args, **kwargs):  # the broker's accounts: the site's panels and the gate's
-            if len(args) > 2 and args[1:2] == ["init"] and "--panels" in args:
-                args = list(args)
-                args[args.index("--panels") + 1] = " ".join(self.PANELS)
-            return real_run(args, **kwargs)
-        site_under_test.subprocess.run = run
-        try:
-            super().start()
-        finally:
-            site_under_test.subprocess.run = real_run
-
-    def enroll_panel_sign_keys(self, panels=("p-entrance", "p-server")):
+    def enroll_panel_sign_keys(self, panels=None):
         super().enroll_panel_sign_keys(panels)
         public = make_sign_key(self.gate_path, self.key_file(PANEL))
         with open(self.key_file(PANEL) + ".sign.pub", "w") as f:
