@@ -46,7 +46,10 @@ void getPeople(const std::string& databasePath, const core::ApiCall& call, core:
         }
     }
     const auto query = call.query.find("query");
-    const std::string_view text = query == call.query.end() ? "" : query->second;
+    // Both arms string_view: `? "" : query->second` would be a std::string temporary, and the
+    // view would outlive it (clang's -Wdangling-gsl found it).
+    const std::string_view text =
+        query == call.query.end() ? std::string_view() : std::string_view(query->second);
     if (text.size() > kMaxPeopleQueryBytes) {
         reply(core::apiError(400,
                              "query: at most " + std::to_string(kMaxPeopleQueryBytes) + " bytes"));

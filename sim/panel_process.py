@@ -1,5 +1,6 @@
 """Drives one `sekimori-sim-panel` process: writes control lines to its stdin and reads the
 JSON lines it prints (see sim/README.md). Shared by the scenario driver and the tests."""
+import collections
 import json
 import queue
 import subprocess
@@ -31,6 +32,7 @@ class PanelProcess:
         self.panel = panel
         self.door = door
         self.lines = queue.Queue()
+        self.recent = collections.deque(maxlen=12)  # the last lines seen, for a time-out's message
         self.proc = subprocess.Popen(
             [binary, "--site", site, "--panel", panel, "--door", door, "--mqtt-uri", mqtt_uri,
              "--password-file", password_file, "--panel-key-file", panel_key_file,
@@ -65,11 +67,13 @@ class PanelProcess:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"panel {self.panel}: no matching output in {timeout} s")
+                raise TimeoutError(f"panel {self.panel}: no matching output in {timeout} s; "
+                                   f"last lines: {list(self.recent)}")
             try:
                 line = self.lines.get(timeout=left)
             except queue.Empty:
                 continue
+            self.recent.append(line)
             if line.get("out") == "exited":
                 raise RuntimeError(f"panel {self.panel} exited")
             if predicate(line):

@@ -35,7 +35,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "sim"))
-import site_under_test  # noqa: E402
 from console_page import MISSING_MARK, fetch_messages, make_driver  # noqa: E402
 from site_under_test import OPERATORS, SITE, SiteUnderTest  # noqa: E402
 from panel_process import make_sign_key  # noqa: E402
@@ -74,9 +73,6 @@ class GateConsoleSite(SiteUnderTest):
 
     def __init__(self):
         super().__init__(panels=SiteUnderTest.PANELS + (PANEL,))
-
-    def enroll_panel_sign_keys(self, panels=None):
-        super().enroll_panel_sign_keys(SiteUnderTest.PANELS + (PANEL,))
 
     def key_file(self, panel):
         return os.path.join(self.dir, "keys", "panels", panel + ".key")

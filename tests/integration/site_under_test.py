@@ -212,9 +212,9 @@ class SiteUnderTest:
     def enroll_panel_sign_keys(self, panels=None):
         """Each panel makes its own signing key (panel_process.make_sign_key); its public half
         goes where the controller reads it, <key_dir>/panels/<panel>.sign.pub, before the daemon
-        starts (docs/mqtt.md, "Panel reports are signed by the panel"). By default the site's two
-        door panels; a scenario's own panels (a gate's) enroll theirs with their own simulator."""
-        for panel in (panels if panels is not None else self.PANELS):
+        starts (docs/mqtt.md, "Panel reports are signed by the panel"). By default every panel
+        of the site, made by the door panel simulator."""
+        for panel in (panels if panels is not None else self.panel_ids):
             public = make_sign_key(self.panel_path,
                                    os.path.join(self.dir, "keys", "panels", panel + ".key"))
             with open(os.path.join(self.dir, "keys", "panels", panel + ".sign.pub"), "w") as f:

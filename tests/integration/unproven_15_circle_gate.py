@@ -94,7 +94,7 @@ class GateSite(SiteUnderTest):
         super().__init__(panels=SiteUnderTest.PANELS + (PANEL,))
 
     def enroll_panel_sign_keys(self, panels=None):
-        super().enroll_panel_sign_keys(panels)
+        super().enroll_panel_sign_keys(SiteUnderTest.PANELS)  # the door panels; the gate's below
         public = make_sign_key(self.gate_path, self.key_file(PANEL))
         with open(self.key_file(PANEL) + ".sign.pub", "w") as f:
             f.write(public + "\n")

@@ -3,7 +3,7 @@ broker, then the daemon, is gone, and upload their journals when it is back (doc
 Real mosquitto, the real sekimorid, five sekimori-sim-panel processes with their journal and
 encrypted cache on disk (--state-dir).
 
-1. Every panel gets its offline cache (panel.cache_synced in the trail).
+1. Every panel gets its offline cache (GET /api/panels: online, in sync).
 2. The broker is killed; 1,000 badges across the five panels are decided offline and granted.
    The broker comes back: every access.offline_granted arrives exactly once, in each panel's
    journal order (panel_seq strictly increasing in the trail), with its own occurred_us.
@@ -23,7 +23,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from site_under_test import SITE, SiteUnderTest  # noqa: E402
+from site_under_test import OPERATORS, SITE, SOURCE_DIR, SiteUnderTest  # noqa: E402
+
+sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
+from console_client import ConsoleClient  # noqa: E402
 
 BADGES = 1000
 DOORS = {  # panel: door (each card only, into 3F)
@@ -69,6 +72,9 @@ class OfflinePanels(unittest.TestCase):
             cls.site.start()
             for person, (name, card, pin, finger) in PEOPLE.items():
                 cls.site.enroll(person, name, card, pin, finger, ["floor-3f"])
+            with open(cls.site.operator_password_file(OPERATORS["security"])) as f:
+                cls.security = ConsoleClient("127.0.0.1", cls.site.console_port,
+                                             OPERATORS["security"], f.read().strip())
             cls.panels = {}
             for panel, door in DOORS.items():
                 cls.panels[panel] = cls.start_panel(panel)
@@ -91,13 +97,17 @@ class OfflinePanels(unittest.TestCase):
 
     @classmethod
     def wait_synced(cls, panels, timeout=60.0):
+        """Until GET /api/panels shows each panel online with its whole cache acknowledged."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            synced = {e[3].removeprefix("panel:") for e in cls.site.events("panel.cache_synced")}
+            status, body = cls.security.call("GET", "/api/panels")
+            assert status == 200, (status, body)
+            synced = {p["panel"] for p in body["panels"]
+                      if p.get("online") and p["cache"]["in_sync"] and p["cache"]["entries"] > 0}
             if panels <= synced:
                 return
             time.sleep(0.2)
-        raise AssertionError(f"panels never synced: {sorted(panels - synced)}")
+        raise AssertionError(f"panels never synced: {sorted(panels - synced)}: {body}")
 
     def granted_offline(self):
         return [e for e in self.site.events("access.offline_granted")]
