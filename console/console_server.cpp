@@ -127,7 +127,7 @@ core::Result<void> ConsoleServer::start() {
     app_ = std::move(app);
 
     subscription_ = bus_.subscribe<core::RecordedEvent>([hub = hub_](const core::RecordedEvent& e) {
-        hub->broadcast(e.event.type, e.seq, eventJson(e).dump());
+        hub->broadcast(e.event.type, e.seq, eventMessage(e));
     });
 
     core::logInfo("console",

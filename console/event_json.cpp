@@ -25,4 +25,22 @@ nlohmann::json eventJson(const core::RecordedEvent& e) {
             {"hash", core::toHex(e.hash)}};
 }
 
+std::string eventMessage(const core::RecordedEvent& e) {
+    if (!e.body || !e.body->is_object()) {
+        return eventJson(e).dump();  // wrapped as the UI expects
+    }
+    const nlohmann::json head{{"seq", e.seq},
+                              {"time_us", e.event.timeUs},
+                              {"type", e.event.type},
+                              {"source", e.event.source},
+                              {"subject", e.event.subject},
+                              {"hash", core::toHex(e.hash)}};
+    std::string text = head.dump();
+    text.pop_back();  // the closing brace: the payload goes last
+    text += ",\"payload\":";
+    text += e.event.payload;
+    text += '}';
+    return text;
+}
+
 }  // namespace sekimori::console

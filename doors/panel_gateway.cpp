@@ -98,8 +98,22 @@ core::Result<void> PanelGateway::start(Handlers handlers) {
         const std::string body = protocol::encodeBody(message);
         message.mac = core::toHex(
             core::keyedHash(link.macKey, protocol::linkMacInput(site_, panel, message, body)));
+        link.announcement = protocol::encode(message);
         router_.publish(protocol::panelTopic(site_, panel, protocol::PanelChannel::link),
-                        protocol::encode(message), /*retained=*/true);
+                        link.announcement, /*retained=*/true);
+    }
+    auto reconnected = router_.onConnection(
+        [this, alive = std::weak_ptr<int>(alive_)](bool connected, const std::string&) {
+            if (!connected || alive.expired()) {
+                return;
+            }
+            for (const auto& [panel, link] : links_) {  // the same epoch, byte for byte
+                router_.publish(protocol::panelTopic(site_, panel, protocol::PanelChannel::link),
+                                link.announcement, /*retained=*/true);
+            }
+        });
+    if (reconnected) {
+        subscriptions_.push_back(std::move(reconnected));
     }
     for (auto channel : {protocol::PanelChannel::request, protocol::PanelChannel::event,
                          protocol::PanelChannel::status, protocol::PanelChannel::ack}) {

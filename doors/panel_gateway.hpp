@@ -11,11 +11,12 @@
 // commit's onDone; a duplicate is acked again, a gap recorded once (panel.journal_gap). What fails
 // is refused with no reply and recorded as panel.link_refused (coalesced under a flood). Replies
 // leave with the epoch and a MAC. On start it announces a fresh epoch per panel on the retained
-// link topic. It also sends the controller's commands (protocol/panel_commands.hpp: door commands,
-// deny-list updates) and authenticates the panels' acks to them (MAC, epoch, counter, and the nonce
-// of a command it sent). A retained request or event is never acted on: it is cleared (empty
-// retained publish) and recorded. Bad payloads become mqtt.bad_payload / mqtt.foreign_topic events,
-// a warning and a message on the site's error topic. io thread only.
+// link topic, and the same announcement again after every reconnect to the broker. It also sends
+// the controller's commands (protocol/panel_commands.hpp: door commands, deny-list updates) and
+// authenticates the panels' acks to them (MAC, epoch, counter, and the nonce of a command it sent).
+// A retained request or event is never acted on: it is cleared (empty retained publish) and
+// recorded. Bad payloads become mqtt.bad_payload / mqtt.foreign_topic events, a warning and a
+// message on the site's error topic. io thread only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -150,6 +151,10 @@ class PanelGateway {
   private:
     struct LinkState {
         std::string epoch;
+        // This epoch's retained link message, published again after every reconnect: a broker
+        // that lost its retained store (a crash, a restart without persistence) would leave a
+        // panel starting afterwards with no epoch at all.
+        std::string announcement;
         core::Bytes macKey;
         std::uint64_t lastRequest = 0;  // counters seen this epoch
         std::uint64_t lastAck = 0;

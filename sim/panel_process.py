@@ -115,6 +115,11 @@ class PanelProcess:
         """SIGKILL: the panel dies as at a power cut; what it journaled is on its disk."""
         self.proc.kill()
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except (BrokenPipeError, OSError):
+                pass
 
     def stop(self, timeout=5.0):
         if self.proc.poll() is None:

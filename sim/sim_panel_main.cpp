@@ -388,8 +388,10 @@ class SimPanel {
                    std::chrono::system_clock::now().time_since_epoch())
             .count();
     }
-    // The wall clock as of now, before every input (offline windows, occurred_us).
-    void tickClock() { runner_.handle(firmware::WallClock{wallMs()}, nowMs()); }
+    // The wall clock as of now, before every input (offline windows, occurred_us). Its step runs
+    // the time-outs first, so what they decided (an offline decision after a silent controller)
+    // is reported here.
+    void tickClock() { report(runner_.handle(firmware::WallClock{wallMs()}, nowMs())); }
 
     void apply(const firmware::Input& input) {
         tickClock();
