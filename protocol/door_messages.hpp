@@ -116,11 +116,11 @@ enum class DoorEventKind {
     // Issue 15: circle gates (firmware/circle_gate.hpp, docs/mqtt.md "Circle gates"). Every gate
     // kind carries `presence` (the booth's occupancy count) and `weight_g` (the plate) as read
     // when it happened; `leaf` ("outer" | "inner") where a door leaf is meant.
-    cycleStarted,    // `session`, `side`: the first leaf opened for a granted person
-    cycleCompleted,  // `session`, `side`: the person left by the far leaf; both leaves shut
-    cycleRefused,    // `session` (if any), `side`, `refusal`: the cycle was refused and undone
-    gateObjectLeft,  // weight on the plate with nobody in the booth, the gate idle
-    gateDoorStuck,   // `leaf`: a leaf did not reach the position it was driven to in time
+    cycleStarted,      // `session`, `side`: the first leaf opened for a granted person
+    cycleCompleted,    // `session`, `side`: the person left by the far leaf; both leaves shut
+    cycleRefused,      // `session` (if any), `side`, `refusal`: the cycle was refused and undone
+    gateObjectLeft,    // weight on the plate with nobody in the booth, the gate idle
+    gateDoorStuck,     // `leaf`: a leaf did not reach the position it was driven to in time
     gateFireReleased,  // the fire input: both leaves released at once
     gateFireCleared,   // the fire input cleared; the gate waits for a guard to re-arm it
     gateRearmed,       // a guard's override (command rearm, or the key switch) re-armed it
@@ -130,15 +130,15 @@ enum class DoorEventKind {
 
 // Issue 15: why a circle gate refused a cycle (PanelEvent::refusal, gate.cycle_refused).
 enum class GateRefusal {
-    tailgate,      // a second person entered behind the first while the entry leaf was open
-    twoBodies,     // the occupancy sensor counted more than one person in the booth
-    piggyback,     // one body counted, but the plate reads above the person's range
-    underweight,   // the plate reads below the person's range (a body left outside the plate)
-    returned,      // the person turned back and left by the leaf they came in by
-    linger,        // the person stayed in the booth past the gate's cycle time-out
-    doorStuck,     // a leaf did not close (or open) when driven
+    tailgate,        // a second person entered behind the first while the entry leaf was open
+    twoBodies,       // the occupancy sensor counted more than one person in the booth
+    piggyback,       // one body counted, but the plate reads above the person's range
+    underweight,     // the plate reads below the person's range (a body left outside the plate)
+    returned,        // the person turned back and left by the leaf they came in by
+    linger,          // the person stayed in the booth past the gate's cycle time-out
+    doorStuck,       // a leaf did not close (or open) when driven
     controllerLost,  // no decision came while the person was in the booth
-    denied,        // the inside step (the finger in the booth) was denied
+    denied,          // the inside step (the finger in the booth) was denied
 };
 struct PanelEvent {
     std::string door;
@@ -166,7 +166,7 @@ struct PanelEvent {
     // Circle gates (cycle_*, gate_*; with `side` on cycle_*):
     std::optional<int> presence{};  // 0..9, the occupancy sensor's count
     std::optional<int> weightG{};   // 0..kMaxWeightG, the plate
-    std::string leaf{};             // "outer" | "inner" (gate_door_stuck; cycle_refused: door_stuck)
+    std::string leaf{};  // "outer" | "inner" (gate_door_stuck; cycle_refused: door_stuck)
     std::optional<GateRefusal> refusal{};  // cycle_refused only
 };
 inline constexpr int kMaxWeightG = 1'000'000;  // 1,000 kg: anything above is a sensor fault

@@ -54,8 +54,8 @@ struct OfflineWindow {
     int untilMin = 0;  // fromMin+1..1440
 };
 struct CacheEntry {
-    std::string card;    // canonical card id
-    std::string person;  // the person's id
+    std::string card;               // canonical card id
+    std::string person;             // the person's id
     std::int64_t validFromUs = 0;   // Unix µs; 0: no start
     std::int64_t validUntilUs = 0;  // Unix µs; 0: no end
     // When the person may pass this panel's door, per side; empty: never on that side.
@@ -64,7 +64,8 @@ struct CacheEntry {
     // HMAC-SHA-256 of the PIN under the panel's offline PIN key (docs/mqtt.md), 64 hex; empty: no
     // PIN enrolled for the panel (a PIN door then denies offline: wrong_pin).
     std::string pinHash;
-    // The person's templates sealed with the panel key (as a challenge's template_box); empty: none.
+    // The person's templates sealed with the panel key (as a challenge's template_box); empty:
+    // none.
     std::string templateBox;
     std::string templateBox2;
     int weightG = 0;  // the enrolled weight for circle gates; 0: none
@@ -96,9 +97,9 @@ struct OfflinePolicy {
 inline constexpr int kMaxHoldUnlockedMs = 24 * 3600 * 1000;  // one day
 inline constexpr std::size_t kMaxCacheEntries = 8;  // per cache_put (the payload limit binds first
                                                     // with templates: one entry then)
-inline constexpr std::size_t kMaxOfflineWindows = 28;  // per side of an entry
+inline constexpr std::size_t kMaxOfflineWindows = 28;                    // per side of an entry
 inline constexpr std::int64_t kMaxStalenessMs = 7LL * 24 * 3600 * 1000;  // a week
-inline constexpr std::size_t kMaxCommandCards = 32;          // per command
+inline constexpr std::size_t kMaxCommandCards = 32;                      // per command
 inline constexpr std::size_t kMaxCommandIdChars = 64;
 inline constexpr std::size_t kMaxAckReasonChars = 64;
 
@@ -109,12 +110,12 @@ struct PanelCommand {
     int ms = 0;        // unlock: 1..kMaxUnlockMs; hold_unlocked: 1..kMaxHoldUnlockedMs
     std::vector<std::string> cards;  // revoke, restore, cache_remove: 1..32 canonical card ids
     // Issue 15.
-    std::uint64_t seq = 0;            // event_ack: 1..kMaxCounter
-    std::uint64_t version = 0;        // cache_*: 1..kMaxCounter, per panel, strictly increasing
-                                      // over puts, removes and resets; cache_sync repeats the last
+    std::uint64_t seq = 0;      // event_ack: 1..kMaxCounter
+    std::uint64_t version = 0;  // cache_*: 1..kMaxCounter, per panel, strictly increasing
+                                // over puts, removes and resets; cache_sync repeats the last
     std::vector<CacheEntry> entries{};      // cache_put
     std::optional<OfflinePolicy> policy{};  // cache_sync: required
-    LinkAuth auth;                    // epoch, the controller's counter, a fresh nonce, mac
+    LinkAuth auth;                          // epoch, the controller's counter, a fresh nonce, mac
 };
 
 enum class AckResult {

@@ -3,6 +3,7 @@ its stdin and reads the JSON lines it prints. Shared by the scenario driver and 
 
 Every line the gate printed is also kept, in order, in `history`, so a test can check a property
 over the whole run (interlock_violations: both leaves released outside a fire release)."""
+import collections
 import json
 import os
 import queue
@@ -35,6 +36,7 @@ class GateProcess(PanelProcess):
         if state_dir:
             extra += ["--state-dir", state_dir]
         self.lines = queue.Queue()
+        self.recent = collections.deque(maxlen=12)  # PanelProcess.wait_for's time-out message
         self.proc = subprocess.Popen(
             [binary, "--site", site, "--panel", panel, "--gate", gate, "--mqtt-uri", mqtt_uri,
              "--password-file", password_file, "--panel-key-file", panel_key_file]
@@ -116,11 +118,15 @@ class GateProcess(PanelProcess):
     # --- properties over the whole run -------------------------------------------------------
     def interlock_violations(self):
         """Every `lock` line after which both leaves were driven released while no fire release
-        was in force (from gate_fire_released until gate_rearmed) and mains were on."""
+        was in force (from gate_fire_released until gate_rearmed) and mains were on. The gate
+        prints the lock lines of one input before that input's report (a fire release drives
+        both leaves, then reports gate_fire_released), so a both-released state is judged when
+        it ends (the next lock line) or at the end, with the reports that came with it."""
         released = {"outer": False, "inner": False}
         fire = False
         power_lost = False
         bad = []
+        both = None  # the lock line that released the second leaf, until a leaf locks again
         for i, line in enumerate(list(self.history)):
             if line.get("out") == "event":
                 kind = line.get("kind")
@@ -133,9 +139,14 @@ class GateProcess(PanelProcess):
                 elif kind == "gate_power_restored":
                     power_lost = False
             elif line.get("out") == "lock":
+                if both is not None and not fire and not power_lost:
+                    bad.append(both)
+                both = None
                 released[line["leaf"]] = line["released"]
-                if released["outer"] and released["inner"] and not fire and not power_lost:
-                    bad.append((i, line))
+                if released["outer"] and released["inner"]:
+                    both = (i, line)
+        if both is not None and not fire and not power_lost:
+            bad.append(both)
         return bad
 
     def locks(self):
