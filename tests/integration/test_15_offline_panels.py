@@ -11,6 +11,8 @@ encrypted cache on disk (--state-dir).
    alone; the restarted daemon takes each journal exactly once.
 4. A panel is killed (-9) in the middle of its upload and restarted from its state dir: still
    exactly once.
+5. A card revoked while the panels were online is refused offline by every one of them (they
+   all acknowledged the cache change first); the others' cards still pass.
 After each, `sekimori audit verify` passes on the trail.
 
 Run alone:
@@ -71,9 +73,6 @@ class OfflinePanels(unittest.TestCase):
             cls.site.start()
             for person, (name, card, pin, finger) in PEOPLE.items():
                 cls.site.enroll(person, name, card, pin, finger, ["floor-3f"])
-            with open(cls.site.operator_password_file(OPERATORS["security"])) as f:
-                cls.security = ConsoleClient("127.0.0.1", cls.site.console_port,
-                                             OPERATORS["security"], f.read().strip())
             cls.panels = {}
             for panel, door in DOORS.items():
                 cls.panels[panel] = cls.start_panel(panel)
@@ -95,14 +94,35 @@ class OfflinePanels(unittest.TestCase):
             "--state-dir", state, "--reply-timeout-ms", "1500", "--utc-offset-minutes", "540"])
 
     @classmethod
-    def wait_synced(cls, panels, timeout=60.0):
-        """Until GET /api/panels shows each panel online with its whole cache acknowledged."""
+    def panels_view(cls):
+        """GET /api/panels as the security admin (logged in again after a daemon restart)."""
+        for _ in range(2):
+            if getattr(cls, "security", None) is None:
+                with open(cls.site.operator_password_file(OPERATORS["security"])) as f:
+                    cls.security = ConsoleClient("127.0.0.1", cls.site.console_port,
+                                                 OPERATORS["security"], f.read().strip())
+            status, body = cls.security.call("GET", "/api/panels")
+            if status == 401:
+                cls.security = None
+                continue
+            assert status == 200, (status, body)
+            return body["panels"]
+        raise AssertionError("GET /api/panels: not logged in after a fresh login")
+
+    @classmethod
+    def cache_versions(cls):
+        return {p["panel"]: p["cache"]["version"] for p in cls.panels_view()}
+
+    @classmethod
+    def wait_synced(cls, panels, timeout=60.0, newer_than=None):
+        """Until GET /api/panels shows each panel online with its whole cache acknowledged (at
+        a version above newer_than's, when given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            status, body = cls.security.call("GET", "/api/panels")
-            assert status == 200, (status, body)
-            synced = {p["panel"] for p in body["panels"]
-                      if p.get("online") and p["cache"]["in_sync"] and p["cache"]["entries"] > 0}
+            body = cls.panels_view()
+            synced = {p["panel"] for p in body
+                      if p.get("online") and p["cache"]["in_sync"] and p["cache"]["entries"] > 0
+                      and p["cache"]["version"] > (newer_than or {}).get(p["panel"], -1)}
             if panels <= synced:
                 return
             time.sleep(0.2)
@@ -170,11 +190,11 @@ class OfflinePanels(unittest.TestCase):
         before = len(self.granted_offline())
         self.site.kill_daemon()
         try:
-            self.badge_round(100)
+            self.badge_round(BADGES)
         finally:
             self.site.start_daemon()
-        self.wait_granted(before + 100)
-        self.assert_exactly_once_in_order(before + 100)
+        self.wait_granted(before + BADGES)
+        self.assert_exactly_once_in_order(before + BADGES)
 
     def test_3_a_panel_killed_mid_upload_still_exactly_once(self):
         self.site.stop_broker()
@@ -193,6 +213,34 @@ class OfflinePanels(unittest.TestCase):
         self.panels[panel] = self.start_panel(panel)
         self.wait_granted(before + 300)
         self.assert_exactly_once_in_order(before + 300)
+
+    def test_4_a_card_revoked_before_the_outage_is_refused_offline_everywhere(self):
+        versions = self.cache_versions()
+        _, card, _, _ = PEOPLE["rin"]
+        out = self.site.operators.as_(OPERATORS["facility"], "person", "revoke-card",
+                                      "--uid", card).stdout
+        if out.startswith("approval "):
+            self.site.approve(out)
+        # Every panel takes the change (its cache version moves on and is acknowledged).
+        self.wait_synced(set(DOORS), newer_than=versions)
+        self.site.stop_broker()
+        for panel in self.panels.values():
+            panel.wait_for(lambda l: l.get("out") == "connection" and not l["connected"], 30)
+        before = len(self.site.events("access.offline_denied"))
+        for name, panel in self.panels.items():
+            decision = panel.badge(card, timeout=15.0)
+            self.assertFalse(decision["granted"], f"{name}: {decision}")
+            self.assertIn(decision["reason"], ("revoked", "unknown_card"), name)
+            # The others still pass.
+            self.assertTrue(panel.badge(PEOPLE["aoi"][1], timeout=15.0)["granted"], name)
+        self.site.start_broker()
+        deadline = time.monotonic() + 60
+        while len(self.site.events("access.offline_denied")) < before + len(DOORS):
+            self.assertLess(time.monotonic(), deadline, "the offline refusals never arrived")
+            time.sleep(0.25)
+        refused = self.site.events("access.offline_denied")[before:]
+        self.assertEqual(sorted(payload(e)["panel"] for e in refused), sorted(DOORS))
+        self.assertTrue(all(payload(e)["card"] == card for e in refused))
 
 
 if __name__ == "__main__":
