@@ -810,7 +810,12 @@ std::vector<core::ApiRoute> DoorsService::routes() {
     for (auto& route : impl->revocations->routes()) {
         routes.push_back(std::move(route));
     }
-    for (auto& route : panelRoutes([impl] { return impl->offlineSync->toJson(); })) {
+    for (auto& route : panelRoutes([impl] {
+             nlohmann::json panels = impl->offlineSync->toJson();
+             // Without [offline] no cache is sent: the console says so instead of "behind".
+             panels["offline_enabled"] = impl->parts.offline.enabled;
+             return panels;
+         })) {
         routes.push_back(std::move(route));
     }
     return routes;

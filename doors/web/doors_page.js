@@ -7,6 +7,7 @@ import { describeEvent } from '/event_text.js';
 import { el, activatable } from './dom.js';
 import { DoorControls, COMMAND_ROLES } from './door_commands.js';
 import { forgiveControl } from './forgive.js';
+import { PanelSync } from './panel_sync.js';
 import { doorState } from './door_state_words.js';
 import { stateText, toneClass, kindText, lockText, positionText, panelText, tamperText,
          zonesText, lastEventText, refusalWords, gateReadings } from './door_text.js';
@@ -27,17 +28,24 @@ export class DoorsPage {
     this.detailView = el('div', { cls: 'doors-detail', testid: 'doors-detail' });
     this.detailView.hidden = true;
     this.controls = new DoorControls(api);
+    this.panelSync = new PanelSync(api);  // below the list: which panels' caches are behind
     page.element.append(
       el('h2', { cls: 'page-title', text: api.t('page.doors') }),
-      this.list, this.detailView);
+      this.list, this.panelSync.box, this.detailView);
 
     page.onShow((params) => this.show(params));
-    page.onHide(() => { this.visible = false; });
+    page.onHide(() => {
+      this.visible = false;
+      this.panelSync.stop();
+    });
     store.onChange(() => {
       this.renderList();
       if (!this.detailView.hidden) this.renderDetail();
     });
-    store.onEvent((e) => this.onEvent(e));
+    store.onEvent((e) => {
+      this.panelSync.onEvent(e);
+      this.onEvent(e);
+    });
   }
 
   show(params) {
@@ -49,6 +57,8 @@ export class DoorsPage {
       this.detailId = null;
       this.detailView.hidden = true;
       this.list.hidden = false;
+      this.panelSync.box.hidden = false;
+      this.panelSync.start();
       this.renderList();
     }
   }
@@ -107,6 +117,8 @@ export class DoorsPage {
     this.detail = null;
     this.detailSeqs = new Set();
     this.list.hidden = true;
+    this.panelSync.stop();
+    this.panelSync.box.hidden = true;
     this.detailView.hidden = false;
     const back = el('a', { cls: 'doors-back', testid: 'doors-detail-back', text: api.t('doors.back'),
                            attrs: { href: '#/doors' } });

@@ -1,6 +1,7 @@
 // The doors page's "Panels" section: every panel's offline cache (GET /api/panels,
 // doors/offline_sync): in sync, or behind since when, with the versions acknowledged and current
-// and the journal backlog it last reported. Refetched on live panel.* events and every 10 s.
+// and the journal backlog it last reported; or that the site has no [offline] at all. Refetched
+// on live panel.* events and every 10 s while the doors list is shown (doors_page.js).
 import { el } from './dom.js';
 
 // Pure: the one line a panel row says (tests can call it without a DOM).
@@ -22,39 +23,46 @@ export class PanelSync {
     this.api = api;
     this.box = el('section', { cls: 'panel doors-panels', testid: 'doors-panels' });
     this.timer = null;
-    this.unsubscribe = null;
   }
 
+  // While the doors list is on screen: now, then every 10 s (and on panel events, onEvent).
   start() {
+    this.stop();
     this.refresh();
     this.timer = setInterval(() => this.refresh(), 10000);
-    if (this.api.events && this.api.events.subscribe) {
-      this.unsubscribe = this.api.events.subscribe('panel.', () => this.refresh());
-    }
-    return this.box;
   }
 
   stop() {
     if (this.timer) clearInterval(this.timer);
-    if (this.unsubscribe) this.unsubscribe();
+    this.timer = null;
+  }
+
+  onEvent(event) {
+    if (this.timer && String(event.type || '').startsWith('panel.')) this.refresh();
   }
 
   async refresh() {
     const api = this.api;
-    const answer = await api.fetchJson('GET', '/api/panels');
+    const r = await api.fetchJson('GET', '/api/panels');
     const children = [el('h3', { text: api.t('doors.panels') })];
-    if (!answer || answer.error || !Array.isArray(answer.panels)) {
-      children.push(el('p', { cls: 'error', testid: 'doors-panels-error', text: api.errorText(answer) }));
+    const panels = r.status === 200 && r.body && Array.isArray(r.body.panels) ? r.body.panels : null;
+    if (!panels) {
+      children.push(el('p', { cls: 'error', testid: 'doors-panels-error', text: api.errorText(r) }));
+    } else if (r.body.offline_enabled === false) {
+      children.push(el('p', { cls: 'empty', testid: 'doors-panels-not-configured',
+                              text: api.t('doors.panels.not_configured') }));
     } else {
-      const behind = answer.panels.filter((p) => !(p.cache && p.cache.in_sync));
+      const behind = panels.filter((p) => !(p.cache && p.cache.in_sync));
       if (behind.length === 0) {
         children.push(el('p', { cls: 'empty', testid: 'doors-panels-all-synced',
                                 text: api.t('doors.panels.all_in_sync') }));
       }
-      const rows = answer.panels.map((p) => el('tr', {
-        cls: p.cache && p.cache.behind_alarm ? 'alarm' : (p.cache && p.cache.in_sync ? '' : 'warn'),
-        testid: 'doors-panel-' + p.panel,
-      }, [el('td', { text: p.panel }), el('td', { text: p.door }),
+      const rows = panels.map((p) => el('tr', {
+        cls: 'doors-row' + (p.cache && p.cache.behind_alarm ? ' tone-alarm'
+          : (p.cache && p.cache.in_sync ? '' : ' tone-warning')),
+        testid: 'doors-panel',
+        attrs: { 'data-panel': p.panel, 'data-in-sync': p.cache && p.cache.in_sync ? 'true' : 'false' },
+      }, [el('td', { text: p.panel }), el('td', { text: api.names.get('door', p.door) || p.door }),
           el('td', { text: panelSyncWords(api, p) }),
           el('td', { text: p.journal_pending == null ? '' :
             api.t('doors.panels.journal', { pending: p.journal_pending }) })]));

@@ -65,6 +65,9 @@ exit_factors = ["card"]
 max_weight_kg = 150.0
 camera = "{CAMERA}"
 weight_tolerance_pct = 15
+
+[offline]
+sync_interval_s = 5
 """
 
 
@@ -95,6 +98,11 @@ class GateOnTheConsole(unittest.TestCase):
             cls.page = PeoplePages(cls.driver, f"https://localhost:{cls.site.console_port}")
             cls.messages = {lang: fetch_messages(cls.page.base_url, lang) for lang in ("en", "ja")}
             cls.publish(cls.client_output("--status", "online"), retain=True)
+            # A real door panel that takes and acknowledges its offline cache (the gate's
+            # stand-in above never acknowledges one: it stays behind).
+            state = os.path.join(cls.site.dir, "state-p-entrance")
+            os.makedirs(state, mode=0o700)
+            cls.site.panel("p-entrance", "building-entrance", extra_args=["--state-dir", state])
         except BaseException:
             cls.tearDownClass()
             raise
@@ -248,6 +256,25 @@ class GateOnTheConsole(unittest.TestCase):
                              what="the refused-cycle alarm cleared by the rearm")
         self.page.wait_elements("doors-detail-state", lambda r: r and r[0]["data-state"] == "idle",
                                 "the gate idle again")
+
+    def test_4_the_doors_page_shows_which_panels_are_behind(self):
+        self.login(DESK)
+        self.page.go("#/doors")
+        rows = self.page.wait_elements(
+            "doors-panel",
+            lambda r: {x["data-panel"]: x["data-in-sync"] for x in r}.get("p-entrance") == "true",
+            "the door panel's offline cache in sync on the doors page")
+        by_panel = {x["data-panel"]: x for x in rows}
+        self.assertEqual(sorted(by_panel), sorted(["p-entrance", "p-server", PANEL]))
+        self.assertEqual(by_panel[PANEL]["data-in-sync"], "false")  # never acknowledged
+        self.assertEqual(by_panel["p-server"]["data-in-sync"], "false")  # no panel at all
+        self.assertEqual(self.page.elements("doors-panels-all-synced"), [])
+        self.no_untranslated()
+        # Not on a door's own page.
+        self.page.go(f"#/doors?id={GATE}")
+        self.page.wait_until(lambda: self.driver.execute_script(
+            "const b = document.querySelector('[data-testid=\"doors-panels\"]');"
+            "return b && b.hidden;"), what="the Panels section hidden on the gate's page")
 
     def test_3_in_japanese(self):
         self.login(DESK, "ja")
