@@ -111,15 +111,18 @@ class PanelProcess:
             elif screen == "place_finger":
                 self.send(f"finger {finger if finger is not None else 'nobody'}")
 
-    def kill(self):
-        """SIGKILL: the panel dies as at a power cut; what it journaled is on its disk."""
-        self.proc.kill()
-        self.proc.wait()
+    def _close_pipes(self):
         for pipe in (self.proc.stdin, self.proc.stdout):
             try:
                 pipe.close()
             except (BrokenPipeError, OSError):
                 pass
+
+    def kill(self):
+        """SIGKILL: the panel dies as at a power cut; what it journaled is on its disk."""
+        self.proc.kill()
+        self.proc.wait()
+        self._close_pipes()
 
     def stop(self, timeout=5.0):
         if self.proc.poll() is None:
@@ -129,8 +132,4 @@ class PanelProcess:
             except (BrokenPipeError, subprocess.TimeoutExpired, ValueError):
                 self.proc.kill()
                 self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except (BrokenPipeError, OSError):
-                pass
+        self._close_pipes()
