@@ -184,10 +184,12 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
     }
     if (args.stateDir.empty()) {
         // Beside the key file, as the panel sim keeps its state.
-        args.stateDir = std::filesystem::path(args.panelKeyFile).parent_path().string();
-        if (args.stateDir.empty()) {
-            args.stateDir = ".";
+        // A path, not a string assigned ".": GCC 12 at -O3 warns a false -Wrestrict on that.
+        std::filesystem::path dir = std::filesystem::path(args.panelKeyFile).parent_path();
+        if (dir.empty()) {
+            dir = ".";
         }
+        args.stateDir = dir.string();
     }
     gate.site = args.site;
     gate.panel = args.panel;
