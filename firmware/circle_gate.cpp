@@ -31,6 +31,11 @@ bool lingerApplies(Phase phase) {
     return phase == Phase::settling || phase == Phase::awaitingFinger ||
            phase == Phase::openingFar || phase == Phase::awaitingExit;
 }
+// Before the entry leaf moved: a refusal now is a plain denial at the reader.
+bool outside(Phase phase) {
+    return phase == Phase::idle || phase == Phase::awaitingReply || phase == Phase::awaitingPin ||
+           phase == Phase::checkingPin;
+}
 bool returning(Phase phase) {
     return phase == Phase::returnClosingFar || phase == Phase::returnOpening ||
            phase == Phase::returnAwaitingLeave || phase == Phase::returnClosing;
@@ -149,6 +154,110 @@ struct Machine {
         return out;
     }
 
+    // --- offline decisions (firmware/offline_cache; docs/circle-gates.md, "Offline") ----------
+    OfflineContext offlineContext() const {
+        OfflineClock clock;
+        clock.nowMs = now;
+        if (state.wallClockKnown) {
+            clock.unixMs = now + state.wallOffsetMs;
+        }
+        clock.utcOffsetMinutes = config.utcOffsetMinutes;
+        return OfflineContext{state.cache, state.commands.denied, clock, state.journalFull};
+    }
+    bool canDecideOffline() const { return firmware::canDecideOffline(offlineContext()); }
+    // Link down, controller silent, or no epoch yet: a card is decided from the cache.
+    bool offlineMode() const {
+        return !state.linkConnected || state.controllerSilent || state.linkEpoch.empty();
+    }
+
+    void offlineEvent(const OfflineStep& step) {
+        protocol::PanelEvent event;
+        event.door = config.gate;
+        event.kind = step.outcome == OfflineOutcome::granted ? DoorEventKind::offlineGranted
+                                                             : DoorEventKind::offlineDenied;
+        event.session = state.session;
+        event.side = step.session.side;
+        event.card = step.session.card;
+        event.person = step.session.person;
+        event.reason = step.reason;
+        event.degraded = step.session.degraded;
+        event.occurredUs = gateEvent(event.kind).occurredUs;
+        send(std::move(event));
+    }
+
+    // Carries out one offline step where the cycle stands: outside, the next factor is asked or
+    // the entry leaf opens (the finger is taken in the booth); in the booth, the finger decides
+    // and a refusal lets the person back out.
+    void offlineStep(OfflineStep step) {
+        state.offline = true;
+        state.outstandingCounter = 0;  // nothing the controller says answers this cycle now
+        const bool atReader = outside(state.phase);
+        switch (step.outcome) {
+            case OfflineOutcome::askPin:
+                if (!atReader) {
+                    // The keypad is outside: a PIN after the finger cannot be taken in the booth.
+                    step.outcome = OfflineOutcome::denied;
+                    step.reason = std::string(reason::factorOutOfOrder);
+                    offlineStep(std::move(step));
+                    return;
+                }
+                state.offlineSession = std::move(step.session);
+                state.pinDigits.clear();
+                setPhase(Phase::awaitingPin, now + kOfflineFactorTimeoutMs);
+                show(entryReader(), Screen::enterPin);
+                return;
+            case OfflineOutcome::askFinger:
+                state.offlineSession = std::move(step.session);
+                state.templateBox = std::move(step.templateBox);
+                state.templateBox2 = std::move(step.templateBox2);
+                if (atReader) {
+                    startCycle();
+                } else if (state.phase == Phase::awaitingDecision && state.fingerScore) {
+                    // The finger was given and went to a controller that is gone: it decides.
+                    offlineStep(offlineFinger(offlineContext(), state.offlineSession,
+                                              state.fingerScore, state.twoPerson));
+                } else if (state.phase == Phase::awaitingFinger ||
+                           state.phase == Phase::awaitingDecision) {
+                    setPhase(Phase::awaitingFinger, kNever);
+                    show(Reader::booth, Screen::placeFinger);
+                }
+                // Otherwise the person is still stepping in: the settled checks ask for it.
+                return;
+            case OfflineOutcome::granted:
+                offlineEvent(step);
+                state.decided = true;
+                state.grantedWeightG = step.weightG;
+                if (atReader) {
+                    startCycle();
+                } else if (state.phase == Phase::awaitingFinger ||
+                           state.phase == Phase::awaitingDecision) {
+                    afterChecks(true);
+                }
+                return;
+            case OfflineOutcome::denied:
+                if (!step.session.card.empty()) {
+                    offlineEvent(step);
+                }
+                if (atReader) {
+                    deny(step.reason);
+                } else {
+                    refuse(GateRefusal::denied);
+                }
+                return;
+        }
+    }
+    void decideOffline() {
+        offlineStep(offlineCard(offlineContext(), state.side, state.sessionCard, state.twoPerson));
+    }
+    // The person is in the cycle the controller was deciding: the card and PIN it accepted stand,
+    // the cache checks the card again and takes the finger.
+    void resumeOffline() {
+        const std::vector<protocol::Factor> verified{protocol::Factor::card,
+                                                     protocol::Factor::pin};
+        offlineStep(offlineResume(offlineContext(), state.side, state.sessionCard, verified,
+                                  state.twoPerson));
+    }
+
     // --- sessions and cycles ------------------------------------------------------------------
     void clearFactors() {
         state.pinDigits.clear();
@@ -169,6 +278,11 @@ struct Machine {
         state.entriesCounted = 0;
         state.farCrossed = false;
         state.refusal.reset();
+        state.offline = false;
+        state.offlineSession = OfflineSession{};
+        state.sessionCard.clear();
+        state.factorsVerified = false;
+        state.fingerScore.reset();
         checkObject();
     }
     void startSession(protocol::DoorSide side) {
@@ -368,9 +482,19 @@ struct Machine {
         }
         switch (state.phase) {
             case Phase::awaitingReply:
-                deny(reason::controllerError);
+                // No reply at all: the controller is silent until it answers or announces its
+                // link; the waiting person is decided offline now (when the cache can).
+                state.controllerSilent = true;
+                controllerGone(false);
                 break;
             case Phase::awaitingPin:
+            case Phase::checkingPin:
+                if (state.offline) {
+                    OfflineStep step;  // no PIN in time: decided (timeout)
+                    step.reason = std::string(reason::timeout);
+                    step.session = state.offlineSession;
+                    offlineEvent(step);
+                }
                 deny(reason::timeout);
                 break;
             case Phase::openingEntry:
@@ -393,7 +517,8 @@ struct Machine {
                 afterChecks(state.decided);
                 break;
             case Phase::awaitingDecision:
-                refuse(GateRefusal::controllerLost);
+                state.controllerSilent = true;
+                controllerGone(false);
                 break;
             case Phase::openingFar:
                 reportStuck(farLeaf());
@@ -452,7 +577,12 @@ struct Machine {
             }
         }
         startSession(side);
-        if (state.commands.denied.contains(cardIdOf(card))) {
+        state.sessionCard = cardIdOf(card);
+        if (offlineMode() && canDecideOffline()) {
+            decideOffline();  // the deny list, then the cache
+            return;
+        }
+        if (state.commands.denied.contains(state.sessionCard)) {
             deny(reason::revoked);
             return;
         }
@@ -496,6 +626,14 @@ struct Machine {
             ignore("keypad: no digits");
             return;
         }
+        if (state.offline) {
+            // The HAL hashes it for the cache's pin_hash; the clear digits go nowhere else.
+            emit(VerifyOfflinePin{state.offlineSession.person, state.pinDigits});
+            state.pinDigits.clear();
+            setPhase(Phase::checkingPin, now + config.replyTimeoutMs);
+            show(entryReader(), Screen::checking);
+            return;
+        }
         auto out = newRequest(protocol::Factor::pin);
         out.step = protocol::PinEntered{};
         emit(SendPin{std::move(out), state.pinDigits});
@@ -508,10 +646,16 @@ struct Machine {
             ignore("finger: no finger asked for");
             return;
         }
-        auto out = newRequest(protocol::Factor::finger);
-        out.step = protocol::FingerScored{std::clamp(finger.score.value_or(0), 0, 100)};
         state.templateBox.clear();
         state.templateBox2.clear();
+        if (state.offline) {
+            offlineStep(offlineFinger(offlineContext(), state.offlineSession, finger.score,
+                                      state.twoPerson));
+            return;
+        }
+        state.fingerScore = std::clamp(finger.score.value_or(0), 0, 100);
+        auto out = newRequest(protocol::Factor::finger);
+        out.step = protocol::FingerScored{*state.fingerScore};
         emit(SendRequest{std::move(out)});
         setPhase(Phase::awaitingDecision, now + config.replyTimeoutMs);
         show(Reader::booth, Screen::checking);
@@ -528,6 +672,7 @@ struct Machine {
             ignore("reply: stale epoch");
             return;
         }
+        state.controllerSilent = false;  // it answers again: online from the next card
         if (reply.door != config.gate) {
             ignore("reply: for another door");
             return;
@@ -553,6 +698,7 @@ struct Machine {
         }
         state.challengeNonce = reply.auth.nonce;
         if (challenge.next == protocol::Factor::finger) {
+            state.factorsVerified = true;
             // The finger is taken inside the booth: the entry leaf opens now.
             state.templateBox = challenge.templateBox;
             state.templateBox2 = challenge.templateBox2;
@@ -592,25 +738,43 @@ struct Machine {
             ignore("link: bad MAC");
             return;
         }
+        state.controllerSilent = false;  // the controller is there: online from the next card
         if (input.link.epoch == state.linkEpoch) {
             ignore("link: epoch unchanged");
             return;
         }
         state.linkEpoch = input.link.epoch;
-        controllerGone();
+        controllerGone(true);
     }
-    // The controller restarted (or is unreachable): it holds none of this gate's sessions.
-    void controllerGone() {
-        if (state.phase == Phase::awaitingReply || state.phase == Phase::awaitingPin) {
+    // The controller restarted (`reachable`: it announced a new epoch) or is unreachable: it
+    // holds none of this gate's sessions. A cycle already decided from the cache goes on.
+    void controllerGone(bool reachable) {
+        if (state.offline || state.phase == Phase::idle) {
+            return;
+        }
+        const bool canOffline = !state.sessionCard.empty() && canDecideOffline();
+        if (outside(state.phase)) {
+            // Still at the reader: unreachable, decided offline from the card; restarted, the
+            // person presents the card again to the controller that is back.
+            if (!reachable && canOffline) {
+                decideOffline();
+                return;
+            }
             deny(reason::controllerError);
             return;
         }
-        // A cycle still waiting for the inside decision cannot get it: the person goes back.
-        const bool needsDecision = !state.decided && state.phase != Phase::idle &&
-                                   !returning(state.phase) && state.refusal == std::nullopt;
-        if (needsDecision) {
-            refuse(GateRefusal::controllerLost);
+        // A cycle still waiting for the inside decision: the cache takes it when it can, else
+        // the person goes back.
+        const bool needsDecision =
+            !state.decided && !returning(state.phase) && state.refusal == std::nullopt;
+        if (!needsDecision) {
+            return;
         }
+        if (canOffline && state.factorsVerified) {
+            resumeOffline();
+            return;
+        }
+        refuse(GateRefusal::controllerLost);
     }
     void on(const LinkStatus& input) {
         if (input.connected == state.linkConnected) {
@@ -619,7 +783,7 @@ struct Machine {
         }
         state.linkConnected = input.connected;
         if (!input.connected) {
-            controllerGone();
+            controllerGone(false);
         }
     }
 
@@ -658,9 +822,16 @@ struct Machine {
             case CommandType::cachePut:
             case CommandType::cacheRemove:
             case CommandType::cacheReset:
-            case CommandType::cacheSync:
-                refuseAck("circle gate: no offline cache");
+            case CommandType::cacheSync: {
+                const auto applied = state.cache.apply(command, now);
+                if (applied.changed) {
+                    emit(CacheChanged{state.cache.encode()});
+                }
+                if (!applied.refused.empty()) {
+                    refuseAck(applied.refused.substr(0, protocol::kMaxAckReasonChars));
+                }
                 break;
+            }
             default:  // lock (the gate is locked whenever idle), revoke, restore: applied
                 break;
         }
@@ -898,8 +1069,39 @@ struct Machine {
         checkObject();
     }
 
-    void on(const WallClock& input) { state.wallOffsetMs = input.unixMs - now; }
+    void on(const WallClock& input) {
+        state.wallOffsetMs = input.unixMs - now;
+        state.wallClockKnown = true;
+    }
     void on(const Tick&) {}
+
+    void on(const OfflinePinResult& input) {
+        if (state.phase != Phase::checkingPin || !state.offline) {
+            ignore("offline pin: no PIN being checked");
+            return;
+        }
+        std::optional<std::string_view> hash;
+        if (input.hash) {
+            hash = *input.hash;
+        }
+        offlineStep(offlinePin(offlineContext(), state.offlineSession, hash, state.twoPerson));
+    }
+    void on(const CacheRestored& input) {
+        if (!input.bytes) {
+            ignore("cache: none stored");
+            return;
+        }
+        auto restored = OfflineCache::decode(*input.bytes);
+        if (!restored) {
+            // Never trusted half: the gate starts empty and waits for the controller's reset.
+            ignore("cache: " + restored.error);
+            return;
+        }
+        state.cache = std::move(*restored.value);
+    }
+    void on(const JournalLevel& input) {
+        state.journalFull = input.pending >= input.capacity;  // capacity 0 (not open) too
+    }
 };
 
 }  // namespace
@@ -988,6 +1190,8 @@ std::string_view toString(Phase phase) {
             return "awaiting_reply";
         case Phase::awaitingPin:
             return "awaiting_pin";
+        case Phase::checkingPin:
+            return "checking_pin";
         case Phase::openingEntry:
             return "opening_entry";
         case Phase::awaitingEntry:

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "firmware/door_panel.hpp"
+#include "firmware/offline_cache.hpp"
 #include "firmware/panel_commands.hpp"
 #include "protocol/door_messages.hpp"
 
@@ -49,6 +50,7 @@ struct GateConfig {
     bool innerFailSafe = false;
     bool freeExit = false;  // ExitRequest on the inner side starts an exit cycle without asking
     std::size_t maxPinDigits = 12;
+    int utcOffsetMinutes = 0;  // the site's offset from UTC, for the offline cache's windows
 };
 
 // --- inputs ----------------------------------------------------------------------------------
@@ -113,25 +115,32 @@ struct LinkStatus {
 struct WallClock {
     std::int64_t unixMs = 0;
 };
-// ControllerReply, LinkAnnounced, Tick: firmware/door_panel.hpp; ControllerCommand:
-// firmware/panel_commands.hpp (gate_rearm, revoke/restore, event_ack; remote unlock is refused).
+// ControllerReply, LinkAnnounced, Tick and the offline inputs (OfflinePinResult, CacheRestored,
+// JournalLevel): firmware/door_panel.hpp; ControllerCommand: firmware/panel_commands.hpp
+// (gate_rearm, revoke/restore, event_ack, the cache commands; remote unlock is refused).
+using firmware::CacheRestored;
 using firmware::ControllerCommand;
 using firmware::ControllerReply;
+using firmware::JournalLevel;
 using firmware::LinkAnnounced;
+using firmware::OfflinePinResult;
 using firmware::Tick;
 using Input =
     std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply, LinkAnnounced,
                  LeafPosition, BodyCrossed, Presence, Weight, FireInput, PowerInput, RearmKey,
-                 ReturnButton, ExitRequest, LinkStatus, WallClock, Tick, ControllerCommand>;
+                 ReturnButton, ExitRequest, LinkStatus, WallClock, Tick, ControllerCommand,
+                 OfflinePinResult, CacheRestored, JournalLevel>;
 
 // --- outputs ---------------------------------------------------------------------------------
-// SendRequest, SendPin, SendEvent, SendAck, Ignored: as firmware/door_panel.hpp (the runner
-// seals, MACs, journals and signs them alike).
+// SendRequest, SendPin, SendEvent, SendAck, Ignored, VerifyOfflinePin, CacheChanged: as
+// firmware/door_panel.hpp (the runner seals, MACs, journals, signs, hashes and stores them alike).
+using firmware::CacheChanged;
 using firmware::Ignored;
 using firmware::SendAck;
 using firmware::SendEvent;
 using firmware::SendPin;
 using firmware::SendRequest;
+using firmware::VerifyOfflinePin;
 // released: the leaf's lock lets go and its operator opens it; !released: the operator closes
 // it and the lock engages as it shuts.
 struct DriveLeaf {
@@ -161,14 +170,15 @@ struct Display {
 struct AckJournal {
     std::uint64_t seq = 0;
 };
-using Output =
-    std::variant<SendRequest, SendPin, SendEvent, SendAck, DriveLeaf, Display, Ignored, AckJournal>;
+using Output = std::variant<SendRequest, SendPin, SendEvent, SendAck, DriveLeaf, Display, Ignored,
+                            AckJournal, VerifyOfflinePin, CacheChanged>;
 
 // --- state -----------------------------------------------------------------------------------
 enum class Phase {
     idle,
     awaitingReply,     // outside: a card (or PIN) request is out
-    awaitingPin,       // outside: the controller asked for the PIN
+    awaitingPin,       // outside: the controller (or, offline, the cache) asks for the PIN
+    checkingPin,       // outside, offline: waiting for the HAL's hash of the typed PIN
     openingEntry,      // the entry leaf is driven released; it must leave closed in leafMoveMs
     awaitingEntry,     // the entry leaf is open: the person steps in (then it closes after a delay)
     closingEntry,      // the entry leaf is driven locked; it must report closed in leafMoveMs
@@ -236,6 +246,18 @@ struct GateState {
     std::int64_t wallOffsetMs = 0;  // Unix ms minus monotonic ms, from the last WallClock
 
     CommandState commands;  // command counter and the local deny list (panel_commands)
+
+    // Offline (docs/circle-gates.md, "Offline"): the same cache and rules as a door panel's.
+    OfflineCache cache;
+    bool wallClockKnown = false;    // a WallClock came: offline windows and validity can be judged
+    bool controllerSilent = false;  // a reply timed out; ends with an authentic reply or link
+    bool journalFull = false;
+    bool offline = false;  // the current cycle is decided from the cache
+    OfflineSession offlineSession;
+    std::optional<TwoPersonPending> twoPerson;
+    std::string sessionCard;         // the session's card, canonical ("" for a free exit)
+    bool factorsVerified = false;    // the controller asked for the finger: card and PIN passed
+    std::optional<int> fingerScore;  // the finger's score as it went to the controller
 };
 
 struct StepResult {

@@ -34,6 +34,19 @@ class CircleGateHal {
     // closes it and the lock engages as it shuts.
     virtual void driveLeaf(Leaf leaf, bool released) = 0;
     virtual void display(const Display& display) = 0;
+
+    // Offline (docs/offline.md), as DoorPanelHal: the offline PIN hash of the typed digits (the
+    // digits go no further; nullopt: it cannot be computed), and the cache's at-rest bytes kept
+    // encrypted under a key derived from the panel key (loadCache: nullopt when none or they do
+    // not open).
+    virtual std::optional<std::string> offlinePinHash(std::string_view person,
+                                                      std::string_view digits) {
+        (void)person;
+        (void)digits;
+        return std::nullopt;
+    }
+    virtual void storeCache(std::string_view bytes) { (void)bytes; }
+    virtual std::optional<std::string> loadCache() { return std::nullopt; }
 };
 
 }  // namespace sekimori::firmware::gate

@@ -8,7 +8,26 @@
 namespace sekimori::firmware::gate {
 
 CircleGateRunner::CircleGateRunner(GateConfig config, CircleGateHal& hal, PanelJournal& journal)
-    : config_(std::move(config)), hal_(hal), journal_(journal) {}
+    : config_(std::move(config)), hal_(hal), journal_(journal) {
+    state_ = step(config_, std::move(state_), CacheRestored{hal_.loadCache()}, 0).state;
+}
+
+JournalLevel CircleGateRunner::journalLevel() const {
+    // As DoorPanelRunner: the ordinary room is the capacity without the notices' slot; a journal
+    // that did not open has none.
+    const std::uint64_t room =
+        journal_.isOpen() && journal_.capacity() > 0 ? journal_.capacity() - 1 : 0;
+    return JournalLevel{journal_.pending(), room};
+}
+
+void CircleGateRunner::syncJournalLevel(std::int64_t nowMs) {
+    const auto level = journalLevel();
+    const bool full = level.pending >= level.capacity;
+    if (full != levelFull_) {
+        levelFull_ = full;
+        state_ = step(config_, std::move(state_), level, nowMs).state;  // no outputs
+    }
+}
 
 std::optional<std::int64_t> CircleGateRunner::nextDeadline() const {
     auto next = gate::nextDeadline(config_, state_);
@@ -71,6 +90,7 @@ void CircleGateRunner::publishDue(std::int64_t nowMs) {
 }
 
 std::vector<Output> CircleGateRunner::handle(const Input& input, std::int64_t nowMs) {
+    syncJournalLevel(nowMs);  // the journal opened (or filled) since the last input
     const std::string epochBefore = state_.linkEpoch;
     auto result = step(config_, std::move(state_), input, nowMs);
     state_ = std::move(result.state);
@@ -87,6 +107,7 @@ std::vector<Output> CircleGateRunner::handle(const Input& input, std::int64_t no
     }
     std::vector<Output> performed;
     performed.reserve(result.outputs.size());
+    std::optional<OfflinePinResult> offlinePin;  // offline: the HAL's hash of the typed PIN
     for (auto& output : result.outputs) {
         if (auto* pin = std::get_if<SendPin>(&output)) {
             SendRequest sealed{std::move(pin->request)};
@@ -117,10 +138,22 @@ std::vector<Output> CircleGateRunner::handle(const Input& input, std::int64_t no
         } else if (const auto* acked = std::get_if<AckJournal>(&output)) {
             journal_.ack(acked->seq, nowMs);
             journalNotices(nowMs);  // room again: a pending overflow report is due
+        } else if (auto* verify = std::get_if<VerifyOfflinePin>(&output)) {
+            offlinePin = OfflinePinResult{hal_.offlinePinHash(verify->person, verify->digits)};
+            verify->digits.assign(verify->digits.size(), '\0');
+            verify->digits.clear();
+        } else if (const auto* cache = std::get_if<CacheChanged>(&output)) {
+            hal_.storeCache(cache->bytes);
         }
         performed.push_back(std::move(output));
     }
     publishDue(nowMs);
+    if (offlinePin) {
+        for (auto& output : handle(*offlinePin, nowMs)) {
+            performed.push_back(std::move(output));
+        }
+    }
+    syncJournalLevel(nowMs);
     return performed;
 }
 

@@ -17,7 +17,8 @@ namespace sekimori::firmware::gate {
 
 class CircleGateRunner {
   public:
-    // `journal` is open (PanelJournal::open) before the first input.
+    // `journal` is open (PanelJournal::open) before the first input. Boot: the offline cache
+    // as the HAL last stored it (stale until the controller's first sync).
     CircleGateRunner(GateConfig config, CircleGateHal& hal, PanelJournal& journal);
 
     // Applies one input at nowMs and performs its outputs. Returns them for logging, with every
@@ -44,11 +45,17 @@ class CircleGateRunner {
     bool journalEvent(protocol::PanelEvent& event);
     void journalNotices(std::int64_t nowMs);
     void publishDue(std::int64_t nowMs);
+    // The journal's fill as the machine sees it: full at capacity less the notices' slot.
+    JournalLevel journalLevel() const;
+    // The level into the machine when it crossed full (offline decisions then follow the
+    // site's journal_full policy); before and after each input.
+    void syncJournalLevel(std::int64_t nowMs);
 
     GateConfig config_;
     CircleGateHal& hal_;
     PanelJournal& journal_;
     GateState state_;
+    bool levelFull_ = false;  // the journal's fullness as last fed to the machine
 };
 
 }  // namespace sekimori::firmware::gate

@@ -542,6 +542,12 @@ bool canDecideOffline(const OfflineContext& context) {
 
 OfflineStep offlineCard(const OfflineContext& context, protocol::DoorSide side,
                         std::string_view card, std::optional<TwoPersonPending>& twoPerson) {
+    return offlineResume(context, side, card, {}, twoPerson);
+}
+
+OfflineStep offlineResume(const OfflineContext& context, protocol::DoorSide side,
+                          std::string_view card, const std::vector<protocol::Factor>& verified,
+                          std::optional<TwoPersonPending>& twoPerson) {
     OfflineSession session;
     session.card = std::string(card);
     session.side = side;
@@ -581,8 +587,15 @@ OfflineStep offlineCard(const OfflineContext& context, protocol::DoorSide side,
             return decided(std::move(session), reason::offlineDegraded);
         }
     }
-    // The card is the factor just read; whatever follows it is still to check.
-    factors.erase(std::remove(factors.begin(), factors.end(), Factor::card), factors.end());
+    // The card is the factor just read (and those the controller verified are taken as
+    // given); whatever follows is still to check.
+    factors.erase(std::remove_if(factors.begin(), factors.end(),
+                                 [&](Factor f) {
+                                     return f == Factor::card ||
+                                            std::find(verified.begin(), verified.end(), f) !=
+                                                verified.end();
+                                 }),
+                  factors.end());
     session.remaining = std::move(factors);
     return next(context, std::move(session), twoPerson);
 }

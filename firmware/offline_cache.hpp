@@ -155,6 +155,12 @@ bool canDecideOffline(const OfflineContext& context);
 // `twoPerson` is the caller's pending first person, updated here (set, replaced or consumed).
 OfflineStep offlineCard(const OfflineContext& context, protocol::DoorSide side,
                         std::string_view card, std::optional<TwoPersonPending>& twoPerson);
+// A session the controller was deciding when it went silent (a circle gate's person already in
+// the booth): the card's checks as offlineCard, then only the factors not in `verified` (those
+// the controller accepted online before it asked for the next one).
+OfflineStep offlineResume(const OfflineContext& context, protocol::DoorSide side,
+                          std::string_view card, const std::vector<protocol::Factor>& verified,
+                          std::optional<TwoPersonPending>& twoPerson);
 // The PIN step: `computedHash` is the HAL's offlinePinHash(person, digits), nullopt when no PIN
 // was typed (or the HAL could not hash it).
 OfflineStep offlinePin(const OfflineContext& context, OfflineSession session,

@@ -9,6 +9,7 @@
 #include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 #include "sim/fingerprint_model.hpp"
+#include "sim/offline_pin_hash.hpp"
 
 namespace sekimori::sim {
 
@@ -22,7 +23,7 @@ std::string line(const Json& json) {
 
 HostCircleGateHal::HostCircleGateHal(std::string site, std::string panel, core::Bytes panelKey,
                                      core::Bytes signingSeed, io::MqttLink& link, LineSink sink,
-                                     LeafListener onLeaf)
+                                     LeafListener onLeaf, std::filesystem::path cacheFile)
     : site_(std::move(site)),
       panel_(std::move(panel)),
       panelKey_(std::move(panelKey)),
@@ -31,6 +32,9 @@ HostCircleGateHal::HostCircleGateHal(std::string site, std::string panel, core::
       link_(link),
       sink_(std::move(sink)),
       onLeaf_(std::move(onLeaf)) {
+    if (!cacheFile.empty()) {
+        cache_ = std::make_unique<FileCacheStore>(std::move(cacheFile), panelKey_);
+    }
     std::string publicKey(crypto_sign_PUBLICKEYBYTES, '\0');
     if (signingSeed.size() == crypto_sign_SEEDBYTES) {
         crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(publicKey.data()),
@@ -127,6 +131,33 @@ void HostCircleGateHal::display(const firmware::gate::Display& display) {
         out["reason"] = display.reason;
     }
     sink_(line(out));
+}
+
+std::optional<std::string> HostCircleGateHal::offlinePinHash(std::string_view person,
+                                                             std::string_view digits) {
+    return sim::offlinePinHash(panelKey_, person, digits);
+}
+
+void HostCircleGateHal::storeCache(std::string_view bytes) {
+    if (!cache_) {
+        return;
+    }
+    if (auto stored = cache_->store(bytes); !stored) {
+        sink_(line(Json{{"out", "error"}, {"error", stored.error().message}}));
+    }
+}
+
+std::optional<std::string> HostCircleGateHal::loadCache() {
+    if (!cache_) {
+        return std::nullopt;
+    }
+    auto loaded = cache_->load();
+    if (!loaded) {
+        // Never trusted half: the gate starts empty (stale) and says why.
+        sink_(line(Json{{"out", "error"}, {"error", loaded.error().message}}));
+        return std::nullopt;
+    }
+    return std::move(*loaded);
 }
 
 }  // namespace sekimori::sim

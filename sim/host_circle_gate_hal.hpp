@@ -3,7 +3,9 @@
 // booth reader's matcher, an io::MqttLink for the controller, and one JSON line per observable
 // output (each leaf's drive, each reader's screen, each message sent) to a sink, so tests and the
 // scenario driver can watch the "hardware" (sim/README.md, sekimori-sim-gate).
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "firmware/circle_gate_hal.hpp"
 #include "io/mqtt_link.hpp"
 #include "protocol/topics.hpp"
+#include "sim/file_cache_store.hpp"
 
 namespace sekimori::sim {
 
@@ -23,9 +26,11 @@ class HostCircleGateHal final : public firmware::gate::CircleGateHal {
     using LeafListener = std::function<void(firmware::gate::Leaf leaf, bool released)>;
 
     // `signingSeed`: the 32-byte Ed25519 seed of the gate controller's own signing key.
+    // `cacheFile`: where the offline cache is kept encrypted (sim/file_cache_store); empty: not
+    // kept.
     HostCircleGateHal(std::string site, std::string panel, core::Bytes panelKey,
                       core::Bytes signingSeed, io::MqttLink& link, LineSink sink,
-                      LeafListener onLeaf = {});
+                      LeafListener onLeaf = {}, std::filesystem::path cacheFile = {});
     ~HostCircleGateHal() override;
     HostCircleGateHal(const HostCircleGateHal&) = delete;
     HostCircleGateHal& operator=(const HostCircleGateHal&) = delete;
@@ -41,6 +46,10 @@ class HostCircleGateHal final : public firmware::gate::CircleGateHal {
     void publishAck(const protocol::PanelAck& ack) override;
     void driveLeaf(firmware::gate::Leaf leaf, bool released) override;
     void display(const firmware::gate::Display& display) override;
+    std::optional<std::string> offlinePinHash(std::string_view person,
+                                              std::string_view digits) override;
+    void storeCache(std::string_view bytes) override;
+    std::optional<std::string> loadCache() override;
 
   private:
     void send(protocol::PanelChannel channel, const std::string& payload);
@@ -53,6 +62,7 @@ class HostCircleGateHal final : public firmware::gate::CircleGateHal {
     io::MqttLink& link_;
     LineSink sink_;
     LeafListener onLeaf_;
+    std::unique_ptr<FileCacheStore> cache_;
 };
 
 }  // namespace sekimori::sim

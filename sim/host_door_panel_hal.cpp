@@ -10,6 +10,7 @@
 #include "protocol/panel_link_auth.hpp"
 #include "protocol/topics.hpp"
 #include "sim/fingerprint_model.hpp"
+#include "sim/offline_pin_hash.hpp"
 
 namespace sekimori::sim {
 
@@ -130,23 +131,7 @@ void HostDoorPanelHal::display(const firmware::Display& display) {
 
 std::optional<std::string> HostDoorPanelHal::offlinePinHash(std::string_view person,
                                                             std::string_view digits) {
-    // docs/mqtt.md: hex HMAC-SHA-256(key = HMAC-SHA-256(panel key,
-    // "sekimori.panel.offline_pin.v1"), lp(person) lp(digits)), lp = 4-byte big-endian length.
-    const auto lp = [](std::string& out, std::string_view text) {
-        const auto n = static_cast<std::uint32_t>(text.size());
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            out.push_back(static_cast<char>((n >> shift) & 0xff));
-        }
-        out.append(text);
-    };
-    core::Bytes key = core::keyedHash(panelKey_, "sekimori.panel.offline_pin.v1");
-    std::string message;
-    lp(message, person);
-    lp(message, digits);
-    const std::string hash = core::toHex(core::keyedHash(key, message));
-    sodium_memzero(message.data(), message.size());
-    sodium_memzero(key.data(), key.size());
-    return hash;
+    return sim::offlinePinHash(panelKey_, person, digits);
 }
 
 void HostDoorPanelHal::storeCache(std::string_view bytes) {

@@ -50,7 +50,8 @@ constexpr std::string_view kUsage =
     "         [--close-delay-ms N] [--settle-ms N] [--cycle-timeout-ms N]\n"
     "         [--weight-tolerance-pct N] [--max-weight-g N] [--object-threshold-g N]\n"
     "         [--outer-fail-safe | --outer-fail-secure] [--inner-fail-safe | --inner-fail-secure]\n"
-    "         [--free-exit] [--leaf-motion-ms N] [--body-weight-g N]\n"
+    "         [--free-exit] [--leaf-motion-ms N] [--body-weight-g N] [--utc-offset-minutes N]\n"
+    "         (the journal and the encrypted offline cache in D; default D: beside K)\n"
     "         [--ca-file F --cert-file F --key-file F]   (TLS, with an ssl:// --mqtt-uri)\n"
     "       sekimori-sim-gate --make-sign-key --panel-key-file K\n"
     "         (makes the gate's signing key K.sign if absent, writes K.sign.pub, prints it)\n"
@@ -96,6 +97,7 @@ std::optional<int> parseNumber(const std::string& text, int least) {
 std::variant<Args, std::string> parseArgs(int argc, char** argv) {
     Args args;
     auto& gate = args.config;
+    gate.utcOffsetMinutes = 540;  // as the panel sim: the site's clock is Japan's unless told
     std::map<std::string, std::string*> strings = {
         {"--site", &args.site},
         {"--panel", &args.panel},
@@ -147,6 +149,13 @@ std::variant<Args, std::string> parseArgs(int argc, char** argv) {
         const std::string value = argv[++i];
         if (auto it = strings.find(option); it != strings.end()) {
             *it->second = value;
+        } else if (option == "--utc-offset-minutes") {
+            const bool negative = !value.empty() && value[0] == '-';
+            const auto parsed = parseNumber(negative ? value.substr(1) : value, 0);
+            if (!parsed || *parsed > 14 * 60) {
+                return "--utc-offset-minutes must be an integer in -840..840, got '" + value + "'";
+            }
+            gate.utcOffsetMinutes = negative ? -*parsed : *parsed;
         } else if (auto number = numbers.find(option); number != numbers.end()) {
             const auto parsed = parseNumber(value, number->second.second);
             if (!parsed) {
@@ -241,7 +250,8 @@ class SimGate {
           inner_(io),
           link_(io::makePahoMqttLink(io.get_executor(), linkOptions(args, std::move(password)))),
           hal_(args.site, args.panel, std::move(panelKey), std::move(signingSeed), *link_,
-               printLine, [this](Leaf leaf, bool released) { leafDriven(leaf, released); }),
+               printLine, [this](Leaf leaf, bool released) { leafDriven(leaf, released); },
+               std::filesystem::path(args.stateDir) / (args.panel + ".cache")),
           store_(std::filesystem::path(args.stateDir) / (args.panel + ".journal")),
           journal_(firmware::JournalConfig{static_cast<std::size_t>(args.journalCapacity)}, store_),
           runner_(gateConfig(args), hal_, journal_) {}
@@ -456,6 +466,7 @@ class SimGate {
     void publishStatus() {
         protocol::PanelStatus status{true, std::string(kFirmware)};
         status.journalPending = journal_.pending();
+        status.cacheVersion = runner_.state().cache.version();
         link_->publish(topic(protocol::PanelChannel::status), protocol::encode(status),
                        /*retained=*/true);
     }

@@ -69,6 +69,13 @@ std::string eventText(const protocol::PanelEvent& e) {
     if (e.weightG) {
         text.append(" w=").append(std::to_string(*e.weightG));
     }
+    if (!e.card.empty()) {  // an offline decision
+        text.append(" ").append(e.card).append(" ").append(e.person.empty() ? "-" : e.person);
+        text.append(" ").append(e.reason);
+        if (e.degraded) {
+            text.append(" degraded");
+        }
+    }
     return text;
 }
 
@@ -117,6 +124,12 @@ std::string describe(const Output& output) {
     }
     if (const auto* journal = std::get_if<AckJournal>(&output)) {
         return std::string("journal ack ").append(std::to_string(journal->seq));
+    }
+    if (const auto* verify = std::get_if<VerifyOfflinePin>(&output)) {
+        return std::string("verify_pin ").append(verify->person).append(" ").append(verify->digits);
+    }
+    if (std::holds_alternative<CacheChanged>(output)) {
+        return "cache_changed";
     }
     return std::string("ignored ").append(std::get<Ignored>(output).why);
 }
@@ -954,7 +967,7 @@ TEST(CircleGate, InterlockHoldsOverARandomRun) {
         interlock.start(s);
         std::int64_t now = 0;
         int cyclesCompleted = 0;
-        std::vector<int> phasesSeen(16, 0);
+        std::vector<int> phasesSeen(static_cast<int>(Phase::returnClosing) + 1, 0);
         for (int i = 0; i < 8000; ++i) {
             now += 1 + pick(1200);
             Input input = Tick{};
@@ -1047,6 +1060,249 @@ TEST(CircleGate, InterlockHoldsOverARandomRun) {
         EXPECT_GT(phasesSeen[static_cast<int>(Phase::returnAwaitingLeave)], 0) << "seed " << seed;
         EXPECT_GT(cyclesCompleted, 0) << "seed " << seed;
     }
+}
+
+// --- offline (docs/circle-gates.md, "Offline") ---------------------------------------------------
+
+// Monday 2026-11-30 09:00 at the site (UTC+9).
+constexpr std::int64_t kMonday0900Jst = 1'795'996'800'000;
+const std::string kPinHash = std::string(64, 'a');
+const std::string kCachedCard = "04A1B2C3";
+
+GateConfig offlineConfig() {
+    auto c = config();
+    c.utcOffsetMinutes = 540;
+    return c;
+}
+protocol::PanelCommand cacheCommand(protocol::CommandType type, std::uint64_t version) {
+    protocol::PanelCommand c;
+    c.type = type;
+    c.version = version;
+    return c;
+}
+protocol::CacheEntry cachedAiko() {
+    protocol::CacheEntry e;
+    e.card = kCachedCard;
+    e.person = "aiko";
+    for (int day = 0; day < 5; ++day) {
+        e.entryWindows.push_back({day, 8 * 60, 18 * 60});
+    }
+    e.pinHash = kPinHash;
+    e.templateBox = kTemplateBox;
+    e.weightG = 70000;
+    return e;
+}
+// Linked, the wall clock set at 0, Aiko cached (70 kg) and synced fresh at 0 for card, PIN and
+// finger on entry.
+GateState offlineReady() {
+    GateState s = ready();
+    s = step(offlineConfig(), std::move(s), WallClock{kMonday0900Jst}, 0).state;
+    auto put = cacheCommand(protocol::CommandType::cachePut, 1);
+    put.entries = {cachedAiko()};
+    s.cache.apply(put, 0);
+    auto sync = cacheCommand(protocol::CommandType::cacheSync, 1);
+    protocol::OfflinePolicy policy;
+    policy.door = "server-gate";
+    policy.entryFactors = {Factor::card, Factor::pin, Factor::finger};
+    policy.unlockMs = 4000;
+    policy.stalenessMs = 600'000;
+    sync.policy = policy;
+    s.cache.apply(sync, 0);
+    return s;
+}
+// Aiko at the outer reader with the link down, her PIN accepted by the cache at 300.
+std::vector<Row> offlineAtTheReader(std::int64_t t) {
+    return {{t, LinkStatus{false}, {}},
+            {t + 100, card(Reader::outer, kCachedCard), {}},
+            {t + 200, KeypadDigit{Reader::outer, '4'}, {}},
+            {t + 250, KeypadEnter{Reader::outer}, {"verify_pin aiko 4"}},
+            {t + 300,
+             OfflinePinResult{kPinHash},
+             {"leaf outer release", "event cycle_started g-1 p=0 w=0"}}};
+}
+// ... then in the booth with `grams` on the plate, the entry leaf shut (settling until 4300).
+std::vector<Row> offlineShutIn(int grams) {
+    auto rows = offlineAtTheReader(0);
+    rows.push_back({600, position(Leaf::outer, false), {}});
+    append(rows, walkIn(1000, Leaf::outer, grams));
+    rows.push_back({2500, Tick{}, {"leaf outer lock"}});
+    rows.push_back({3300, position(Leaf::outer, true), {}});
+    return rows;
+}
+
+TEST(CircleGateOffline, TheCacheDecidesPinOutsideFingerInsideWeightAgainstTheEnrolled) {
+    auto rows = offlineShutIn(72000);
+    append(rows, {{4300, Tick{}, {}},  // settled: one body; the finger is asked for
+                  {5000,
+                   finger(90),
+                   {"event offline_granted g-1 04A1B2C3 aiko granted", "leaf inner release"}},
+                  {5500, position(Leaf::inner, false), {}},
+                  {6000, crossed(Leaf::inner, false), {}},
+                  {6100, presence(0), {}},
+                  {6200, weight(0), {}},
+                  {7500, Tick{}, {"leaf inner lock"}},
+                  {8000, position(Leaf::inner, true), {"event cycle_completed g-1 p=0 w=0"}}});
+    const auto s = runTable(offlineConfig(), offlineReady(), rows);
+    EXPECT_EQ(s.phase, Phase::idle);
+    EXPECT_FALSE(s.offline);
+}
+
+TEST(CircleGateOffline, AnOfflineGrantStillChecksThePlate) {
+    auto rows = offlineShutIn(95000);  // 70 kg enrolled, 15 %: someone rides along
+    append(rows, {{4300, Tick{}, {}},
+                  {5000,
+                   finger(90),
+                   {"event offline_granted g-1 04A1B2C3 aiko granted",
+                    "event cycle_refused g-1 piggyback p=1 w=95000", "leaf outer release"}}});
+    const auto s = runTable(offlineConfig(), offlineReady(), rows);
+    EXPECT_FALSE(s.inner.released);
+}
+
+TEST(CircleGateOffline, RefusedByTheCacheOutsideOrInside) {
+    // A wrong finger in the booth: refused, back out by the entry leaf.
+    auto wrongFinger = offlineShutIn(70000);
+    append(wrongFinger, {{4300, Tick{}, {}},
+                         {5000,
+                          finger(20),
+                          {"event offline_denied g-1 04A1B2C3 aiko finger_mismatch",
+                           "event cycle_refused g-1 denied p=1 w=70000", "leaf outer release"}}});
+    runTable(offlineConfig(), offlineReady(), wrongFinger);
+    // A wrong PIN outside: denied at the reader, no leaf moves.
+    runTable(offlineConfig(), offlineReady(),
+             {{0, LinkStatus{false}, {}},
+              {100, card(Reader::outer, kCachedCard), {}},
+              {200, KeypadDigit{Reader::outer, '9'}, {}},
+              {250, KeypadEnter{Reader::outer}, {"verify_pin aiko 9"}},
+              {300,
+               OfflinePinResult{std::string(64, 'b')},
+               {"event offline_denied g-1 04A1B2C3 aiko wrong_pin"}},
+              {400, OfflinePinResult{kPinHash}, {"ignored offline pin: no PIN being checked"}}});
+    // A card the controller revoked: refused by the deny list; an unknown card by the cache.
+    auto revoked = offlineReady();
+    revoked.commands.denied.add(kCachedCard);
+    runTable(offlineConfig(), revoked,
+             {{0, LinkStatus{false}, {}},
+              {100,
+               card(Reader::outer, kCachedCard),
+               {"event offline_denied g-1 04A1B2C3 aiko revoked"}},
+              {200,
+               card(Reader::outer, "04C0FFEE"),
+               {"event offline_denied g-2 04C0FFEE - unknown_card"}}});
+    // No PIN in time.
+    runTable(offlineConfig(), offlineReady(),
+             {{0, LinkStatus{false}, {}},
+              {100, card(Reader::outer, kCachedCard), {}},
+              {20'100, Tick{}, {"event offline_denied g-1 04A1B2C3 aiko timeout"}}});
+}
+
+TEST(CircleGateOffline, PastTheStalenessBoundTheDegradedModeApplies) {
+    runTable(offlineConfig(), offlineReady(),
+             {{0, LinkStatus{false}, {}},
+              {600'001,
+               card(Reader::outer, kCachedCard),
+               {"event offline_denied g-1 04A1B2C3 aiko offline_degraded degraded"}}});
+}
+
+// Without a synced policy or a wall clock the gate cannot decide alone: as before, the person
+// outside is denied controller_error and the one in the booth goes back (controller_lost).
+TEST(CircleGateOffline, NoCacheNoOfflineDecision) {
+    auto noClock = offlineReady();
+    noClock.wallClockKnown = false;
+    runTable(offlineConfig(), noClock,
+             {{0, LinkStatus{false}, {}},
+              {100,
+               card(Reader::outer, kCachedCard),
+               {"display outer denied controller_error"}}},
+             Shown::all);
+    auto inBooth = shutIn(70000);
+    append(inBooth,
+           {{4000, Tick{}, {}},
+            {4500,
+             LinkStatus{false},
+             {"event cycle_refused g-1 controller_lost p=1 w=70000", "leaf outer release"}}});
+    auto noPolicy = ready();
+    noPolicy = step(offlineConfig(), std::move(noPolicy), WallClock{kMonday0900Jst}, 0).state;
+    runTable(offlineConfig(), std::move(noPolicy), inBooth);
+}
+
+TEST(CircleGateOffline, ControllerLostInTheBoothTheCacheTakesTheFinger) {
+    // Card and PIN accepted online, the finger asked for; the finger's request gets no answer:
+    // the cache checks the card again and the finger decides (the PIN the controller accepted
+    // stands).
+    const auto online = [](int grams) {
+        std::vector<Row> rows = {
+            {0, card(Reader::outer, kCachedCard), {"request g-1 entry card " + kCachedCard}},
+            {100, pinChallenge(), {}},
+            {200, KeypadDigit{Reader::outer, '4'}, {}},
+            {300, KeypadEnter{Reader::outer}, {"pin g-1 4"}},
+            {400, fingerChallenge(), {"leaf outer release", "event cycle_started g-1 p=0 w=0"}},
+            {600, position(Leaf::outer, false), {}},
+        };
+        append(rows, walkIn(1000, Leaf::outer, grams));
+        rows.push_back({2500, Tick{}, {"leaf outer lock"}});
+        rows.push_back({3000, position(Leaf::outer, true), {}});
+        rows.push_back({4000, Tick{}, {}});
+        return rows;
+    };
+    auto silent = online(70000);
+    append(silent, {{5000, finger(90), {"request g-1 entry finger 90"}},
+                    {10'000,
+                     Tick{},
+                     {"event offline_granted g-1 04A1B2C3 aiko granted", "leaf inner release"}},
+                    // The decision arrives late: it answers nothing now, but the controller is
+                    // there again (online from the next card).
+                    {10'100,
+                     granted("g-1"),
+                     {"ignored reply: does not answer the outstanding request"}}});
+    const auto s = runTable(offlineConfig(), offlineReady(), silent);
+    EXPECT_FALSE(s.controllerSilent);
+    // The link drops while the finger is asked for: the finger is taken from the cache.
+    auto dropped = online(70000);
+    append(dropped, {{4500, LinkStatus{false}, {}},
+                     {5000,
+                      finger(90),
+                      {"event offline_granted g-1 04A1B2C3 aiko granted", "leaf inner release"}}});
+    runTable(offlineConfig(), offlineReady(), dropped);
+    // The card was revoked after it was read online: the cache's deny list refuses it, the
+    // person goes back.
+    auto inside = runTable(offlineConfig(), offlineReady(), online(70000));
+    inside.commands.denied.add(kCachedCard);
+    runTable(offlineConfig(), std::move(inside),
+             {{4500,
+               LinkStatus{false},
+               {"event offline_denied g-1 04A1B2C3 aiko revoked",
+                "event cycle_refused g-1 denied p=1 w=70000", "leaf outer release"}}});
+}
+
+TEST(CircleGateOffline, CacheCommandsAreAppliedAndAcknowledged) {
+    auto put = cacheCommand(protocol::CommandType::cachePut, 1);
+    put.entries = {cachedAiko()};
+    auto gap = cacheCommand(protocol::CommandType::cachePut, 3);
+    gap.entries = {cachedAiko()};
+    auto sync = cacheCommand(protocol::CommandType::cacheSync, 1);
+    sync.policy = protocol::OfflinePolicy{};
+    sync.policy->door = "server-gate";
+    const auto authentic = [](protocol::PanelCommand c, std::uint64_t counter) {
+        auto input = std::get<ControllerCommand>(command(c.type, counter));
+        c.id = input.command.id;
+        c.auth = input.command.auth;
+        input.command = std::move(c);
+        return Input{std::move(input)};
+    };
+    const auto s = runTable(
+        offlineConfig(), ready(),
+        {{0, authentic(put, 1), {"cache_changed", "ack c1 done"}},
+         {10, authentic(gap, 2), {"ack c2 refused cache version 3 does not follow 1"}},
+         {20, authentic(sync, 3), {"cache_changed", "ack c3 done"}}});
+    EXPECT_EQ(s.cache.version(), 1U);
+    EXPECT_TRUE(s.cache.fresh(20));
+    // Stored and read back at boot: the same entries, stale until the next sync.
+    auto booted = step(offlineConfig(), ready(), CacheRestored{s.cache.encode()}, 0).state;
+    EXPECT_NE(booted.cache.find(kCachedCard), nullptr);
+    EXPECT_FALSE(booted.cache.fresh(0));
+    EXPECT_EQ(describe(step(offlineConfig(), ready(), CacheRestored{"{"}, 0).outputs.at(0)).rfind(
+                  "ignored cache: ", 0),
+              0U);
 }
 
 TEST(CircleGate, DisplayTextInWords) {
