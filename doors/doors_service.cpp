@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -593,7 +594,16 @@ ReportEvents DoorsService::Impl::onEvent(const std::string& panel, const std::st
                             entry ? spec.toZone : spec.fromZone,
                             0,
                             person ? person->groups : std::vector<std::string>{}};
-            feed(door->second, OfflineGranted{std::move(passage), event.session}, &made);
+            if (spec.circleGate) {
+                // At a gate the passage is the cycle's: presence moves on its cycle_completed.
+                GateEvents gate = feedGate(door->second,
+                                           GateGranted{event.session, std::move(passage)});
+                for (auto* list : {&gate.report, &gate.derived}) {
+                    std::move(list->begin(), list->end(), std::back_inserter(made.derived));
+                }
+            } else {
+                feed(door->second, OfflineGranted{std::move(passage), event.session}, &made);
+            }
         }
         return made;
     }

@@ -23,6 +23,14 @@ gate.* events and the alarm GET /api/alarms shows, with the gate's readings and 
    finger gets no answer, the gate refuses controller_lost on its own and lets the person back
    out; the restarted daemon gets the journaled report and raises the alarm.
 
+With an offline cache ([offline], docs/circle-gates.md "Offline"), on a second site:
+10. The daemon killed (-9) while the person waits in the booth: the gate takes the finger from its
+    cache (the card and PIN the controller accepted stand), checks the plate against the cached
+    weight and lets the person through; the restarted daemon records access.offline_granted and
+    the completed cycle, and presence moves into the server room.
+11. The broker gone: a whole cycle decided by the gate alone (card and PIN at the outer reader,
+    finger inside); a piggyback is still refused; both arrive when the broker is back.
+
 Run alone:
   SEKIMORI_BINARY_DIR=build-test python3 tests/integration/test_15_circle_gate.py"""
 import json
@@ -117,13 +125,24 @@ def payload(event):
     return json.loads(event[4])
 
 
-class CircleGate(unittest.TestCase):
+OFFLINE_TOML = """
+[offline]
+staleness_s = 900
+sync_interval_s = 5
+"""
+
+
+class GateScenario(unittest.TestCase):
+    """The site with the gate, Ann enrolled with her weight, the gate sim running; the helpers
+    both scenarios use. No test of its own."""
+    EXTRA_TOML = ""
+
     @classmethod
     def setUpClass(cls):
         cls.site = GateSite()
         try:
             with open(cls.site.config, "a") as f:
-                f.write(GATE_TOML)
+                f.write(GATE_TOML + cls.EXTRA_TOML)
             os.makedirs(os.path.join(cls.site.dir, "gate-state"), mode=0o700)
             cls.site.start()
             for person, (name, card, pin, finger) in PEOPLE.items():
@@ -236,6 +255,9 @@ class CircleGate(unittest.TestCase):
         self.gate.send("rearm")
         self.gate.wait_event("gate_rearmed")
 
+
+
+class CircleGate(GateScenario):
     # --- the scenario, in order -----------------------------------------------------------
     def test_1_normal_cycle_moves_presence_in_and_out(self):
         after = self.last_seq()
@@ -399,6 +421,112 @@ class CircleGate(unittest.TestCase):
         _name, card, pin, finger = PEOPLE["ann"]
         done = self.gate.cycle(card, pin=pin, finger=finger, grams=WEIGHT_G)
         self.assertEqual(done["kind"], "cycle_completed", done)
+
+
+class CircleGateOffline(GateScenario):
+    EXTRA_TOML = OFFLINE_TOML
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.wait_fresh()
+        except BaseException:
+            cls.site.close()
+            raise
+
+    @classmethod
+    def panels_view(cls):
+        """GET /api/panels as the facility admin (logged in again after a daemon restart)."""
+        for _ in range(2):
+            status, body = cls.facility.call("GET", "/api/panels")
+            if status == 401:
+                cls.facility = cls.console(OPERATORS["facility"])
+                continue
+            assert status == 200, (status, body)
+            return {p["panel"]: p for p in body["panels"]}
+        raise AssertionError("GET /api/panels: not logged in after a fresh login")
+
+    @classmethod
+    def wait_fresh(cls, timeout=60.0):
+        """Until the gate acknowledged its whole cache and then a cache_sync at that version
+        (the gate's cache is fresh from that sync on)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            gate = cls.panels_view().get(PANEL, {})
+            if gate.get("online") and gate["cache"]["in_sync"] and gate["cache"]["entries"] > 0:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the gate's cache never synced: {cls.panels_view()}")
+        cls.gate.drain()
+        cls.gate.wait_for(lambda l: l.get("out") == "sent" and isinstance(l.get("payload"), dict)
+                          and str(l["payload"].get("command", "")).startswith("cache-sync-")
+                          and l["payload"].get("result") == "done", timeout)
+
+    def offline_grant(self, after):
+        """access.offline_granted for Ann at the gate, and the completed cycle that moved her."""
+        granted = self.wait_events("access.offline_granted",
+                                   lambda p: p.get("person") == "ann" and p.get("side") == "entry",
+                                   after=after, timeout=30)
+        g = payload(granted[-1])
+        self.assertEqual((g["door"], g.get("panel")), (GATE, PANEL), g)
+        completed = self.wait_events("gate.cycle_completed",
+                                     lambda p: p.get("session") == g.get("session"), after=after)
+        self.assertEqual(payload(completed[-1]).get("person"), "ann", payload(completed[-1]))
+        self.wait_events("presence.entered", lambda p: p.get("person") == "ann"
+                         and p.get("zone") == "server-room", after=after)
+        return g
+
+    def leave_server_room(self):
+        """Out again by the exit reader (card only), online, so the next case starts outside."""
+        _name, card, _pin, _finger = PEOPLE["ann"]
+        out = self.gate.cycle(card, side="exit", grams=WEIGHT_G)
+        self.assertEqual(out["kind"], "cycle_completed", out)
+
+    def test_10_daemon_killed_in_the_booth_the_cache_takes_the_finger(self):
+        after = self.last_seq()
+        _name, _card, _pin, finger = PEOPLE["ann"]
+        self.enter_booth()  # card and PIN accepted by the controller; the finger asked for
+        self.site.kill_daemon()  # -9, mid-cycle
+        self.gate.send(f"finger {finger}")
+        granted = self.gate.wait_event("offline_granted", timeout=15)
+        self.gate.wait_position("inner", closed=False)
+        self.leave_by("inner")
+        done = [l for l in self.gate.history[self.mark:] if l.get("out") == "event"]
+        self.assertEqual([l["kind"] for l in done][-2:], ["offline_granted", "cycle_completed"],
+                         done)
+        self.assertEqual(granted.get("session"), done[-1].get("session"))
+        self.site.start_daemon()
+        self.gate.wait_link()
+        g = self.offline_grant(after)
+        self.assertIn("occurred_us", g)  # the gate's own time of the decision
+        self.facility = self.console(OPERATORS["facility"])
+        self.leave_server_room()
+
+    def test_11_broker_gone_the_gate_decides_whole_cycles_alone(self):
+        after = self.last_seq()
+        _name, card, pin, finger = PEOPLE["ann"]
+        self.site.stop_broker()
+        try:
+            done = self.gate.cycle(card, pin=pin, finger=finger, grams=WEIGHT_G + 2000)
+            self.assertEqual(done["kind"], "cycle_completed", done)
+            self.assertEqual(self.locks_since_mark(), [("outer", True), ("outer", False),
+                                                       ("inner", True), ("inner", False)])
+            # A piggyback on the way out is still refused: the plate against the cached weight.
+            self.gate.wait_phase("idle")
+            self.mark = len(self.gate.history)
+            refused = self.gate.cycle(card, side="exit", grams=WEIGHT_G + 40_000)
+            self.assertEqual(refused.get("refusal"), "piggyback", refused)
+            self.gate.wait_position("inner", closed=False)  # back in by the leaf they came
+            self.leave_by("inner")
+            self.assertNotIn(("outer", True), self.locks_since_mark())
+        finally:
+            self.site.start_broker()
+        self.offline_grant(after)  # uploaded once the gate is connected again
+        self.assert_refused("piggyback", 1, after)
+        self.rearm()
+        self.leave_server_room()
 
 
 if __name__ == "__main__":
