@@ -13,259 +13,6 @@ namespace {
 
 namespace reason = protocol::reason;
 using protocol::Factor;
-using protocol::Json;
-
-// --- the at-rest form -----------------------------------------------------------------------
-
-constexpr std::size_t kMaxCacheBytes = 64 * 1024 * 1024;
-
-Json windowsJson(const std::vector<protocol::OfflineWindow>& windows) {
-    Json out = Json::array();
-    for (const auto& w : windows) {
-        out.push_back(Json::array({w.day, w.fromMin, w.untilMin}));
-    }
-    return out;
-}
-
-Json factorsJson(const std::vector<Factor>& factors) {
-    Json out = Json::array();
-    for (const auto f : factors) {
-        out.push_back(std::string(protocol::toString(f)));
-    }
-    return out;
-}
-
-Json policyJson(const protocol::OfflinePolicy& p) {
-    Json out = Json::object();
-    out["door"] = p.door;
-    out["entry_factors"] = factorsJson(p.entryFactors);
-    out["exit_factors"] = factorsJson(p.exitFactors);
-    out["two_person"] = p.twoPerson;
-    out["two_person_window_ms"] = p.twoPersonWindowMs;
-    out["finger_threshold"] = p.fingerThreshold;
-    out["unlock_ms"] = p.unlockMs;
-    out["staleness_ms"] = p.stalenessMs;
-    out["degraded"] = std::string(protocol::toString(p.degraded));
-    out["journal_full"] = std::string(protocol::toString(p.journalFull));
-    return out;
-}
-
-Json entryJson(const protocol::CacheEntry& e) {
-    Json out = Json::object();
-    out["card"] = e.card;
-    out["person"] = e.person;
-    out["valid_from_us"] = e.validFromUs;
-    out["valid_until_us"] = e.validUntilUs;
-    out["entry_windows"] = windowsJson(e.entryWindows);
-    out["exit_windows"] = windowsJson(e.exitWindows);
-    out["pin_hash"] = e.pinHash;
-    out["template_box"] = e.templateBox;
-    out["template_box2"] = e.templateBox2;
-    out["weight_g"] = e.weightG;
-    return out;
-}
-
-// A strict reader of the at-rest form: the first problem is kept, naming the field.
-struct Reader {
-    std::string error;
-
-    bool ok() const { return error.empty(); }
-    void fail(std::string_view field, std::string_view what) {
-        if (error.empty()) {
-            error = std::string(field).append(": ").append(what);
-        }
-    }
-    const Json* need(const Json& object, std::string_view field) {
-        if (!ok()) {
-            return nullptr;
-        }
-        auto it = object.find(field);
-        if (it == object.end()) {
-            fail(field, "missing");
-            return nullptr;
-        }
-        return &*it;
-    }
-    void only(const Json& object, std::string_view where,
-              std::initializer_list<std::string_view> allowed) {
-        for (auto it = object.begin(); it != object.end() && ok(); ++it) {
-            if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-                fail(where, std::string("unknown field ").append(protocol::printableKey(it.key())));
-            }
-        }
-    }
-    std::string string(const Json& object, std::string_view field) {
-        const Json* v = need(object, field);
-        if (v == nullptr) {
-            return {};
-        }
-        if (!v->is_string()) {
-            fail(field, "not a string");
-            return {};
-        }
-        return v->get<std::string>();
-    }
-    std::int64_t integer(const Json& object, std::string_view field, std::int64_t lo,
-                         std::int64_t hi) {
-        const Json* v = need(object, field);
-        if (v == nullptr) {
-            return 0;
-        }
-        if (!v->is_number_integer()) {
-            fail(field, "not an integer");
-            return 0;
-        }
-        if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) {
-            fail(field, "out of range");
-            return 0;
-        }
-        const auto value = v->get<std::int64_t>();
-        if (value < lo || value > hi) {
-            fail(field, "out of range");
-            return 0;
-        }
-        return value;
-    }
-    bool boolean(const Json& object, std::string_view field) {
-        const Json* v = need(object, field);
-        if (v == nullptr) {
-            return false;
-        }
-        if (!v->is_boolean()) {
-            fail(field, "not a boolean");
-            return false;
-        }
-        return v->get<bool>();
-    }
-    std::vector<protocol::OfflineWindow> windows(const Json& object, std::string_view field) {
-        std::vector<protocol::OfflineWindow> out;
-        const Json* v = need(object, field);
-        if (v == nullptr) {
-            return out;
-        }
-        if (!v->is_array() || v->size() > protocol::kMaxOfflineWindows) {
-            fail(field, "not an array of at most 28 windows");
-            return out;
-        }
-        for (const auto& w : *v) {
-            const bool shaped = w.is_array() && w.size() == 3 &&
-                                std::all_of(w.begin(), w.end(),
-                                            [](const Json& n) { return n.is_number_integer(); });
-            if (!shaped) {
-                fail(field, "a window is not [day, from, until]");
-                return out;
-            }
-            protocol::OfflineWindow window{w[0].get<int>(), w[1].get<int>(), w[2].get<int>()};
-            if (window.day < 0 || window.day > 6 || window.fromMin < 0 || window.fromMin > 1439 ||
-                window.untilMin <= window.fromMin || window.untilMin > 1440) {
-                fail(field, "a window is out of range");
-                return out;
-            }
-            out.push_back(window);
-        }
-        return out;
-    }
-    std::vector<Factor> factors(const Json& object, std::string_view field) {
-        std::vector<Factor> out;
-        const Json* v = need(object, field);
-        if (v == nullptr) {
-            return out;
-        }
-        if (!v->is_array() || v->size() > 3) {
-            fail(field, "not an array of factors");
-            return out;
-        }
-        for (const auto& f : *v) {
-            const std::string name = f.is_string() ? f.get<std::string>() : std::string();
-            if (name == "card") {
-                out.push_back(Factor::card);
-            } else if (name == "pin") {
-                out.push_back(Factor::pin);
-            } else if (name == "finger") {
-                out.push_back(Factor::finger);
-            } else {
-                fail(field, "not card, pin or finger");
-                return out;
-            }
-        }
-        return out;
-    }
-};
-
-std::optional<protocol::OfflinePolicy> readPolicy(Reader& r, const Json& p) {
-    if (!p.is_object()) {
-        r.fail("policy", "not an object");
-        return std::nullopt;
-    }
-    r.only(p, "policy",
-           {"door", "entry_factors", "exit_factors", "two_person", "two_person_window_ms",
-            "finger_threshold", "unlock_ms", "staleness_ms", "degraded", "journal_full"});
-    protocol::OfflinePolicy out;
-    out.door = r.string(p, "door");
-    out.entryFactors = r.factors(p, "entry_factors");
-    out.exitFactors = r.factors(p, "exit_factors");
-    out.twoPerson = r.boolean(p, "two_person");
-    out.twoPersonWindowMs =
-        static_cast<int>(r.integer(p, "two_person_window_ms", 1, 24 * 3600 * 1000));
-    out.fingerThreshold = static_cast<int>(r.integer(p, "finger_threshold", 0, 100));
-    out.unlockMs = static_cast<int>(r.integer(p, "unlock_ms", 1, protocol::kMaxUnlockMs));
-    out.stalenessMs = r.integer(p, "staleness_ms", 1, protocol::kMaxStalenessMs);
-    const std::string degraded = r.string(p, "degraded");
-    if (degraded == "deny") {
-        out.degraded = protocol::DegradedMode::deny;
-    } else if (degraded == "two_person") {
-        out.degraded = protocol::DegradedMode::twoPerson;
-    } else {
-        r.fail("degraded", "not deny or two_person");
-    }
-    const std::string full = r.string(p, "journal_full");
-    if (full == "deny_offline") {
-        out.journalFull = protocol::JournalFullPolicy::denyOffline;
-    } else if (full == "keep_deciding") {
-        out.journalFull = protocol::JournalFullPolicy::keepDeciding;
-    } else {
-        r.fail("journal_full", "not deny_offline or keep_deciding");
-    }
-    if (!r.ok()) {
-        return std::nullopt;
-    }
-    return out;
-}
-
-std::optional<protocol::CacheEntry> readEntry(Reader& r, const Json& e) {
-    if (!e.is_object()) {
-        r.fail("entries", "an entry is not an object");
-        return std::nullopt;
-    }
-    r.only(e, "entries",
-           {"card", "person", "valid_from_us", "valid_until_us", "entry_windows", "exit_windows",
-            "pin_hash", "template_box", "template_box2", "weight_g"});
-    protocol::CacheEntry out;
-    out.card = r.string(e, "card");
-    if (r.ok() && !protocol::isDenyListCardId(out.card)) {
-        r.fail("card", "not a canonical card id");
-    }
-    out.person = r.string(e, "person");
-    if (r.ok() && out.person.empty()) {
-        r.fail("person", "empty");
-    }
-    const auto maxUs = static_cast<std::int64_t>(protocol::kMaxCounter);
-    out.validFromUs = r.integer(e, "valid_from_us", 0, maxUs);
-    out.validUntilUs = r.integer(e, "valid_until_us", 0, maxUs);
-    out.entryWindows = r.windows(e, "entry_windows");
-    out.exitWindows = r.windows(e, "exit_windows");
-    out.pinHash = r.string(e, "pin_hash");
-    if (r.ok() && !out.pinHash.empty() && out.pinHash.size() != 64) {
-        r.fail("pin_hash", "not 64 hex digits");
-    }
-    out.templateBox = r.string(e, "template_box");
-    out.templateBox2 = r.string(e, "template_box2");
-    out.weightG = static_cast<int>(r.integer(e, "weight_g", 0, protocol::kMaxWeightG));
-    if (!r.ok()) {
-        return std::nullopt;
-    }
-    return out;
-}
 
 // --- the offline steps ----------------------------------------------------------------------
 
@@ -428,52 +175,29 @@ CacheApplied OfflineCache::apply(const protocol::PanelCommand& command, std::int
 }
 
 std::string OfflineCache::encode() const {
-    Json out = Json::object();
-    out["version"] = version_;
-    out["policy"] = policy_ ? policyJson(*policy_) : Json(nullptr);
-    Json entries = Json::array();
+    protocol::CacheContents contents;
+    contents.version = version_;
+    contents.policy = policy_;
+    contents.entries.reserve(entries_.size());
     for (const auto& [card, entry] : entries_) {
-        entries.push_back(entryJson(entry));
+        contents.entries.push_back(entry);
     }
-    out["entries"] = std::move(entries);
-    return protocol::dumpCompact(out);
+    return protocol::encodeCacheEntries(contents);
 }
 
 protocol::Parsed<OfflineCache> OfflineCache::decode(std::string_view bytes) {
     protocol::Parsed<OfflineCache> result;
-    std::string error;
-    const auto json = protocol::parseStrictObject(bytes, kMaxCacheBytes, error);
-    if (!json) {
-        result.error = "cache: " + error;
+    auto parsed = protocol::parseCacheEntries(bytes);
+    if (!parsed) {
+        result.error = "cache: " + parsed.error;
         return result;
     }
-    Reader r;
-    r.only(*json, "cache", {"version", "policy", "entries"});
     OfflineCache cache;
-    cache.version_ = static_cast<std::uint64_t>(
-        r.integer(*json, "version", 0, static_cast<std::int64_t>(protocol::kMaxCounter)));
-    if (const Json* policy = r.need(*json, "policy"); policy != nullptr && !policy->is_null()) {
-        cache.policy_ = readPolicy(r, *policy);
-    }
-    if (const Json* entries = r.need(*json, "entries"); entries != nullptr) {
-        if (!entries->is_array()) {
-            r.fail("entries", "not an array");
-        } else {
-            for (const auto& e : *entries) {
-                auto entry = readEntry(r, e);
-                if (!entry) {
-                    break;
-                }
-                if (!cache.entries_.emplace(entry->card, *entry).second) {
-                    r.fail("card", "cached twice");
-                    break;
-                }
-            }
-        }
-    }
-    if (!r.ok()) {
-        result.error = "cache: " + r.error;
-        return result;
+    cache.version_ = parsed.value->version;
+    cache.policy_ = std::move(parsed.value->policy);
+    for (auto& entry : parsed.value->entries) {
+        std::string card = entry.card;
+        cache.entries_.emplace(std::move(card), std::move(entry));  // no card twice: parsed so
     }
     result.value = std::move(cache);
     return result;

@@ -68,7 +68,8 @@ class OfflineCache {
     // when the version is the cache's, else stale at once and refused ("cache behind ...").
     CacheApplied apply(const protocol::PanelCommand& command, std::int64_t nowMs);
 
-    // The at-rest form (the HAL encrypts it): version, policy and entries; never the sync time.
+    // The at-rest form (the HAL encrypts it): protocol::encodeCacheEntries, version, policy and
+    // entries; never the sync time.
     std::string encode() const;
     // A cache read back at boot: stale until the first sync. Strict: an error names the field.
     static protocol::Parsed<OfflineCache> decode(std::string_view bytes);

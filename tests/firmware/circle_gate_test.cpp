@@ -1282,6 +1282,7 @@ TEST(CircleGateOffline, CacheCommandsAreAppliedAndAcknowledged) {
     auto sync = cacheCommand(protocol::CommandType::cacheSync, 1);
     sync.policy = protocol::OfflinePolicy{};
     sync.policy->door = "server-gate";
+    sync.policy->entryFactors = {Factor::card, Factor::pin, Factor::finger};
     const auto authentic = [](protocol::PanelCommand c, std::uint64_t counter) {
         auto input = std::get<ControllerCommand>(command(c.type, counter));
         c.id = input.command.id;

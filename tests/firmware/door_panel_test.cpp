@@ -749,7 +749,7 @@ TEST(DoorPanelOffline, StaleAfterARebootUntilTheFirstSyncThenDegradedModeAtThree
                  {
                      {0,
                       CacheRestored{std::string("{\"version\":1}")},
-                      {"ignored cache: cache: policy: missing"}},
+                      {"ignored cache: cache: format: missing"}},
                      {0, CacheRestored{std::nullopt}, {"ignored cache: none stored"}},
                      {0, CacheRestored{bytes}, {}},
                      {10, LinkStatus{false}, {}},

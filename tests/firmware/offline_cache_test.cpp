@@ -51,7 +51,7 @@ protocol::CacheEntry entry(std::string card, std::string person, std::string pin
     e.entryWindows = officeHours();
     e.exitWindows = officeHours();
     e.pinHash = std::move(pinHash);
-    e.templateBox = "tmpl-1";
+    e.templateBox = "dG1wbC0x";  // base64, as the wire carries a sealed box
     e.weightG = 72'000;
     return e;
 }
@@ -207,16 +207,16 @@ TEST(OfflineCache, AtRestItKeepsEverythingButTheSyncTime) {
     EXPECT_EQ(OfflineCache::decode("[]").error.substr(0, 7), "cache: ");
     std::string bad = cache.encode();
     bad.replace(bad.find("\"version\":1"), 11, "\"version\":-1");
-    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: version: out of range");
+    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: version: out of range 0..2^53-1");
     bad = cache.encode();
     bad.replace(bad.find("\"deny\""), 6, "\"open\"");
-    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: degraded: not deny or two_person");
+    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: policy: degraded: must be \"deny\" or \"two_person\"");
     bad = cache.encode();
     bad.replace(bad.find("04B0B0B0"), 8, "04b0b0b0");
-    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: card: not a canonical card id");
+    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: entries: entry 1: card: must be a canonical card id (protocol/card_format)");
     bad = cache.encode();
     bad.replace(bad.find("\"weight_g\""), 10, "\"weight_x\"");
-    EXPECT_EQ(OfflineCache::decode(bad).error.rfind("cache: entries: unknown field", 0), 0u);
+    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: entries: entry 0: weight_x: unknown field");
 }
 
 // --- pure checks --------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ class OfflineHal final : public DoorPanelHal {
     std::string sign(std::string_view) override { return std::string(128, '0'); }
     std::string freshNonce() override { return std::string(32, '9'); }
     std::optional<int> matchFinger(std::string_view templateBox, std::string_view) override {
-        return templateBox == "tmpl-1" ? std::optional<int>(88) : std::nullopt;
+        return templateBox == "dG1wbC0x" ? std::optional<int>(88) : std::nullopt;
     }
     void publishRequest(const protocol::PanelRequest&) override {}
     void publishEvent(const protocol::PanelEvent& event) override { events.push_back(event); }
