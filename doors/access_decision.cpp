@@ -110,8 +110,9 @@ AccessDecision decide(const AccessRequest& request, const AccessSnapshot& snapsh
     }
     const DoorSpec& door = *snapshot.door;
     const auto& factors = factorsFor(door, request.side);
-    if (session.factorsDone > 0 &&
-        request.nowUs - session.lastStepUs > std::int64_t{door.stepTimeoutMs} * kUsPerMs) {
+    if (session.factorsDone > 0 && session.factorsDone < factors.size() &&
+        request.nowUs - session.lastStepUs >
+            std::int64_t{stepTimeoutFor(door, factors[session.factorsDone])} * kUsPerMs) {
         return deny(session, DenyReason::timeout);
     }
     if (session.factorsDone >= factors.size() ||

@@ -375,7 +375,7 @@ void AccessSessions::apply(Session& session, const AccessDecision& decision) {
 }
 
 void AccessSessions::challenge(Session& session, protocol::Factor next) {
-    protocol::Challenge message{next, "", session.door->stepTimeoutMs};
+    protocol::Challenge message{next, "", stepTimeoutFor(*session.door, next)};
     if (next == protocol::Factor::finger) {
         const PersonRecord* person = credentials_ ? credentials_->person(session.person) : nullptr;
         if (person == nullptr || person->fingerBox.empty()) {
@@ -411,7 +411,7 @@ void AccessSessions::challenge(Session& session, protocol::Factor next) {
     const AccessContext context = contextOf(session);
     commitThen({challengeEvent(context, next, parts_.clock.nowUs())}, context, session.answering,
                session.panel, session.key, "challenge",
-               [this, key = session.key, generation = session.generation,
+               [this, key = session.key, generation = session.generation, next,
                 reply = replyTo(session, message)] {
                    auto found = sessions_.find(key);
                    if (found == sessions_.end() || found->second->generation != generation) {
@@ -421,7 +421,7 @@ void AccessSessions::challenge(Session& session, protocol::Factor next) {
                    s.challengeNonce = reply.auth.nonce;
                    parts_.gateway.reply(s.panel, reply);
                    s.busy = false;
-                   armStepTimer(s);
+                   armStepTimer(s, next);
                    parts_.onNoted(*s.door, kAccessChallenge);
                });
 }
@@ -753,9 +753,9 @@ void AccessSessions::commitThen(std::vector<core::Event> events, AccessContext c
     parts_.recorder.commit(std::move(change));
 }
 
-void AccessSessions::armStepTimer(Session& session) {
+void AccessSessions::armStepTimer(Session& session, protocol::Factor next) {
     session.timer = std::make_unique<boost::asio::steady_timer>(
-        parts_.executor, std::chrono::milliseconds(session.door->stepTimeoutMs));
+        parts_.executor, std::chrono::milliseconds(stepTimeoutFor(*session.door, next)));
     session.timer->async_wait(
         [this, alive = std::weak_ptr<int>(alive_), key = session.key,
          generation = session.generation](const boost::system::error_code& ec) {

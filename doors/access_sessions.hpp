@@ -169,7 +169,7 @@ class AccessSessions {
     bool lockedOut(const std::string& card, core::TimeUs now);
     // A wrong PIN or finger for `session`'s card; true when it locked the card.
     bool noteFailure(const Session& session);
-    void armStepTimer(Session& session);
+    void armStepTimer(Session& session, protocol::Factor next);
     std::unique_ptr<Session> take(const std::string& key);
     AccessContext contextOf(const Session& session) const;
 

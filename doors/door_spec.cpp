@@ -41,6 +41,13 @@ core::Result<void> validateFactors(const DoorSpec& door, const std::vector<proto
 
 }  // namespace
 
+int stepTimeoutFor(const DoorSpec& door, protocol::Factor next) {
+    if (door.circleGate && next == protocol::Factor::finger) {
+        return std::min(door.stepTimeoutMs + door.cycleTimeoutMs, protocol::kMaxChallengeTimeoutMs);
+    }
+    return door.stepTimeoutMs;
+}
+
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side) {
     return side == protocol::DoorSide::entry ? door.entryFactors : door.exitFactors;
 }

@@ -60,6 +60,10 @@ struct DoorSpec {
 };
 
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side);
+// How long a session waits for `next` after the step before it: stepTimeoutMs, except a circle
+// gate's finger, which is taken inside the booth: the walk in (the step time-out) and the booth
+// (the cycle time-out) both come first.
+int stepTimeoutFor(const DoorSpec& door, protocol::Factor next);
 
 // Checks one door whole: ids, factor lists (card first, no repeats; exactly {pin} on a keypad-only
 // door), ranges, card format names, the held-open pre-alarm before the alarm; a circle gate's

@@ -200,6 +200,34 @@ std::string rowName(const ::testing::TestParamInfo<Row>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Rules, DecisionTable, ::testing::ValuesIn(kRows), rowName);
 
+// A circle gate takes the finger inside the booth: the session waits for the walk in and the
+// booth (step + cycle time-out) for it, and only the step time-out for the PIN.
+TEST(AccessDecision, CircleGateFingerWaitsForTheWalkIntoTheBooth) {
+    DoorSpec gate = threeFactorDoor();
+    gate.circleGate = true;
+    gate.cycleTimeoutMs = 60'000;
+    EXPECT_EQ(stepTimeoutFor(gate, Factor::pin), 15'000);
+    EXPECT_EQ(stepTimeoutFor(gate, Factor::finger), 75'000);
+    EXPECT_EQ(stepTimeoutFor(threeFactorDoor(), Factor::finger), 15'000);
+    AccessSnapshot snapshot;
+    snapshot.door = &gate;
+    snapshot.holder = CardHolder{true, false};
+    snapshot.zoneAccess = ZoneAccess::allowed;
+    const auto fingerAfter = [&](TimeUs sinceUs) {
+        snapshot.session = SessionState{2, kWed1000Jst - sinceUs};
+        return decide(AccessRequest{DoorSide::entry, FingerStep{90}, kWed1000Jst}, snapshot);
+    };
+    EXPECT_TRUE(std::holds_alternative<Granted>(fingerAfter(40 * kSecondUs).outcome));
+    EXPECT_TRUE(std::holds_alternative<Granted>(fingerAfter(75 * kSecondUs).outcome));
+    const auto late = fingerAfter(75 * kSecondUs + 1);
+    ASSERT_TRUE(std::holds_alternative<Denied>(late.outcome));
+    EXPECT_EQ(std::get<Denied>(late.outcome).reason, DenyReason::timeout);
+    snapshot.session = SessionState{1, kWed1000Jst - 16 * kSecondUs};
+    const auto latePin =
+        decide(AccessRequest{DoorSide::entry, PinStep{PinCheck::match}, kWed1000Jst}, snapshot);
+    ASSERT_TRUE(std::holds_alternative<Denied>(latePin.outcome));
+}
+
 TEST(AccessDecision, WholeEntryWalksCardPinFinger) {
     const DoorSpec door = threeFactorDoor();
     AccessSnapshot snapshot;
