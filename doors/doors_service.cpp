@@ -21,6 +21,7 @@
 #include "doors/door_state.hpp"
 #include "doors/door_views.hpp"
 #include "doors/enrollment_routes.hpp"
+#include "doors/gate_rebuild.hpp"
 #include "doors/gate_supervision.hpp"
 #include "doors/offline_sync.hpp"
 #include "doors/panel_gateway.hpp"
@@ -200,6 +201,8 @@ struct DoorsService::Impl {
     void stop();
     void maybeServe();
     void takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot);
+    // Each circle gate's supervised state from its last reports in the trail (doors/gate_rebuild).
+    void restoreGates(const core::Result<std::map<std::string, std::vector<GateRecord>>>& records);
     void onRequest(const std::string& panel, const std::string& topic,
                    const protocol::PanelRequest& request);
     // A journaled report, taken once in the panel's order: what it makes, for the gateway to
@@ -430,12 +433,15 @@ void DoorsService::Impl::start() {
         auto rebuilt = rebuildPresence(db);
         auto enrolled = PanelGateway::enrolledKeys(db);
         auto journaled = lastJournalSeqs(db);
+        auto gateRecords = readGateRecords(db);
         boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt),
                                            enrolled = std::move(enrolled),
-                                           journaled = std::move(journaled)]() mutable {
+                                           journaled = std::move(journaled),
+                                           gateRecords = std::move(gateRecords)]() mutable {
             if (token.expired()) {
                 return;
             }
+            restoreGates(gateRecords);
             // Before the gateway serves: each panel's upload resumes after what the trail holds.
             if (journaled) {
                 gateway->setStoredSeqs(*journaled);
@@ -473,6 +479,25 @@ void DoorsService::Impl::start() {
         zonesLoaded = true;
         maybeServe();
     });
+}
+
+void DoorsService::Impl::restoreGates(
+    const core::Result<std::map<std::string, std::vector<GateRecord>>>& records) {
+    if (!records) {
+        core::logError(kComponent, "circle gate states could not be read from the trail (shown "
+                                   "idle until their next report): " +
+                                       records.error().message);
+        return;
+    }
+    for (auto& [id, door] : doors) {
+        if (!door.spec.circleGate) {
+            continue;
+        }
+        const auto found = records->find(id);
+        if (found != records->end()) {
+            door.gate = replayGate(door.spec, found->second);
+        }
+    }
 }
 
 void DoorsService::Impl::takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot) {

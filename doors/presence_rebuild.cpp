@@ -3,9 +3,8 @@
 #include "doors/door_event_types.hpp"
 
 namespace sekimori::doors {
-namespace {
 
-core::Result<bool> hasTrail(core::Database& db) {
+core::Result<bool> hasAuditTrail(core::Database& db) {
     auto exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
     if (!exists) {
         return exists.error();
@@ -14,11 +13,9 @@ core::Result<bool> hasTrail(core::Database& db) {
     return exists->step();
 }
 
-}  // namespace
-
 core::Result<std::map<std::string, std::uint64_t>> lastJournalSeqs(core::Database& db) {
     std::map<std::string, std::uint64_t> last;
-    auto found = hasTrail(db);
+    auto found = hasAuditTrail(db);
     if (!found) {
         return found.error();
     }
@@ -47,7 +44,7 @@ core::Result<std::map<std::string, std::uint64_t>> lastJournalSeqs(core::Databas
 
 core::Result<Presence> rebuildPresence(core::Database& db) {
     Presence presence;
-    auto found = hasTrail(db);
+    auto found = hasAuditTrail(db);
     if (!found) {
         return found.error();
     }

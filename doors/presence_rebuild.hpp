@@ -12,6 +12,9 @@
 
 namespace sekimori::doors {
 
+// Whether the audit trail's table exists (false: a fresh database, nothing to read back).
+core::Result<bool> hasAuditTrail(core::Database& db);
+
 // An empty presence when the trail does not exist yet (a fresh database).
 core::Result<Presence> rebuildPresence(core::Database& db);
 

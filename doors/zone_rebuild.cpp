@@ -1,6 +1,7 @@
 #include "doors/zone_rebuild.hpp"
 
 #include "doors/door_event_types.hpp"
+#include "doors/presence_rebuild.hpp"
 
 namespace sekimori::doors {
 namespace {
@@ -75,12 +76,7 @@ void apply(ZoneTrail& trail, std::string_view type, const std::string& subject,
 
 core::Result<ZoneTrail> readZoneTrail(core::Database& db) {
     ZoneTrail trail;
-    auto exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
-    if (!exists) {
-        return exists.error();
-    }
-    exists->bind(1, std::string_view("audit_events"));
-    auto found = exists->step();
+    auto found = hasAuditTrail(db);
     if (!found) {
         return found.error();
     }

@@ -18,7 +18,8 @@ gate.* events and the alarm GET /api/alarms shows, with the gate's readings and 
 7. Stuck door: the inner leaf jams shut when the grant releases it -> gate.door_stuck and a
    refused door_stuck cycle; the person goes back out the outer leaf.
 8. Fire release: both leaves released at once (gate.fire_released, priority 1); the input clears,
-   the gate stays released until a guard re-arms it (gate.rearmed clears the alarms).
+   the gate stays released until a guard re-arms it (gate.rearmed clears the alarms). A daemon
+   restarted meanwhile still shows the gate awaiting its re-arm (rebuilt from the trail).
 9. Controller loss mid-cycle: the daemon is killed (-9) while the person waits in the booth; the
    finger gets no answer, the gate refuses controller_lost on its own and lets the person back
    out; the restarted daemon gets the journaled report and raises the alarm.
@@ -392,6 +393,16 @@ class CircleGate(GateScenario):
         self.gate.send(f"card outer {card}")
         self.gate.wait_screen("outer", "fire_release")
         self.assertEqual(sorted(self.locks_since_mark()), [("inner", True), ("outer", True)])
+        self.wait_events("gate.fire_cleared", after=after)
+        # The controller restarts before the re-arm: the gate is still shown awaiting it.
+        self.site.kill_daemon()
+        self.site.start_daemon()
+        self.gate.wait_link()
+        self.facility = self.console(OPERATORS["facility"])
+        status, body = self.facility.call("GET", "/api/doors")
+        self.assertEqual(status, 200, body)
+        shown = [d for d in body["doors"] if d["id"] == GATE]
+        self.assertEqual([d["gate_state"] for d in shown], ["awaiting_rearm"], shown)
         self.rearm()
         self.gate.wait_position("outer", closed=True)
         self.gate.wait_position("inner", closed=True)
