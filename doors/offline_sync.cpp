@@ -23,15 +23,19 @@ std::size_t base64Length(std::size_t bytes) {
     return (bytes + 2) / 3 * 4;
 }
 
-// Per day, the union of the windows, sorted; at most kMaxOfflineWindows kept (the panel then
-// refuses at times the rest would have admitted: never the other way round).
+// Per day and holiday rule, the union of the windows, sorted; at most kMaxOfflineWindows kept
+// (the panel then refuses at times the rest would have admitted: never the other way round).
 std::vector<protocol::OfflineWindow> merged(std::vector<protocol::OfflineWindow> windows) {
     std::sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) {
-        return a.day != b.day ? a.day < b.day : a.fromMin < b.fromMin;
+        if (a.day != b.day) {
+            return a.day < b.day;
+        }
+        return a.holidays != b.holidays ? a.holidays < b.holidays : a.fromMin < b.fromMin;
     });
     std::vector<protocol::OfflineWindow> out;
     for (const auto& w : windows) {
-        if (!out.empty() && out.back().day == w.day && w.fromMin <= out.back().untilMin) {
+        if (!out.empty() && out.back().day == w.day && out.back().holidays == w.holidays &&
+            w.fromMin <= out.back().untilMin) {
             out.back().untilMin = std::max(out.back().untilMin, w.untilMin);
         } else {
             out.push_back(w);
@@ -67,7 +71,7 @@ std::string entryDigest(const protocol::CacheEntry& e) {
     for (const auto* side : {&e.entryWindows, &e.exitWindows}) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& w : *side) {
-            list.push_back({w.day, w.fromMin, w.untilMin});
+            list.push_back({w.day, w.fromMin, w.untilMin, static_cast<int>(w.holidays)});
         }
         windows.push_back(std::move(list));
     }
@@ -90,17 +94,42 @@ std::string entryDigest(const protocol::CacheEntry& e) {
 
 std::vector<protocol::OfflineWindow> offlineWindows(const policy::Schedule& schedule) {
     std::vector<protocol::OfflineWindow> out;
-    if (schedule.holidays == policy::HolidayRule::holidaysOnly) {
-        return out;  // open only on holidays: nothing the weekly windows can say
+    protocol::WindowHolidays rule = protocol::WindowHolidays::any;
+    if (schedule.holidays == policy::HolidayRule::closedOnHolidays) {
+        rule = protocol::WindowHolidays::closedOnHolidays;
+    } else if (schedule.holidays == policy::HolidayRule::holidaysOnly) {
+        rule = protocol::WindowHolidays::holidaysOnly;
     }
     for (const auto& w : schedule.windows) {
         for (int day = 0; day < 7; ++day) {
             if ((w.days & (1U << static_cast<unsigned>(day))) != 0 && w.endMinute > w.startMinute) {
-                out.push_back(protocol::OfflineWindow{day, w.startMinute, w.endMinute});
+                out.push_back(protocol::OfflineWindow{day, w.startMinute, w.endMinute, rule});
             }
         }
     }
     return merged(std::move(out));
+}
+
+std::vector<std::int64_t> offlineHolidays(const Schedules& schedules, core::TimeUs now) {
+    std::vector<std::int64_t> days;
+    for (const auto& [id, schedule] : schedules) {
+        if (!schedule.calendar) {
+            continue;
+        }
+        // The site's calendar (every schedule shares it), from the day before (a panel a few
+        // hours behind UTC's date) through the horizon.
+        const std::int64_t today = policy::toLocal(now, schedule.utcOffsetMinutes).day;
+        for (std::int64_t day = today - 1;
+             day <= today + kOfflineHolidayHorizonDays &&
+             days.size() < protocol::kMaxOfflineHolidays;
+             ++day) {
+            if (schedule.calendar->isHoliday(day)) {
+                days.push_back(day);
+            }
+        }
+        break;
+    }
+    return days;
 }
 
 std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std::string& panel,
@@ -220,7 +249,7 @@ std::size_t estimatedPutBytes(const std::vector<protocol::CacheEntry>& entries) 
 }
 
 protocol::OfflinePolicy offlinePolicyFor(const DoorSpec& door, const OfflineConfig& config,
-                                         bool twoPerson) {
+                                         bool twoPerson, std::vector<std::int64_t> holidays) {
     protocol::OfflinePolicy policy;
     policy.door = door.id;
     policy.entryFactors = door.entryFactors;
@@ -233,6 +262,7 @@ protocol::OfflinePolicy offlinePolicyFor(const DoorSpec& door, const OfflineConf
     policy.stalenessMs = std::chrono::milliseconds(config.staleness).count();
     policy.degraded = config.degraded;
     policy.journalFull = config.journalFull;
+    policy.holidays = std::move(holidays);
     return policy;
 }
 
@@ -448,7 +478,8 @@ void OfflineSync::sendSync(Panel& p) {
     sync.type = protocol::CommandType::cacheSync;
     sync.version = p.version;
     sync.policy = offlinePolicyFor(*p.door, parts_.config,
-                                   parts_.twoPersonZone && parts_.twoPersonZone(p.door->toZone));
+                                   parts_.twoPersonZone && parts_.twoPersonZone(p.door->toZone),
+                                   offlineHolidays(parts_.schedules, parts_.clock.nowUs()));
     if (parts_.send(p.id, std::move(sync))) {
         p.syncedVersion = p.version;
     }

@@ -68,14 +68,21 @@ std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std
                                                  const CredentialSnapshot& snapshot,
                                                  const AccessLevels& levels,
                                                  const Schedules& schedules, core::TimeUs now);
-// A schedule's weekly windows as the panel keeps them (one per day, merged, sorted).
+// A schedule's weekly windows as the panel keeps them (one per day, merged, sorted), each with
+// the schedule's holiday rule.
 std::vector<protocol::OfflineWindow> offlineWindows(const policy::Schedule& schedule);
+// How far ahead the policy lists the site's holidays: the staleness bound (a week at most) keeps
+// a panel's list renewed long before it runs out.
+inline constexpr std::int64_t kOfflineHolidayHorizonDays = 400;
+// The site's holidays and closures from yesterday through the horizon, as local day numbers
+// (the calendar the schedules share; none: empty).
+std::vector<std::int64_t> offlineHolidays(const Schedules& schedules, core::TimeUs now);
 // An upper bound on the wire size of a cache_put carrying `entries` as stored (templates still the
 // stored boxes, which are a byte longer than the panel's seal), envelope and MAC included.
 std::size_t estimatedPutBytes(const std::vector<protocol::CacheEntry>& entries);
 // The [offline] policy for one door, as cache_sync carries it.
 protocol::OfflinePolicy offlinePolicyFor(const DoorSpec& door, const OfflineConfig& config,
-                                         bool twoPerson);
+                                         bool twoPerson, std::vector<std::int64_t> holidays = {});
 
 class OfflineSync {
   public:

@@ -218,10 +218,17 @@ LocalTime localTime(std::int64_t unixMs, int utcOffsetMinutes) {
 }
 
 bool withinWindows(const std::vector<protocol::OfflineWindow>& windows, std::int64_t unixMs,
-                   int utcOffsetMinutes) {
+                   int utcOffsetMinutes, const std::vector<std::int64_t>& holidays) {
     const LocalTime local = localTime(unixMs, utcOffsetMinutes);
+    const std::int64_t dayNumber = floorDiv(floorDiv(unixMs, 60'000) + utcOffsetMinutes, 1440);
+    const bool holiday = std::binary_search(holidays.begin(), holidays.end(), dayNumber);
     return std::any_of(windows.begin(), windows.end(), [&](const protocol::OfflineWindow& w) {
-        return w.day == local.day && w.fromMin <= local.minute && local.minute < w.untilMin;
+        const bool dayApplies =
+            w.holidays == protocol::WindowHolidays::any ||
+            (w.holidays == protocol::WindowHolidays::closedOnHolidays && !holiday) ||
+            (w.holidays == protocol::WindowHolidays::holidaysOnly && holiday);
+        return dayApplies && w.day == local.day && w.fromMin <= local.minute &&
+               local.minute < w.untilMin;
     });
 }
 
@@ -301,7 +308,7 @@ OfflineStep offlineResume(const OfflineContext& context, protocol::DoorSide side
     }
     const auto& windows =
         side == protocol::DoorSide::entry ? entry->entryWindows : entry->exitWindows;
-    if (!withinWindows(windows, unixMs, context.clock.utcOffsetMinutes)) {
+    if (!withinWindows(windows, unixMs, context.clock.utcOffsetMinutes, policy.holidays)) {
         return decided(std::move(session), reason::outsideSchedule);
     }
     auto factors = sideFactors(policy, side);

@@ -90,8 +90,10 @@ struct LocalTime {
     int minute = 0;
 };
 LocalTime localTime(std::int64_t unixMs, int utcOffsetMinutes);
+// `holidays`: the policy's local day numbers, ascending; a window closed on holidays does not
+// apply on one, a holidays-only window applies on one only.
 bool withinWindows(const std::vector<protocol::OfflineWindow>& windows, std::int64_t unixMs,
-                   int utcOffsetMinutes);
+                   int utcOffsetMinutes, const std::vector<std::int64_t>& holidays = {});
 bool withinValidity(const protocol::CacheEntry& entry, std::int64_t unixMs);
 // The side's factors include a finger.
 bool threeFactor(const std::vector<protocol::Factor>& factors);

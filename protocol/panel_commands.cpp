@@ -193,12 +193,19 @@ bool isBase64Text(std::string_view text) {
 Json windowsJson(const std::vector<OfflineWindow>& windows) {
     Json list = Json::array();
     for (const auto& w : windows) {
-        list.push_back(Json::array({w.day, w.fromMin, w.untilMin}));
+        Json window = Json::array({w.day, w.fromMin, w.untilMin});
+        if (w.holidays == WindowHolidays::closedOnHolidays) {
+            window.push_back("closed_on_holidays");
+        } else if (w.holidays == WindowHolidays::holidaysOnly) {
+            window.push_back("holidays_only");
+        }
+        list.push_back(std::move(window));
     }
     return list;
 }
 
-// [[day, from_min, until_min], ...]: day 0..6 (Monday first), 0 <= from < until <= 1440.
+// [[day, from_min, until_min(, holiday rule)], ...]: day 0..6 (Monday first),
+// 0 <= from < until <= 1440, the rule "closed_on_holidays" or "holidays_only" (none: any day).
 void readWindows(FieldReader& reader, const Json& entry, std::string_view field,
                  std::vector<OfflineWindow>& out) {
     if (!reader.ok()) {
@@ -215,11 +222,25 @@ void readWindows(FieldReader& reader, const Json& entry, std::string_view field,
         return;
     }
     for (const auto& w : *it) {
-        const bool shape = w.is_array() && w.size() == 3 && w[0].is_number_integer() &&
-                           w[1].is_number_integer() && w[2].is_number_integer();
+        const bool shape = w.is_array() && (w.size() == 3 || w.size() == 4) &&
+                           w[0].is_number_integer() && w[1].is_number_integer() &&
+                           w[2].is_number_integer();
         if (!shape) {
             reader.fail(field, "each window must be [day, from_min, until_min] integers");
             return;
+        }
+        WindowHolidays rule = WindowHolidays::any;
+        if (w.size() == 4) {
+            if (w[3] == "closed_on_holidays") {
+                rule = WindowHolidays::closedOnHolidays;
+            } else if (w[3] == "holidays_only") {
+                rule = WindowHolidays::holidaysOnly;
+            } else {
+                reader.fail(field,
+                            "a window's fourth element must be \"closed_on_holidays\" or "
+                            "\"holidays_only\"");
+                return;
+            }
         }
         const auto day = w[0].get<std::int64_t>();
         const auto from = w[1].get<std::int64_t>();
@@ -228,8 +249,8 @@ void readWindows(FieldReader& reader, const Json& entry, std::string_view field,
             reader.fail(field, "a window is out of range (day 0..6, 0 <= from < until <= 1440)");
             return;
         }
-        out.push_back(
-            OfflineWindow{static_cast<int>(day), static_cast<int>(from), static_cast<int>(until)});
+        out.push_back(OfflineWindow{static_cast<int>(day), static_cast<int>(from),
+                                    static_cast<int>(until), rule});
     }
 }
 
@@ -388,6 +409,9 @@ Json policyJson(const OfflinePolicy& p) {
     json["staleness_ms"] = p.stalenessMs;
     json["degraded"] = toString(p.degraded);
     json["journal_full"] = toString(p.journalFull);
+    if (!p.holidays.empty()) {
+        json["holidays"] = p.holidays;
+    }
     return json;
 }
 
@@ -404,7 +428,7 @@ void readPolicy(FieldReader& outer, const Json& json, std::optional<OfflinePolic
     OfflinePolicy p;
     reader.onlyFields({"door", "entry_factors", "exit_factors", "two_person",
                        "two_person_window_ms", "finger_threshold", "unlock_ms", "staleness_ms",
-                       "degraded", "journal_full"});
+                       "degraded", "journal_full", "holidays"});
     p.door = reader.string("door");
     if (reader.ok() && !isValidId(p.door)) {
         reader.fail("door", "must be an id (1..64 of [a-z0-9_-])");
@@ -438,6 +462,24 @@ void readPolicy(FieldReader& outer, const Json& json, std::optional<OfflinePolic
             p.journalFull = JournalFullPolicy::keepDeciding;
         } else {
             reader.fail("journal_full", "must be \"deny_offline\" or \"keep_deciding\"");
+        }
+    }
+    if (reader.ok() && reader.has("holidays")) {
+        const Json& days = (*it)["holidays"];
+        bool ordered = days.is_array() && days.size() <= kMaxOfflineHolidays;
+        std::int64_t last = -1;
+        for (std::size_t i = 0; ordered && i < days.size(); ++i) {
+            // A day number of the years 1970..9999, strictly ascending.
+            ordered = days[i].is_number_integer() && days[i].get<std::int64_t>() > last &&
+                      days[i].get<std::int64_t>() <= 2'932'896;
+            if (ordered) {
+                last = days[i].get<std::int64_t>();
+                p.holidays.push_back(last);
+            }
+        }
+        if (!ordered) {
+            reader.fail("holidays", "must be at most " + std::to_string(kMaxOfflineHolidays) +
+                                        " ascending day numbers (0..2932896)");
         }
     }
     if (!reader.ok()) {

@@ -48,10 +48,18 @@ enum class CommandType {
 
 // One card in a panel's offline cache: what the panel needs to decide alone for its door(s).
 // No secret in clear: the PIN only as the panel's own hash of it, templates sealed to the panel.
+// How a window treats the site's holidays (the schedule's holiday rule, policy/schedule.hpp):
+// on the wire a fourth element "closed_on_holidays" / "holidays_only"; none for `any`.
+enum class WindowHolidays {
+    any,             // an ordinary day of its weekday
+    closedOnHolidays,  // never on a holiday of the policy's list
+    holidaysOnly,      // only on a holiday of the list
+};
 struct OfflineWindow {
     int day = 0;       // 0 = Monday .. 6 = Sunday, in the site's time zone
     int fromMin = 0;   // 0..1439, minutes after midnight
     int untilMin = 0;  // fromMin+1..1440
+    WindowHolidays holidays = WindowHolidays::any;
 };
 struct CacheEntry {
     std::string card;               // canonical card id
@@ -91,13 +99,18 @@ struct OfflinePolicy {
     std::int64_t stalenessMs = 900'000;  // without a cache_sync this long, the cache is stale
     DegradedMode degraded = DegradedMode::deny;
     JournalFullPolicy journalFull = JournalFullPolicy::denyOffline;
+    // The site's holidays and closures ahead (and the day before), as local day numbers (days
+    // since 1970-01-01 in the site's calendar), ascending: what the windows' holiday rules look
+    // at. Absent on the wire: none.
+    std::vector<std::int64_t> holidays{};
 };
 
 // Limits the codec enforces.
 inline constexpr int kMaxHoldUnlockedMs = 24 * 3600 * 1000;  // one day
 inline constexpr std::size_t kMaxCacheEntries = 8;  // per cache_put (the payload limit binds first
                                                     // with templates: one entry then)
-inline constexpr std::size_t kMaxOfflineWindows = 28;                    // per side of an entry
+inline constexpr std::size_t kMaxOfflineWindows = 56;  // per side of an entry (two rules a day)
+inline constexpr std::size_t kMaxOfflineHolidays = 128;  // a policy's list: a year and a bit
 inline constexpr std::int64_t kMaxStalenessMs = 7LL * 24 * 3600 * 1000;  // a week
 inline constexpr std::size_t kMaxCommandCards = 32;                      // per command
 inline constexpr std::size_t kMaxCommandIdChars = 64;

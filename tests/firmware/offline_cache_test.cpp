@@ -250,6 +250,24 @@ TEST(OfflineChecks, LocalTimeAndWindowsUseTheSiteOffset) {
             << c.unixMs << " " << c.offset;
     }
     EXPECT_FALSE(withinWindows({}, kMonday0900Jst, kJst));
+
+    // Holidays: Monday 2026-11-30 as the site's day number.
+    const std::int64_t monday = (kMonday0900Jst / 60'000 + kJst) / 1440;
+    const std::vector<std::int64_t> mondayOff = {monday - 3, monday};
+    auto closed = hours;
+    for (auto& w : closed) {
+        w.holidays = protocol::WindowHolidays::closedOnHolidays;
+    }
+    EXPECT_TRUE(withinWindows(closed, kMonday0900Jst, kJst));  // no list: an ordinary day
+    EXPECT_FALSE(withinWindows(closed, kMonday0900Jst, kJst, mondayOff));
+    EXPECT_TRUE(withinWindows(closed, kMonday0900Jst + 24 * 60 * kMinute, kJst, mondayOff));
+    EXPECT_TRUE(withinWindows(hours, kMonday0900Jst, kJst, mondayOff));  // rule any
+    auto only = hours;
+    for (auto& w : only) {
+        w.holidays = protocol::WindowHolidays::holidaysOnly;
+    }
+    EXPECT_TRUE(withinWindows(only, kMonday0900Jst, kJst, mondayOff));
+    EXPECT_FALSE(withinWindows(only, kMonday0900Jst + 24 * 60 * kMinute, kJst, mondayOff));
 }
 
 TEST(OfflineChecks, ValidityPinHashAndFactors) {

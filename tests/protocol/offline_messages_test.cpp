@@ -303,6 +303,42 @@ TEST(OfflineMessages, EventAckAndCacheCommandsRoundTrip) {
     EXPECT_EQ(parsed.value->door, "gate-1");
 }
 
+// A window keeps its schedule's holiday rule; the policy lists the site's holidays ahead.
+TEST(OfflineMessages, HolidayRulesAndTheHolidayList) {
+    auto put = command(CommandType::cachePut);
+    put.version = 2;
+    put.entries = {entry("0123456789ABCDEF")};
+    put.entries[0].entryWindows[0].holidays = WindowHolidays::closedOnHolidays;
+    put.entries[0].entryWindows[1].holidays = WindowHolidays::holidaysOnly;
+    const std::string text = encode(put);
+    EXPECT_NE(text.find(",\"closed_on_holidays\"]"), std::string::npos) << text;
+    auto parsed = parsePanelCommand(text);
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(parsed.value->entries[0].entryWindows[0].holidays,
+              WindowHolidays::closedOnHolidays);
+    EXPECT_EQ(parsed.value->entries[0].entryWindows[1].holidays, WindowHolidays::holidaysOnly);
+    EXPECT_EQ(encode(*parsed.value), text);
+    std::string bad = text;
+    bad.replace(bad.find("\"holidays_only\""), 15, "\"sundays_only\"");
+    EXPECT_NE(parsePanelCommand(bad).error.find("fourth element"), std::string::npos);
+
+    auto sync = command(CommandType::cacheSync);
+    sync.version = 2;
+    sync.policy = policy();
+    EXPECT_EQ(encode(sync).find("holidays"), std::string::npos);  // none: not on the wire
+    sync.policy->holidays = {20'818, 20'819};
+    parsed = parsePanelCommand(encode(sync));
+    ASSERT_TRUE(parsed) << parsed.error;
+    EXPECT_EQ(parsed.value->policy->holidays, (std::vector<std::int64_t>{20'818, 20'819}));
+    sync.policy->holidays = {20'819, 20'818};
+    EXPECT_NE(parsePanelCommand(encode(sync)).error.find("holidays: must be"), std::string::npos);
+    sync.policy->holidays.assign(kMaxOfflineHolidays + 1, 0);
+    for (std::size_t i = 0; i < sync.policy->holidays.size(); ++i) {
+        sync.policy->holidays[i] = static_cast<std::int64_t>(i);
+    }
+    EXPECT_FALSE(parsePanelCommand(encode(sync)));
+}
+
 TEST(OfflineMessages, MalformedCacheCommandsNameTheField) {
     auto ack = command(CommandType::eventAck);
     EXPECT_EQ(parsePanelCommand(encode(ack)).error, "seq: out of range 1..2^53-1");
