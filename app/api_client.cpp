@@ -30,6 +30,8 @@ http::verb toBeast(ApiVerb verb) {
             return http::verb::post;
         case ApiVerb::put:
             return http::verb::put;
+        case ApiVerb::patch:
+            return http::verb::patch;
         case ApiVerb::del:
             return http::verb::delete_;
     }

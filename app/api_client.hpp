@@ -14,7 +14,7 @@
 
 namespace sekimori::app {
 
-enum class ApiVerb { get, post, put, del };
+enum class ApiVerb { get, post, put, patch, del };
 
 struct ApiAnswer {
     unsigned status = 0;

@@ -11,6 +11,7 @@
 #include "app/cli_failure.hpp"
 #include "app/daemon_session.hpp"
 #include "app/person_view.hpp"
+#include "app/person_weight.hpp"
 #include "core/crypto.hpp"
 #include "sim/fingerprint_model.hpp"
 
@@ -27,6 +28,8 @@ constexpr std::string_view kUsage =
     "  finger       --id ID (--template-file F | --sim-seed SEED)   (needs an approval)\n"
     "  grant        --id ID --zone ZONE --schedule SCHEDULE   (a restricted zone needs an "
     "approval)\n"
+    "  weight       --id ID --kg KG            (what a circle gate's weight plate checks; 0..300,\n"
+    "                                            0 removes it)\n"
     "  list         [--query Q] [--limit N]     (id prefix or part of the name)\n"
     "  show         ID                          (details, factors enrolled, cards and their\n"
     "                                            history, grants, levels, groups, recent events)\n"
@@ -198,7 +201,8 @@ core::Result<PersonRequest> requestFor(const std::string& action, const CliArgs&
         return PersonRequest{ApiVerb::del, "/api/cards/" + pathSegment(*uid), nullptr,
                              "card " + *uid + " revoked"};
     }
-    if (action != "card" && action != "pin" && action != "finger" && action != "grant") {
+    if (action != "card" && action != "pin" && action != "finger" && action != "grant" &&
+        action != "weight") {
         return core::makeError("cli.unknown_action", "unknown person action '" + action + "'");
     }
     auto id = args.require("id");
@@ -224,6 +228,18 @@ core::Result<PersonRequest> requestFor(const std::string& action, const CliArgs&
                              person + "/grants",
                              {{"zone", *zone}, {"schedule", *schedule}},
                              "person " + *id + " granted " + *zone + " " + *schedule};
+    }
+    if (action == "weight") {
+        auto kg = args.require("kg");
+        if (!kg) {
+            return kg.error();
+        }
+        auto change = weightChange(*id, *kg);
+        if (!change) {
+            return change.error();
+        }
+        return PersonRequest{ApiVerb::patch, person, std::move(change->body),
+                             std::move(change->done)};
     }
     if (auto r = readInput(action, args, input); !r) {
         return r.error();
@@ -254,9 +270,9 @@ int runPersonCommand(const std::vector<std::string>& args, std::ostream& out, st
     std::vector<std::string> options = isReadOrState(action)
                                            ? split.options
                                            : std::vector<std::string>(args.begin() + 1, args.end());
-    auto parsed =
-        CliArgs::parse(options, daemonOptions({"id", "name", "uid", "template-file", "sim-seed",
-                                               "zone", "schedule", "query", "limit", "comment"}));
+    auto parsed = CliArgs::parse(
+        options, daemonOptions({"id", "name", "uid", "template-file", "sim-seed", "zone",
+                                "schedule", "kg", "query", "limit", "comment"}));
     if (!parsed) {
         err << kUsage;
         return reportFailure(parsed.error(), err);
