@@ -9,9 +9,10 @@ desk's alarm queue has something in it.
 The server room's circle gate (config [[circle_gates]], one `sekimori-sim-gate` process each) is
 live too: a gate actor of its own cycles people standing on the gate's outer side through it
 (card, PIN, the finger taken inside the booth; their body weighs what they enrolled, give or take
-a little) and back out by the exit reader, and now and then someone follows a person in through
-the open outer leaf (a tailgate: the cycle is refused, both go back out, and the desk gets a
-priority-1 gate.cycle_refused alarm with the gate's camera).
+a little) and back out by the exit reader (the walk leaves the gate's zone to it, so presence and
+anti-passback follow), and now and then someone follows a person in through the open outer leaf
+(a tailgate: the cycle is refused, both go back out by it, and the desk gets a priority-1
+gate.cycle_refused alarm whose event names the gate's camera).
 
 Before the walk, run plays the access rules' scripted day (docs/access-rules.md), one scene
 after another, each of which the console shows as its event or alarm: a tailgate attempt at the
@@ -109,9 +110,6 @@ def enroll_rules(console, ops, p):
               for g in p.get("groups", [])]
     calls += [("POST", f"/api/people/{p['id']}/levels", {"level": level})
               for level in p.get("levels", [])]
-    if p.get("weight_kg"):
-        # Its own call: the circle gate's plate checks it (a daemon without it refuses the key).
-        calls.append(("PATCH", f"/api/people/{p['id']}", {"weight_kg": p["weight_kg"]}))
     for method, path, body in calls:
         status, reply = console.call(method, path, body)
         if status == 202:
@@ -125,8 +123,27 @@ def enroll_rules(console, ops, p):
             print(f"  {p['id']}: {method} {path} refused {status}: {reply}", flush=True)
         elif status not in (200, 201, 409):
             raise ConsoleError(method, path, status, reply)
+    weighed = enroll_weight(ops, p)
     print(f"  {p['id']}: groups {p.get('groups', [])}, levels {p.get('levels', [])}"
+          + (f", {weighed}" if weighed else "")
           + (", needs an escort" if p.get("escort_required") else ""), flush=True)
+
+
+def enroll_weight(ops, p):
+    """The body weight the circle gate's plate checks the person against (the gate's grant
+    carries it), through `sekimori person weight` as the facility admin like every other factor;
+    the same weight again records nothing. Returns what to log ("" for no weight_kg)."""
+    if not p.get("weight_kg"):
+        return ""
+    done = ops.as_(FACILITY, "person", "weight", "--id", p["id"], "--kg", str(p["weight_kg"]),
+                   check=False)
+    if done.returncode != 0:
+        # The demo goes on without it: the gate checks the plate against its own maximum only.
+        print(f"  {p['id']}: person weight refused: {done.stderr.strip()}", flush=True)
+        return ""
+    if done.stdout.startswith("approval "):
+        ops.approve(done.stdout)
+    return f"{p['weight_kg']} kg"
 
 
 def zones_of(person, levels):
@@ -177,6 +194,7 @@ class SiteWalk:
         self.busy_people = set()     # people walking through a door right now
         self.shown_in = {}           # person -> zone of their last granted passage
         self.refused = {}            # person -> {door: monotonic time until it is tried again}
+        self.gate_zones = set()      # zones behind a live circle gate: left by its exit cycle
         self.site_zone = next((z["id"] for z in site.get("zones", []) if z.get("kind") == "site"),
                               site["site"]["id"])
 
@@ -339,7 +357,12 @@ class SiteWalk:
         """Back out of `here` the way in. A free exit (no exit factors) is a request to exit
         and an opening; a door that wants a card on the way out has its exit reader on a
         panel the demo does not run, so that walk is silent. Presence shows the person where
-        they last badged in until their next passage."""
+        they last badged in until their next passage. A zone behind a live circle gate is left
+        through the gate (its actor's exit cycle, badged, so presence and anti-passback follow):
+        a silent walk out would leave the person recorded inside and their next entry refused
+        anti_passback."""
+        if here in self.gate_zones:
+            return False
         door = self.door_into(here)
         back = door["from_zone"] if door else OUTSIDE
         if back == self.site_zone:
@@ -418,6 +441,10 @@ class GateActor:
         """One cycle on the actor's thread; False when one is still running or nobody can go."""
         if self.busy():
             return False
+        if self.stranded():
+            self.thread = threading.Thread(target=self.walk_out, daemon=True)
+            self.thread.start()
+            return False
         walk = self.walk
         outer, inner = self.gate["from_zone"], self.gate["to_zone"]
         free = [p for p in walk.people if p["id"] not in walk.busy_people]
@@ -428,7 +455,9 @@ class GateActor:
             if not going_in or len(free) < 2:
                 return False
             first = walk.rng.choice(going_in)
-            second = walk.rng.choice([q for q in free if q is not first])
+            # The one who follows is someone standing at the gate too, if anybody is.
+            behind = [q for q in free if q is not first and walk.where[q["id"]] == outer]
+            second = walk.rng.choice(behind or [q for q in free if q is not first])
             who, action = [first, second], lambda: self.tailgate(first, second)
         elif coming_out and (not going_in or walk.rng.random() < 0.4):
             p = walk.rng.choice(coming_out)
@@ -452,6 +481,37 @@ class GateActor:
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
         return True
+
+    def stranded(self):
+        """(leaf, bodies) when the booth holds people the gate lets out by a leaf standing open
+        (a refused cycle's way back, or a granted one's far leaf) while no cycle of ours runs: a
+        step of ours found no answer in time and left them there. None otherwise."""
+        phase, presence, leaves = "idle", 0, {}
+        for line in list(self.process.history):
+            if line.get("out") == "phase":
+                phase = line["phase"]
+            elif line.get("out") == "sensors":
+                presence = line["presence"]
+            elif line.get("out") == "position":
+                leaves[line["leaf"]] = line["closed"]
+        open_leaf = next((leaf for leaf, closed in leaves.items() if not closed), None)
+        if phase in ("return_awaiting_leave", "awaiting_exit") and presence > 0 and open_leaf:
+            return open_leaf, presence
+        return None
+
+    def walk_out(self):
+        """Whoever stranded() found leaves, so one lost line never blocks the gate for good."""
+        leaf, bodies = self.stranded() or (None, 0)
+        if leaf is None:
+            return
+        self.log(f"{self.gate['id']}: {bodies} left in the booth walk out by the {leaf} leaf")
+        self.process.drain()
+        for _ in range(bodies):
+            self.process.send(f"leave {leaf}")
+        try:
+            self.process.wait_phase("idle")
+        except (TimeoutError, RuntimeError) as e:
+            self.log(f"{self.gate['id']}: {e}")
 
     def grams(self, person):
         kg = person.get("weight_kg", DEFAULT_WEIGHT_KG)
@@ -485,8 +545,15 @@ class GateActor:
         self.back_out("outer", 2)
 
     def back_out(self, leaf, bodies):
-        """A refused cycle: the entry leaf opens again and whoever is inside leaves by it."""
-        self.process.wait_position(leaf, closed=False)
+        """A refused cycle: the gate holds the entry leaf open ("Please go back") and whoever is
+        inside leaves by it. A refusal while that leaf still stands open (a tailgate) never moves
+        it, so the cue is the gate's phase, not the leaf's position; a refusal that left nobody
+        inside goes straight back to idle."""
+        phase = self.process.wait_for(
+            lambda l: l.get("out") == "phase" and l.get("phase") in ("return_awaiting_leave",
+                                                                     "idle"))
+        if phase["phase"] == "idle":
+            return
         for _ in range(bodies):
             self.process.send(f"leave {leaf}")
         self.process.wait_phase("idle")
@@ -723,6 +790,7 @@ def run(args):
     walk = SiteWalk(site, people, panels, random.Random(args.seed), say, desk=desk)
     actors = [GateActor(g, gates[g["id"]], walk, say) for g in site.get("circle_gates", [])
               if g["id"] in gates]
+    walk.gate_zones = {actor.gate["to_zone"] for actor in actors}
     if not args.no_day:
         ScriptedDay(walk, people, desk, security, say).play()
     now = time.monotonic()
