@@ -108,6 +108,10 @@ inline constexpr core::EventType kPanelJournalOverflow{"panel.journal_overflow"}
 // A journal entry arrived past a gap in the panel's sequence (entries missing): raised, never
 // silently skipped; the controller waits for the missing ones.
 inline constexpr core::EventType kPanelJournalGap{"panel.journal_gap"};
+// A journaled report that made no other event (a repeated fault the door state ignores, a door
+// the panel does not serve): kept with its seq and signed report, so the trail holds every entry
+// the panel was acknowledged for and the controller resumes after it at a restart.
+inline constexpr core::EventType kPanelReportKept{"panel.report_kept"};
 // A panel acknowledged its offline cache at the current version (recorded when it catches up),
 // or has stayed behind past the site's bound (an alarm until it catches up).
 inline constexpr core::EventType kPanelCacheSynced{"panel.cache_synced"};

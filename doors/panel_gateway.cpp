@@ -325,6 +325,14 @@ void PanelGateway::takeReport(const std::string& panel, const std::string& topic
     const core::TimeUs lateUs =
         std::chrono::duration_cast<std::chrono::microseconds>(kLateAfter).count();
     core::Change change;
+    if (made.report.empty()) {
+        const nlohmann::json kept{{"kind", protocol::toString(event.kind)},
+                                  {"door", event.door},
+                                  {"panel_report", signedReport.report},
+                                  {"panel_sig", signedReport.sig}};
+        made.report.push_back(
+            core::Event{now, kPanelReportKept, "panel:" + panel, "", kept.dump()});
+    }
     for (auto& e : made.report) {
         auto payload = nlohmann::json::parse(e.payload, nullptr, /*allow_exceptions=*/false);
         if (!payload.is_object()) {

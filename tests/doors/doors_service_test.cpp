@@ -18,6 +18,7 @@
 #include "doors/door_event_types.hpp"
 #include "doors/enrollment.hpp"
 #include "doors/panel_link_event_types.hpp"
+#include "doors/presence_rebuild.hpp"
 #include "io/mqtt_router.hpp"
 #include "io/simulated_mqtt_link.hpp"
 #include "protocol/panel_link_auth.hpp"
@@ -1237,6 +1238,32 @@ TEST_F(DoorsServiceTest, AnOfflineGrantIsRecordedLateAsSuchAndItsOpeningMovesPre
     ASSERT_EQ(opened.size(), 2U);
     EXPECT_EQ(opened[0].subject, "");
     EXPECT_EQ(opened[1].subject, "alice");
+}
+
+// A report that makes no event of its own (here: a door the panel does not serve) still leaves
+// its seq in the trail, so a restarted controller resumes after it instead of seeing a gap.
+TEST_F(DoorsServiceTest, AReportThatMakesNothingIsKeptWithItsSeq) {
+    startService();
+    const std::string topic = protocol::panelTopic(kSite, kPanel, protocol::PanelChannel::event);
+    broker_.publish(topic, signedEvent(protocol::DoorEventKind::opened));  // 1
+    protocol::PanelEvent stray;
+    stray.door = "not-this-panels-door";
+    stray.kind = protocol::DoorEventKind::closed;
+    stray.seq = ++seq_;  // 2
+    stray.occurredUs = clock_.nowUs();
+    broker_.publish(topic, signedReport(stray));
+    ASSERT_TRUE(runUntil([&] { return !acks_.empty() && acks_.back() == 2; }));
+    EXPECT_EQ(storedSeqs(*trail_), (std::vector<std::int64_t>{1, 2}));
+    const auto kept = ofType(kPanelReportKept);
+    ASSERT_EQ(kept.size(), 1U);
+    const auto payload = nlohmann::json::parse(kept[0].payload);
+    EXPECT_EQ(payload["kind"], "closed");
+    EXPECT_EQ(payload["door"], "not-this-panels-door");
+    EXPECT_EQ(payload["panel_seq"], 2);
+    EXPECT_TRUE(payload.contains("panel_sig"));
+    auto resumed = lastJournalSeqs(*trail_);
+    ASSERT_TRUE(resumed);
+    EXPECT_EQ(resumed->at(kPanel), 2U);
 }
 
 TEST_F(DoorsServiceTest, JournalNoticesAreRecordedAsPanelEvents) {
