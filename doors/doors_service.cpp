@@ -484,9 +484,10 @@ void DoorsService::Impl::start() {
 void DoorsService::Impl::restoreGates(
     const core::Result<std::map<std::string, std::vector<GateRecord>>>& records) {
     if (!records) {
-        core::logError(kComponent, "circle gate states could not be read from the trail (shown "
-                                   "idle until their next report): " +
-                                       records.error().message);
+        core::logError(kComponent,
+                       "circle gate states could not be read from the trail (shown "
+                       "idle until their next report): " +
+                           records.error().message);
         return;
     }
     for (auto& [id, door] : doors) {
@@ -621,8 +622,8 @@ ReportEvents DoorsService::Impl::onEvent(const std::string& panel, const std::st
                             person ? person->groups : std::vector<std::string>{}};
             if (spec.circleGate) {
                 // At a gate the passage is the cycle's: presence moves on its cycle_completed.
-                GateEvents gate = feedGate(door->second,
-                                           GateGranted{event.session, std::move(passage)});
+                GateEvents gate =
+                    feedGate(door->second, GateGranted{event.session, std::move(passage)});
                 for (auto* list : {&gate.report, &gate.derived}) {
                     std::move(list->begin(), list->end(), std::back_inserter(made.derived));
                 }

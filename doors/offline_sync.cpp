@@ -119,9 +119,8 @@ std::vector<std::int64_t> offlineHolidays(const Schedules& schedules, core::Time
         // The site's calendar (every schedule shares it), from the day before (a panel a few
         // hours behind UTC's date) through the horizon.
         const std::int64_t today = policy::toLocal(now, schedule.utcOffsetMinutes).day;
-        for (std::int64_t day = today - 1;
-             day <= today + kOfflineHolidayHorizonDays &&
-             days.size() < protocol::kMaxOfflineHolidays;
+        for (std::int64_t day = today - 1; day <= today + kOfflineHolidayHorizonDays &&
+                                           days.size() < protocol::kMaxOfflineHolidays;
              ++day) {
             if (schedule.calendar->isHoliday(day)) {
                 days.push_back(day);

@@ -252,8 +252,7 @@ struct Machine {
     // The person is in the cycle the controller was deciding: the card and PIN it accepted stand,
     // the cache checks the card again and takes the finger.
     void resumeOffline() {
-        const std::vector<protocol::Factor> verified{protocol::Factor::card,
-                                                     protocol::Factor::pin};
+        const std::vector<protocol::Factor> verified{protocol::Factor::card, protocol::Factor::pin};
         offlineStep(offlineResume(offlineContext(), state.side, state.sessionCard, verified,
                                   state.twoPerson));
     }

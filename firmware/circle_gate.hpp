@@ -125,11 +125,10 @@ using firmware::JournalLevel;
 using firmware::LinkAnnounced;
 using firmware::OfflinePinResult;
 using firmware::Tick;
-using Input =
-    std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply, LinkAnnounced,
-                 LeafPosition, BodyCrossed, Presence, Weight, FireInput, PowerInput, RearmKey,
-                 ReturnButton, ExitRequest, LinkStatus, WallClock, Tick, ControllerCommand,
-                 OfflinePinResult, CacheRestored, JournalLevel>;
+using Input = std::variant<CardRead, KeypadDigit, KeypadEnter, FingerPlaced, ControllerReply,
+                           LinkAnnounced, LeafPosition, BodyCrossed, Presence, Weight, FireInput,
+                           PowerInput, RearmKey, ReturnButton, ExitRequest, LinkStatus, WallClock,
+                           Tick, ControllerCommand, OfflinePinResult, CacheRestored, JournalLevel>;
 
 // --- outputs ---------------------------------------------------------------------------------
 // SendRequest, SendPin, SendEvent, SendAck, Ignored, VerifyOfflinePin, CacheChanged: as

@@ -51,7 +51,7 @@ enum class CommandType {
 // How a window treats the site's holidays (the schedule's holiday rule, policy/schedule.hpp):
 // on the wire a fourth element "closed_on_holidays" / "holidays_only"; none for `any`.
 enum class WindowHolidays {
-    any,             // an ordinary day of its weekday
+    any,               // an ordinary day of its weekday
     closedOnHolidays,  // never on a holiday of the policy's list
     holidaysOnly,      // only on a holiday of the list
 };
@@ -109,7 +109,7 @@ struct OfflinePolicy {
 inline constexpr int kMaxHoldUnlockedMs = 24 * 3600 * 1000;  // one day
 inline constexpr std::size_t kMaxCacheEntries = 8;  // per cache_put (the payload limit binds first
                                                     // with templates: one entry then)
-inline constexpr std::size_t kMaxOfflineWindows = 56;  // per side of an entry (two rules a day)
+inline constexpr std::size_t kMaxOfflineWindows = 56;    // per side of an entry (two rules a day)
 inline constexpr std::size_t kMaxOfflineHolidays = 128;  // a policy's list: a year and a bit
 inline constexpr std::int64_t kMaxStalenessMs = 7LL * 24 * 3600 * 1000;  // a week
 inline constexpr std::size_t kMaxCommandCards = 32;                      // per command

@@ -249,9 +249,10 @@ class SimGate {
           outer_(io),
           inner_(io),
           link_(io::makePahoMqttLink(io.get_executor(), linkOptions(args, std::move(password)))),
-          hal_(args.site, args.panel, std::move(panelKey), std::move(signingSeed), *link_,
-               printLine, [this](Leaf leaf, bool released) { leafDriven(leaf, released); },
-               std::filesystem::path(args.stateDir) / (args.panel + ".cache")),
+          hal_(
+              args.site, args.panel, std::move(panelKey), std::move(signingSeed), *link_, printLine,
+              [this](Leaf leaf, bool released) { leafDriven(leaf, released); },
+              std::filesystem::path(args.stateDir) / (args.panel + ".cache")),
           store_(std::filesystem::path(args.stateDir) / (args.panel + ".journal")),
           journal_(firmware::JournalConfig{static_cast<std::size_t>(args.journalCapacity)}, store_),
           runner_(gateConfig(args), hal_, journal_) {}

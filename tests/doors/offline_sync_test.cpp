@@ -428,8 +428,7 @@ TEST(OfflineHolidays, WindowsCarryTheScheduleRuleAndThePolicyTheDays) {
     }
     auto maintenance = office;
     maintenance.holidays = policy::HolidayRule::holidaysOnly;
-    EXPECT_EQ(offlineWindows(maintenance).front().holidays,
-              protocol::WindowHolidays::holidaysOnly);
+    EXPECT_EQ(offlineWindows(maintenance).front().holidays, protocol::WindowHolidays::holidaysOnly);
     auto plain = office;
     plain.holidays = policy::HolidayRule::ignore;
     EXPECT_EQ(offlineWindows(plain).front().holidays, protocol::WindowHolidays::any);
@@ -438,9 +437,8 @@ TEST(OfflineHolidays, WindowsCarryTheScheduleRuleAndThePolicyTheDays) {
     Schedules schedules{{"office", office}};
     const core::TimeUs dec30Jst = 1'798'556'400'000'000;  // 2026-12-30 00:00 +09:00
     const auto days = offlineHolidays(schedules, dec30Jst);
-    EXPECT_EQ(days, (std::vector<std::int64_t>{
-                        policy::dayNumber(policy::CivilDate{2026, 12, 31}),
-                        policy::dayNumber(policy::CivilDate{2027, 1, 1})}));
+    EXPECT_EQ(days, (std::vector<std::int64_t>{policy::dayNumber(policy::CivilDate{2026, 12, 31}),
+                                               policy::dayNumber(policy::CivilDate{2027, 1, 1})}));
     EXPECT_TRUE(offlineHolidays(Schedules{}, dec30Jst).empty());
     const auto policy = offlinePolicyFor(DoorSpec{}, OfflineConfig{}, false, days);
     EXPECT_EQ(policy.holidays, days);

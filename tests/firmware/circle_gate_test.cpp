@@ -1210,9 +1210,7 @@ TEST(CircleGateOffline, NoCacheNoOfflineDecision) {
     noClock.wallClockKnown = false;
     runTable(offlineConfig(), noClock,
              {{0, LinkStatus{false}, {}},
-              {100,
-               card(Reader::outer, kCachedCard),
-               {"display outer denied controller_error"}}},
+              {100, card(Reader::outer, kCachedCard), {"display outer denied controller_error"}}},
              Shown::all);
     auto inBooth = shutIn(70000);
     append(inBooth,
@@ -1245,15 +1243,14 @@ TEST(CircleGateOffline, ControllerLostInTheBoothTheCacheTakesTheFinger) {
         return rows;
     };
     auto silent = online(70000);
-    append(silent, {{5000, finger(90), {"request g-1 entry finger 90"}},
-                    {10'000,
-                     Tick{},
-                     {"event offline_granted g-1 04A1B2C3 aiko granted", "leaf inner release"}},
-                    // The decision arrives late: it answers nothing now, but the controller is
-                    // there again (online from the next card).
-                    {10'100,
-                     granted("g-1"),
-                     {"ignored reply: does not answer the outstanding request"}}});
+    append(silent,
+           {{5000, finger(90), {"request g-1 entry finger 90"}},
+            {10'000,
+             Tick{},
+             {"event offline_granted g-1 04A1B2C3 aiko granted", "leaf inner release"}},
+            // The decision arrives late: it answers nothing now, but the controller is
+            // there again (online from the next card).
+            {10'100, granted("g-1"), {"ignored reply: does not answer the outstanding request"}}});
     const auto s = runTable(offlineConfig(), offlineReady(), silent);
     EXPECT_FALSE(s.controllerSilent);
     // The link drops while the finger is asked for: the finger is taken from the cache.
@@ -1290,19 +1287,19 @@ TEST(CircleGateOffline, CacheCommandsAreAppliedAndAcknowledged) {
         input.command = std::move(c);
         return Input{std::move(input)};
     };
-    const auto s = runTable(
-        offlineConfig(), ready(),
-        {{0, authentic(put, 1), {"cache_changed", "ack c1 done"}},
-         {10, authentic(gap, 2), {"ack c2 refused cache version 3 does not follow 1"}},
-         {20, authentic(sync, 3), {"cache_changed", "ack c3 done"}}});
+    const auto s =
+        runTable(offlineConfig(), ready(),
+                 {{0, authentic(put, 1), {"cache_changed", "ack c1 done"}},
+                  {10, authentic(gap, 2), {"ack c2 refused cache version 3 does not follow 1"}},
+                  {20, authentic(sync, 3), {"cache_changed", "ack c3 done"}}});
     EXPECT_EQ(s.cache.version(), 1U);
     EXPECT_TRUE(s.cache.fresh(20));
     // Stored and read back at boot: the same entries, stale until the next sync.
     auto booted = step(offlineConfig(), ready(), CacheRestored{s.cache.encode()}, 0).state;
     EXPECT_NE(booted.cache.find(kCachedCard), nullptr);
     EXPECT_FALSE(booted.cache.fresh(0));
-    EXPECT_EQ(describe(step(offlineConfig(), ready(), CacheRestored{"{"}, 0).outputs.at(0)).rfind(
-                  "ignored cache: ", 0),
+    EXPECT_EQ(describe(step(offlineConfig(), ready(), CacheRestored{"{"}, 0).outputs.at(0))
+                  .rfind("ignored cache: ", 0),
               0U);
 }
 

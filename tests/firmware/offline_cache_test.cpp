@@ -210,10 +210,12 @@ TEST(OfflineCache, AtRestItKeepsEverythingButTheSyncTime) {
     EXPECT_EQ(OfflineCache::decode(bad).error, "cache: version: out of range 0..2^53-1");
     bad = cache.encode();
     bad.replace(bad.find("\"deny\""), 6, "\"open\"");
-    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: policy: degraded: must be \"deny\" or \"two_person\"");
+    EXPECT_EQ(OfflineCache::decode(bad).error,
+              "cache: policy: degraded: must be \"deny\" or \"two_person\"");
     bad = cache.encode();
     bad.replace(bad.find("04B0B0B0"), 8, "04b0b0b0");
-    EXPECT_EQ(OfflineCache::decode(bad).error, "cache: entries: entry 1: card: must be a canonical card id (protocol/card_format)");
+    EXPECT_EQ(OfflineCache::decode(bad).error,
+              "cache: entries: entry 1: card: must be a canonical card id (protocol/card_format)");
     bad = cache.encode();
     bad.replace(bad.find("\"weight_g\""), 10, "\"weight_x\"");
     EXPECT_EQ(OfflineCache::decode(bad).error, "cache: entries: entry 0: weight_x: unknown field");

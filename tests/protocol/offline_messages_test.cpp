@@ -314,8 +314,7 @@ TEST(OfflineMessages, HolidayRulesAndTheHolidayList) {
     EXPECT_NE(text.find(",\"closed_on_holidays\"]"), std::string::npos) << text;
     auto parsed = parsePanelCommand(text);
     ASSERT_TRUE(parsed) << parsed.error;
-    EXPECT_EQ(parsed.value->entries[0].entryWindows[0].holidays,
-              WindowHolidays::closedOnHolidays);
+    EXPECT_EQ(parsed.value->entries[0].entryWindows[0].holidays, WindowHolidays::closedOnHolidays);
     EXPECT_EQ(parsed.value->entries[0].entryWindows[1].holidays, WindowHolidays::holidaysOnly);
     EXPECT_EQ(encode(*parsed.value), text);
     std::string bad = text;
