@@ -20,12 +20,15 @@ JournalLevel CircleGateRunner::journalLevel() const {
     return JournalLevel{journal_.pending(), room};
 }
 
-void CircleGateRunner::syncJournalLevel(std::int64_t nowMs) {
+void CircleGateRunner::syncJournalLevel(std::int64_t nowMs, std::vector<Output>& performed) {
     const auto level = journalLevel();
     const bool full = level.pending >= level.capacity;
     if (full != levelFull_) {
         levelFull_ = full;
-        state_ = step(config_, std::move(state_), level, nowMs).state;  // no outputs
+        // Through handle: whatever falls due at nowMs on the way is carried out like any output.
+        for (auto& output : handle(level, nowMs)) {
+            performed.push_back(std::move(output));
+        }
     }
 }
 
@@ -90,7 +93,10 @@ void CircleGateRunner::publishDue(std::int64_t nowMs) {
 }
 
 std::vector<Output> CircleGateRunner::handle(const Input& input, std::int64_t nowMs) {
-    syncJournalLevel(nowMs);  // the journal opened (or filled) since the last input
+    std::vector<Output> performed;
+    if (!std::holds_alternative<JournalLevel>(input)) {
+        syncJournalLevel(nowMs, performed);  // the journal opened (or filled) since the last input
+    }
     const std::string epochBefore = state_.linkEpoch;
     auto result = step(config_, std::move(state_), input, nowMs);
     state_ = std::move(result.state);
@@ -105,8 +111,7 @@ std::vector<Output> CircleGateRunner::handle(const Input& input, std::int64_t no
     } else if (state_.linkEpoch != epochBefore && state_.linkConnected) {
         journal_.linkUp(nowMs);
     }
-    std::vector<Output> performed;
-    performed.reserve(result.outputs.size());
+    performed.reserve(performed.size() + result.outputs.size());
     std::optional<OfflinePinResult> offlinePin;  // offline: the HAL's hash of the typed PIN
     for (auto& output : result.outputs) {
         if (auto* pin = std::get_if<SendPin>(&output)) {
@@ -153,7 +158,9 @@ std::vector<Output> CircleGateRunner::handle(const Input& input, std::int64_t no
             performed.push_back(std::move(output));
         }
     }
-    syncJournalLevel(nowMs);
+    if (!std::holds_alternative<JournalLevel>(input)) {
+        syncJournalLevel(nowMs, performed);
+    }
     return performed;
 }
 

@@ -49,7 +49,7 @@ class CircleGateRunner {
     JournalLevel journalLevel() const;
     // The level into the machine when it crossed full (offline decisions then follow the
     // site's journal_full policy); before and after each input.
-    void syncJournalLevel(std::int64_t nowMs);
+    void syncJournalLevel(std::int64_t nowMs, std::vector<Output>& performed);
 
     GateConfig config_;
     CircleGateHal& hal_;

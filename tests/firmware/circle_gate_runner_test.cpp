@@ -57,6 +57,13 @@ class FakeHal : public CircleGateHal {
         screens.push_back(
             std::string(toString(display.reader)).append(" ").append(toString(display.screen)));
     }
+    std::optional<std::string> offlinePinHash(std::string_view person,
+                                              std::string_view digits) override {
+        hashed.push_back(std::string(person));
+        return fakeHex("pin", std::string(person).append(digits), 64);
+    }
+    void storeCache(std::string_view bytes) override { storedCache = std::string(bytes); }
+    std::optional<std::string> loadCache() override { return bootCache; }
 
     std::vector<std::string> sealed;
     std::vector<std::string> signedReports;
@@ -66,6 +73,9 @@ class FakeHal : public CircleGateHal {
     std::vector<protocol::PanelAck> acks;
     std::vector<std::string> leaves;
     std::vector<std::string> screens;
+    std::vector<std::string> hashed;  // whose PIN the HAL hashed (the digits are not kept)
+    std::string storedCache;
+    std::optional<std::string> bootCache;
 };
 
 class MemoryStore : public JournalStore {
@@ -149,6 +159,70 @@ struct Fixture {
     PanelJournal journal;
     CircleGateRunner runner{config(), hal, journal};
 };
+
+// Offline at the gate: the cache commands are applied and stored through the HAL, the PIN typed
+// offline is hashed by the HAL (never sealed for a controller), and a restarted gate reads the
+// cache back.
+TEST(CircleGateRunner, OfflineTheCacheIsKeptAndThePinHashedByTheHal) {
+    Fixture f;
+    f.ready();
+    const auto send = [&](protocol::PanelCommand c, std::uint64_t counter) {
+        c.id = "cmd-" + std::to_string(counter);
+        c.auth.epoch = kEpoch;
+        c.auth.counter = counter;
+        c.auth.nonce = std::string(32, 'f');
+        c.auth.mac =
+            f.hal.mac(protocol::commandMacInput("s1", "gate-1", c, protocol::encodeBody(c)));
+        return f.runner.commandReceived(protocol::encode(c), 10);
+    };
+    protocol::PanelCommand put;
+    put.type = protocol::CommandType::cachePut;
+    put.version = 1;
+    protocol::CacheEntry aiko;
+    aiko.card = kCard;
+    aiko.person = "aiko";
+    for (int day = 0; day < 7; ++day) {
+        aiko.entryWindows.push_back({day, 0, 1440});
+    }
+    aiko.pinHash = fakeHex("pin", "aiko47", 64);
+    aiko.templateBox = kTemplateBox;
+    aiko.weightG = 70000;
+    put.entries = {aiko};
+    send(put, 50);
+    protocol::PanelCommand sync;
+    sync.type = protocol::CommandType::cacheSync;
+    sync.version = 1;
+    sync.policy = protocol::OfflinePolicy{};
+    sync.policy->door = "server-gate";
+    sync.policy->entryFactors = {protocol::Factor::card, protocol::Factor::pin,
+                                 protocol::Factor::finger};
+    send(sync, 51);
+    ASSERT_EQ(f.hal.acks.size(), 2u);
+    EXPECT_EQ(f.hal.acks[1].result, protocol::AckResult::done);
+    ASSERT_FALSE(f.hal.storedCache.empty());
+    EXPECT_EQ(f.hal.storedCache, f.runner.state().cache.encode());
+
+    f.runner.handle(WallClock{1'796'000'000'000}, 20);
+    f.runner.handle(LinkStatus{false}, 30);
+    f.runner.handle(CardRead{Reader::outer, kCard}, 100);
+    f.runner.handle(KeypadDigit{Reader::outer, '4'}, 110);
+    f.runner.handle(KeypadDigit{Reader::outer, '7'}, 120);
+    const auto out = f.runner.handle(KeypadEnter{Reader::outer}, 130);
+    EXPECT_EQ(f.hal.hashed, std::vector<std::string>{"aiko"});
+    EXPECT_TRUE(f.hal.sealed.empty());  // nothing went to a controller
+    for (const auto& o : out) {
+        if (const auto* verify = std::get_if<VerifyOfflinePin>(&o)) {
+            EXPECT_TRUE(verify->digits.empty());  // wiped once hashed
+        }
+    }
+    EXPECT_EQ(f.hal.leaves, std::vector<std::string>{"outer release"});  // in to the finger
+
+    Fixture rebooted;
+    rebooted.hal.bootCache = f.hal.storedCache;
+    CircleGateRunner again{config(), rebooted.hal, rebooted.journal};
+    EXPECT_NE(again.state().cache.find(kCard), nullptr);
+    EXPECT_EQ(again.state().cache.version(), 1u);
+}
 
 TEST(CircleGateRunner, CardRequestCarriesAFreshNonceAndItsMac) {
     Fixture f;
