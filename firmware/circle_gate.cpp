@@ -1086,17 +1086,9 @@ struct Machine {
         offlineStep(offlinePin(offlineContext(), state.offlineSession, hash, state.twoPerson));
     }
     void on(const CacheRestored& input) {
-        if (!input.bytes) {
-            ignore("cache: none stored");
-            return;
+        if (auto why = state.cache.restore(input.bytes); !why.empty()) {
+            ignore(std::move(why));
         }
-        auto restored = OfflineCache::decode(*input.bytes);
-        if (!restored) {
-            // Never trusted half: the gate starts empty and waits for the controller's reset.
-            ignore("cache: " + restored.error);
-            return;
-        }
-        state.cache = std::move(*restored.value);
     }
     void on(const JournalLevel& input) {
         state.journalFull = input.pending >= input.capacity;  // capacity 0 (not open) too

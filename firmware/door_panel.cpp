@@ -576,17 +576,9 @@ struct Machine {
     }
 
     void on(const CacheRestored& input) {
-        if (!input.bytes) {
-            ignore("cache: none stored");
-            return;
+        if (auto why = state.cache.restore(input.bytes); !why.empty()) {
+            ignore(std::move(why));
         }
-        auto restored = OfflineCache::decode(*input.bytes);
-        if (!restored) {
-            // Never trusted half: the panel starts empty and waits for the controller's reset.
-            ignore("cache: " + restored.error);
-            return;
-        }
-        state.cache = std::move(*restored.value);
     }
 
     void on(const JournalLevel& input) {

@@ -203,6 +203,18 @@ protocol::Parsed<OfflineCache> OfflineCache::decode(std::string_view bytes) {
     return result;
 }
 
+std::string OfflineCache::restore(const std::optional<std::string>& bytes) {
+    if (!bytes) {
+        return "cache: none stored";
+    }
+    auto restored = decode(*bytes);
+    if (!restored) {
+        return "cache: " + restored.error;
+    }
+    *this = std::move(*restored.value);
+    return {};
+}
+
 bool OfflineCache::operator==(const OfflineCache& other) const {
     return syncedAtMs_ == other.syncedAtMs_ && encode() == other.encode();
 }

@@ -76,6 +76,11 @@ class OfflineCache {
 
     bool operator==(const OfflineCache& other) const;
 
+    // The cache the HAL read back at boot (nullopt: none stored) replaces this one when it
+    // decodes; never trusted half: otherwise this one stays (empty until the controller's reset).
+    // Returns why it was not taken, empty when it was.
+    std::string restore(const std::optional<std::string>& bytes);
+
   private:
     std::map<std::string, protocol::CacheEntry, std::less<>> entries_;
     std::uint64_t version_ = 0;
