@@ -202,7 +202,7 @@ struct DoorsService::Impl {
     void maybeServe();
     void takeCredentials(std::shared_ptr<const CredentialSnapshot> snapshot);
     // Each circle gate's supervised state from its last reports in the trail (doors/gate_rebuild).
-    void restoreGates(const core::Result<std::map<std::string, std::vector<GateRecord>>>& records);
+    void restoreGates(const core::Result<GateTrail>& trail);
     void onRequest(const std::string& panel, const std::string& topic,
                    const protocol::PanelRequest& request);
     // A journaled report, taken once in the panel's order: what it makes, for the gateway to
@@ -433,7 +433,7 @@ void DoorsService::Impl::start() {
         auto rebuilt = rebuildPresence(db);
         auto enrolled = PanelGateway::enrolledKeys(db);
         auto journaled = lastJournalSeqs(db);
-        auto gateRecords = readGateRecords(db);
+        auto gateRecords = readGateRecords(db, parts.site, parts.keys.panelSignKeys);
         boost::asio::post(parts.executor, [this, token, rebuilt = std::move(rebuilt),
                                            enrolled = std::move(enrolled),
                                            journaled = std::move(journaled),
@@ -481,21 +481,26 @@ void DoorsService::Impl::start() {
     });
 }
 
-void DoorsService::Impl::restoreGates(
-    const core::Result<std::map<std::string, std::vector<GateRecord>>>& records) {
-    if (!records) {
+void DoorsService::Impl::restoreGates(const core::Result<GateTrail>& trail) {
+    if (!trail) {
         core::logError(kComponent,
                        "circle gate states could not be read from the trail (shown "
                        "idle until their next report): " +
-                           records.error().message);
+                           trail.error().message);
         return;
+    }
+    if (trail->refused > 0) {
+        // Rows that do not carry their panel's signature were written behind the daemon.
+        core::logError(kComponent, std::to_string(trail->refused) +
+                                       " recorded gate report(s) fail their panel's signature "
+                                       "and were not replayed (run sekimori audit verify)");
     }
     for (auto& [id, door] : doors) {
         if (!door.spec.circleGate) {
             continue;
         }
-        const auto found = records->find(id);
-        if (found != records->end()) {
+        const auto found = trail->records.find(id);
+        if (found != trail->records.end()) {
             door.gate = replayGate(door.spec, found->second);
         }
     }

@@ -4,14 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "doors/panel_gateway.hpp"
 #include "doors/presence_rebuild.hpp"
 #include "protocol/panel_link_auth.hpp"
 
 namespace sekimori::doors {
 
-core::Result<std::map<std::string, std::vector<GateRecord>>> readGateRecords(core::Database& db,
-                                                                             std::size_t perGate) {
-    std::map<std::string, std::vector<GateRecord>> out;
+core::Result<GateTrail> readGateRecords(core::Database& db, const std::string& site,
+                                        const std::map<std::string, core::Bytes>& signKeys,
+                                        std::size_t perGate) {
+    GateTrail out;
     auto found = hasAuditTrail(db);
     if (!found) {
         return found.error();
@@ -22,9 +24,9 @@ core::Result<std::map<std::string, std::vector<GateRecord>>> readGateRecords(cor
     // Every gate report is recorded as gate.<kind> with the gate's id and the panel's report.
     auto st = db.prepare(
         "SELECT time_us, json_extract(payload, '$.gate'), json_extract(payload, '$.panel_report'),"
-        " json_extract(payload, '$.panel_sig') FROM audit_events"
+        " json_extract(payload, '$.panel_sig'), json_extract(payload, '$.panel') FROM audit_events"
         " WHERE type LIKE 'gate.%' AND json_valid(payload)"
-        " AND json_type(payload, '$.gate') = 'text'"
+        " AND json_type(payload, '$.gate') = 'text' AND json_type(payload, '$.panel') = 'text'"
         " AND json_type(payload, '$.panel_report') = 'text'"
         " AND json_type(payload, '$.panel_sig') = 'text' ORDER BY seq");
     if (!st) {
@@ -40,9 +42,14 @@ core::Result<std::map<std::string, std::vector<GateRecord>>> readGateRecords(cor
             break;
         }
         // The report as the panel sent it: its signed body with the signature appended.
-        auto event = protocol::parsePanelEvent(
-            protocol::appendMember(st->columnText(2), "sig", st->columnText(3)));
-        if (!event) {
+        const std::string report = st->columnText(2);
+        const std::string sig = st->columnText(3);
+        const std::string panel = st->columnText(4);
+        const auto key = signKeys.find(panel);
+        auto event = protocol::parsePanelEvent(protocol::appendMember(report, "sig", sig));
+        if (!event || key == signKeys.end() ||
+            !PanelGateway::reportSignatureValid(site, panel, report, sig, key->second)) {
+            ++out.refused;
             continue;
         }
         auto& records = newest[st->columnText(1)];
@@ -52,8 +59,8 @@ core::Result<std::map<std::string, std::vector<GateRecord>>> readGateRecords(cor
         }
     }
     for (auto& [gate, records] : newest) {
-        out[gate].assign(std::make_move_iterator(records.begin()),
-                         std::make_move_iterator(records.end()));
+        out.records[gate].assign(std::make_move_iterator(records.begin()),
+                                 std::make_move_iterator(records.end()));
     }
     return out;
 }

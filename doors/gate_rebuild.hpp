@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "core/result.hpp"
 #include "core/sqlite_db.hpp"
 #include "doors/door_spec.hpp"
@@ -30,11 +31,19 @@ struct GateRecord {
     core::TimeUs timeUs = 0;
 };
 
-// The last `perGate` reports of each gate, oldest first, by gate id. A recorded event whose
-// report does not parse again is skipped (it was verified when it was stored; the audit chain
-// check is where tampering is caught). Empty for a fresh database.
-core::Result<std::map<std::string, std::vector<GateRecord>>> readGateRecords(
-    core::Database& db, std::size_t perGate = kGateReplayReports);
+// What the trail gives back: the last `perGate` reports of each gate, oldest first, by gate id,
+// and how many recorded reports were refused.
+struct GateTrail {
+    std::map<std::string, std::vector<GateRecord>> records;
+    std::size_t refused = 0;
+};
+// Each recorded report is checked again as the gateway checked it when it arrived: it parses,
+// and it carries its panel's signature under the pinned key (`signKeys`, the key files), at
+// `site`. A row written behind the daemon that fails is refused (counted), never replayed.
+// Empty for a fresh database.
+core::Result<GateTrail> readGateRecords(core::Database& db, const std::string& site,
+                                        const std::map<std::string, core::Bytes>& signKeys,
+                                        std::size_t perGate = kGateReplayReports);
 
 // The gate's state after its records, as gate_supervision::step leaves it, with what only a
 // running daemon knows reset: no pending grant (the sessions are gone), counters from zero.

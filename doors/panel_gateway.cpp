@@ -253,6 +253,17 @@ void PanelGateway::onRequestMessage(const std::string& panel, const io::MqttMess
     }
 }
 
+bool PanelGateway::reportSignatureValid(const std::string& site, const std::string& panel,
+                                        std::string_view report, std::string_view sigHex,
+                                        const core::Bytes& key) {
+    const auto sig = core::fromHex(sigHex);
+    if (!sig || sig->size() != crypto_sign_BYTES || key.size() != crypto_sign_PUBLICKEYBYTES) {
+        return false;
+    }
+    const std::string signedBytes = protocol::reportSigningInput(site, panel, report);
+    return crypto_sign_verify_detached(u8(*sig), u8(signedBytes), signedBytes.size(), u8(key)) == 0;
+}
+
 void PanelGateway::onEventMessage(const std::string& panel, const io::MqttMessage& message) {
     auto parsed = protocol::parsePanelEvent(message.payload);
     if (!parsed) {
@@ -266,14 +277,7 @@ void PanelGateway::onEventMessage(const std::string& panel, const io::MqttMessag
         return;
     }
     const auto report = protocol::reportBeforeSig(message.payload);
-    const auto sig = core::fromHex(event.sig);
-    if (!report || !sig || sig->size() != crypto_sign_BYTES) {
-        refuse(panel, message.topic, LinkRefusal::badSignature);
-        return;
-    }
-    const std::string signedBytes = protocol::reportSigningInput(site_, panel, *report);
-    if (crypto_sign_verify_detached(u8(*sig), u8(signedBytes), signedBytes.size(),
-                                    u8(key->second)) != 0) {
+    if (!report || !reportSignatureValid(site_, panel, *report, event.sig, key->second)) {
         refuse(panel, message.topic, LinkRefusal::badSignature);
         return;
     }

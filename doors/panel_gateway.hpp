@@ -132,6 +132,12 @@ class PanelGateway {
     // and logged as an error at once, and handed to the recorder, which stores it if it can.
     void raiseError(core::Event event);
 
+    // Whether `sigHex` is `panel`'s Ed25519 signature (public key `key`) over the report body
+    // `report` (the event without its sig) at `site`: the one check every stored report passed.
+    static bool reportSignatureValid(const std::string& site, const std::string& panel,
+                                     std::string_view report, std::string_view sigHex,
+                                     const core::Bytes& key);
+
     // The newest public key the trail enrolled per panel (hex), read on a reader connection.
     static core::Result<std::map<std::string, std::string>> enrolledKeys(core::Database& reader);
     // Records panel.key_enrolled for every panel whose signing key the trail lacks or holds a

@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sodium.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "core/audit_schema.hpp"
 #include "core/crypto.hpp"
+#include "protocol/panel_link_auth.hpp"
 
 using namespace sekimori;
 using namespace sekimori::doors;
@@ -16,7 +19,7 @@ using protocol::DoorEventKind;
 
 namespace {
 
-const std::string kSig(128, 'a');
+const std::string kSite = "s1";
 
 protocol::PanelEvent report(const std::string& gate, DoorEventKind kind, std::uint64_t seq) {
     protocol::PanelEvent e;
@@ -54,6 +57,17 @@ DoorSpec gateSpec(const std::string& id) {
 
 class GateRebuildTest : public ::testing::Test {
   protected:
+    GateRebuildTest() {
+        // One signing key per gate's panel, as the key files pin them.
+        for (const std::string panel : {"p-gate-a", "p-gate-b", "p-gate-c"}) {
+            core::Bytes pk(crypto_sign_PUBLICKEYBYTES, '\0');
+            core::Bytes sk(crypto_sign_SECRETKEYBYTES, '\0');
+            crypto_sign_keypair(reinterpret_cast<unsigned char*>(pk.data()),
+                                reinterpret_cast<unsigned char*>(sk.data()));
+            keys_[panel] = pk;
+            secrets_[panel] = sk;
+        }
+    }
     void SetUp() override {
         path_ = std::filesystem::temp_directory_path() / ("gate-rebuild-" + core::randomToken(6));
         auto db = core::Database::open(path_.string());
@@ -67,12 +81,25 @@ class GateRebuildTest : public ::testing::Test {
         std::filesystem::remove(path_.string() + "-shm");
     }
     void createTrail() { ASSERT_TRUE(db_->exec(std::string(core::kAuditEventsTableSql))); }
-    // As gate_supervision records a report: gate.<kind> with the gate and the signed report.
+    // Ed25519 by the gate's panel over the report, as the panel signs it (hex).
+    std::string sign(const std::string& panel, const std::string& report) {
+        const std::string bytes = protocol::reportSigningInput(kSite, panel, report);
+        std::string sig(crypto_sign_BYTES, '\0');
+        crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                             reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                             reinterpret_cast<const unsigned char*>(secrets_.at(panel).data()));
+        return core::toHex(sig);
+    }
+    // As gate_supervision records a report: gate.<kind> with the gate, its panel and the signed
+    // report. `reportText` replaces the report after it was signed (a row written behind the
+    // daemon).
     void record(const protocol::PanelEvent& e, std::string reportText = {}) {
-        const nlohmann::json payload{
-            {"gate", e.door},
-            {"panel_report", reportText.empty() ? protocol::encodeReport(e) : reportText},
-            {"panel_sig", kSig}};
+        const std::string panel = "p-" + e.door;
+        const std::string report = protocol::encodeReport(e);
+        const nlohmann::json payload{{"gate", e.door},
+                                     {"panel", panel},
+                                     {"panel_report", reportText.empty() ? report : reportText},
+                                     {"panel_sig", sign(panel, report)}};
         auto st = db_->prepare(
             "INSERT INTO audit_events(time_us, type, source, subject, payload, prev_hash, hash)"
             " VALUES(?1, ?2, 'test', '', ?3, x'00', x'00')");
@@ -83,11 +110,15 @@ class GateRebuildTest : public ::testing::Test {
         ASSERT_TRUE(st->step());
     }
     std::map<std::string, std::vector<GateRecord>> read(std::size_t perGate = kGateReplayReports) {
-        auto records = readGateRecords(*db_, perGate);
-        EXPECT_TRUE(records) << records.error().message;
-        return records ? std::move(*records) : std::map<std::string, std::vector<GateRecord>>{};
+        auto trail = readGateRecords(*db_, kSite, keys_, perGate);
+        EXPECT_TRUE(trail) << trail.error().message;
+        refused_ = trail ? trail->refused : 0;
+        return trail ? std::move(trail->records) : std::map<std::string, std::vector<GateRecord>>{};
     }
 
+    std::map<std::string, core::Bytes> keys_;
+    std::map<std::string, core::Bytes> secrets_;
+    std::size_t refused_ = 0;
     std::filesystem::path path_;
     std::unique_ptr<core::Database> db_;
 };
@@ -119,6 +150,7 @@ TEST_F(GateRebuildTest, EachGateComesBackAsItsLastReportsLeftIt) {
     const auto records = read();
     ASSERT_EQ(records.size(), 3U);
     EXPECT_EQ(records.at("gate-b").size(), 4U);
+    EXPECT_EQ(refused_, 1U);
 
     const GateState a = replayGate(gateSpec("gate-a"), records.at("gate-a"));
     EXPECT_FALSE(a.fireReleased);
@@ -140,6 +172,26 @@ TEST_F(GateRebuildTest, EachGateComesBackAsItsLastReportsLeftIt) {
     EXPECT_FALSE(c.refused);
     // Another gate's records change nothing.
     EXPECT_FALSE(replayGate(gateSpec("gate-c"), records.at("gate-b")).powerLost);
+}
+
+// Someone who can write the database inserts a report the panel never signed (the gate "re-armed"
+// and powered): it is refused, the gate stays as its signed reports left it.
+TEST_F(GateRebuildTest, AReportThePanelDidNotSignIsNotReplayed) {
+    createTrail();
+    record(report("gate-a", DoorEventKind::gateFireReleased, 1));
+    const auto rearmed = report("gate-a", DoorEventKind::gateRearmed, 2);
+    auto forged = rearmed;
+    forged.seq = 3;  // signed as seq 2, stored as 3
+    record(rearmed, protocol::encodeReport(forged));
+    auto unknownPanel = report("gate-x", DoorEventKind::gateRearmed, 4);
+    keys_["p-gate-x"] = keys_.at("p-gate-a");  // signed, then its key is not the pinned one
+    secrets_["p-gate-x"] = secrets_.at("p-gate-b");
+    record(unknownPanel);
+    const auto records = read();
+    EXPECT_EQ(refused_, 2U);
+    ASSERT_EQ(records.at("gate-a").size(), 1U);
+    EXPECT_TRUE(replayGate(gateSpec("gate-a"), records.at("gate-a")).fireReleased);
+    EXPECT_EQ(records.count("gate-x"), 0U);
 }
 
 TEST_F(GateRebuildTest, OnlyTheNewestReportsPerGateAreKept) {
