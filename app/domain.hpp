@@ -2,7 +2,7 @@
 // One entry of the domain list (app/domains.cpp): a name, the config section that reads the
 // domain's part of the site file, and the factory that makes its service from the daemon's
 // shared parts once the whole file is checked. A domain that only has its configuration so far
-// has no factory.
+// has no factory; a factory may return null (nothing of the domain runs at this site).
 #include <functional>
 #include <memory>
 #include <string>

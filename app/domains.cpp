@@ -6,6 +6,8 @@
 #include "app/approvals_wiring.hpp"
 #include "app/door_wiring.hpp"
 #include "app/health_wiring.hpp"
+#include "app/reports_wiring.hpp"
+#include "app/vault_wiring.hpp"
 #include "app/witness_wiring.hpp"
 #include "cameras/camera_config.hpp"
 #include "hvac/hvac_config.hpp"
@@ -21,12 +23,14 @@ std::vector<Domain> siteDomains() {
     domains.push_back(configOnly<cameras::CameraConfigSection>("cameras"));
     domains.push_back(configOnly<power::PowerConfigSection>("power"));
     domains.push_back(configOnly<hvac::HvacConfigSection>("hvac"));
+    domains.push_back(domainWith<vault::VaultConfigSection>("vault", makeVaultService));
     // After every domain that declares alarm rules in its factory.
     domains.push_back(domainWith<alarms::AlarmsConfigSection>("alarms", makeAlarmsService));
     domains.push_back(domainWith<health::HealthConfigSection>("health", makeHealthService));
     domains.push_back(
         domainWith<policy::ApprovalsConfigSection>("approvals", makeApprovalsService));
     domains.push_back(domainWith<witness::WitnessConfigSection>("witness", makeWitnessLinkService));
+    domains.push_back(domainWith<reports::ReportsConfigSection>("reports", makeReportsService));
     return domains;
 }
 

@@ -16,7 +16,9 @@ core::Result<RunningServices> RunningServices::make(const std::vector<Domain>& d
             return core::makeError(service.error().code,
                                    domain.name + ": " + service.error().message);
         }
-        running.services_.push_back(std::move(*service));
+        if (*service) {  // null: the domain is not configured at this site
+            running.services_.push_back(std::move(*service));
+        }
     }
     return running;
 }

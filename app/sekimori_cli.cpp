@@ -12,6 +12,7 @@
 #include "app/operator_command.hpp"
 #include "app/password_command.hpp"
 #include "app/person_command.hpp"
+#include "app/report_command.hpp"
 
 namespace {
 
@@ -32,6 +33,8 @@ constexpr Subcommand kSubcommands[] = {
     {"approval", &sekimori::app::runApprovalCommand, "four-eyes requests: list, approve, reject"},
     {"password", &sekimori::app::runPasswordCommand, "set a new password for your account"},
     {"config", &sekimori::app::runConfigCommand, "check a site file, show fields"},
+    {"report", &sekimori::app::runReportCommand,
+     "auditor's reports: access, suspicious, privileges, operators, exports, compliance"},
 };
 
 int usage(std::ostream& err) {

@@ -1,5 +1,7 @@
 #include "console/console_app.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
+
 #include "console/audit_routes.hpp"
 #include "console/auth_routes.hpp"
 #include "console/service_routes.hpp"
@@ -270,6 +272,12 @@ void ConsoleApp::handleApi(const HttpRequest& request, std::string path, std::st
     api.remote = remote;
     const Route* route = found.route;  // routes do not change once the console runs
     if (!route->access.needsLogin) {
+        // A system that signs its requests checks them itself, from the request as it came.
+        for (const auto& field : request) {
+            api.headers[boost::algorithm::to_lower_copy(std::string(field.name_string()))] =
+                std::string(field.value());
+        }
+        api.target = std::string(request.target());
         route->handler(api, std::move(reply));
         return;
     }

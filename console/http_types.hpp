@@ -31,6 +31,9 @@ struct ApiRequest {
     std::optional<SessionInfo> session;         // set whenever the route needs a login
     std::string sessionToken;                   // raw cookie value, for logout
     std::string remote;                         // peer address, for the audit trail
+    // Only for a route without a login (core::RouteAuth::signedRequest): lower-case names.
+    std::map<std::string, std::string> headers;
+    std::string target;  // path and query as sent
 };
 
 struct ApiResponse {

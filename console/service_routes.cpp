@@ -52,16 +52,23 @@ Handler adapt(std::shared_ptr<const core::ApiRoute> route, std::string routeName
         core::ApiCall call;
         call.params = req.params;
         call.query = req.query;
-        if (!req.body.empty()) {
+        // A signed request's body is the handler's to parse, after it checked the signature.
+        if (!req.body.empty() && route->auth != core::RouteAuth::signedRequest) {
             call.body = json::parse(req.body, nullptr, false);
             if (call.body.is_discarded()) {
                 reply(jsonError(http::status::bad_request, "bad_json", "body: not valid JSON"));
                 return;
             }
         }
-        call.actor = req.session->name;
-        call.role = req.session->role;
-        call.actorPerson = req.session->person;
+        if (req.session) {
+            call.actor = req.session->name;
+            call.role = req.session->role;
+            call.actorPerson = req.session->person;
+        } else {  // a signed request (core::RouteAuth::signedRequest): the handler checks it
+            call.headers = req.headers;
+            call.target = req.target;
+            call.rawBody = req.body;
+        }
         // On the local socket the kernel named the peer's Unix user; the trail records both.
         setCallPeer(call, req.remote);
         auto answer = serviceReply(ctx, routeName, std::move(reply));
@@ -122,12 +129,13 @@ core::Result<void> addServiceRoutes(Router& router, std::string_view serviceName
         if (!r.handler) {
             return core::makeError("console.bad_route", routeName + ": no handler");
         }
-        const auto roles = r.roles;
+        const auto access = r.auth == core::RouteAuth::signedRequest ? RouteAccess::anyone()
+                                                                     : RouteAccess::only(r.roles);
         const std::string pattern = r.pattern;
         auto route = std::make_shared<const core::ApiRoute>(std::move(r));
         if (auto added =
-                router.add(verb, pattern, RouteAccess::only(roles),
-                           adapt(std::move(route), routeName, context), std::string(serviceName));
+                router.add(verb, pattern, access, adapt(std::move(route), routeName, context),
+                           std::string(serviceName));
             !added) {
             return added;
         }

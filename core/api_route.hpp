@@ -32,6 +32,12 @@ struct ApiCall {
     // The person id linked to the operator's account (empty when none): no one may grant,
     // enroll or approve for themselves.
     std::string actorPerson;
+    // Only on a RouteAuth::signedRequest route (a system, not an operator): the request as it
+    // came, for the handler to check its signature — the headers (lower-case names), the
+    // target with its query, and the body's exact bytes. actor and role are then unset.
+    std::map<std::string, std::string> headers;
+    std::string target;
+    std::string rawBody;
 };
 
 // A JSON answer. 400 for bad input (message names what was wrong), 404 for an unknown id,
@@ -60,12 +66,19 @@ using ApiHandler = std::function<void(const ApiCall&, ApiReply)>;
 // must not touch io-thread state.
 enum class RunOn { io, worker };
 
+// Who the console lets reach the handler. operatorSession: a logged-in operator whose role is in
+// `roles`. signedRequest: a system that signs each request (the vault link, docs/vault-api.md);
+// the console checks no session and hands the handler the raw request, and the handler refuses
+// (401/403) whatever its own check does not admit.
+enum class RouteAuth { operatorSession, signedRequest };
+
 struct ApiRoute {
     HttpMethod method = HttpMethod::get;
     std::string pattern;  // "/api/doors/{id}"; literal segments and whole-segment {names}
-    RoleSet roles;        // who may call it; never empty
+    RoleSet roles;        // who may call it; never empty (ignored for a signed request)
     RunOn runOn = RunOn::io;
     ApiHandler handler;
+    RouteAuth auth = RouteAuth::operatorSession;  // last: routes are written as aggregates
 };
 
 inline ApiResult apiError(int status, std::string message) {

@@ -44,6 +44,7 @@ ZoneRules readZoneRules(TomlTableReader& r) {
     z.aloneGrace = readSeconds(r, "alone_grace_s", z.aloneGrace, 0, 300);
     z.escortHosts =
         r.stringArray("escort_hosts", Presence::optional).value_or(std::vector<std::string>{});
+    z.workWindow = r.boolean("work_window", Presence::optional).value_or(false);
     auto& diag = r.diagnostics();
     if (z.antiPassback == AntiPassback::timed && z.passbackTimeout.count() == 0) {
         diag.error(r.keyPath("passback_timeout_s"),

@@ -454,6 +454,8 @@ void AccessSessions::admitOrWait(Session& session) {
     input.lockedDown = parts_.zones.lockedDown && parts_.zones.lockedDown(target);
     input.exemptGroups = &parts_.rules.lockdownExemptGroups;
     input.forgiven = parts_.zones.forgiven && parts_.zones.forgiven(session.person);
+    input.inWorkWindow =
+        parts_.zones.inWorkWindow && parts_.zones.inWorkWindow(session.person, target, now);
     input.wait = openWait(waitKey, now);
     const core::TimeUs windowUs =
         toUs(targetRules != nullptr ? targetRules->companionWindow : kDefaultCompanionWindow);

@@ -60,6 +60,10 @@ struct ZoneControlHooks {
     // After an entry grant is durable, for each person passing: their forgiveness (if any) is
     // spent.
     std::function<void(const std::string& person)> consumeForgiveness;
+    // Whether the person holds an approved work window for the zone at the time (the vault's
+    // book, policy/work_windows.hpp); unset: nobody does.
+    std::function<bool(const std::string& person, const std::string& zone, core::TimeUs nowUs)>
+        inWorkWindow;
 };
 
 struct AccessSessionsParts {

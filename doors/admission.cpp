@@ -145,6 +145,8 @@ std::string_view reasonCode(Refusal refusal) {
     switch (refusal) {
         case Refusal::lockdown:
             return protocol::reason::lockdown;
+        case Refusal::noWorkWindow:
+            return protocol::reason::noWorkWindow;
         case Refusal::occupancyFull:
             return protocol::reason::occupancyFull;
         case Refusal::antiPassback:
@@ -169,6 +171,11 @@ Admission admit(const AdmissionInput& in) {
 
     if (in.lockedDown && !exempt(entrant, in)) {
         return Refuse{Refusal::lockdown, quoted(in.targetZone) + " is locked down", duress};
+    }
+    // Ticket-bound entry: checked for each entrant as they arrive, companions alike.
+    if (rules != nullptr && rules->workWindow && !in.inWorkWindow) {
+        return Refuse{Refusal::noWorkWindow,
+                      "no approved work window for " + quoted(in.targetZone) + " now", duress};
     }
 
     // The door's wait, if it is still open and for this passage.

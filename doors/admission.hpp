@@ -5,8 +5,8 @@
 // open companion wait, and the time. The order and every combination are written down in
 // docs/access-rules.md:
 //   exit side: always admitted (egress); anti-passback of the zone left is a soft violation
-//   entry side: lockdown (exempt groups pass) -> occupancy (counting who would pass) ->
-//               anti-passback (hard / soft / timed; a forgiveness lifts it once) ->
+//   entry side: lockdown (exempt groups pass) -> work window -> occupancy (counting who
+//               would pass) -> anti-passback (hard / soft / timed; a forgiveness lifts it once) ->
 //               companion (two-person, escort; either order)
 // The caller (doors/access_sessions) records what the outcome says and keeps the door's wait.
 #include <chrono>
@@ -42,6 +42,9 @@ struct ZoneRules {
     bool neverAlone = false;                   // needs twoPerson (doors/never_alone.hpp)
     std::chrono::seconds aloneGrace{3};
     std::vector<std::string> escortHosts{};  // groups; empty: anyone allowed into the zone
+    // Entry only inside one of the person's approved work windows for the zone, pushed by the
+    // vault (policy/work_windows.hpp); no window book at all refuses everyone (fail secure).
+    bool workWindow = false;
 };
 
 // The escort window where the target zone has no rules row.
@@ -111,6 +114,7 @@ struct AdmissionInput {
     bool lockedDown = false;
     const std::vector<std::string>* exemptGroups = nullptr;
     bool forgiven = false;                // a pending anti-passback forgiveness
+    bool inWorkWindow = false;            // the entrant holds an open window for the zone now
     const CompanionWait* wait = nullptr;  // the door's open wait, same side; null: none
     const std::vector<RecentGrant>* recentGrants = nullptr;  // this door and side
 };
@@ -127,8 +131,8 @@ struct AwaitCompanion {
     CompanionRule rule = CompanionRule::twoPerson;
     bool duress = false;  // the newcomer's duress is raised now, not only when they pass
 };
-enum class Refusal { lockdown, occupancyFull, antiPassback };
-// lockdown, occupancy_full, anti_passback (protocol/reason_codes.hpp).
+enum class Refusal { lockdown, noWorkWindow, occupancyFull, antiPassback };
+// lockdown, no_work_window, occupancy_full, anti_passback (protocol/reason_codes.hpp).
 std::string_view reasonCode(Refusal refusal);
 struct Refuse {
     Refusal reason = Refusal::lockdown;

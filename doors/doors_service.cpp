@@ -31,6 +31,7 @@
 #include "doors/revocation_push.hpp"
 #include "doors/zone_control.hpp"
 #include "doors/zone_routes.hpp"
+#include "policy/work_windows.hpp"
 #include "protocol/ids.hpp"
 
 namespace sekimori::doors {
@@ -186,6 +187,10 @@ struct DoorsService::Impl {
     std::unique_ptr<boost::asio::steady_timer> offlineTimer;  // OfflineSync::tick (G)
     void armOfflineTimer();                                   // (G)
     std::unique_ptr<ZoneControl> zones;  // lockdowns, never-alone, forgiveness, muster
+    // The vault's handlers and windows, as its service last published them (null: none yet, and
+    // a zone ruled work_window admits nobody).
+    std::shared_ptr<const policy::WorkWindowBook> workWindows;
+    core::EventBus::Token workWindowsToken;
     std::unique_ptr<AccessSessions> sessions;
     std::shared_ptr<const EnrollmentContext> enrollment;
     // Rows credential.row_mismatch was raised for, until they match again (once per row).
@@ -342,6 +347,10 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
                 const ZoneRules* rules = raw->parts.rules.rulesFor(zone);
                 return rules != nullptr && rules->twoPerson;
             },
+            [raw](std::string_view zone) {
+                const ZoneRules* rules = raw->parts.rules.rulesFor(zone);
+                return rules != nullptr && rules->workWindow;
+            },
             impl->parts.keys.panelKeys, impl->parts.keys.templateKey,
             [raw](const std::string& panel, protocol::PanelCommand command) {
                 return raw->gateway->sendCommand(panel, std::move(command));
@@ -371,7 +380,11 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
             ZoneControlHooks{
                 [raw](std::string_view zone) { return raw->zones->lockedDown(zone); },
                 [raw](const std::string& person) { return raw->zones->forgiven(person); },
-                [raw](const std::string& person) { raw->zones->consumeForgiveness(person); }},
+                [raw](const std::string& person) { raw->zones->consumeForgiveness(person); },
+                [raw](const std::string& person, const std::string& zone, core::TimeUs nowUs) {
+                    return raw->workWindows != nullptr &&
+                           raw->workWindows->openWindow(person, zone, nowUs) != nullptr;
+                }},
         .wiegandFacilityCodes = impl->parts.config.cardFormats.wiegandFacilityCodes,
         .refreshCredentials =
             [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
@@ -390,6 +403,10 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
             },
         .commitPatience = impl->parts.commitPatience,
         .lockout = impl->parts.config.lockout});
+    impl->workWindowsToken = impl->parts.bus.subscribe<policy::WorkWindowsPublished>(
+        [raw](const policy::WorkWindowsPublished& published) {
+            raw->workWindows = published.book;
+        });
     return std::unique_ptr<DoorsService>(new DoorsService(std::move(impl)));
 }
 

@@ -134,7 +134,8 @@ std::vector<std::int64_t> offlineHolidays(const Schedules& schedules, core::Time
 std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std::string& panel,
                                                  const CredentialSnapshot& snapshot,
                                                  const AccessLevels& levels,
-                                                 const Schedules& schedules, core::TimeUs now) {
+                                                 const Schedules& schedules, core::TimeUs now,
+                                                 bool entryOffline) {
     struct PersonPart {
         bool include = false;
         protocol::CacheEntry base;
@@ -195,6 +196,9 @@ std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std
             }
         }
         e.entryWindows = merged(std::move(entry));
+        if (!entryOffline) {
+            e.entryWindows.clear();
+        }
         // Exit is never refused for a schedule or a missing grant (doors/README.md): a door
         // that asks for a card to leave lets every active card holder out at any time.
         if (!door.exitFactors.empty()) {
@@ -298,7 +302,8 @@ void OfflineSync::recompute(Panel& p) {
         return;
     }
     p.wanted = wantedEntries(*p.door, p.id, *snapshot_, parts_.levels, parts_.schedules,
-                             parts_.clock.nowUs());
+                             parts_.clock.nowUs(),
+                             !(parts_.workWindowZone && parts_.workWindowZone(p.door->toZone)));
 }
 
 std::uint64_t OfflineSync::nextVersion(Panel& p) {

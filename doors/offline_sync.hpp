@@ -50,9 +50,10 @@ struct OfflineSyncParts {
     std::vector<DoorSpec> doors;
     AccessLevels levels;
     Schedules schedules;
-    std::function<bool(std::string_view zone)> twoPersonZone;  // the zone takes two-person
-    std::map<std::string, core::Bytes> panelKeys;              // per panel: reseals templates
-    core::Bytes templateKey;                                   // opens the stored templates
+    std::function<bool(std::string_view zone)> twoPersonZone;   // the zone takes two-person
+    std::function<bool(std::string_view zone)> workWindowZone;  // entry only in a vault window
+    std::map<std::string, core::Bytes> panelKeys;               // per panel: reseals templates
+    core::Bytes templateKey;                                    // opens the stored templates
     std::function<bool(const std::string& panel, protocol::PanelCommand command)> send;
     std::function<void(core::Event event)> record;
 };
@@ -63,11 +64,15 @@ struct WantedEntry {
     protocol::CacheEntry entry;
     std::string digest;  // hex SHA-256 of the entry's fields
 };
-// The entries `door` (served by `panel`) needs from `snapshot` at `now`, by card.
+// The entries `door` (served by `panel`) needs from `snapshot` at `now`, by card. With
+// `entryOffline` false (the door's zone admits only inside a vault work window, which a panel
+// alone cannot check) no entry carries entry windows: the door refuses entry offline, and exits
+// as usual.
 std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std::string& panel,
                                                  const CredentialSnapshot& snapshot,
                                                  const AccessLevels& levels,
-                                                 const Schedules& schedules, core::TimeUs now);
+                                                 const Schedules& schedules, core::TimeUs now,
+                                                 bool entryOffline = true);
 // A schedule's weekly windows as the panel keeps them (one per day, merged, sorted), each with
 // the schedule's holiday rule.
 std::vector<protocol::OfflineWindow> offlineWindows(const policy::Schedule& schedule);

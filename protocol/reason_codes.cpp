@@ -38,6 +38,10 @@ constexpr std::array kTable = {
                "lockdown"},
     ReasonCode{reason::occupancyFull, "The zone already holds as many people as its limit.",
                "zone full"},
+    ReasonCode{reason::noWorkWindow,
+               "The card holder holds no work window the My Number vault approved for this zone "
+               "now (ticket-bound entry).",
+               "no work window"},
     ReasonCode{reason::awaitingSecondPerson,
                "Two-person rule: entry waits for a second authorised person to badge at this door "
                "within the window.",

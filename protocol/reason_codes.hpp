@@ -26,6 +26,8 @@ inline constexpr std::string_view outsideValidity = "outside_validity";  // befo
 inline constexpr std::string_view antiPassback = "anti_passback";
 inline constexpr std::string_view lockdown = "lockdown";
 inline constexpr std::string_view occupancyFull = "occupancy_full";
+// Issue 19: a zone ruled work_window admits a handler only inside an approved window of the vault.
+inline constexpr std::string_view noWorkWindow = "no_work_window";
 inline constexpr std::string_view awaitingSecondPerson = "awaiting_second_person";
 inline constexpr std::string_view awaitingEscort = "awaiting_escort";
 inline constexpr std::string_view unknownCode = "unknown_code";  // keypad code matches nobody

@@ -18,6 +18,7 @@
 #include "health/health_config.hpp"
 #include "hvac/hvac_config.hpp"
 #include "power/power_config.hpp"
+#include "reports/reports_config.hpp"
 
 namespace sekimori::app {
 namespace {
@@ -85,6 +86,13 @@ TEST(SiteFileDemo, LoadsCleanWithEverySection) {
     }
     EXPECT_EQ(std::set<std::string>(health.panels.begin(), health.panels.end()), panels);
     EXPECT_EQ(health.panelSilentAfter, std::chrono::seconds(3600));
+
+    // reports finds the site's management and handling areas for the compliance summary.
+    const auto& reports = file->section<reports::ReportsConfigSection>()->config();
+    EXPECT_FALSE(reports.managementAreas.empty());
+    EXPECT_FALSE(reports.handlingAreas.empty());
+    EXPECT_EQ(reports.suspicion.offHoursStartHour, 20);
+    EXPECT_EQ(reports.suspicion.repeatedDenials, 3);
 }
 
 TEST(SiteFileDemo, DaemonPathsResolveAgainstTheRepositoryRoot) {

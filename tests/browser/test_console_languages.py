@@ -45,6 +45,8 @@ UNITS = {"ms", "s", "min", "h", "px", "kB", "KB", "MB", "GB", "fps"}
 PRODUCT = {"Sekimori", "English"}
 # Program names (a panel's firmware, the daemon's broker client), shown as they are.
 PROGRAMS = {"sekimori", "sekimorid", "sekimori-sim-panel", "sekimori-witness"}
+# What an operator types or opens as it is: a site-file section, a command, a document's path.
+VERBATIM = {"vault", "audit", "verify", "docs/vault-api.md"}
 # The site's ids (site file, harness accounts, this fixture's person), shown as they are.
 SITE_IDS = {"it-site", "bldg", "floor-3f", "server-room", "building-entrance",
             "server-room-door", "p-entrance", "p-server", "24x7", "w1", "p-aiko", "new-ja",
@@ -57,7 +59,8 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
 
 
 def allowed_words():
-    words = set(ACRONYMS) | set(UNITS) | set(PRODUCT) | set(PROGRAMS) | set(SITE_IDS)
+    words = (set(ACRONYMS) | set(UNITS) | set(PRODUCT) | set(PROGRAMS) | set(VERBATIM)
+             | set(SITE_IDS))
     for name in SITE_NAMES:
         words.update(name.split())
     return {w.lower() for w in words}

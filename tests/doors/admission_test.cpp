@@ -46,6 +46,7 @@ struct Arrival {
     bool lockedDown = false;
     std::vector<std::string> exempt{};
     bool forgiven = false;
+    bool inWorkWindow = false;
     const CompanionWait* wait = nullptr;
     std::vector<RecentGrant> recent{};
     DoorSide side = DoorSide::entry;
@@ -69,6 +70,7 @@ struct Arrival {
         in.lockedDown = lockedDown;
         in.exemptGroups = &exempt;
         in.forgiven = forgiven;
+        in.inWorkWindow = inWorkWindow;
         in.wait = wait;
         in.recentGrants = &recent;
         return admit(in);
@@ -129,6 +131,47 @@ TEST(Admission, LockdownRefusesEntryExceptExemptGroups) {
             EXPECT_NE(refused(a).detail.find("locked down"), std::string::npos);
         }
     }
+}
+
+// --- work windows (the vault's tickets) -----------------------------------------------------
+TEST(Admission, AWorkWindowZoneAdmitsOnlyInsideAWindowAndNeverHoldsAnExit) {
+    ZoneRules rules;
+    rules.zone = "server";
+    rules.workWindow = true;
+    struct Row {
+        DoorSide side;
+        bool inWindow;
+        bool lockedDown;
+        std::string expected;  // "admit" or the refusal's reason code
+    };
+    const std::vector<Row> rows{
+        {DoorSide::entry, true, false, "admit"},
+        {DoorSide::entry, false, false, "no_work_window"},
+        {DoorSide::entry, false, true, "lockdown"},  // lockdown is named first
+        {DoorSide::exit, false, false, "admit"},     // egress is never refused
+    };
+    for (const auto& row : rows) {
+        Arrival in{person("ann")};
+        in.rules = &rules;
+        in.side = row.side;
+        in.inWorkWindow = row.inWindow;
+        in.lockedDown = row.lockedDown;
+        const Admission a = in.run();
+        const std::string got =
+            std::holds_alternative<Admit>(a) ? "admit" : std::string(reasonCode(refused(a).reason));
+        EXPECT_EQ(got, row.expected) << "window " << row.inWindow << " locked " << row.lockedDown;
+    }
+    // The window is asked of every entrant: a companion without one does not complete a wait.
+    rules.twoPerson = true;
+    Arrival first{person("ann")};
+    first.rules = &rules;
+    first.inWorkWindow = true;
+    const AwaitCompanion w = waiting(first.run());
+    Arrival second{person("bob")};
+    second.rules = &rules;
+    second.wait = &w.wait;
+    EXPECT_EQ(reasonCode(refused(second.run()).reason), "no_work_window");
+    EXPECT_NE(refused(second.run()).detail.find("work window"), std::string::npos);
 }
 
 TEST(Admission, ExitIsNeverRefusedByLockdownOccupancyOrAntiPassback) {

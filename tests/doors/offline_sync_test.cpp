@@ -72,6 +72,7 @@ struct Fixture {
                              {},
                              std::move(schedules),
                              [](std::string_view zone) { return zone == "server"; },
+                             [](std::string_view zone) { return zone == "handling"; },
                              panelKeys,
                              templateKey,
                              [this](const std::string& panel, protocol::PanelCommand c) {
@@ -161,6 +162,24 @@ TEST(OfflineSyncEntries, WindowsValidityPinAndWeightPerPanel) {
     DoorSpec freeExit = door("d1", "p1");
     freeExit.exitFactors.clear();
     EXPECT_EQ(wantedEntries(freeExit, "p1", f.snapshot, {}, schedules, f.clock.nowUs()).size(), 1U);
+}
+
+TEST(OfflineSyncEntries, AWorkWindowZoneIsNeverEnteredOffline) {
+    Fixture f;
+    f.addPerson(person("alice"), "0102030405060708");
+    Schedules schedules;
+    schedules.emplace("office", office());
+    const auto now = f.clock.nowUs();
+    ASSERT_FALSE(wantedEntries(door("d1", "p1"), "p1", f.snapshot, {}, schedules, now)
+                     .at("0102030405060708")
+                     .entry.entryWindows.empty());
+    // A panel alone cannot know the vault's windows: entry refused offline, exit kept.
+    const auto e = wantedEntries(door("d1", "p1"), "p1", f.snapshot, {}, schedules, now,
+                                 /*entryOffline=*/false)
+                       .at("0102030405060708")
+                       .entry;
+    EXPECT_TRUE(e.entryWindows.empty());
+    EXPECT_EQ(e.exitWindows.size(), 7U);
 }
 
 TEST(OfflineSyncEntries, LevelsWithinTheirDatesBoundTheEntry) {

@@ -146,12 +146,14 @@ def wait_port(port, timeout=30.0, proc=None, log=None):
 class SiteUnderTest:
     PANELS = ("p-entrance", "p-server")
 
-    def __init__(self, slow_fsync_ms=None, panels=None):
+    def __init__(self, slow_fsync_ms=None, panels=None, services=()):
         """slow_fsync_ms: every fsync of the daemon takes this much longer (a real disk's pace).
         panels: the panel accounts on the broker, each with its signing key enrolled (the site's
-        two door panels unless a scenario adds its own, e.g. a circle gate's)."""
+        two door panels unless a scenario adds its own, e.g. a circle gate's).
+        services: broker accounts beside the daemon's (e.g. "vault", docs/broker.md)."""
         self.slow_fsync_ms = slow_fsync_ms
         self.panel_ids = tuple(panels) if panels is not None else self.PANELS
+        self.service_ids = ("sekimorid",) + tuple(services)
         self.dir = tempfile.mkdtemp(prefix="sekimori-it-")
         self.mqtt_port = free_port()
         self.mqtt_tls_port = free_port()
@@ -185,7 +187,7 @@ class SiteUnderTest:
         subprocess.run([os.path.join(SOURCE_DIR, "scripts", "broker"), "init", self.dir,
                         "--port", str(self.mqtt_port), "--tls-port", str(self.mqtt_tls_port),
                         "--site", SITE, "--panels", " ".join(self.panel_ids),
-                        "--services", "sekimorid", "--witnesses", "w1"],
+                        "--services", " ".join(self.service_ids), "--witnesses", "w1"],
                        check=True, capture_output=True)
         self.start_broker()
         self.init_witness()
