@@ -304,18 +304,26 @@ class SiteUnderTest:
     def daemon_alive(self):
         return self.daemon is not None and self.daemon.poll() is None
 
-    def panel(self, panel, door, extra_args=()):
+    def panel(self, panel, door, extra_args=(), side="entry"):
         tls = panel in TLS_PANELS
         uri = (f"ssl://127.0.0.1:{self.mqtt_tls_port}" if tls
                else f"tcp://127.0.0.1:{self.mqtt_port}")
+        log = panel + ("" if side == "entry" else "-" + side) + ".log"
         p = PanelProcess(self.panel_path, SITE, panel, door, uri,
                          self.password_file(panel),
-                         os.path.join(self.dir, "keys", "panels", panel + ".key"),
-                         log=self._log(os.path.join(self.dir, panel + ".log")),
+                         os.path.join(self.dir, "keys", "panels", panel + ".key"), side=side,
+                         log=self._log(os.path.join(self.dir, log)),
                          tls_files=self.tls_files(panel) if tls else None, extra_args=extra_args)
         self.panels.append(p)
         p.wait_connected()
         return p
+
+    def turn_panel(self, running, side):
+        """The same door's other reader on the same panel account: stops `running` and starts
+        the panel on `side` (one connection per panel account, docs/broker.md)."""
+        running.stop()
+        self.panels.remove(running)
+        return self.panel(running.panel, running.door, side=side)
 
     def io_watchdog_errors(self):
         """The daemon's io watchdog errors so far, over every start of the daemon."""

@@ -26,7 +26,6 @@ from site_under_test import SITE, SiteUnderTest, SOURCE_DIR  # noqa: E402
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
 from console_client import ConsoleClient  # noqa: E402
-from panel_process import PanelProcess  # noqa: E402
 from vault_client import PushFollower, VaultClient, keygen  # noqa: E402
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "tamper"))
@@ -126,22 +125,11 @@ class VaultDay(unittest.TestCase):
         return panel.badge(card, pin=pin, finger=finger)
 
     def exit_panel(self):
-        self.entry.stop()
-        self.site.panels.remove(self.entry)
-        p = PanelProcess(self.site.panel_path, SITE, "p-server", DOOR,
-                         f"ssl://127.0.0.1:{self.site.mqtt_tls_port}",
-                         self.site.password_file("p-server"),
-                         os.path.join(self.site.dir, "keys", "panels", "p-server.key"),
-                         side="exit", log=self.site._log(os.path.join(self.site.dir, "exit.log")),
-                         tls_files=self.site.tls_files("p-server"))
-        self.site.panels.append(p)
-        p.wait_connected()
-        return p
+        """The door's exit reader (the same panel account; the entry process steps aside)."""
+        return self.site.turn_panel(self.entry, "exit")
 
     def entry_panel_again(self, exit_panel):
-        exit_panel.stop()
-        self.site.panels.remove(exit_panel)
-        type(self).entry = self.site.panel("p-server", DOOR)
+        type(self).entry = self.site.turn_panel(exit_panel, "entry")  # for the tests after it
 
     def wait_events(self, type_, where=lambda p: True, count=1, timeout=10.0):
         deadline = time.monotonic() + timeout
@@ -330,9 +318,7 @@ class VaultDay(unittest.TestCase):
         finally:
             db.close()
         self.site.start_daemon()
-        self.site.panels.remove(self.entry)
-        self.entry.stop()
-        type(self).entry = self.site.panel("p-server", DOOR)
+        type(self).entry = self.site.turn_panel(self.entry, "entry")  # a fresh link to the new daemon
         self.wait_ready()
         status, view = self.desk().call("GET", "/api/vault/status")
         self.assertEqual(status, 200, view)
