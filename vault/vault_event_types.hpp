@@ -18,6 +18,8 @@ inline constexpr core::EventType kVaultAuthorized{"vault.authorized"};
 inline constexpr core::EventType kVaultWindowEndedInside{"vault.window_ended_inside"};
 // That person left the area, or got a new window (the alarm clears).
 inline constexpr core::EventType kVaultOverstayCleared{"vault.overstay_cleared"};
+// The vault read the pushes after `after` (GET /api/vault/presence): every request is recorded.
+inline constexpr core::EventType kVaultPresenceRead{"vault.presence_read"};
 // The vault acknowledged presence pushes up to `upto` (an id of the push stream).
 inline constexpr core::EventType kVaultPresenceAcked{"vault.presence_acked"};
 // Requests refused 401/403: reason, method, target, remote, and how many like it were not

@@ -25,7 +25,8 @@ core::Result<VaultState> rebuildVaultState(core::Database& db,
         " 'vault.presence_acked', 'vault.window_ended_inside', 'vault.overstay_cleared',"
         " 'presence.entered', 'presence.left', 'zone.alone', 'zone.alone_cleared')"
         // Questions only for their nonces: those older than the skew cannot come back.
-        " OR (type = 'vault.authorized' AND time_us >= ?1) ORDER BY seq");
+        " OR (type IN ('vault.authorized', 'vault.presence_read') AND time_us >= ?1)"
+        " ORDER BY seq");
     if (!st) {
         return st.error();
     }

@@ -540,6 +540,13 @@ struct VaultService::Impl : std::enable_shared_from_this<Impl> {
                 pushes.push_back(pushJson(push, parts.utcOffsetMinutes));
             }
         }
+        json payload = actor(call);
+        payload["after"] = after;
+        payload["returned"] = pushes.size();
+        payload["nonce"] = request->nonce;
+        payload["timestamp"] = request->timestamp;
+        parts.recorder.record(core::Event{parts.clock.nowUs(), std::string(kVaultPresenceRead.name),
+                                          "vault", "", payload.dump()});
         reply(ApiResult{200, json{{"pushes", pushes},
                                   {"acked", state.outbox.ackedUpto()},
                                   {"last_id", state.outbox.lastId()}}});

@@ -105,7 +105,7 @@ const PresencePush* apply(VaultState& state, const std::vector<core::Bytes>& key
                 state.outbox.acked(body->upto);
             }
         }
-    } else if (type == kVaultAuthorized.name) {
+    } else if (type == kVaultAuthorized.name || type == kVaultPresenceRead.name) {
         if (auto nonce = payload.find("nonce"); nonce != payload.end() && nonce->is_string()) {
             auto ts = payload.find("timestamp");
             state.nonces.emplace_back(nonce->get<std::string>(),

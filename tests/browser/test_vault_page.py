@@ -440,7 +440,7 @@ def test_catalogue(source_dir):
     # A label for every vault event type, the authorize reasons, the overstay's alarm type.
     types = re.findall(r'EventType \w+\{"(vault\.\w+)"\}', open(os.path.join(
         source_dir, "vault", "vault_event_types.hpp"), encoding="utf-8").read())
-    assert len(types) == 8, types
+    assert len(types) >= 9, types  # the regex still reads the header
     for t in types:
         assert "event." + t in catalogue, "no label for " + t
     for reason in ("ok", "unknown_area", "not_a_handler", "no_window", "not_inside", "alone"):

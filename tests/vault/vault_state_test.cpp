@@ -116,6 +116,15 @@ TEST(VaultState, PresenceBecomesPushesInSeqOrderAndAnAckDropsThem) {
               nullptr);
 }
 
+TEST(VaultState, AQuestionOrAReadLeavesItsNonceForTheReplayCheckAfterARestart) {
+    Trail trail;
+    trail.record(kVaultAuthorized.name, {{"nonce", "nonce-asked-000001"}, {"timestamp", kTs}});
+    trail.record(kVaultPresenceRead.name, {{"nonce", "nonce-read-0000001"}, {"timestamp", kTs}});
+    ASSERT_EQ(trail.state.nonces.size(), 2U);
+    EXPECT_EQ(trail.state.nonces[0].first, "nonce-asked-000001");
+    EXPECT_EQ(trail.state.nonces[1], std::make_pair(std::string("nonce-read-0000001"), kTs));
+}
+
 TEST(VaultState, AnOverstayIsOpenUntilItIsCleared) {
     Trail trail;
     trail.record(kVaultWindowEndedInside.name,
