@@ -57,7 +57,10 @@ core::Result<TrailSlice> readTrail(core::Database& db, const TrailQuery& query) 
     std::string match;
     auto param = [&](std::string value) {
         values.push_back(std::move(value));
-        return "?" + std::to_string(values.size() + 2);
+        // Appended, not "?" + to_string(): GCC 12 at -O3 misreads the latter (-Wrestrict).
+        std::string placeholder = "?";
+        placeholder += std::to_string(values.size() + 2);
+        return placeholder;
     };
     auto alternative = [&](const std::string& condition) {
         match.append(match.empty() ? "" : " OR ").append(condition);
