@@ -5,8 +5,9 @@ namespace sekimori::vault {
 core::Result<VaultState> rebuildVaultState(core::Database& db,
                                            const std::vector<core::Bytes>& vaultKeys,
                                            const std::set<std::string>& areas,
-                                           core::TimeUs nonceSinceUs) {
+                                           core::TimeUs nonceSinceUs, std::int64_t skewSeconds) {
     VaultState state;
+    state.skewSeconds = skewSeconds;
     auto exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
     if (!exists) {
         return exists.error();

@@ -16,6 +16,6 @@ namespace sekimori::vault {
 core::Result<VaultState> rebuildVaultState(core::Database& db,
                                            const std::vector<core::Bytes>& vaultKeys,
                                            const std::set<std::string>& areas,
-                                           core::TimeUs nonceSinceUs);
+                                           core::TimeUs nonceSinceUs, std::int64_t skewSeconds);
 
 }  // namespace sekimori::vault

@@ -665,13 +665,14 @@ core::Result<void> VaultService::start() {
         std::chrono::duration_cast<std::chrono::microseconds>(impl.parts.config.clockSkew).count();
     impl.rebuildThread = std::thread([weak = std::weak_ptr(impl_), path = impl.parts.databasePath,
                                       keys = impl.parts.vaultKeys, areas = impl.areas,
-                                      executor = impl.parts.executor, nonceSince] {
+                                      executor = impl.parts.executor, nonceSince,
+                                      skew = impl.parts.config.clockSkew.count()] {
         auto rebuilt = [&]() -> core::Result<VaultState> {
             auto db = core::Database::open(path, core::Database::Mode::readOnly);
             if (!db) {
                 return db.error();
             }
-            return rebuildVaultState(**db, keys, areas, nonceSince);
+            return rebuildVaultState(**db, keys, areas, nonceSince, skew);
         }();
         boost::asio::post(executor, [weak, rebuilt = std::move(rebuilt)]() mutable {
             if (auto self = weak.lock()) {

@@ -1,5 +1,7 @@
 #include "vault/vault_state.hpp"
 
+#include <algorithm>
+
 #include "vault/vault_body.hpp"
 #include "vault/vault_event_types.hpp"
 
@@ -23,13 +25,27 @@ std::optional<SignedRequest> verified(VaultState& state, const std::vector<core:
     const bool routeOk = request && request->method == method &&
                          (target.empty() ? request->target.starts_with("/api/vault/windows/")
                                          : request->target == target);
-    if (!request || !routeOk || !signatureValid(*request, keys)) {
+    const bool replayed =
+        request && (state.requestNonces.count(request->nonce) != 0 ||
+                    request->timestamp < state.newestRequestTs - 2 * state.skewSeconds);
+    if (!request || !routeOk || !signatureValid(*request, keys) || replayed) {
         if (state.refusedRequests++ == 0) {
-            state.firstRefusal = std::string(type) + " at seq " + std::to_string(seq);
+            state.firstRefusal = std::string(type) + " at seq " + std::to_string(seq) +
+                                 (replayed ? " (a request recorded twice)" : "");
         }
         return std::nullopt;
     }
     state.nonces.emplace_back(request->nonce, request->timestamp);
+    state.requestNonces.emplace(request->nonce, request->timestamp);
+    state.requestNoncesByTime.emplace(request->timestamp, request->nonce);
+    state.newestRequestTs = std::max(state.newestRequestTs, request->timestamp);
+    // A nonce older than the lag allowed is refused by its timestamp alone.
+    const std::int64_t forgetBefore = state.newestRequestTs - 2 * state.skewSeconds;
+    while (!state.requestNoncesByTime.empty() &&
+           state.requestNoncesByTime.begin()->first < forgetBefore) {
+        state.requestNonces.erase(state.requestNoncesByTime.begin()->second);
+        state.requestNoncesByTime.erase(state.requestNoncesByTime.begin());
+    }
     return request;
 }
 
@@ -75,8 +91,10 @@ const PresencePush* apply(VaultState& state, const std::vector<core::Bytes>& key
         return nullptr;  // seen (the live bus after the replay's read)
     }
     state.lastSeq = seq;
-    if (!payload.is_object()) {
-        return nullptr;
+    const bool change = type == kVaultHandlersChanged.name || type == kVaultWindowApproved.name ||
+                        type == kVaultWindowRevoked.name || type == kVaultPresenceAcked.name;
+    if (!payload.is_object() && !change) {
+        return nullptr;  // a change with a malformed payload is refused (and counted) below
     }
     if (type == kVaultHandlersChanged.name) {
         if (auto r = verified(state, keys, payload, type, "POST", "/api/vault/handlers", seq)) {

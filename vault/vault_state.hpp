@@ -34,6 +34,14 @@ struct VaultState {
     PresenceOutbox outbox;
     std::map<std::string, Overstay> overstays;                 // by person
     std::vector<std::pair<std::string, std::int64_t>> nonces;  // seen, with their timestamp
+    // Signed change requests applied so far, for refusing one recorded twice (a genuine row
+    // copied behind the daemon, e.g. a window approved again after its revocation): a request's
+    // nonce is used once, and its timestamp may not lag the newest applied by more than twice the
+    // skew (the live check held each within the skew of a clock that only moves on).
+    std::int64_t skewSeconds = 300;
+    std::int64_t newestRequestTs = 0;
+    std::map<std::string, std::int64_t> requestNonces;             // nonce -> timestamp
+    std::multimap<std::int64_t, std::string> requestNoncesByTime;  // to forget old ones
     std::uint64_t lastSeq = 0;
     std::uint64_t refusedRequests = 0;  // recorded requests whose signature does not verify
     std::string firstRefusal;           // what the first one was, for the log

@@ -78,6 +78,43 @@ TEST(VaultState, ARowWrittenBehindTheDaemonIsRefusedAndCounted) {
     EXPECT_FALSE(trail.state.book.isHandler("mallory", "handling"));
 }
 
+TEST(VaultState, AGenuineRequestRecordedTwiceIsRefusedTheSecondTime) {
+    Trail trail;
+    trail.designate("ann");
+    const auto approval =
+        trail.signedPayload("POST", "/api/vault/windows", trail.windowBody("ap-1", "ann"));
+    trail.record(kVaultWindowApproved.name, approval);
+    trail.record(kVaultWindowRevoked.name,
+                 trail.signedPayload("DELETE", "/api/vault/windows/ap-1", ""));
+    ASSERT_EQ(trail.state.book.window("ap-1"), nullptr);
+    // The administrator copies the approval's row after its revocation: same nonce.
+    trail.record(kVaultWindowApproved.name, approval);
+    EXPECT_EQ(trail.state.book.window("ap-1"), nullptr);
+    EXPECT_EQ(trail.state.refusedRequests, 1U);
+    EXPECT_NE(trail.state.firstRefusal.find("recorded twice"), std::string::npos);
+
+    // Much later (its nonce long forgotten), the old timestamp alone refuses it.
+    auto later = trail.signedPayload("POST", "/api/vault/handlers",
+                                     R"({"set":[{"person":"bob","areas":["handling"]}]})");
+    later["request"]["timestamp"] = kTs + 3'600;  // re-signed below for the new timestamp
+    SignedRequest r = *recordedRequest(later);
+    r.signature =
+        trail.vault.sign(canonicalRequest(r.method, r.target, r.timestamp, r.nonce, r.body));
+    trail.record(kVaultHandlersChanged.name, {{"request", requestJson(r)}});
+    ASSERT_TRUE(trail.state.book.isHandler("bob", "handling"));
+    EXPECT_TRUE(trail.state.requestNonces.count(approval["request"]["nonce"]) == 0);
+    trail.record(kVaultWindowApproved.name, approval);
+    EXPECT_EQ(trail.state.book.window("ap-1"), nullptr);
+    EXPECT_EQ(trail.state.refusedRequests, 2U);
+}
+
+TEST(VaultState, AChangeWithAMalformedPayloadIsCountedNotSkipped) {
+    Trail trail;
+    trail.record(kVaultWindowApproved.name, nlohmann::json::value_t::discarded);
+    trail.record(kVaultHandlersChanged.name, nlohmann::json::array());
+    EXPECT_EQ(trail.state.refusedRequests, 2U);
+}
+
 TEST(VaultState, ARevocationMustBeSignedForThatApproval) {
     Trail trail;
     trail.designate("ann");
