@@ -7,6 +7,7 @@
 #include "app/site_file.hpp"
 #include "app/site_paths.hpp"
 #include "cameras/camera_config.hpp"
+#include "custody/custody_config.hpp"
 #include "doors/door_config.hpp"
 #include "power/power_config.hpp"
 
@@ -16,8 +17,21 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: sekimori config check --config SITE.toml\n"
     "       sekimori config show --config SITE.toml --field NAME\n"
-    "fields: site.id, panels (space separated, doors and circle gates), mqtt.port,\n"
-    "        console.listen, data_dir, key_dir, database, initial_admin_file\n";
+    "fields: site.id, panels (space separated, doors and circle gates), devices (key cabinets\n"
+    "        and metal detectors), mqtt.port, console.listen, data_dir, key_dir, database,\n"
+    "        initial_admin_file\n";
+
+// The custody devices' broker accounts (docs/custody-devices.md), space separated.
+std::string devices(const custody::CustodyConfig& config) {
+    std::string out;
+    for (const auto& c : config.cabinets) {
+        out.append(out.empty() ? "" : " ").append(c.id);
+    }
+    for (const auto& d : config.detectors) {
+        out.append(out.empty() ? "" : " ").append(d.id);
+    }
+    return out;
+}
 
 std::string panels(const doors::DoorsConfig& config) {
     std::set<std::string> ids;
@@ -87,6 +101,8 @@ int runConfigCommand(const std::vector<std::string>& args, std::ostream& out, st
         out << config->site.id << "\n";
     } else if (*field == "panels") {
         out << panels(doors) << "\n";
+    } else if (*field == "devices") {
+        out << devices(file->section<custody::CustodyConfigSection>()->config()) << "\n";
     } else if (*field == "mqtt.port") {
         out << mqttPort(*config) << "\n";
     } else if (*field == "console.listen") {

@@ -4,6 +4,7 @@
 
 #include "app/alarms_wiring.hpp"
 #include "app/approvals_wiring.hpp"
+#include "app/custody_wiring.hpp"
 #include "app/door_wiring.hpp"
 #include "app/health_wiring.hpp"
 #include "app/reports_wiring.hpp"
@@ -24,6 +25,7 @@ std::vector<Domain> siteDomains() {
     domains.push_back(configOnly<power::PowerConfigSection>("power"));
     domains.push_back(configOnly<hvac::HvacConfigSection>("hvac"));
     domains.push_back(domainWith<vault::VaultConfigSection>("vault", makeVaultService));
+    domains.push_back(domainWith<custody::CustodyConfigSection>("custody", makeCustodyService));
     // After every domain that declares alarm rules in its factory.
     domains.push_back(domainWith<alarms::AlarmsConfigSection>("alarms", makeAlarmsService));
     domains.push_back(domainWith<health::HealthConfigSection>("health", makeHealthService));

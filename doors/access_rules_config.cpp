@@ -45,7 +45,18 @@ ZoneRules readZoneRules(TomlTableReader& r) {
     z.escortHosts =
         r.stringArray("escort_hosts", Presence::optional).value_or(std::vector<std::string>{});
     z.workWindow = r.boolean("work_window", Presence::optional).value_or(false);
+    z.presenceIn = r.id("presence_in", Presence::optional).value_or("");
+    z.othersPresent =
+        static_cast<int>(r.integer("others_present", Presence::optional, 0, 10).value_or(0));
     auto& diag = r.diagnostics();
+    if (z.othersPresent > 0 && z.presenceIn.empty()) {
+        diag.error(r.keyPath("others_present"),
+                   "others_present counts people in the presence_in zone: set presence_in");
+    }
+    if (!z.presenceIn.empty() && z.presenceIn == z.zone) {
+        diag.error(r.keyPath("presence_in"),
+                   "presence_in names the room around the zone, not the zone itself");
+    }
     if (z.antiPassback == AntiPassback::timed && z.passbackTimeout.count() == 0) {
         diag.error(r.keyPath("passback_timeout_s"),
                    "anti_passback = \"timed\" needs passback_timeout_s (seconds)");
@@ -139,6 +150,9 @@ void AccessRulesConfigSection::check(const core::SiteConfig&, const core::IdRegi
             ids.require("zone", zone, here + ".zone", diag);
         }
         requireGroups(rules.escortHosts, here + ".escort_hosts", ids, diag);
+        if (!rules.presenceIn.empty() && !diag.reported(here + ".presence_in")) {
+            ids.require("zone", rules.presenceIn, here + ".presence_in", diag);
+        }
     }
     requireGroups(config_.lockdownExemptGroups, "lockdown.exempt_groups", ids, diag);
 }

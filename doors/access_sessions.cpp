@@ -456,6 +456,16 @@ void AccessSessions::admitOrWait(Session& session) {
     input.forgiven = parts_.zones.forgiven && parts_.zones.forgiven(session.person);
     input.inWorkWindow =
         parts_.zones.inWorkWindow && parts_.zones.inWorkWindow(session.person, target, now);
+    if (targetRules != nullptr && !targetRules->presenceIn.empty()) {
+        for (const auto& o : parts_.presence.occupantsOf(targetRules->presenceIn)) {
+            if (o.person == session.person) {
+                input.inPresenceZone = true;
+            } else {
+                ++input.othersInPresenceZone;
+            }
+        }
+    }
+    input.portalHold = parts_.zones.portalHold ? parts_.zones.portalHold(door.id) : nullptr;
     input.wait = openWait(waitKey, now);
     const core::TimeUs windowUs =
         toUs(targetRules != nullptr ? targetRules->companionWindow : kDefaultCompanionWindow);

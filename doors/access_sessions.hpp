@@ -64,6 +64,8 @@ struct ZoneControlHooks {
     // book, policy/work_windows.hpp); unset: nobody does.
     std::function<bool(const std::string& person, const std::string& zone, core::TimeUs nowUs)>
         inWorkWindow;
+    // Why another domain holds the portal now (policy/portal_holds.hpp); null or unset: free.
+    std::function<const std::string*(std::string_view door)> portalHold;
 };
 
 struct AccessSessionsParts {

@@ -151,6 +151,12 @@ std::string_view reasonCode(Refusal refusal) {
             return protocol::reason::occupancyFull;
         case Refusal::antiPassback:
             return protocol::reason::antiPassback;
+        case Refusal::notInRoom:
+            return protocol::reason::notInRoom;
+        case Refusal::noSecondPerson:
+            return protocol::reason::noSecondPerson;
+        case Refusal::portalHeld:
+            return protocol::reason::portalHeld;
     }
     return protocol::reason::lockdown;
 }
@@ -169,6 +175,10 @@ Admission admit(const AdmissionInput& in) {
     const ZoneRules* rules = in.targetRules;
     const bool duress = entrant.duress;
 
+    // A hold (a metal-detector hit) stops everyone, exempt groups too: a guard clears it.
+    if (in.portalHold != nullptr) {
+        return Refuse{Refusal::portalHeld, quoted(in.door) + " is held: " + *in.portalHold, duress};
+    }
     if (in.lockedDown && !exempt(entrant, in)) {
         return Refuse{Refusal::lockdown, quoted(in.targetZone) + " is locked down", duress};
     }
@@ -176,6 +186,20 @@ Admission admit(const AdmissionInput& in) {
     if (rules != nullptr && rules->workWindow && !in.inWorkWindow) {
         return Refuse{Refusal::noWorkWindow,
                       "no approved work window for " + quoted(in.targetZone) + " now", duress};
+    }
+    if (rules != nullptr && !rules->presenceIn.empty()) {
+        if (!in.inPresenceZone) {
+            return Refuse{Refusal::notInRoom,
+                          entrant.name + " is not recorded inside " +
+                              quoted(std::string_view(rules->presenceIn)),
+                          duress};
+        }
+        if (in.othersInPresenceZone < static_cast<std::size_t>(rules->othersPresent)) {
+            return Refuse{
+                Refusal::noSecondPerson,
+                "nobody else is recorded inside " + quoted(std::string_view(rules->presenceIn)),
+                duress};
+        }
     }
 
     // The door's wait, if it is still open and for this passage.

@@ -5,7 +5,8 @@
 // open companion wait, and the time. The order and every combination are written down in
 // docs/access-rules.md:
 //   exit side: always admitted (egress); anti-passback of the zone left is a soft violation
-//   entry side: lockdown (exempt groups pass) -> work window -> occupancy (counting who
+//   entry side: held portal -> lockdown (exempt groups pass) -> work window -> in the room ->
+//               a second person in the room -> occupancy (counting who
 //               would pass) -> anti-passback (hard / soft / timed; a forgiveness lifts it once) ->
 //               companion (two-person, escort; either order)
 // The caller (doors/access_sessions) records what the outcome says and keeps the door's wait.
@@ -45,6 +46,11 @@ struct ZoneRules {
     // Entry only inside one of the person's approved work windows for the zone, pushed by the
     // vault (policy/work_windows.hpp); no window book at all refuses everyone (fail secure).
     bool workWindow = false;
+    // Issue 21, racks: entry only for someone presence records in this zone now (the rack's
+    // room; a rack's own door moves nobody), and, with othersPresent, only while at least that
+    // many other people are recorded there too. Empty: no such rule.
+    std::string presenceIn{};
+    int othersPresent = 0;
 };
 
 // The escort window where the target zone has no rules row.
@@ -113,8 +119,14 @@ struct AdmissionInput {
     // Zone control: a lockdown covering the target zone, and the groups it lets in.
     bool lockedDown = false;
     const std::vector<std::string>* exemptGroups = nullptr;
-    bool forgiven = false;                // a pending anti-passback forgiveness
-    bool inWorkWindow = false;            // the entrant holds an open window for the zone now
+    bool forgiven = false;      // a pending anti-passback forgiveness
+    bool inWorkWindow = false;  // the entrant holds an open window for the zone now
+    // Presence in targetRules->presenceIn: whether the entrant is recorded there, and how many
+    // others are.
+    bool inPresenceZone = false;
+    std::size_t othersInPresenceZone = 0;
+    // Another domain holds this portal (policy/portal_holds.hpp): why, for operators; null: not.
+    const std::string* portalHold = nullptr;
     const CompanionWait* wait = nullptr;  // the door's open wait, same side; null: none
     const std::vector<RecentGrant>* recentGrants = nullptr;  // this door and side
 };
@@ -131,8 +143,17 @@ struct AwaitCompanion {
     CompanionRule rule = CompanionRule::twoPerson;
     bool duress = false;  // the newcomer's duress is raised now, not only when they pass
 };
-enum class Refusal { lockdown, noWorkWindow, occupancyFull, antiPassback };
-// lockdown, no_work_window, occupancy_full, anti_passback (protocol/reason_codes.hpp).
+enum class Refusal {
+    lockdown,
+    noWorkWindow,
+    occupancyFull,
+    antiPassback,
+    notInRoom,
+    noSecondPerson,
+    portalHeld
+};
+// lockdown, no_work_window, occupancy_full, anti_passback, not_in_room, no_second_person,
+// portal_held (protocol/reason_codes.hpp).
 std::string_view reasonCode(Refusal refusal);
 struct Refuse {
     Refusal reason = Refusal::lockdown;

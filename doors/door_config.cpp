@@ -342,6 +342,11 @@ void DoorConfigSection::read(TomlTableReader& root, const std::filesystem::path&
     // Doors and gates share one id space: a camera covers "front" without saying which it is.
     root.forEachTable("doors", Presence::optional, [&](TomlTableReader& r, std::size_t) {
         DoorConfig& d = config_.doors.emplace_back();
+        d.kind = r.choice<std::string>(
+                      "kind", Presence::optional,
+                      {{"door", "door"}, {"rack", "rack"}, {"key_cabinet", "key_cabinet"}})
+                     .value_or("door");
+        d.camera = r.id("camera", Presence::optional).value_or("");
         d.keypadOnly = r.boolean("keypad_only", Presence::optional).value_or(false);
         readPortal(r, d, d.keypadOnly);
         readMilliseconds(r, "unlock_ms", d.unlock, 500, 60'000);
@@ -419,6 +424,13 @@ void DoorConfigSection::check(const core::SiteConfig& site, const core::IdRegist
         }
         for (std::size_t g = 0; g < first->groups.size(); ++g) {
             ids.require("group", first->groups[g], indexed(here + ".groups", g), diagnostics);
+        }
+    }
+    for (std::size_t i = 0; i < config_.doors.size(); ++i) {
+        const std::string here = indexed("doors", i);
+        const DoorConfig& door = config_.doors[i];
+        if (!door.camera.empty() && !diagnostics.reported(here + ".camera")) {
+            ids.require("camera", door.camera, here + ".camera", diagnostics);
         }
     }
     for (std::size_t i = 0; i < config_.circleGates.size(); ++i) {

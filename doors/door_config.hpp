@@ -48,6 +48,10 @@ struct DoorConfig {
         std::vector<std::string> groups;
     };
     std::optional<FirstPersonIn> firstPersonIn;
+    // Issue 21: "door", "rack" (an electronic rack handle: its opening moves nobody) or
+    // "key_cabinet" (the cabinet's door; custody/ releases the slots). DoorSpec::kind.
+    std::string kind = "door";
+    std::string camera;  // the declared camera that watches it (a rack's aisle camera); optional
 };
 
 struct CircleGateConfig {

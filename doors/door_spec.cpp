@@ -48,6 +48,21 @@ int stepTimeoutFor(const DoorSpec& door, protocol::Factor next) {
     return door.stepTimeoutMs;
 }
 
+std::string_view kindName(const DoorSpec& door) {
+    if (door.circleGate) {
+        return "circle_gate";
+    }
+    switch (door.kind) {
+        case DoorSpec::Kind::rack:
+            return "rack";
+        case DoorSpec::Kind::keyCabinet:
+            return "key_cabinet";
+        case DoorSpec::Kind::door:
+            break;
+    }
+    return "door";
+}
+
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side) {
     return side == protocol::DoorSide::entry ? door.entryFactors : door.exitFactors;
 }

@@ -47,17 +47,26 @@ struct DoorSpec {
         std::vector<std::string> groups;
     };
     std::optional<FirstPersonIn> firstPersonIn{};
+    // Issue 21: what the portal is. A rack's handle and the key cabinet's door are portals
+    // with sessions and decisions like a door's, but opening them moves nobody: the person
+    // stays recorded in the room around them (docs/access-rules.md "Racks").
+    enum class Kind { door, rack, keyCabinet };
+    Kind kind = Kind::door;
+    bool movesPresence() const { return kind == Kind::door; }
     // Issue 15: a circle gate ([[circle_gates]], docs/circle-gates.md) is a portal like a door:
     // sessions, decisions, presence and lockdown apply to its id; its panel's gate reports go to
     // doors/gate_supervision instead of door_state. The fields below apply to gates only.
     bool circleGate = false;
-    std::string camera{};         // the declared camera that watches the booth; empty: none
+    std::string camera{};         // the declared camera that watches the booth (a rack: its aisle)
     int weightTolerancePct = 15;  // the plate may read the enrolled weight +- this many percent
     int maxWeightG = 0;           // a plate reading above it is refused (piggyback)
     int cycleTimeoutMs = 60000;   // the gate's own cycle time-out (a grant waits this long)
     bool outerFailSafe = true;    // on power loss the outer leaf is released (fail-safe)
     bool innerFailSafe = false;   // ... the inner leaf stays locked (fail-secure)
 };
+
+// "door", "rack", "key_cabinet" ("circle_gate" for a gate: the console's kind).
+std::string_view kindName(const DoorSpec& door);
 
 const std::vector<protocol::Factor>& factorsFor(const DoorSpec& door, protocol::DoorSide side);
 // How long a session waits for `next` after the step before it: stepTimeoutMs, except a circle

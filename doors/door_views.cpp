@@ -19,7 +19,7 @@ nlohmann::json doorJson(const DoorSpec& spec, const DoorState& state, const Pane
     return nlohmann::json{
         {"id", spec.id},
         {"name", spec.name},
-        {"kind", "door"},
+        {"kind", std::string(kindName(spec))},
         {"panel", spec.panel},
         {"from_zone", spec.fromZone},
         {"to_zone", spec.toZone},
@@ -28,6 +28,7 @@ nlohmann::json doorJson(const DoorSpec& spec, const DoorState& state, const Pane
         {"forced", open && state.forcedOpen},
         {"held_open", open && state.heldOpenRaised},
         {"supervised", true},
+        {"camera", spec.camera.empty() ? nlohmann::json() : nlohmann::json(spec.camera)},
         {"panel_online", panel.online ? nlohmann::json(*panel.online) : nlohmann::json()},
         {"panel_firmware", panel.firmware},
         {"tamper", state.tamper},

@@ -11,6 +11,7 @@
 #include "core/core_event_types.hpp"
 #include "core/log.hpp"
 #include "doors/access_catalog_routes.hpp"
+#include "doors/access_policy.hpp"
 #include "doors/access_sessions.hpp"
 #include "doors/credential_cache.hpp"
 #include "doors/credential_rows.hpp"
@@ -31,7 +32,9 @@
 #include "doors/revocation_push.hpp"
 #include "doors/zone_control.hpp"
 #include "doors/zone_routes.hpp"
+#include "policy/portal_holds.hpp"
 #include "policy/work_windows.hpp"
+#include "policy/zone_access_query.hpp"
 #include "protocol/ids.hpp"
 
 namespace sekimori::doors {
@@ -66,6 +69,10 @@ DoorSpec specFrom(const DoorConfig& c) {
     s.keypadOnly = c.keypadOnly;
     s.heldOpenWarnMs = toMs(c.heldOpenWarning);
     s.cardFormats = c.cardFormats;
+    s.kind = c.kind == "rack"          ? DoorSpec::Kind::rack
+             : c.kind == "key_cabinet" ? DoorSpec::Kind::keyCabinet
+                                       : DoorSpec::Kind::door;
+    s.camera = c.camera;
     if (c.firstPersonIn) {  // the schedule pointer is resolved against parts.schedules
         s.firstPersonIn =
             DoorSpec::FirstPersonIn{c.firstPersonIn->schedule, nullptr, c.firstPersonIn->groups};
@@ -191,6 +198,13 @@ struct DoorsService::Impl {
     // a zone ruled work_window admits nobody).
     std::shared_ptr<const policy::WorkWindowBook> workWindows;
     core::EventBus::Token workWindowsToken;
+    // Portals other domains hold shut, by holder (policy/portal_holds.hpp).
+    std::map<std::string, std::shared_ptr<const std::map<std::string, std::string, std::less<>>>>
+        portalHolds;
+    core::EventBus::Token portalHoldsToken;
+    core::EventBus::Token zoneAccessToken;  // answers policy::ZoneAccessQuery
+    const std::string* portalHold(std::string_view door) const;
+    void answer(const policy::ZoneAccessQuery& query) const;
     std::unique_ptr<AccessSessions> sessions;
     std::shared_ptr<const EnrollmentContext> enrollment;
     // Rows credential.row_mismatch was raised for, until they match again (once per row).
@@ -348,8 +362,10 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
                 return rules != nullptr && rules->twoPerson;
             },
             [raw](std::string_view zone) {
+                // Nor a zone whose rule needs the controller's live view (a vault window, a
+                // rack's room presence): a panel alone cannot know it.
                 const ZoneRules* rules = raw->parts.rules.rulesFor(zone);
-                return rules != nullptr && rules->workWindow;
+                return rules != nullptr && (rules->workWindow || !rules->presenceIn.empty());
             },
             impl->parts.keys.panelKeys, impl->parts.keys.templateKey,
             [raw](const std::string& panel, protocol::PanelCommand command) {
@@ -384,7 +400,8 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
                 [raw](const std::string& person, const std::string& zone, core::TimeUs nowUs) {
                     return raw->workWindows != nullptr &&
                            raw->workWindows->openWindow(person, zone, nowUs) != nullptr;
-                }},
+                },
+                [raw](std::string_view door) { return raw->portalHold(door); }},
         .wiegandFacilityCodes = impl->parts.config.cardFormats.wiegandFacilityCodes,
         .refreshCredentials =
             [raw](std::function<void()> then) { raw->cache->refresh(std::move(then)); },
@@ -407,6 +424,12 @@ core::Result<std::unique_ptr<DoorsService>> DoorsService::create(DoorsServicePar
         [raw](const policy::WorkWindowsPublished& published) {
             raw->workWindows = published.book;
         });
+    impl->portalHoldsToken = impl->parts.bus.subscribe<policy::PortalHoldsPublished>(
+        [raw](const policy::PortalHoldsPublished& published) {
+            raw->portalHolds[published.holder] = published.holds;
+        });
+    impl->zoneAccessToken = impl->parts.bus.subscribe<policy::ZoneAccessQuery>(
+        [raw](const policy::ZoneAccessQuery& query) { raw->answer(query); });
     return std::unique_ptr<DoorsService>(new DoorsService(std::move(impl)));
 }
 
@@ -672,6 +695,39 @@ ReportEvents DoorsService::Impl::onEvent(const std::string& panel, const std::st
     return made;
 }
 
+const std::string* DoorsService::Impl::portalHold(std::string_view door) const {
+    for (const auto& [holder, holds] : portalHolds) {
+        if (holds == nullptr) {
+            continue;
+        }
+        if (auto it = holds->find(door); it != holds->end()) {
+            return &it->second;
+        }
+    }
+    return nullptr;
+}
+
+void DoorsService::Impl::answer(const policy::ZoneAccessQuery& query) const {
+    query.answered = true;
+    query.allowed = false;
+    const PersonRecord* person = credentials ? credentials->person(query.person) : nullptr;
+    if (!serving || person == nullptr) {
+        query.reason = std::string(serving ? protocol::reason::unknownCard
+                                           : protocol::reason::storeUnavailable);
+        return;
+    }
+    query.personName = person->name;
+    if (!person->active) {
+        query.reason = std::string(protocol::reason::revoked);
+        return;
+    }
+    const ZoneAccess access =
+        mayEnter(*person, *credentials, parts.rules.levels, schedules, query.zone, query.nowUs);
+    query.allowed = access == ZoneAccess::allowed;
+    query.reason =
+        query.allowed ? std::string(protocol::reason::granted) : std::string(toString(access));
+}
+
 void DoorsService::Impl::armOfflineTimer() {
     offlineTimer->expires_after(parts.offline.syncInterval);
     offlineTimer->async_wait(
@@ -719,6 +775,9 @@ void DoorsService::Impl::feed(Door& door, const DoorInput& input, ReportEvents* 
                 parts.recorder.record(std::move(record->event));
             }
         } else if (auto* move = std::get_if<MovePresence>(&output)) {
+            if (!door.spec.movesPresence()) {
+                continue;  // a rack or the key cabinet: the opener stays in the room
+            }
             for (auto& e : presence.pass(move->passage)) {
                 if (into != nullptr) {
                     into->derived.push_back(std::move(e));
@@ -777,6 +836,9 @@ void DoorsService::Impl::granted(Door& door, std::vector<Passage> passages) {
     }
     Passage own = std::move(passages.back());
     passages.pop_back();
+    if (!door.spec.movesPresence()) {
+        passages.clear();  // a rack or the key cabinet: companions stay in the room as well
+    }
     for (Passage& companion : passages) {
         companion.timeUs = parts.clock.nowUs();
         for (auto& e : presence.pass(companion)) {

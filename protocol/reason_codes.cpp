@@ -42,6 +42,16 @@ constexpr std::array kTable = {
                "The card holder holds no work window the My Number vault approved for this zone "
                "now (ticket-bound entry).",
                "no work window"},
+    ReasonCode{reason::notInRoom,
+               "A rack opens only for someone presence records inside its room now (entered "
+               "through the room's door, not left).",
+               "not in the room"},
+    ReasonCode{reason::noSecondPerson,
+               "This rack opens only while a second person is recorded inside its room.",
+               "no second person in the room"},
+    ReasonCode{reason::portalHeld,
+               "The portal is held (a metal-detector hit) until a guard clears it with a comment.",
+               "held for a check"},
     ReasonCode{reason::awaitingSecondPerson,
                "Two-person rule: entry waits for a second authorised person to badge at this door "
                "within the window.",

@@ -28,6 +28,12 @@ inline constexpr std::string_view lockdown = "lockdown";
 inline constexpr std::string_view occupancyFull = "occupancy_full";
 // Issue 19: a zone ruled work_window admits a handler only inside an approved window of the vault.
 inline constexpr std::string_view noWorkWindow = "no_work_window";
+// Issue 21: a rack (a zone ruled presence_in) opens only for someone recorded in its room now,
+// and, ruled others_present, only while another person is recorded there too.
+inline constexpr std::string_view notInRoom = "not_in_room";
+inline constexpr std::string_view noSecondPerson = "no_second_person";
+// Another domain holds the portal (a metal-detector hit at the gate) until a guard clears it.
+inline constexpr std::string_view portalHeld = "portal_held";
 inline constexpr std::string_view awaitingSecondPerson = "awaiting_second_person";
 inline constexpr std::string_view awaitingEscort = "awaiting_escort";
 inline constexpr std::string_view unknownCode = "unknown_code";  // keypad code matches nobody

@@ -98,11 +98,15 @@ json buildAccessHistory(const std::vector<TrailEvent>& events, const BuildContex
         if (e.type == "access.challenge") {
             continue;  // a step of an attempt, not an outcome
         }
-        if (!startsWith(e.type, "access.") && !startsWith(e.type, "presence.")) {
+        // Racks are doors (kind "rack"): their openings are access.* rows like any door's. Keys
+        // are custody's: who released, took, returned or forced which key (issue 21).
+        const bool key = startsWith(e.type, "custody.key_") || e.type == "custody.release_sent";
+        if (!startsWith(e.type, "access.") && !startsWith(e.type, "presence.") && !key) {
             continue;
         }
-        rows.push_back(pick(e, {"person", "person_name", "door", "side", "zone", "decision",
-                                "reason", "card", "companions"}));
+        rows.push_back(
+            pick(e, {"person", "person_name", "door", "side", "zone", "decision", "reason", "card",
+                     "companions", "key", "cabinet", "slot", "slots", "due_us", "late"}));
         const std::string person = text(e.payload, "person");
         if (!person.empty()) {
             people.insert(person);
@@ -288,7 +292,10 @@ json buildEvidenceExports(const std::vector<TrailEvent>& events, const BuildCont
 
 const std::vector<ReportKind>& reportKinds() {
     static const std::vector<ReportKind> kinds{
-        {"access", {"access.", "presence."}, "", &buildAccessHistory},
+        {"access",
+         {"access.", "presence.", "custody.key_", "custody.release_sent"},
+         "",
+         &buildAccessHistory},
         {"suspicious",
          {"access.", "zone.alone", "door.forced", "gate.cycle_refused", "operator.login_failed",
           "panel.link_refused"},

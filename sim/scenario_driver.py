@@ -203,7 +203,9 @@ class SiteWalk:
         """Doors one can badge at from `zone` (OUTSIDE: the doors from the site's grounds),
         busy or not."""
         start = self.site_zone if zone is OUTSIDE else zone
-        return [d for d in self.doors if d["from_zone"] == start]
+        # Rack handles and the key cabinet's reader are portals one opens, not walks through.
+        return [d for d in self.doors if d["from_zone"] == start and
+                d.get("kind", "door") == "door"]
 
     def door_into(self, zone):
         return next((d for d in self.doors if d["to_zone"] == zone), None)

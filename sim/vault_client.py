@@ -11,7 +11,7 @@ MQTT (mosquitto_sub) with de-duplication by id and gap detection by prev.
     vault_client.py ... presence [--after ID]
     vault_client.py ... ack UPTO
     vault_client.py ... day PERSON1 PERSON2 AREA     (designate, approve windows now..+1 h, ask)
-    vault_client.py ... open-day AREA PERSON... [--hours 12]   (designate; a window each from now)
+    vault_client.py ... open-day AREA[,AREA...] PERSON... [--hours 12]   (designate; a window each)
 
 KEY_FILE holds the 32-byte Ed25519 seed as 64 hex (0600); PUB_FILE the public key as 64 hex,
 which is what [vault] public_key_file lists. The `day` command plays the vault's side of a day:
@@ -230,18 +230,23 @@ def play_day(client, first, second, area, out=sys.stdout):
 
 
 def open_day(client, area, people, hours, out=sys.stdout):
-    """Designates `people` for `area` and approves one window each from now for `hours` (the
-    demo's vault at the start of a shift). Returns True when every request was accepted."""
-    status, body = client.set_handlers({p: [area] for p in people})
+    """Designates `people` for `area` (or several, comma-separated: the vault racks) and approves
+    one window each from now for `hours` (the demo's vault at the start of a shift). Returns True
+    when every request was accepted."""
+    areas = area.split(",")
+    status, body = client.set_handlers({p: areas for p in people})
     print(f"designate {', '.join(people)}: {status} {json.dumps(body)}", file=out)
     ok = status == 200
     now = datetime.datetime.now().astimezone().replace(microsecond=0)
     for person in people:
-        approval = f"SHIFT-{now.strftime('%Y%m%d%H%M')}-{person}"
-        status, body = client.approve_window(approval, person, area, now,
-                                             now + datetime.timedelta(hours=hours))
-        print(f"window {approval}: {status} {json.dumps(body)}", file=out)
-        ok = ok and status == 200
+        for one in areas:
+            approval = f"SHIFT-{now.strftime('%Y%m%d%H%M')}-{person}"
+            if len(areas) > 1:
+                approval += f"-{one}"
+            status, body = client.approve_window(approval, person, one, now,
+                                                 now + datetime.timedelta(hours=hours))
+            print(f"window {approval}: {status} {json.dumps(body)}", file=out)
+            ok = ok and status == 200
     return ok
 
 

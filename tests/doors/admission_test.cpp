@@ -47,6 +47,9 @@ struct Arrival {
     std::vector<std::string> exempt{};
     bool forgiven = false;
     bool inWorkWindow = false;
+    bool inPresenceZone = false;
+    std::size_t othersInPresenceZone = 0;
+    const std::string* portalHold = nullptr;
     const CompanionWait* wait = nullptr;
     std::vector<RecentGrant> recent{};
     DoorSide side = DoorSide::entry;
@@ -71,6 +74,9 @@ struct Arrival {
         in.exemptGroups = &exempt;
         in.forgiven = forgiven;
         in.inWorkWindow = inWorkWindow;
+        in.inPresenceZone = inPresenceZone;
+        in.othersInPresenceZone = othersInPresenceZone;
+        in.portalHold = portalHold;
         in.wait = wait;
         in.recentGrants = &recent;
         return admit(in);
@@ -172,6 +178,49 @@ TEST(Admission, AWorkWindowZoneAdmitsOnlyInsideAWindowAndNeverHoldsAnExit) {
     second.wait = &w.wait;
     EXPECT_EQ(reasonCode(refused(second.run()).reason), "no_work_window");
     EXPECT_NE(refused(second.run()).detail.find("work window"), std::string::npos);
+}
+
+TEST(Admission, ARackOpensOnlyForSomeoneInItsRoomAndAVaultRackOnlyWithASecondPerson) {
+    ZoneRules rack;
+    rack.zone = "server";  // the rack's zone
+    rack.presenceIn = "room";
+    Arrival c{person("ann")};
+    c.rules = &rack;
+    auto r = refused(c.run());
+    EXPECT_EQ(r.reason, Refusal::notInRoom);
+    EXPECT_EQ(reasonCode(r.reason), "not_in_room");
+    EXPECT_NE(r.detail.find("\"room\""), std::string::npos) << r.detail;
+    c.inPresenceZone = true;
+    EXPECT_EQ(people(admitted(c.run())), std::vector<std::string>{"ann"});
+
+    ZoneRules vaultRack = rack;
+    vaultRack.othersPresent = 1;
+    vaultRack.workWindow = true;
+    c.rules = &vaultRack;
+    c.inWorkWindow = false;
+    EXPECT_EQ(refused(c.run()).reason, Refusal::noWorkWindow);  // the window first
+    c.inWorkWindow = true;
+    r = refused(c.run());
+    EXPECT_EQ(r.reason, Refusal::noSecondPerson);
+    EXPECT_EQ(reasonCode(r.reason), "no_second_person");
+    c.othersInPresenceZone = 1;
+    EXPECT_EQ(people(admitted(c.run())), std::vector<std::string>{"ann"});
+    c.inPresenceZone = false;  // the second person is there, the opener is not
+    EXPECT_EQ(refused(c.run()).reason, Refusal::notInRoom);
+}
+
+TEST(Admission, AHeldPortalRefusesEveryEntryEvenExemptButNeverAnExit) {
+    const std::string why = "metal detector: detection, level 80";
+    Arrival c{person("ann", {"security"})};
+    c.portalHold = &why;
+    c.lockedDown = true;  // a lockdown's exemption does not lift a hold
+    c.exempt = {"security"};
+    auto r = refused(c.run());
+    EXPECT_EQ(r.reason, Refusal::portalHeld);
+    EXPECT_EQ(reasonCode(r.reason), "portal_held");
+    EXPECT_NE(r.detail.find(why), std::string::npos);
+    c.side = DoorSide::exit;
+    admitted(c.run());
 }
 
 TEST(Admission, ExitIsNeverRefusedByLockdownOccupancyOrAntiPassback) {

@@ -146,14 +146,17 @@ def wait_port(port, timeout=30.0, proc=None, log=None):
 class SiteUnderTest:
     PANELS = ("p-entrance", "p-server")
 
-    def __init__(self, slow_fsync_ms=None, panels=None, services=()):
+    def __init__(self, slow_fsync_ms=None, panels=None, services=(), devices=()):
         """slow_fsync_ms: every fsync of the daemon takes this much longer (a real disk's pace).
         panels: the panel accounts on the broker, each with its signing key enrolled (the site's
         two door panels unless a scenario adds its own, e.g. a circle gate's).
-        services: broker accounts beside the daemon's (e.g. "vault", docs/broker.md)."""
+        services: broker accounts beside the daemon's (e.g. "vault", docs/broker.md).
+        devices: custody devices' broker accounts (a key cabinet, a metal detector;
+        docs/custody-devices.md)."""
         self.slow_fsync_ms = slow_fsync_ms
         self.panel_ids = tuple(panels) if panels is not None else self.PANELS
         self.service_ids = ("sekimorid",) + tuple(services)
+        self.device_ids = tuple(devices)
         self.dir = tempfile.mkdtemp(prefix="sekimori-it-")
         self.mqtt_port = free_port()
         self.mqtt_tls_port = free_port()
@@ -187,7 +190,8 @@ class SiteUnderTest:
         subprocess.run([os.path.join(SOURCE_DIR, "scripts", "broker"), "init", self.dir,
                         "--port", str(self.mqtt_port), "--tls-port", str(self.mqtt_tls_port),
                         "--site", SITE, "--panels", " ".join(self.panel_ids),
-                        "--services", " ".join(self.service_ids), "--witnesses", "w1"],
+                        "--services", " ".join(self.service_ids), "--witnesses", "w1",
+                        "--devices", " ".join(self.device_ids)],
                        check=True, capture_output=True)
         self.start_broker()
         self.init_witness()
