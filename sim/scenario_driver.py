@@ -53,6 +53,7 @@ import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from console_client import ConsoleClient, ConsoleError  # noqa: E402
+from custody_actor import CustodyActor, start_custody_devices  # noqa: E402
 from gate_process import GateProcess  # noqa: E402
 from panel_process import PanelProcess  # noqa: E402
 from site_operators import DESK, FACILITY, SECURITY2, SiteOperators  # noqa: E402
@@ -766,9 +767,10 @@ def run(args):
             os.path.join(secrets, door["panel"] + ".password"), key, log=log)
 
     gates = start_gates(site, args, key_dir, secrets, log)
+    devices = start_custody_devices(site, secrets, os.path.join(args.run_dir, "devices"), log)
 
     def stop(*_):
-        for p in list(panels.values()) + list(gates.values()):
+        for p in list(panels.values()) + list(gates.values()) + list(devices.values()):
             p.stop()
         sys.exit(0)
 
@@ -781,6 +783,8 @@ def run(args):
         g.wait_connected()
     if gates:
         print(f"{len(gates)} circle gates online", flush=True)
+    if devices:
+        print(f"{len(devices)} custody devices online", flush=True)
 
     say = lambda line: print(line, flush=True)  # noqa: E731
     try:
@@ -793,6 +797,7 @@ def run(args):
     actors = [GateActor(g, gates[g["id"]], walk, say) for g in site.get("circle_gates", [])
               if g["id"] in gates]
     walk.gate_zones = {actor.gate["to_zone"] for actor in actors}
+    custody = CustodyActor(site, walk, devices, desk, say)
     if not args.no_day:
         ScriptedDay(walk, people, desk, security, say).play()
     now = time.monotonic()
@@ -802,6 +807,8 @@ def run(args):
     next_forced = now + args.first_alarm_s
     next_held = now + args.first_alarm_s + 5
     next_tamper = now + args.first_alarm_s + 40
+    next_key = now + 15
+    next_detection = now + args.first_alarm_s + 60
     next_step = now
     while True:
         now = time.monotonic()
@@ -821,10 +828,17 @@ def run(args):
         if actors and now >= next_cycle:
             walk.rng.choice(actors).start()
             next_cycle = now + args.gate_every_s * walk.rng.uniform(0.7, 1.3)
+        if now >= next_key:
+            custody.key_round()
+            next_key = now + args.key_every_s * walk.rng.uniform(0.7, 1.3)
+        if now >= next_detection:
+            custody.detector_hit()
+            next_detection = now + args.detection_every_s * walk.rng.uniform(0.7, 1.3)
         if now >= next_step:
             walk.step()
             next_step = time.monotonic() + walk.rng.uniform(args.min_interval, args.max_interval)
-        wake = min(t for t in (next_step, next_forced, next_held, next_tamper,
+        wake = min(t for t in (next_step, next_forced, next_held, next_tamper, next_key,
+                               next_detection,
                                next_cycle if actors else None,
                                next_tailgate if actors else None,
                                walk.timeline.next_time()) if t is not None)
@@ -860,6 +874,10 @@ def main():
     r.add_argument("--forced-every-s", type=float, default=120.0)
     r.add_argument("--held-every-s", type=float, default=180.0)
     r.add_argument("--tamper-every-s", type=float, default=300.0)
+    r.add_argument("--key-every-s", type=float, default=90.0,
+                   help="how often someone takes a key from a cabinet (returned 1-6 min later)")
+    r.add_argument("--detection-every-s", type=float, default=900.0,
+                   help="how often a metal detector hits (its portal held until cleared)")
     r.add_argument("--gate-every-s", type=float, default=12.0,
                    help="seconds between two circle gate cycles, about")
     r.add_argument("--tailgate-every-s", type=float, default=150.0,

@@ -17,6 +17,18 @@ export function addPlanLayers(api, store, { canOpenDoors }) {
     return box && box.width > 0 ? Math.min(box.width, box.height) : 600;
   };
 
+  // A circle gate is round, a rack a tall cabinet (seen from above in its row), the key cabinet
+  // a wide box, a door a square: the desk tells them apart before reading a tooltip.
+  function shapeOf(row, unit) {
+    const { x, y } = row.plan;
+    if (row.kind === 'circle_gate') {
+      return svg('circle', { cx: x, cy: y, r: unit * 0.7, class: 'plan-door-shape' });
+    }
+    const [w, h] = row.kind === 'rack' ? [0.8, 1.6] : row.kind === 'key_cabinet' ? [1.6, 0.8] : [1.2, 1.2];
+    return svg('rect', { x: x - unit * w / 2, y: y - unit * h / 2, width: unit * w, height: unit * h,
+                         rx: unit * 0.15, class: 'plan-door-shape' });
+  }
+
   api.plan.addLayer({
     id: 'people',
     order: 20,
@@ -48,10 +60,7 @@ export function addPlanLayers(api, store, { canOpenDoors }) {
         const gate = row.kind === 'circle_gate';
         const title = svg('title');
         title.textContent = api.t('doors.plan.marker', { name: row.name || row.id, state: stateText(api, row) });
-        const shape = gate
-          ? svg('circle', { cx: row.plan.x, cy: row.plan.y, r: unit * 0.7, class: 'plan-door-shape' })
-          : svg('rect', { x: row.plan.x - unit * 0.6, y: row.plan.y - unit * 0.6, width: unit * 1.2,
-                          height: unit * 1.2, rx: unit * 0.15, class: 'plan-door-shape' });
+        const shape = shapeOf(row, unit);
         const marker = svg('g', { class: 'plan-door tone-' + stateTone(state) + ' state-' + state +
                                     (gate ? ' gate' : ''),
                                   'data-id': row.id, 'data-kind': row.kind || 'door', 'data-state': state,
