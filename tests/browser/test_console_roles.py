@@ -26,11 +26,11 @@ from console_site import BOOTSTRAP_ADMIN, ConsoleSite  # noqa: E402
 
 # The page matrix: page ids each role's nav shows (any order).
 PAGES = {
-    "operator": {"overview", "alarms", "events", "doors", "vault"},
-    "facility_admin": {"doors", "people", "access", "approvals"},
+    "operator": {"overview", "alarms", "events", "doors", "vault", "custody"},
+    "facility_admin": {"doors", "people", "access", "approvals", "custody"},
     "security_admin": {"overview", "alarms", "events", "audit", "operators", "doors", "people",
-                       "access", "approvals", "reports", "vault"},
-    "auditor": {"events", "audit", "approvals", "reports", "vault"},
+                       "access", "approvals", "reports", "vault", "custody"},
+    "auditor": {"events", "audit", "approvals", "reports", "vault", "custody"},
     "bcp_coordinator": {"overview", "alarms", "events"},
 }
 ALL_PAGES = set().union(*PAGES.values())
