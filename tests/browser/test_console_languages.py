@@ -46,7 +46,8 @@ PRODUCT = {"Sekimori", "English"}
 # Program names (a panel's firmware, the daemon's broker client), shown as they are.
 PROGRAMS = {"sekimori", "sekimorid", "sekimori-sim-panel", "sekimori-witness"}
 # What an operator types or opens as it is: a site-file section, a command, a document's path.
-VERBATIM = {"vault", "audit", "verify", "docs/vault-api.md"}
+VERBATIM = {"vault", "audit", "verify", "docs/vault-api.md", "docs/custody.md", "key_cabinets",
+            "metal_detectors", "carry_in"}
 # The site's ids (site file, harness accounts, this fixture's person), shown as they are.
 SITE_IDS = {"it-site", "bldg", "floor-3f", "server-room", "building-entrance",
             "server-room-door", "p-entrance", "p-server", "24x7", "w1", "p-aiko", "new-ja",

@@ -20,6 +20,9 @@ gate.* events and the alarm GET /api/alarms shows, with the gate's readings and 
 8. Fire release: both leaves released at once (gate.fire_released, priority 1); the input clears,
    the gate stays released until a guard re-arms it (gate.rearmed clears the alarms). A daemon
    restarted meanwhile still shows the gate awaiting its re-arm (rebuilt from the trail).
+1b. A metal-detector hit at the gate (a custody device, sim/custody_device.py) holds it: the
+   cycle is refused at the finger (access.denied portal_held), the inner leaf never opens, until
+   a guard clears the hit with a comment; then a whole cycle goes through again.
 9. Controller loss mid-cycle: the daemon is killed (-9) while the person waits in the booth; the
    finger gets no answer, the gate refuses controller_lost on its own and lets the person back
    out; the restarted daemon gets the journaled report and raises the alarm.
@@ -46,6 +49,7 @@ from site_under_test import OPERATORS, SITE, SiteUnderTest, SOURCE_DIR  # noqa: 
 
 sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
 from console_client import ConsoleClient  # noqa: E402
+from custody_device_process import CustodyDeviceProcess  # noqa: E402
 from gate_process import GateProcess, make_sign_key  # noqa: E402
 
 GATE = "gate-server-room"
@@ -96,8 +100,8 @@ weight_tolerance_pct = 15
 class GateSite(SiteUnderTest):
     """The test site with the gate's panel account on the broker and its signing key enrolled."""
 
-    def __init__(self):
-        super().__init__(panels=SiteUnderTest.PANELS + (PANEL,))
+    def __init__(self, devices=()):
+        super().__init__(panels=SiteUnderTest.PANELS + (PANEL,), devices=devices)
 
     def enroll_panel_sign_keys(self, panels=None):
         super().enroll_panel_sign_keys(SiteUnderTest.PANELS)  # the door panels; the gate's below
@@ -137,10 +141,11 @@ class GateScenario(unittest.TestCase):
     """The site with the gate, Ann enrolled with her weight, the gate sim running; the helpers
     both scenarios use. No test of its own."""
     EXTRA_TOML = ""
+    DEVICES = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.site = GateSite()
+        cls.site = GateSite(devices=cls.DEVICES)
         try:
             with open(cls.site.config, "a") as f:
                 f.write(GATE_TOML + cls.EXTRA_TOML)
@@ -258,7 +263,19 @@ class GateScenario(unittest.TestCase):
 
 
 
+DETECTOR = "md-gate"
+DETECTOR_TOML = f"""
+[[metal_detectors]]
+id = "{DETECTOR}"
+name = "Metal detector, server room gate"
+portal = "{GATE}"
+"""
+
+
 class CircleGate(GateScenario):
+    EXTRA_TOML = DETECTOR_TOML
+    DEVICES = (DETECTOR,)
+
     # --- the scenario, in order -----------------------------------------------------------
     def test_1_normal_cycle_moves_presence_in_and_out(self):
         after = self.last_seq()
@@ -284,6 +301,58 @@ class CircleGate(GateScenario):
                                                    ("outer", True), ("outer", False)])
         self.wait_events("presence.left", lambda p: p.get("person") == "ann"
                          and p.get("zone") == "server-room", after=after)
+
+    def wait_detector_held(self, console, held):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            status, body = console.call("GET", "/api/custody")
+            if status == 200 and body["detectors"][0]["held"] == held:
+                return
+            time.sleep(0.05)
+        self.fail(f"the detector's hold never became {held}")
+
+    def test_1b_a_detector_hit_holds_the_gate_until_a_guard_clears_it(self):
+        """The gate decides at the finger (card and PIN open the outer leaf on a challenge), so
+        a held gate refuses the cycle there: the inner leaf never opens."""
+        detector = CustodyDeviceProcess(
+            site=SITE, device=DETECTOR, kind="metal_detector",
+            mqtt_uri=f"tcp://127.0.0.1:{self.site.mqtt_port}",
+            password_file=self.site.password_file(DETECTOR))
+        guard = self.console(OPERATORS["security2"])
+        cleared = False
+        try:
+            after = self.last_seq()
+            detector.send({"do": "detect", "level": 77})
+            detector.expect("acked")
+            self.wait_detector_held(guard, True)
+            _name, card, pin, finger = PEOPLE["ann"]
+            self.enter_booth()
+            self.gate.send(f"finger {finger}")
+            refused = self.gate.wait_event("cycle_refused")
+            self.assertEqual(refused["refusal"], "denied", refused)
+            self.assertNotIn(("inner", True), self.locks_since_mark())
+            self.wait_events("access.denied", lambda p: p.get("reason") == "portal_held"
+                             and p.get("door") == GATE, after=after)
+            self.gate.wait_position("outer", closed=False)
+            self.leave_by("outer")
+            status, body = guard.call("POST", f"/api/custody/detectors/{DETECTOR}/clear",
+                                      {"comment": ""})
+            self.assertEqual(status, 400, body)
+            status, body = guard.call("POST", f"/api/custody/detectors/{DETECTOR}/clear",
+                                      {"comment": "keys in a jacket pocket; checked by hand"})
+            self.assertEqual(status, 200, body)
+            cleared = True
+            self.wait_detector_held(guard, False)
+            self.rearm()
+            done = self.gate.cycle(card, pin=pin, finger=finger, grams=WEIGHT_G)
+            self.assertEqual(done["kind"], "cycle_completed", done)
+            out = self.gate.cycle(card, side="exit", grams=WEIGHT_G)
+            self.assertEqual(out["kind"], "cycle_completed", out)
+        finally:
+            if not cleared:  # the next cases need the gate free
+                guard.call("POST", f"/api/custody/detectors/{DETECTOR}/clear",
+                           {"comment": "test clean-up"})
+            detector.stop()
 
     def test_2_tailgate_refused_inner_leaf_never_opens(self):
         after = self.last_seq()
