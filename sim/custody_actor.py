@@ -9,23 +9,28 @@ import time
 from custody_device_process import CustodyDeviceProcess
 
 
-def start_custody_devices(site, secrets, state_dir, log):
-    """{device id: CustodyDeviceProcess}, each connected, its cabinet slots holding their keys."""
+def start_custody_devices(site, secrets, state_dir, log, say=print):
+    """{device id: CustodyDeviceProcess}, each connected, its cabinet slots holding their keys;
+    a device that cannot connect is left out (said), the rest of the demo goes on."""
     devices = {}
+
+    def start(device_id, *args, **kwargs):
+        try:
+            devices[device_id] = CustodyDeviceProcess(*args, **kwargs)
+        except (AssertionError, OSError) as e:
+            say(f"custody device {device_id} stays offline: {e}")
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
     site_id, uri = site["site"]["id"], site["daemon"]["mqtt_uri"]
     keys = site.get("keys", [])
     for cabinet in site.get("key_cabinets", []):
         mine = {k["slot"]: k["tag"] for k in keys if k["cabinet"] == cabinet["id"]}
         slots = max(mine, default=0)
-        devices[cabinet["id"]] = CustodyDeviceProcess(
-            site_id, cabinet["id"], "key_cabinet", uri,
+        start(cabinet["id"], site_id, cabinet["id"], "key_cabinet", uri,
             os.path.join(secrets, cabinet["id"] + ".password"), slots=slots,
             tags=[mine.get(n, "") for n in range(1, slots + 1)],
             state_file=os.path.join(state_dir, cabinet["id"] + ".seq"), log=log)
     for detector in site.get("metal_detectors", []):
-        devices[detector["id"]] = CustodyDeviceProcess(
-            site_id, detector["id"], "metal_detector", uri,
+        start(detector["id"], site_id, detector["id"], "metal_detector", uri,
             os.path.join(secrets, detector["id"] + ".password"),
             state_file=os.path.join(state_dir, detector["id"] + ".seq"), log=log)
     return devices
@@ -46,6 +51,12 @@ class CustodyActor:
 
     def key_round(self):
         """Someone allowed at a cabinet takes one released key and returns it 1-6 min later."""
+        try:
+            self._key_round()
+        except (OSError, ValueError) as e:  # a device gone: the rest of the demo goes on
+            self.log(f"custody: {e}")
+
+    def _key_round(self):
         if not self.cabinets:
             return
         cabinet = self.walk.rng.choice(self.cabinets)
@@ -78,12 +89,22 @@ class CustodyActor:
         self.log(f"{cabinet['id']}: {p['id']} takes slot {slot}")
 
         def give_back():
-            device.send({"do": "return", "slot": slot, "tag": self.tags[(cabinet["id"], slot)]})
+            try:
+                device.send({"do": "return", "slot": slot, "tag": self.tags[(cabinet["id"], slot)]})
+            except (OSError, ValueError) as e:
+                self.log(f"{cabinet['id']}: {e}")
+                return
             self.out.discard((cabinet["id"], slot))
             self.log(f"{cabinet['id']}: slot {slot} back")
         self.walk.timeline.at(time.monotonic() + self.walk.rng.uniform(60, 360), give_back)
 
     def detector_hit(self):
+        try:
+            self._detector_hit()
+        except (OSError, ValueError) as e:
+            self.log(f"custody: {e}")
+
+    def _detector_hit(self):
         if not self.detectors:
             return
         detector = self.walk.rng.choice(self.detectors)
@@ -94,12 +115,20 @@ class CustodyActor:
         def clear_if_left():
             if self.desk is None:
                 return
-            status, body = self.desk.call("GET", "/api/custody")
+            try:
+                status, body = self.desk.call("GET", "/api/custody")
+            except (OSError, RuntimeError) as e:
+                self.log(f"{detector['id']}: {e}")
+                return
             held = status == 200 and any(d["id"] == detector["id"] and d.get("held")
                                          for d in body.get("detectors", []))
             if held:
-                self.desk.call("POST", f"/api/custody/detectors/{detector['id']}/clear",
-                               {"comment": "demo: cleared by the scenario, nobody at the desk"})
+                try:
+                    self.desk.call("POST", f"/api/custody/detectors/{detector['id']}/clear",
+                                   {"comment": "demo: cleared by the scenario, nobody at the desk"})
+                except (OSError, RuntimeError) as e:
+                    self.log(f"{detector['id']}: {e}")
+                    return
                 self.log(f"{detector['id']}: cleared by the scenario")
         self.walk.timeline.at(time.monotonic() + self.clear_after_s, clear_if_left)
 
