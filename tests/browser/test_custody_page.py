@@ -10,24 +10,18 @@ the vault page's (test_vault_page.py), pointed at /plugins/custody/.
     /usr/bin/python3 tests/browser/test_custody_page.py [--source-dir .]
 """
 import argparse
-import functools
 import glob
-import http.server
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from console_page import make_driver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from test_vault_page import (QuietHandler, english_left, load_catalogue,  # noqa: E402
-                             plugin_harness, site_time, wait)
+from test_vault_page import Harness as VaultHarness  # noqa: E402
+from test_vault_page import english_left, load_catalogue, site_time, wait  # noqa: E402
 
 HOUR_US = 3600 * 1000000
 TOP_KEYS = {"configured", "cabinets", "items", "detectors", "key_requests", "carry_in_zone"}
@@ -112,42 +106,8 @@ TEXT = {
 }
 
 
-class Harness:
-    def __init__(self, source_dir):
-        self.root = tempfile.mkdtemp(prefix="sekimori-custody-page-")
-        shutil.copy(os.path.join(HERE, "page_harness", "index.html"), self.root)
-        with open(os.path.join(self.root, "harness.js"), "w", encoding="utf-8") as f:
-            f.write(plugin_harness().replace("/plugins/vault/", "/plugins/custody/"))
-        os.makedirs(os.path.join(self.root, "plugins"))
-        os.symlink(os.path.join(source_dir, "custody", "web"),
-                   os.path.join(self.root, "plugins", "custody"))
-        for name in ("messages.json", "time.js"):
-            os.symlink(os.path.join(source_dir, "console", "web", name),
-                       os.path.join(self.root, name))
-        os.symlink(os.path.join(source_dir, "doors", "web", "messages.json"),
-                   os.path.join(self.root, "doors-messages.json"))
-        handler = functools.partial(QuietHandler, directory=self.root)
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.driver = make_driver()
-
-    def close(self):
-        self.driver.quit()
-        self.server.shutdown()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def by(self, testid, within=None):
-        return (within or self.driver).find_elements(By.CSS_SELECTOR,
-                                                     '[data-testid="%s"]' % testid)
-
-    def one(self, testid, within=None):
-        found = self.by(testid, within)
-        assert found, "no element " + testid
-        return found[0]
-
-    def js(self, script):
-        return self.driver.execute_script(script)
+class Harness(VaultHarness):
+    PLUGIN = "custody"
 
     def open(self, routes, role="operator", lang="en"):
         self.driver.get("%s/index.html?page=custody&role=%s&lang=%s" % (self.url, role, lang))
@@ -155,9 +115,6 @@ class Harness:
         self.js(NAMES + routes)
         self.js("window.startPage()")
         wait(lambda: self.js("return window.started === true"))
-
-    def page_text(self):
-        return self.driver.find_element(By.TAG_NAME, "body").text
 
     def posts(self):
         return [(p, b) for m, p, b in self.js("return window.fetchLog") if m == "POST"]

@@ -122,14 +122,19 @@ names.set('person', 'sato', 'Sato Hiroshi'); names.set('person', 'ito', 'Ito Mai
 
 
 class Harness:
+    """A static server with the page harness started on one plugin (`plugin`/web served as
+    /plugins/<plugin>/), and one Chromium; the custody page's test uses it too."""
+    PLUGIN = "vault"
+
     def __init__(self, source_dir):
-        self.root = tempfile.mkdtemp(prefix="sekimori-vault-page-")
+        plugin = self.PLUGIN
+        self.root = tempfile.mkdtemp(prefix="sekimori-%s-page-" % plugin)
         shutil.copy(os.path.join(HERE, "page_harness", "index.html"), self.root)
         with open(os.path.join(self.root, "harness.js"), "w", encoding="utf-8") as f:
-            f.write(plugin_harness())
+            f.write(plugin_harness().replace("/plugins/vault/", "/plugins/%s/" % plugin))
         os.makedirs(os.path.join(self.root, "plugins"))
-        os.symlink(os.path.join(source_dir, "vault", "web"),
-                   os.path.join(self.root, "plugins", "vault"))
+        os.symlink(os.path.join(source_dir, plugin, "web"),
+                   os.path.join(self.root, "plugins", plugin))
         for name in ("messages.json", "time.js"):
             os.symlink(os.path.join(source_dir, "console", "web", name),
                        os.path.join(self.root, name))
@@ -146,11 +151,12 @@ class Harness:
         self.server.shutdown()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def by(self, testid):
-        return self.driver.find_elements(By.CSS_SELECTOR, '[data-testid="%s"]' % testid)
+    def by(self, testid, within=None):
+        return (within or self.driver).find_elements(By.CSS_SELECTOR,
+                                                     '[data-testid="%s"]' % testid)
 
-    def one(self, testid):
-        found = self.by(testid)
+    def one(self, testid, within=None):
+        found = self.by(testid, within)
         assert found, "no element " + testid
         return found[0]
 
