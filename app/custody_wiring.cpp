@@ -48,8 +48,7 @@ core::Result<std::unique_ptr<core::Service>> makeCustodyService(
     }
     for (auto& rule : rules) {
         if (rule.sourceKind == "key") {
-            rule.alarmType =
-                std::string(kCustodyKeyForced.name);  // "custody.key_forced": one per key
+            rule.alarmType = "custody.key";  // one alarm per key, whichever event raised it
         }
     }
     if (auto r = parts.alarmRules.add(rules); !r) {
