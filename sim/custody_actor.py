@@ -17,7 +17,7 @@ def start_custody_devices(site, secrets, state_dir, log, say=print):
     def start(device_id, *args, **kwargs):
         try:
             devices[device_id] = CustodyDeviceProcess(*args, **kwargs)
-        except (AssertionError, OSError) as e:
+        except (TimeoutError, RuntimeError, OSError) as e:
             say(f"custody device {device_id} stays offline: {e}")
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
     site_id, uri = site["site"]["id"], site["daemon"]["mqtt_uri"]
@@ -76,7 +76,7 @@ class CustodyActor:
         device = self.devices[cabinet["id"]]
         try:
             released = device.expect("released", timeout=5)["slots"]
-        except AssertionError:
+        except (TimeoutError, RuntimeError):
             self.log(f"{cabinet['id']}: granted to {p['id']} but nothing released")
             return
         free = [s for s in released if (cabinet["id"], s) not in self.out]

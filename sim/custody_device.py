@@ -10,7 +10,7 @@ Control lines on stdin, one JSON object each:
   {"do": "force", "slot": 2}           a slot forced open: the key leaves without a release
   {"do": "detect", "level": 83}        a detector hit
   {"do": "tamper"} / {"do": "door_open_too_long"}
-  {"do": "quit"}
+  {"do": "quit"} or the plain line quit (stdin EOF quits too)
 What it did goes to stdout, one JSON object each: {"out": "connected"}, {"out": "released",
 "slots": [..], "ref": ..}, {"out": "refused", "slot": n, "why": ..}, {"out": "sent", "seq": n,
 "kind": ..}, {"out": "acked", "seq": n}, {"out": "locked"}, {"out": "bad_command", "error": ..}.
@@ -212,14 +212,22 @@ def main():
         raw = raw.strip()
         if not raw:
             continue
+        if raw == "quit":  # PanelProcess.stop's word
+            break
         try:
             line = json.loads(raw)
         except ValueError as e:
             emit(out="bad_control", error=str(e))
             continue
+        if not isinstance(line, dict):
+            emit(out="bad_control", error="not a JSON object")
+            continue
         if line.get("do") == "quit":
             break
-        device.act(line)
+        try:
+            device.act(line)
+        except (KeyError, TypeError, ValueError) as e:  # a field missing or of the wrong type
+            emit(out="bad_control", error=repr(e), line=line)
     device.stop()
 
 

@@ -1,5 +1,6 @@
 """Drives one sim/custody_device.py process (a key cabinet or a metal detector): writes control
-lines to its stdin and reads the JSON lines it prints. Shared by the demo and the tests."""
+lines to its stdin and reads the JSON lines it prints. Shared by the demo and the tests. The line
+reading, waiting and stopping are PanelProcess's (sim/panel_process.py)."""
 import collections
 import json
 import os
@@ -7,14 +8,17 @@ import queue
 import subprocess
 import sys
 import threading
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from panel_process import PanelProcess  # noqa: E402
 
 DEVICE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "custody_device.py")
 
 
-class CustodyDeviceProcess:
+class CustodyDeviceProcess(PanelProcess):
     def __init__(self, site, device, kind, mqtt_uri, password_file, slots=0, tags=(),
                  state_file=None, log=None, wait_connected=True):
+        self.panel = device  # PanelProcess's messages name it
         self.device = device
         self.lines = queue.Queue()
         self.recent = collections.deque(maxlen=12)
@@ -31,46 +35,11 @@ class CustodyDeviceProcess:
         if wait_connected:
             self.expect("connected")
 
-    def _read(self):
-        for line in self.proc.stdout:
-            try:
-                self.lines.put(json.loads(line))
-            except json.JSONDecodeError:
-                self.lines.put({"out": "unparsed", "line": line.rstrip()})
-        self.lines.put({"out": "exited"})
-
     def send(self, control):
-        self.proc.stdin.write(json.dumps(control) + "\n")
-        self.proc.stdin.flush()
+        """A control line: a dict ({"do": "take", "slot": 1}) as JSON; "quit" as it is."""
+        super().send(control if isinstance(control, str) else json.dumps(control))
 
     def expect(self, out, pred=lambda line: True, timeout=15.0):
-        """The next line with "out" == out (and pred), skipping others; fails on time-out."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{self.device}: no {out!r} within {timeout} s; "
-                                     f"last lines {list(self.recent)}")
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                continue
-            self.recent.append(line)
-            if line.get("out") == "exited" and out != "exited":
-                raise AssertionError(f"{self.device} exited; last lines {list(self.recent)}")
-            if line.get("out") == out and pred(line):
-                return line
-
-    def stop(self, timeout=5.0):
-        if self.proc.poll() is None:
-            try:
-                self.send({"do": "quit"})
-                self.proc.wait(timeout)
-            except (BrokenPipeError, subprocess.TimeoutExpired, ValueError, OSError):
-                self.proc.kill()
-                self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except (BrokenPipeError, OSError):
-                pass
+        """The next line with "out" == out (and pred), skipping others; TimeoutError after
+        `timeout`, RuntimeError once the device exited."""
+        return self.wait_for(lambda line: line.get("out") == out and pred(line), timeout)
