@@ -21,7 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from selenium.webdriver.common.by import By  # noqa: E402
 from test_vault_page import Harness as VaultHarness  # noqa: E402
-from test_vault_page import english_left, load_catalogue, site_time, wait  # noqa: E402
+from test_vault_page import (check_catalogue_texts, english_left, load_catalogue,  # noqa: E402
+                             run_in_browser, site_time, wait)
 
 HOUR_US = 3600 * 1000000
 TOP_KEYS = {"configured", "cabinets", "items", "detectors", "key_requests", "carry_in_zone"}
@@ -204,14 +205,7 @@ def test_states(h, lang):
 def test_catalogue(source_dir):
     path = os.path.join(source_dir, "custody", "web", "messages.json")
     catalogue, keys = load_catalogue(path)
-    assert len(keys) == len(set(keys)), "declared twice in custody/web/messages.json"
-    japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-    for key, value in catalogue.items():
-        assert set(value) == {"en", "ja"} and value["en"] and value["ja"], key
-        assert sorted(re.findall(r"\{\w+\}", value["en"])) == sorted(
-            re.findall(r"\{\w+\}", value["ja"])), "placeholders differ: " + key
-        if re.search(r"[A-Za-z]{2}", re.sub(r"\{\w+\}|\[[^\]]*\]|docs/\S+", "", value["en"])):
-            assert japanese.search(value["ja"]), "not Japanese: %s: %s" % (key, value["ja"])
+    check_catalogue_texts(catalogue, keys, "custody/web/messages.json")
     types = re.findall(r'EventType \w+\{"(custody\.\w+)"\}', open(os.path.join(
         source_dir, "custody", "custody_event_types.hpp"), encoding="utf-8").read())
     assert len(types) >= 10, types
@@ -244,18 +238,7 @@ def main():
              ("viewers", test_viewers_without_guard_controls, ()),
              ("states en", test_states, ("en",)), ("states ja", test_states, ("ja",))]
     try:
-        for name, test, extra in tests:
-            try:
-                test(h, *extra)
-                missing = set(h.js("return window.missing"))
-                assert not missing, "untranslated: %s" % sorted(missing)
-                errors = [e for e in h.js("return window.__sekimoriProbe.errors")
-                          if not e.startswith("missing message")]
-                assert not errors, "script errors: %s" % errors
-                print("PASS", name, flush=True)
-            except Exception as e:
-                failures += 1
-                print("FAIL", name, repr(e), flush=True)
+        failures += run_in_browser(h, tests)
     finally:
         h.close()
     sys.exit(1 if failures else 0)
