@@ -170,6 +170,13 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
     if (!keys) {
         return keys.error();
     }
+    std::vector<std::pair<std::string, std::string>> racks;
+    for (const auto& door : config.doors) {
+        if (door.kind == "rack") {
+            racks.emplace_back(door.toZone, door.fromZone);
+        }
+    }
+    const doors::AccessRulesConfig effective = doors::withRackPresence(rules, racks);
     auto siteSchedules = schedules(parts.site);
     if (!siteSchedules) {
         return siteSchedules.error();
@@ -188,10 +195,10 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(const DaemonParts&
                                           std::move(*siteSchedules),
                                           std::move(*keys),
                                           std::chrono::milliseconds(2000),
-                                          doors::withAccessRules(knownNames(parts.site), rules),
+                                          doors::withAccessRules(knownNames(parts.site), effective),
                                           &parts.approvals,
                                           parts.site.daemon.baseDir / "doors" / "web"};
-    serviceParts.rules = rules;
+    serviceParts.rules = effective;
     serviceParts.zoneParents = zoneParents(parts.site);
     serviceParts.offline = offline;
     auto service = doors::DoorsService::create(std::move(serviceParts));

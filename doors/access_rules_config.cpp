@@ -78,6 +78,18 @@ const ZoneRules* AccessRulesConfig::rulesFor(std::string_view zone) const {
     return it == zoneRules.end() ? nullptr : &it->second;
 }
 
+AccessRulesConfig withRackPresence(
+    AccessRulesConfig rules, const std::vector<std::pair<std::string, std::string>>& rackPortals) {
+    for (const auto& [rack, room] : rackPortals) {
+        ZoneRules& z = rules.zoneRules[rack];  // a zone with no rules row gets one
+        z.zone = rack;
+        if (z.presenceIn.empty()) {
+            z.presenceIn = room;
+        }
+    }
+    return rules;
+}
+
 std::vector<std::string_view> AccessRulesConfigSection::keys() const {
     return {"groups", "access_levels", "zone_rules", "lockdown"};
 }

@@ -40,6 +40,12 @@ struct AccessRulesConfig {
     const ZoneRules* rulesFor(std::string_view zone) const;
 };
 
+// A rack opens only for someone recorded inside the room it stands in (docs/access-rules.md,
+// "Racks"): each rack's zone whose rules do not name `presence_in` gets the rack door's
+// from_zone, so a rack is never open to a level alone. rackPortals: (to_zone, from_zone).
+AccessRulesConfig withRackPresence(
+    AccessRulesConfig rules, const std::vector<std::pair<std::string, std::string>>& rackPortals);
+
 class AccessRulesConfigSection final : public core::ConfigSection {
   public:
     std::vector<std::string_view> keys() const override;

@@ -171,5 +171,20 @@ TEST(AccessRulesConfig, EachMistakeIsNamedWhereItIs) {
     }
 }
 
+TEST(AccessRulesConfig, ARackWithoutPresenceInNeedsItsRoomAndAnExplicitRoomStands) {
+    AccessRulesConfig rules;
+    rules.zoneRules["rack-v1"] = ZoneRules{.zone = "rack-v1"};
+    rules.zoneRules["rack-v1"].presenceIn = "cage";  // said in the file: kept
+    rules.zoneRules["rack-v1"].othersPresent = 1;
+    const AccessRulesConfig out =
+        withRackPresence(rules, {{"rack-a1", "server-room"}, {"rack-v1", "server-room"}});
+    ASSERT_NE(out.rulesFor("rack-a1"), nullptr);  // a rack with no rules row gets one
+    EXPECT_EQ(out.rulesFor("rack-a1")->presenceIn, "server-room");
+    EXPECT_EQ(out.rulesFor("rack-a1")->zone, "rack-a1");
+    EXPECT_EQ(out.rulesFor("rack-v1")->presenceIn, "cage");
+    EXPECT_EQ(out.rulesFor("rack-v1")->othersPresent, 1);
+    EXPECT_EQ(out.rulesFor("server-room"), nullptr);
+}
+
 }  // namespace
 }  // namespace sekimori::doors
