@@ -37,7 +37,7 @@ core::Result<std::unique_ptr<core::Service>> makeCustodyService(
     // whichever comes first and cleared by its return (a rule book takes each event once).
     std::vector<core::AlarmRule> rules;
     for (auto&& part :
-         {alarm(kCustodyKeyForced, 1, "key", "key", {kCustodyKeyReturned}),
+         {alarm(kCustodyKeyForced, 1, "key", "key", {}),
           alarm(kCustodyKeyOverdue, 2, "key", "key", {}),
           alarm(kCustodyKeyHolderLeft, 2, "key", "key", {}),
           alarm(kCustodyItemLeftInside, 2, "item", "item", {kCustodyItemCheckedOut}),
@@ -46,6 +46,17 @@ core::Result<std::unique_ptr<core::Service>> makeCustodyService(
           alarm(kCustodyDeviceOffline, 2, "device", "device", {kCustodyDeviceOnline})}) {
         rules.insert(rules.end(), part.begin(), part.end());
     }
+    // Back in its slot with its own tag clears the key's alarm; another tag (a copy, a wrong
+    // key) keeps it open and raises it if none was.
+    core::AlarmRule back = rules.front();
+    back.eventType = std::string(kCustodyKeyReturned.name);
+    back.whenField = "tag_check";
+    back.action = core::AlarmAction::clear;
+    back.whenValue = "ok";
+    rules.push_back(back);
+    back.action = core::AlarmAction::raise;
+    back.whenValue = "wrong_tag";
+    rules.push_back(back);
     for (auto& rule : rules) {
         if (rule.sourceKind == "key") {
             rule.alarmType = "custody.key";  // one alarm per key, whichever event raised it

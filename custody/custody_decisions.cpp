@@ -131,6 +131,8 @@ ReportOutcome reportEvents(const CustodyConfig& config, const CustodyState& stat
             p["late"] = held->dueUs != 0 && nowUs > held->dueUs;
         }
         p["wrong_tag"] = report.tag != key->tag;
+        // A string for the alarm rules (AlarmRule::whenField): only the key's own tag clears.
+        p["tag_check"] = report.tag != key->tag ? "wrong_tag" : "ok";
         out.events.push_back(
             event(nowUs, kCustodyKeyReturned, source, held ? held->person : std::string(), p));
         return out;

@@ -201,11 +201,15 @@ class RacksKeysCarryIn(unittest.TestCase):
         raise AssertionError(f"no {count} x {type_} within {timeout} s: "
                              f"{[payload(e) for e in self.site.events(type_)]}")
 
-    def alarm_state(self, source):
+    def alarm(self, source):
+        """The newest alarm on `source` (GET /api/alarms), or None."""
         status, body = self.desk.call("GET", "/api/alarms?state=all&limit=500")
         self.assertEqual(status, 200, body)
-        newest = max((a for a in body["alarms"] if a.get("source") == source),
-                     key=lambda a: a["id"], default=None)
+        return max((a for a in body["alarms"] if a.get("source") == source),
+                   key=lambda a: a["id"], default=None)
+
+    def alarm_state(self, source):
+        newest = self.alarm(source)
         return newest["state"] if newest else None
 
     def wait_alarm(self, source, states, timeout=10.0):
@@ -317,6 +321,17 @@ class RacksKeysCarryIn(unittest.TestCase):
         forced = payload(self.wait_events("custody.key_forced")[0])
         self.assertEqual(forced["key"], "vault-master")
         self.wait_alarm("key:vault-master", ("active",))
+        # Put back with another tag (a copy): recorded, and the key's alarm stays open.
+        self.cabinet.send({"do": "return", "slot": 2, "tag": "K-COPY"})
+        wrong = payload(self.wait_events("custody.key_returned",
+                                         lambda p: p["key"] == "vault-master")[0])
+        self.assertEqual((wrong["wrong_tag"], wrong["tag_check"]), (True, "wrong_tag"))
+        # The return re-triggers the open alarm (its second event) instead of clearing it.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.alarm("key:vault-master")["count"] < 2:
+            time.sleep(0.05)
+        alarm = self.alarm("key:vault-master")
+        self.assertEqual((alarm["state"], alarm["count"]), ("active", 2), alarm)
 
     def test_6_an_item_left_inside_alarms_until_checked_out(self):
         now = datetime.datetime.now().astimezone().replace(microsecond=0)
