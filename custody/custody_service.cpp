@@ -74,10 +74,16 @@ struct CustodyService::Impl : std::enable_shared_from_this<Impl> {
     std::vector<io::MqttRouter::Subscription> subscriptions;
     boost::asio::steady_timer dueTimer;
     std::thread rebuildThread;
-    std::map<std::string, DeviceView> devices;          // by device id: online, slots read
-    std::map<std::string, std::uint64_t> acked;         // device -> newest seq acknowledged
-    std::set<std::string> committing;                   // "device#seq" and alarm keys in flight
-    std::map<std::string, std::size_t> refusedReports;  // device -> count
+    std::map<std::string, DeviceView> devices;   // by device id: online, slots read
+    std::map<std::string, std::uint64_t> acked;  // device -> newest seq acknowledged
+    std::set<std::string> committing;            // "device#seq" and alarm keys in flight
+    // A device resends an unreadable report every second (it is never acknowledged): recorded
+    // once, then at most once a minute with how many were not recorded meanwhile.
+    struct Unreadable {
+        core::TimeUs lastUs = 0;
+        std::uint64_t suppressed = 0;
+    };
+    std::map<std::string, Unreadable> unreadable;  // by device
 
     // ----- the bus -----
     void onRecorded(const core::RecordedEvent& e) {
@@ -267,7 +273,6 @@ struct CustodyService::Impl : std::enable_shared_from_this<Impl> {
         ReportOutcome outcome =
             reportEvents(parts.config, state, device, *report, parts.clock.nowUs());
         if (!outcome.refusal.empty()) {
-            ++refusedReports[device];
             outcome.events.push_back(core::Event{parts.clock.nowUs(),
                                                  std::string(core::kMqttBadPayload.name),
                                                  "device:" + device, "",
@@ -302,10 +307,21 @@ struct CustodyService::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void badPayload(const std::string& topic, const std::string& device, const std::string& why) {
-        ++refusedReports[device];
-        parts.recorder.record(core::Event{
-            parts.clock.nowUs(), std::string(core::kMqttBadPayload.name), "device:" + device, "",
-            json{{"topic", topic}, {"device", device}, {"error", why}}.dump()});
+        constexpr core::TimeUs kQuietUs = 60'000'000;
+        const core::TimeUs now = parts.clock.nowUs();
+        Unreadable& u = unreadable[device];
+        if (u.lastUs != 0 && now - u.lastUs < kQuietUs) {
+            ++u.suppressed;
+            return;
+        }
+        parts.recorder.record(core::Event{now, std::string(core::kMqttBadPayload.name),
+                                          "device:" + device, "",
+                                          json{{"topic", topic},
+                                               {"device", device},
+                                               {"error", why},
+                                               {"not_recorded_before", u.suppressed}}
+                                              .dump()});
+        u = Unreadable{now, 0};
     }
 
     // ----- routes -----

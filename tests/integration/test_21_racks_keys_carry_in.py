@@ -7,6 +7,7 @@ checked in and left inside when its owner walks out alarms until it is checked o
 import datetime
 import json
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -367,6 +368,26 @@ class RacksKeysCarryIn(unittest.TestCase):
                                       {"comment": "found on the bench, returned to her"})
         self.assertEqual(status, 200, body)
         self.wait_alarm(f"item:{item}", ("cleared",))
+
+    def test_7_an_unreadable_report_is_recorded_once_not_per_resend(self):
+        """A device resends what is never acknowledged: the trail gets the first, naming the
+        field, not one row per resend. Last: it speaks as md-1 (and knocks its sim off)."""
+        bad = json.dumps({"seq": 7, "kind": "detection"})  # no level
+        marker = json.dumps({"seq": 1000, "kind": "key_removed", "slot": 1, "tag": "x"})
+        topic = f"sekimori/{SITE}/device/md-1/report"
+        r = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.site.mqtt_port),
+                            "-q", "1", "-u", "md-1", "-P", self.site.password("md-1"),
+                            "-i", "md-1", "-t", topic, "-l"],
+                           input="\n".join([bad, bad, bad, marker]) + "\n", text=True,
+                           capture_output=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The marker parses but a detector does not report key_removed: refused, recorded after
+        # the three before it were read.
+        self.wait_events("mqtt.bad_payload", lambda p: "key_removed" in p.get("error", ""))
+        unreadable = [payload(e) for e in self.site.events("mqtt.bad_payload")
+                      if payload(e).get("device") == "md-1" and "level" in payload(e)["error"]]
+        self.assertEqual(len(unreadable), 1, unreadable)
+        self.assertEqual(unreadable[0]["not_recorded_before"], 0)
 
 
 if __name__ == "__main__":
