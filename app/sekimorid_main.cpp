@@ -288,12 +288,14 @@ int run(const std::string& configPath) {
         }
         core::logInfo(kComponent, "signal " + std::to_string(signal) + ": stopping");
         events.record(daemonEvent(clock, core::kDaemonStopped, {{"signal", signal}}));
-        console.stop();
         io.stop();
     });
     // With SEKIMORI_IO_WATCHDOG_MS set, a handler holding the io thread longer, or SQLite on it,
     // is logged as an error and makes the exit status 3.
     const auto watchdog = core::runIoLoop(io, *watchdogOptions);
+    // Closing every console session is shutdown work, outside the watched loop: in the signal's
+    // handler it held the io thread past the limit while nothing else could run anyway.
+    console.stop();
 
     // Commit what is queued and sign the shutdown checkpoint, then let its publication run.
     // Messages that arrive meanwhile could no longer be stored, so no service sees them.

@@ -23,6 +23,10 @@ function(sekimori_precompile target)
   list(REMOVE_ITEM options -include utility)
   set_target_properties(${target} PROPERTIES COMPILE_OPTIONS "${options}")
   target_precompile_headers(${target} PRIVATE ${SEKIMORI_PCH_HEADERS} ${ARGN})
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    # clang stamps the header's build time into it, which ccache would take for a changed input.
+    target_compile_options(${target} PRIVATE "SHELL:-Xclang -fno-pch-timestamp")
+  endif()
 endfunction()
 
 # One library per folder, built from every .cpp in it (so adding a file needs no CMake edit).

@@ -66,28 +66,52 @@ core::TimeUs earlierEnd(core::TimeUs a, core::TimeUs b) {
     return std::min(a, b);
 }
 
-std::string entryDigest(const protocol::CacheEntry& e) {
-    nlohmann::json windows = nlohmann::json::array();
+// Length-prefixed, so no two field lists encode alike.
+void appendField(std::string& out, std::string_view field) {
+    out += std::to_string(field.size());
+    out += ':';
+    out += field;
+}
+
+void appendField(std::string& out, std::int64_t value) {
+    appendField(out, std::to_string(value));
+}
+
+// Every field of an entry but its card, encoded once per person: the digest of each of the
+// person's cards then hashes this and the card. The boxes enter by their digest. No JSON here:
+// the sync recomputes every panel's entries, on the io thread.
+std::string personFields(const protocol::CacheEntry& e) {
+    std::string out;
+    appendField(out, e.person);
+    appendField(out, e.validFromUs);
+    appendField(out, e.validUntilUs);
     for (const auto* side : {&e.entryWindows, &e.exitWindows}) {
-        nlohmann::json list = nlohmann::json::array();
+        appendField(out, static_cast<std::int64_t>(side->size()));
         for (const auto& w : *side) {
-            list.push_back({w.day, w.fromMin, w.untilMin, static_cast<int>(w.holidays)});
+            appendField(out, w.day);
+            appendField(out, w.fromMin);
+            appendField(out, w.untilMin);
+            appendField(out, static_cast<std::int64_t>(w.holidays));
         }
-        windows.push_back(std::move(list));
     }
-    const auto boxDigest = [](const std::string& box) {
-        return box.empty() ? std::string() : core::toHex(core::sha256(box));
-    };
-    const nlohmann::json fields{e.card,
-                                e.person,
-                                e.validFromUs,
-                                e.validUntilUs,
-                                windows,
-                                e.pinHash,
-                                boxDigest(e.templateBox),
-                                boxDigest(e.templateBox2),
-                                e.weightG};
-    return core::toHex(core::sha256(fields.dump()));
+    appendField(out, e.pinHash);
+    for (const auto* box : {&e.templateBox, &e.templateBox2}) {
+        appendField(out, box->empty() ? std::string() : core::toHex(core::sha256(*box)));
+    }
+    appendField(out, e.weightG);
+    return out;
+}
+
+std::string entryDigest(std::string fields, const std::string& card) {
+    appendField(fields, card);
+    return core::toHex(core::sha256(fields));
+}
+
+// The earliest of `at` and `candidate`, for a candidate after `now` (0: none yet).
+void earliestAfter(core::TimeUs& at, core::TimeUs candidate, core::TimeUs now) {
+    if (candidate > now && (at == 0 || candidate < at)) {
+        at = candidate;
+    }
 }
 
 }  // namespace
@@ -135,11 +159,13 @@ std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std
                                                  const CredentialSnapshot& snapshot,
                                                  const AccessLevels& levels,
                                                  const Schedules& schedules, core::TimeUs now,
-                                                 bool entryOffline) {
+                                                 bool entryOffline, core::TimeUs* changesAtUs) {
     struct PersonPart {
         bool include = false;
         protocol::CacheEntry base;
+        std::string fields;  // personFields(base)
     };
+    core::TimeUs changesAt = 0;
     std::map<std::string, PersonPart> byPerson;
     const auto partFor = [&](const PersonRecord& person) -> const PersonPart& {
         auto found = byPerson.find(person.id);
@@ -175,6 +201,8 @@ std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std
         }
         const auto addLevels = [&](const std::vector<LevelAssignment>& assignments) {
             for (const auto& a : assignments) {
+                earliestAfter(changesAt, a.validFromUs, now);
+                earliestAfter(changesAt, a.validUntilUs, now);
                 if (!withinDates(a.validFromUs, a.validUntilUs, now)) {
                     continue;
                 }
@@ -216,6 +244,7 @@ std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std
             e.templateBox = person.fingerBox;
             e.templateBox2 = person.secondFingerBox;
             e.weightG = person.weightG;
+            part.fields = personFields(e);
         }
         return byPerson.emplace(person.id, std::move(part)).first->second;
     };
@@ -234,8 +263,11 @@ std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std
         }
         WantedEntry wanted{part.base, {}};
         wanted.entry.card = card->uid;
-        wanted.digest = entryDigest(wanted.entry);
+        wanted.digest = entryDigest(part.fields, card->uid);
         out.emplace(card->uid, std::move(wanted));
+    }
+    if (changesAtUs != nullptr) {
+        *changesAtUs = changesAt;
     }
     return out;
 }
@@ -290,6 +322,7 @@ OfflineSync::~OfflineSync() {
 
 void OfflineSync::setCredentials(std::shared_ptr<const CredentialSnapshot> snapshot) {
     snapshot_ = std::move(snapshot);
+    ++snapshotGeneration_;
     for (auto& [id, p] : panels_) {
         recompute(p);
         pump(p);
@@ -301,9 +334,18 @@ void OfflineSync::recompute(Panel& p) {
     if (snapshot_ == nullptr) {
         return;
     }
-    p.wanted = wantedEntries(*p.door, p.id, *snapshot_, parts_.levels, parts_.schedules,
-                             parts_.clock.nowUs(),
-                             !(parts_.workWindowZone && parts_.workWindowZone(p.door->toZone)));
+    const core::TimeUs now = parts_.clock.nowUs();
+    const bool entryOffline = !(parts_.workWindowZone && parts_.workWindowZone(p.door->toZone));
+    // The entries change only with the snapshot or when a level assignment's dates begin or end:
+    // every tick would otherwise rebuild every panel's entries on the io thread.
+    if (p.wantedGeneration == snapshotGeneration_ && p.wantedEntryOffline == entryOffline &&
+        (p.wantedChangesAtUs == 0 || now < p.wantedChangesAtUs)) {
+        return;
+    }
+    p.wanted = wantedEntries(*p.door, p.id, *snapshot_, parts_.levels, parts_.schedules, now,
+                             entryOffline, &p.wantedChangesAtUs);
+    p.wantedGeneration = snapshotGeneration_;
+    p.wantedEntryOffline = entryOffline;
 }
 
 std::uint64_t OfflineSync::nextVersion(Panel& p) {

@@ -67,12 +67,14 @@ struct WantedEntry {
 // The entries `door` (served by `panel`) needs from `snapshot` at `now`, by card. With
 // `entryOffline` false (the door's zone admits only inside a vault work window, which a panel
 // alone cannot check) no entry carries entry windows: the door refuses entry offline, and exits
-// as usual.
+// as usual. `changesAtUs` (when given) gets the first time after `now` at which a level
+// assignment's dates begin or end, the only way the answer changes with time (0: never).
 std::map<std::string, WantedEntry> wantedEntries(const DoorSpec& door, const std::string& panel,
                                                  const CredentialSnapshot& snapshot,
                                                  const AccessLevels& levels,
                                                  const Schedules& schedules, core::TimeUs now,
-                                                 bool entryOffline = true);
+                                                 bool entryOffline = true,
+                                                 core::TimeUs* changesAtUs = nullptr);
 // A schedule's weekly windows as the panel keeps them (one per day, merged, sorted), each with
 // the schedule's holiday rule.
 std::vector<protocol::OfflineWindow> offlineWindows(const policy::Schedule& schedule);
@@ -155,6 +157,9 @@ class OfflineSync {
         std::map<std::string, std::string> acked;     // card -> digest, acknowledged
         std::map<std::string, std::string> sentView;  // card -> digest, acked + in flight
         std::map<std::string, WantedEntry> wanted;
+        std::uint64_t wantedGeneration = 0;  // the snapshot `wanted` was built from
+        bool wantedEntryOffline = true;
+        core::TimeUs wantedChangesAtUs = 0;  // wantedEntries' changesAtUs
         std::deque<Sent> inFlight;
         std::optional<core::TimeUs> behindSinceUs;
         bool behindRaised = false;
@@ -175,6 +180,7 @@ class OfflineSync {
     OfflineSyncParts parts_;
     std::map<std::string, Panel> panels_;
     std::shared_ptr<const CredentialSnapshot> snapshot_;
+    std::uint64_t snapshotGeneration_ = 0;  // counts setCredentials
     std::uint64_t syncCounter_ = 0;
 };
 

@@ -59,7 +59,7 @@ struct Fixture {
     std::vector<core::Event> recorded;
     CredentialSnapshot snapshot;
 
-    std::unique_ptr<OfflineSync> make() {
+    std::unique_ptr<OfflineSync> make(AccessLevels levels = {}) {
         OfflineConfig config;
         config.behindAlarm = std::chrono::seconds(300);
         config.syncInterval = std::chrono::seconds(30);
@@ -69,7 +69,7 @@ struct Fixture {
             OfflineSyncParts{clock,
                              config,
                              {door("d1", "p1"), door("d2", "p2")},
-                             {},
+                             std::move(levels),
                              std::move(schedules),
                              [](std::string_view zone) { return zone == "server"; },
                              [](std::string_view zone) { return zone == "handling"; },
@@ -201,6 +201,52 @@ TEST(OfflineSyncEntries, LevelsWithinTheirDatesBoundTheEntry) {
     ASSERT_EQ(wanted.size(), 1U);
     EXPECT_EQ(wanted.begin()->second.entry.entryWindows.size(), 5U);
     EXPECT_EQ(wanted.begin()->second.entry.validUntilUs, now + 5'000'000);
+}
+
+TEST(OfflineSyncEntries, TheAnswerSaysWhenALevelsDatesNextChangeIt) {
+    Fixture f;
+    PersonRecord p = person("dave");
+    const core::TimeUs now = f.clock.nowUs();
+    p.levels = {LevelAssignment{"ops", now - 1, now + 5'000'000},
+                LevelAssignment{"future", now + 10'000'000, 0}};
+    f.addPerson(p, "4142434445464748");
+    core::TimeUs changesAt = -1;
+    wantedEntries(door("d1", "p1"), "p1", f.snapshot, {}, {}, now, true, &changesAt);
+    EXPECT_EQ(changesAt, now + 5'000'000);
+    wantedEntries(door("d1", "p1"), "p1", f.snapshot, {}, {}, now + 5'000'000, true, &changesAt);
+    EXPECT_EQ(changesAt, now + 10'000'000);
+    wantedEntries(door("d1", "p1"), "p1", f.snapshot, {}, {}, now + 10'000'000, true, &changesAt);
+    EXPECT_EQ(changesAt, 0);  // nothing ahead changes it
+}
+
+TEST(OfflineSync, ALevelThatEndsTakesItsEntryOffThePanelAtTheNextTickWithoutANewSnapshot) {
+    Fixture f;
+    PersonRecord p = person("dave");
+    p.grants.clear();
+    p.levels = {LevelAssignment{"ops", 0, f.clock.nowUs() + 60'000'000}};
+    f.addPerson(p, "4142434445464748");
+    AccessLevels levels;
+    levels.emplace("ops", AccessLevel{"ops", "Ops", {LevelZone{"server", "office"}}});
+    auto sync = f.make(std::move(levels));
+    sync->setCredentials(f.take());
+    sync->panelStatus("p1", online());
+    auto first = of(f.drain(), "p1");
+    f.ackAll(*sync, first, "p1");
+    ASSERT_EQ(sync->panel("p1")->entries, 1U);
+    f.clock.advanceMs(30'000);
+    sync->tick();
+    for (const auto& s : of(f.drain(), "p1")) {
+        EXPECT_EQ(s.command.type, CommandType::cacheSync);  // still inside the level's dates
+    }
+    f.clock.advanceMs(31'000);
+    sync->tick();
+    const auto after = of(f.drain(), "p1");
+    ASSERT_FALSE(after.empty());  // the card stays for the way out, with no entry left
+    EXPECT_EQ(after[0].command.type, CommandType::cachePut);
+    ASSERT_EQ(after[0].command.entries.size(), 1U);
+    EXPECT_EQ(after[0].command.entries[0].card, "4142434445464748");
+    EXPECT_TRUE(after[0].command.entries[0].entryWindows.empty());
+    EXPECT_FALSE(after[0].command.entries[0].exitWindows.empty());
 }
 
 TEST(OfflineSync, FirstSyncResetsThenPutsThenConfirmsWithIncreasingVersions) {
