@@ -111,10 +111,12 @@ class SiteOperators:
         if not os.path.exists(self.password_file(DESK)):
             self.add(DESK, "operator")
 
-    def add(self, name, role):
+    def add(self, name, role, person=None):
         """An account asked for by the bootstrap admin and approved by the second security
-        admin; returns the password it set at its first login."""
-        asked = self.as_(SECURITY, "operator", "add", "--name", name, "--role", role).stdout
+        admin, linked to `person` when given; returns the password it set at its first login."""
+        linked = ["--person", person] if person else []
+        asked = self.as_(SECURITY, "operator", "add", "--name", name, "--role", role,
+                         *linked).stdout
         password = self.first_password(name, one_time_password(self.approve(asked)))
         self.made.append((name, role))
         return password

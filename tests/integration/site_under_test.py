@@ -426,10 +426,11 @@ class SiteUnderTest:
         self.operators.enroll(person, name, card, pin, finger_seed,
                               [(zone, "24x7") for zone in zones])
 
-    def add_operator(self, name, role):
+    def add_operator(self, name, role, person=None):
         """A console account (asked for by the bootstrap admin, approved by the second security
-        admin); returns the password it set at its first login."""
-        return self.operators.add(name, role)
+        admin), linked to `person` when given; returns the password it set at its first
+        login."""
+        return self.operators.add(name, role, person)
 
     @property
     def database(self):

@@ -351,6 +351,12 @@ class RacksKeysCarryIn(unittest.TestCase):
         item = payload(self.wait_events("custody.item_registered")[0])["item"]
         status, body = self.desk.call("POST", f"/api/custody/items/{item}/check_out", {})
         self.assertEqual(status, 409, body)  # not in yet
+        # A guard linked to the owner does not check her own laptop.
+        guard_ann = ConsoleClient("127.0.0.1", self.site.console_port, "guard-ann",
+                                  self.site.add_operator("guard-ann", "operator", "ann"))
+        status, body = guard_ann.call("POST", f"/api/custody/items/{item}/check_in",
+                                      {"comment": "mine"})
+        self.assertEqual((status, body.get("code")), (403, "custody.own_item"), body)
         status, body = self.desk.call("POST", f"/api/custody/items/{item}/check_in",
                                       {"comment": "seal 4471"})
         self.assertEqual(status, 200, body)
