@@ -1,0 +1,137 @@
+// The engine against a peer we did not write: Debian's pymodbus serving a map
+// (sim/pymodbus_device.py), over real TCP on loopback.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "io/modbus/modbus_poller.hpp"
+#include "tests/io/io_thread.hpp"
+
+namespace sekimori::io::modbus {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::uint16_t freePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+class PymodbusDevice {
+  public:
+    PymodbusDevice(std::uint16_t port, const std::string& map) {
+        const std::string script = std::string(SEKIMORI_SOURCE_DIR) + "/sim/pymodbus_device.py";
+        const std::string portText = std::to_string(port);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            ::execl("/usr/bin/python3", "python3", script.c_str(), "--port", portText.c_str(),
+                    "--map", map.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+    }
+    ~PymodbusDevice() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    PymodbusDevice(const PymodbusDevice&) = delete;
+    PymodbusDevice& operator=(const PymodbusDevice&) = delete;
+
+  private:
+    pid_t pid_ = -1;
+};
+
+struct LastPass {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<PassResult> all;
+    ModbusPoller::OnPass sink() {
+        return [this](PassResult p) {
+            std::lock_guard lock(mutex);
+            all.push_back(std::move(p));
+            changed.notify_all();
+        };
+    }
+    std::optional<PassResult> waitFor(bool wantOk) {
+        std::unique_lock lock(mutex);
+        std::optional<PassResult> found;
+        changed.wait_for(lock, 15s, [&] {
+            for (const auto& p : all) {
+                if (p.ok() == wantOk) {
+                    found = p;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found;
+    }
+};
+
+DeviceSpec meter(std::uint16_t port, int unit) {
+    DeviceSpec d;
+    d.id = "pm-1";
+    d.port = port;
+    d.unitId = unit;
+    d.poll = 200ms;
+    d.timeout = 150ms;
+    d.maxBackoff = 400ms;
+    PointSpec volts{"volts", Table::holding, 0, ValueType::f32};
+    PointSpec amps{"amps", Table::holding, 2, ValueType::u16, WordOrder::highFirst, 0.1};
+    PointSpec temp{"temp", Table::input, 5, ValueType::s16};
+    PointSpec breaker{"breaker", Table::coil, 3, ValueType::boolean};
+    d.points = {volts, amps, temp, breaker};
+    return d;
+}
+
+TEST(ModbusPymodbusPeer, ADocumentedMapIsReadAsServedAndAnotherUnitIsNeverAnswered) {
+    const std::uint16_t port = freePort();
+    // 230.5 as float32, high word first: 0x4366 0x8000; -40 as int16: 65496.
+    PymodbusDevice device(port, R"({"unit": 3, "holding": {"0": 17254, "1": 32768, "2": 123},
+                                     "input": {"5": 65496}, "coils": {"3": 1}})");
+    test::IoThread io;
+    core::SystemClock clock;
+    LastPass passes;
+    ModbusPoller poller(io.executor(), meter(port, 3), clock, passes.sink());
+    ASSERT_TRUE(poller.start());
+    const auto good = passes.waitFor(true);  // pymodbus takes a moment to listen
+    ASSERT_TRUE(good) << "pymodbus never answered on port " << port;
+    ASSERT_EQ(good->values.size(), 4U);
+    EXPECT_DOUBLE_EQ(good->values[0], 230.5);
+    EXPECT_DOUBLE_EQ(good->values[1], 12.3);
+    EXPECT_DOUBLE_EQ(good->values[2], -40.0);
+    EXPECT_DOUBLE_EQ(good->values[3], 1.0);
+    io.run([&] { poller.stop(); });
+
+    LastPass other;
+    ModbusPoller wrongUnit(io.executor(), meter(port, 2), clock, other.sink());
+    ASSERT_TRUE(wrongUnit.start());
+    const auto failed = other.waitFor(false);
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->error, PassError::timeout) << failed->message;
+    io.run([&] { wrongUnit.stop(); });
+}
+
+}  // namespace
+}  // namespace sekimori::io::modbus
