@@ -30,6 +30,7 @@ struct PointSpec {
     ValueType type = ValueType::u16;
     WordOrder words = WordOrder::highFirst;
     double scale = 1;  // value = raw × scale
+    std::string unit;  // as docs/telemetry.md spells it: "V", "A", "degC", "%"
 };
 
 // 1, or 2 for a 32-bit type; a bit table's point is one bit.

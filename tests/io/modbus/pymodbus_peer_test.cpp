@@ -89,6 +89,18 @@ struct LastPass {
     }
 };
 
+PointSpec point(std::string id, Table table, int address, ValueType type = ValueType::u16,
+                double scale = 1, std::string unit = "") {
+    PointSpec p;
+    p.id = std::move(id);
+    p.table = table;
+    p.address = address;
+    p.type = type;
+    p.scale = scale;
+    p.unit = std::move(unit);
+    return p;
+}
+
 DeviceSpec meter(std::uint16_t port, int unit) {
     DeviceSpec d;
     d.id = "pm-1";
@@ -97,11 +109,10 @@ DeviceSpec meter(std::uint16_t port, int unit) {
     d.poll = 200ms;
     d.timeout = 150ms;
     d.maxBackoff = 400ms;
-    PointSpec volts{"volts", Table::holding, 0, ValueType::f32};
-    PointSpec amps{"amps", Table::holding, 2, ValueType::u16, WordOrder::highFirst, 0.1};
-    PointSpec temp{"temp", Table::input, 5, ValueType::s16};
-    PointSpec breaker{"breaker", Table::coil, 3, ValueType::boolean};
-    d.points = {volts, amps, temp, breaker};
+    d.points = {point("volts", Table::holding, 0, ValueType::f32),
+                point("amps", Table::holding, 2, ValueType::u16, 0.1),
+                point("temp", Table::input, 5, ValueType::s16),
+                point("breaker", Table::coil, 3, ValueType::boolean)};
     return d;
 }
 
