@@ -177,8 +177,10 @@ void ModbusPoller::run() {
     std::chrono::milliseconds backoff{0};
     auto next = std::chrono::steady_clock::now();
     for (;;) {
+        const auto began = std::chrono::steady_clock::now();
         PassResult pass;
         pass.device = spec_.id;
+        pass.lateUs = std::chrono::duration_cast<std::chrono::microseconds>(began - next).count();
         const auto fail = [&](PassError error, int code) {
             pass.error = error;
             pass.message = modbus_strerror(code);
@@ -221,6 +223,9 @@ void ModbusPoller::run() {
             }
         }
         pass.timeUs = clock_.nowUs();
+        pass.durationUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - began)
+                              .count();
         const bool failed = !pass.ok();
         boost::asio::post(executor_, [shared = shared_, pass = std::move(pass)]() mutable {
             OnPass onPass;
@@ -237,7 +242,8 @@ void ModbusPoller::run() {
         } else {
             backoff = std::chrono::milliseconds(0);
         }
-        // A pass longer than the period starts the next one now: no burst to catch up.
+        // A pass longer than the period starts the next one now: no burst to catch up. A
+        // backoff is a planned delay, not lateness.
         const auto now = std::chrono::steady_clock::now();
         next = std::max({next + spec_.poll, now, now + backoff});
         std::unique_lock lock(mutex_);

@@ -45,8 +45,10 @@ std::string_view toString(PassError error);
 
 struct PassResult {
     std::string device;
-    core::TimeUs timeUs = 0;     // when the pass's last read returned
-    std::vector<double> values;  // by point, in DeviceSpec::points order; empty on an error
+    core::TimeUs timeUs = 0;      // when the pass's last read returned
+    std::int64_t lateUs = 0;      // how long after its planned start the pass began
+    std::int64_t durationUs = 0;  // connect (when needed) and every read
+    std::vector<double> values;   // by point, in DeviceSpec::points order; empty on an error
     PassError error = PassError::none;
     std::string message;  // "connection refused", "illegal data address", ...
     bool ok() const { return error == PassError::none; }

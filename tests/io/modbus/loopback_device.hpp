@@ -1,7 +1,8 @@
 #pragma once
 // A Modbus TCP device on 127.0.0.1 written from the protocol (MBAP + functions 1-4), not from
 // libmodbus, so the poller's libmodbus client meets a peer that can misbehave on demand:
-// answer, stay silent, answer garbage, answer as another unit, or answer with an exception.
+// answer, stay silent, answer late, answer garbage, answer as another unit, or answer with an
+// exception.
 // One connection at a time, on its own thread. Header-only.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
@@ -21,7 +23,7 @@ namespace sekimori::test {
 
 class LoopbackModbusDevice {
   public:
-    enum class Mode { answer, silent, garbage, wrongUnit, exception };
+    enum class Mode { answer, silent, slow, garbage, wrongUnit, exception };
 
     LoopbackModbusDevice() {
         listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -55,6 +57,7 @@ class LoopbackModbusDevice {
         mode_ = mode;
         exceptionCode_ = exceptionCode;
     }
+    void setSlowMs(int ms) { slowMs_ = ms; }  // the delay of Mode::slow
     int requests() const { return requests_; }
     int connections() const { return connections_; }
 
@@ -110,6 +113,9 @@ class LoopbackModbusDevice {
         if (mode == Mode::silent) {
             return {};
         }
+        if (mode == Mode::slow) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(slowMs_.load()));
+        }
         const std::uint8_t unit = mode == Mode::wrongUnit ? q[6] + 1 : q[6];
         std::uint8_t fc = q[7];
         const int start = (q[8] << 8) | q[9];
@@ -160,6 +166,7 @@ class LoopbackModbusDevice {
     std::uint16_t port_ = 0;
     std::atomic<Mode> mode_{Mode::answer};
     std::atomic<std::uint8_t> exceptionCode_{2};
+    std::atomic<int> slowMs_{400};
     std::atomic<bool> stop_{false};
     std::atomic<int> requests_{0};
     std::atomic<int> connections_{0};

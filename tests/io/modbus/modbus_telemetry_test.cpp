@@ -50,11 +50,20 @@ DeviceSpec meter() {
 }
 
 PassResult good(core::TimeUs at, double volts, double amps) {
-    return PassResult{"pm-a", at, {volts, amps}, PassError::none, ""};
+    PassResult pass;
+    pass.device = "pm-a";
+    pass.timeUs = at;
+    pass.values = {volts, amps};
+    return pass;
 }
 
 PassResult timedOut(core::TimeUs at) {
-    return PassResult{"pm-a", at, {}, PassError::timeout, "Connection timed out"};
+    PassResult pass;
+    pass.device = "pm-a";
+    pass.timeUs = at;
+    pass.error = PassError::timeout;
+    pass.message = "Connection timed out";
+    return pass;
 }
 
 TEST(ModbusTelemetry, APassSamplesEveryPointAndATimeOutIsAQualityChangeNeverAValue) {
