@@ -413,8 +413,8 @@ struct CustodyService::Impl : std::enable_shared_from_this<Impl> {
         if (!call.actorPerson.empty() && call.actorPerson == item->person) {
             // The check is the second pair of eyes on what the owner carries.
             reply(custodyError(403, "custody.own_item",
-                               "operator " + call.actor + " is linked to person '" +
-                                   item->person + "' and cannot check their own item"));
+                               "operator " + call.actor + " is linked to person '" + item->person +
+                                   "' and cannot check their own item"));
             return;
         }
         const core::TimeUs now = parts.clock.nowUs();
