@@ -38,7 +38,7 @@ TEST(ModbusReadPlan, ContiguousPointsOfOneTableShareARead) {
 TEST(ModbusReadPlan, AReadNeverPassesTheProtocolLimitNorSplitsAValue) {
     std::vector<PointSpec> points;
     for (int i = 0; i < 124; ++i) {
-        points.push_back(point("r" + std::to_string(i), Table::holding, i));
+        points.push_back(point(std::string("r").append(std::to_string(i)), Table::holding, i));
     }
     points.push_back(point("f", Table::holding, 124, ValueType::f32));  // 124..125
     auto plan = planReads(points);
@@ -49,7 +49,8 @@ TEST(ModbusReadPlan, AReadNeverPassesTheProtocolLimitNorSplitsAValue) {
     EXPECT_EQ((*plan)[1].count, 2);
     std::vector<PointSpec> bits;
     for (int i = 0; i < 2001; ++i) {
-        bits.push_back(point("c" + std::to_string(i), Table::coil, i, ValueType::boolean));
+        bits.push_back(
+            point(std::string("c").append(std::to_string(i)), Table::coil, i, ValueType::boolean));
     }
     plan = planReads(bits);
     ASSERT_TRUE(plan);
