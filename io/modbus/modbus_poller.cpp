@@ -191,7 +191,14 @@ void ModbusPoller::run() {
             if (ctx) {
                 setTimeout(ctx.get(), spec_.timeout);
                 if (modbus_connect(ctx.get()) != 0) {
-                    fail(errno == ETIMEDOUT ? PassError::timeout : PassError::connect, errno);
+                    // A connect that saw no answer in the time-out ends "in progress".
+                    const int code = errno;
+                    if (code == EINPROGRESS || code == ETIMEDOUT) {
+                        pass.error = PassError::timeout;
+                        pass.message = "no answer to the connect within the time-out";
+                    } else {
+                        fail(PassError::connect, code);
+                    }
                     ctx.reset();
                 }
             } else {

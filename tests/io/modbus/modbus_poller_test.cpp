@@ -170,6 +170,38 @@ TEST(ModbusPoller, ASilentDeviceTimesOutThenTheNextPassReconnects) {
     EXPECT_GE(dev.connections(), 2);  // closed after the time-out: a late reply would poison
 }
 
+TEST(ModbusPoller, AConnectNobodyAnswersEndsAtTheTimeOutNotTheKernels) {
+    // A listener whose queue is full drops the SYN, as a host gone from the network does.
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(listener, 0), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::vector<int> queued;
+    for (int i = 0; i < 4; ++i) {
+        queued.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+        ::connect(queued.back(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    }
+    test::IoThread io;
+    Passes passes;
+    core::SystemClock clock;
+    const auto started = std::chrono::steady_clock::now();
+    ModbusPoller poller(io.executor(), device(ntohs(addr.sin_port)), clock, passes.sink());
+    ASSERT_TRUE(poller.start());
+    const auto failed = passes.waitFor([](const PassResult& p) { return !p.ok(); });
+    EXPECT_EQ(failed.error, PassError::timeout) << failed.message;
+    EXPECT_LT(failed.durationUs, 1'000'000);  // the 60 ms time-out, not the SYN retries
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    io.run([&] { poller.stop(); });
+    for (const int fd : queued) {
+        ::close(fd);
+    }
+    ::close(listener);
+}
+
 TEST(ModbusPoller, AnExceptionReplyFailsThePassAndKeepsTheConnection) {
     test::LoopbackModbusDevice dev;
     dev.setMode(Mode::exception, 2);
