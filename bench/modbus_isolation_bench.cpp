@@ -5,6 +5,7 @@
 // the same device, in the same run (at most 1.2×).
 //   modbus_isolation_bench [--seconds N] [--smoke]   (exit 1 when a bar is missed)
 #include <modbus.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -59,10 +60,10 @@ double percentile(std::vector<std::int64_t> v, double q) {
 // A pass of the engine's cost device reads kSpread registers with a gap between each: kSpread
 // reads back to back, as the bare loop does. (One read a pass would time the threads' wake-up
 // after the idle period, not the engine.)
-constexpr int kSpread = 100;
+constexpr int kSpread = 1000;
 
 modbus::DeviceSpec spreadDevice(std::uint16_t port) {
-    modbus::DeviceSpec d = spec("spread", port, 200ms, 100ms);
+    modbus::DeviceSpec d = spec("spread", port, 500ms, 400ms);
     d.points.clear();
     for (int i = 0; i < kSpread; ++i) {
         modbus::PointSpec p;
@@ -76,7 +77,8 @@ modbus::DeviceSpec spreadDevice(std::uint16_t port) {
 
 // Mean µs of one 1-register read, libmodbus alone.
 double bareReadUs(std::uint16_t port, int reads) {
-    modbus_t* ctx = modbus_new_tcp("127.0.0.1", port);
+    modbus_t* ctx = modbus_new_tcp_pi(  // as the engine connects
+        "127.0.0.1", std::to_string(port).c_str());
     modbus_set_slave(ctx, 1);
     if (modbus_connect(ctx) != 0) {
         std::fprintf(stderr, "bare: connect failed: %s\n", modbus_strerror(errno));
@@ -165,7 +167,17 @@ int main(int argc, char** argv) {
     std::printf("  live pass start late: p50 %.2f ms, p99 %.2f ms, max %.2f ms (bar 100 ms)\n",
                 percentile(late, 0.5) / 1000, percentile(late, 0.99) / 1000, maxLateMs);
 
-    // The cost of one read: the engine's pass (one 10-register read) beside libmodbus alone.
+    // The cost of one read: a pass of the engine beside libmodbus alone, both on one device and
+    // with the 200 others gone (their threads would only add scheduling noise to both).
+    pollers.clear();
+    devices.clear();
+    // One core for the device, the bare loop and the engine (threads made from here on inherit
+    // it): across two cores each reply wakes an idle one, and that wake-up (tens of µs in this
+    // VM) would be timed instead of the code.
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    sched_setaffinity(0, sizeof one, &one);
     sekimori::test::LoopbackModbusDevice fast;
     const int reads = seconds >= 10 ? 20000 : 2000;
     const double bare = bareReadUs(fast.port(), reads);
@@ -181,7 +193,7 @@ int main(int argc, char** argv) {
         if (!engine.start()) {
             return 2;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(reads / 5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(seconds >= 10 ? 6000 : 1500));
         io.run([&] { engine.stop(); });
     }
     std::lock_guard lock(mutex);
@@ -192,7 +204,7 @@ int main(int argc, char** argv) {
                                 ? 0
                                 : static_cast<double>(std::accumulate(
                                       durations.begin(), durations.end(), std::int64_t{0})) /
-                                      static_cast<double>(durations.size());
+                                      static_cast<double>(durations.size()) / kSpread;
     const double ratio = bare > 0 ? engineUs / bare : 0;
     std::printf(
         "per read: bare libmodbus %.1f us (%d reads), engine %.1f us (%zu passes): %.2fx "
