@@ -21,6 +21,19 @@
 
 namespace sekimori::test {
 
+// A loopback port nothing listens on now (bound, read, closed): refused until someone binds it.
+inline std::uint16_t unusedLoopbackPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
 class LoopbackModbusDevice {
   public:
     enum class Mode { answer, silent, slow, garbage, wrongUnit, exception };

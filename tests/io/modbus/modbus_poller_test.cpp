@@ -92,18 +92,6 @@ void setFloat(test::LoopbackModbusDevice& dev, std::size_t at, float value) {
     dev.holding[at + 1] = static_cast<std::uint16_t>(bits & 0xFFFF);
 }
 
-std::uint16_t unusedPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);  // nothing listens there now
-    return ntohs(addr.sin_port);
-}
-
 bool ok(const PassResult& p) {
     return p.ok();
 }
@@ -141,7 +129,7 @@ TEST(ModbusPoller, ARefusedPortIsAConnectErrorAndRetriedWithBackoff) {
     test::IoThread io;
     Passes passes;
     core::SystemClock clock;
-    ModbusPoller poller(io.executor(), device(unusedPort()), clock, passes.sink());
+    ModbusPoller poller(io.executor(), device(test::unusedLoopbackPort()), clock, passes.sink());
     ASSERT_TRUE(poller.start());
     const auto failed = passes.waitFor([](const PassResult& p) { return !p.ok(); });
     EXPECT_EQ(failed.error, PassError::connect);

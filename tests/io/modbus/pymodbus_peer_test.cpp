@@ -18,23 +18,12 @@
 #include "core/clock.hpp"
 #include "io/modbus/modbus_poller.hpp"
 #include "tests/io/io_thread.hpp"
+#include "tests/io/modbus/loopback_device.hpp"
 
 namespace sekimori::io::modbus {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::uint16_t freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 class PymodbusDevice {
   public:
@@ -117,7 +106,7 @@ DeviceSpec meter(std::uint16_t port, int unit) {
 }
 
 TEST(ModbusPymodbusPeer, ADocumentedMapIsReadAsServedAndAnotherUnitIsNeverAnswered) {
-    const std::uint16_t port = freePort();
+    const std::uint16_t port = test::unusedLoopbackPort();
     // 230.5 as float32, high word first: 0x4366 0x8000; -40 as int16: 65496.
     PymodbusDevice device(port, R"({"unit": 3, "holding": {"0": 17254, "1": 32768, "2": 123},
                                      "input": {"5": 65496}, "coils": {"3": 1}})");
