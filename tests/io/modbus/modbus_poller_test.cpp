@@ -16,8 +16,12 @@
 #include "tests/io/io_thread.hpp"
 #include "tests/io/modbus/loopback_device.hpp"
 
+#include "tests/io/modbus/point_spec.hpp"
+
 namespace sekimori::io::modbus {
 namespace {
+
+using test::point;
 
 using Mode = test::LoopbackModbusDevice::Mode;
 using namespace std::chrono_literals;
@@ -60,15 +64,6 @@ class Passes {
     std::condition_variable changed_;
     std::vector<PassResult> all_;
 };
-
-PointSpec point(std::string id, Table table, int address, ValueType type = ValueType::u16) {
-    PointSpec p;
-    p.id = std::move(id);
-    p.table = table;
-    p.address = address;
-    p.type = type;
-    return p;
-}
 
 DeviceSpec device(std::uint16_t port) {
     DeviceSpec d;

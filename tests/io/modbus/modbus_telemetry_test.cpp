@@ -10,8 +10,12 @@
 #include "core/core_event_types.hpp"
 #include "core/event_recorder.hpp"
 
+#include "tests/io/modbus/point_spec.hpp"
+
 namespace sekimori::io::modbus {
 namespace {
+
+using test::point;
 
 using namespace std::chrono_literals;
 constexpr core::TimeUs kT0 = 1'796'083'200'000'000;
@@ -26,18 +30,6 @@ class KeepingRecorder final : public core::EventRecorder {
     }
     std::vector<core::Event> events;
 };
-
-PointSpec point(std::string id, Table table, int address, ValueType type = ValueType::u16,
-                double scale = 1, std::string unit = "") {
-    PointSpec p;
-    p.id = std::move(id);
-    p.table = table;
-    p.address = address;
-    p.type = type;
-    p.scale = scale;
-    p.unit = std::move(unit);
-    return p;
-}
 
 DeviceSpec meter() {
     DeviceSpec d;

@@ -20,8 +20,12 @@
 #include "tests/io/io_thread.hpp"
 #include "tests/io/modbus/loopback_device.hpp"
 
+#include "tests/io/modbus/point_spec.hpp"
+
 namespace sekimori::io::modbus {
 namespace {
+
+using test::point;
 
 using namespace std::chrono_literals;
 
@@ -77,18 +81,6 @@ struct LastPass {
         return found;
     }
 };
-
-PointSpec point(std::string id, Table table, int address, ValueType type = ValueType::u16,
-                double scale = 1, std::string unit = "") {
-    PointSpec p;
-    p.id = std::move(id);
-    p.table = table;
-    p.address = address;
-    p.type = type;
-    p.scale = scale;
-    p.unit = std::move(unit);
-    return p;
-}
 
 DeviceSpec meter(std::uint16_t port, int unit) {
     DeviceSpec d;

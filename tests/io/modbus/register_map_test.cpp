@@ -6,17 +6,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "tests/io/modbus/point_spec.hpp"
+
 namespace sekimori::io::modbus {
 namespace {
 
-PointSpec point(std::string id, Table table, int address, ValueType type = ValueType::u16) {
-    PointSpec p;
-    p.id = std::move(id);
-    p.table = table;
-    p.address = address;
-    p.type = type;
-    return p;
-}
+using test::point;
 
 TEST(ModbusReadPlan, ContiguousPointsOfOneTableShareARead) {
     const std::vector<PointSpec> points{point("b", Table::holding, 1, ValueType::f32),
