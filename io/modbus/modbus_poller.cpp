@@ -13,6 +13,7 @@ namespace sekimori::io::modbus {
 struct ModbusPoller::Shared {
     std::mutex mutex;
     OnPass onPass;  // empty once stopped
+    bool stopped = false;
 };
 
 namespace {
@@ -96,6 +97,60 @@ int readBatch(modbus_t* ctx, int unitId, const ReadBatch& batch,
     return batch.count;
 }
 
+// One write; -1 with errno set on failure. Raw like readBatch: the echo must name this unit,
+// the function and the address, or it answers something else.
+int writePoint(modbus_t* ctx, int unitId, const PointSpec& point,
+               const std::vector<std::uint16_t>& words) {
+    const auto unit = static_cast<std::uint8_t>(unitId);
+    const auto hi = [](int v) { return static_cast<std::uint8_t>((v >> 8) & 0xFF); };
+    const auto lo = [](int v) { return static_cast<std::uint8_t>(v & 0xFF); };
+    std::vector<std::uint8_t> request{unit};
+    std::uint8_t function = 0;
+    if (point.table == Table::coil) {
+        function = 5;
+        const int on = words.front() != 0 ? 0xFF00 : 0x0000;
+        request.insert(request.end(),
+                       {function, hi(point.address), lo(point.address), hi(on), lo(on)});
+    } else if (words.size() == 1) {
+        function = 6;
+        request.insert(request.end(), {function, hi(point.address), lo(point.address),
+                                       hi(words.front()), lo(words.front())});
+    } else {
+        function = 16;
+        const int count = static_cast<int>(words.size());
+        request.insert(request.end(), {function, hi(point.address), lo(point.address), hi(count),
+                                       lo(count), static_cast<std::uint8_t>(2 * count)});
+        for (const auto word : words) {
+            request.insert(request.end(), {hi(word), lo(word)});
+        }
+    }
+    if (modbus_send_raw_request(ctx, request.data(), static_cast<int>(request.size())) < 0) {
+        return -1;
+    }
+    std::uint8_t reply[MODBUS_TCP_MAX_ADU_LENGTH];
+    const int n = modbus_receive_confirmation(ctx, reply);
+    if (n < 0) {
+        return -1;
+    }
+    if (n < 9 || reply[2] != 0 || reply[3] != 0 || ((reply[4] << 8) | reply[5]) != n - 6) {
+        return failWith(EMBBADDATA);
+    }
+    if (reply[6] != unit) {
+        return failWith(EMBBADSLAVE);
+    }
+    if (reply[7] == (function | 0x80)) {
+        const int code = reply[8];
+        return failWith(code >= 1 && code <= EMBXGTAR - MODBUS_ENOBASE ? MODBUS_ENOBASE + code
+                                                                       : EMBBADEXC);
+    }
+    // The echo: function, address and (05/06) the value or (16) the count, as sent.
+    if (n != 12 || reply[7] != function ||
+        !std::equal(request.begin() + 2, request.begin() + 6, reply + 8)) {
+        return failWith(EMBBADDATA);
+    }
+    return 1;
+}
+
 }  // namespace
 
 std::string_view toString(PassError error) {
@@ -169,6 +224,81 @@ void ModbusPoller::stop() {
     }
     std::lock_guard lock(shared_->mutex);
     shared_->onPass = nullptr;
+    shared_->stopped = true;
+}
+
+core::Result<void> ModbusPoller::write(WriteRequest request, OnWrite onDone) {
+    const auto at = std::find_if(spec_.points.begin(), spec_.points.end(),
+                                 [&](const PointSpec& p) { return p.id == request.point; });
+    if (at == spec_.points.end()) {
+        return core::makeError("modbus.bad_write", std::string("device '")
+                                                       .append(spec_.id)
+                                                       .append("' has no point '")
+                                                       .append(request.point)
+                                                       .append("'"));
+    }
+    if (at->table == Table::discreteInput || at->table == Table::input) {
+        return core::makeError("modbus.bad_write", std::string("point '")
+                                                       .append(request.point)
+                                                       .append("' is read-only (")
+                                                       .append(toString(at->table))
+                                                       .append(")"));
+    }
+    auto words = encodePoint(*at, request.value);
+    if (!words) {
+        return words.error();
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            return core::makeError("modbus.stopped", "the poller of '" + spec_.id + "' stopped");
+        }
+        QueuedWrite queued;
+        queued.point = static_cast<std::size_t>(at - spec_.points.begin());
+        queued.words = std::move(*words);
+        queued.value = request.value;
+        queued.onDone = std::move(onDone);
+        writes_.push_back(std::move(queued));
+    }
+    wake_.notify_all();
+    return {};
+}
+
+bool ModbusPoller::runWrites(void* context, std::vector<QueuedWrite> writes) {
+    auto* ctx = static_cast<modbus_t*>(context);
+    bool keep = true;
+    for (auto& queued : writes) {
+        WriteResult result;
+        result.device = spec_.id;
+        result.point = spec_.points[queued.point].id;
+        result.value = queued.value;
+        if (ctx == nullptr) {
+            result.error = PassError::connect;
+            result.message = "not connected to the device";
+        } else if (writePoint(ctx, spec_.unitId, spec_.points[queued.point], queued.words) < 0) {
+            const int code = errno;
+            result.error = classifyModbusErrno(code);
+            result.message = modbus_strerror(code);
+            if (result.error != PassError::exception) {
+                keep = false;  // a late echo would poison what follows
+                ctx = nullptr;
+            }
+        }
+        result.timeUs = clock_.nowUs();
+        boost::asio::post(executor_, [shared = shared_, onDone = std::move(queued.onDone),
+                                      result = std::move(result)]() mutable {
+            {
+                std::lock_guard lock(shared->mutex);
+                if (shared->stopped) {
+                    return;
+                }
+            }
+            if (onDone) {
+                onDone(std::move(result));
+            }
+        });
+    }
+    return keep;
 }
 
 void ModbusPoller::run() {
@@ -204,6 +334,14 @@ void ModbusPoller::run() {
             } else {
                 fail(PassError::connect, errno);
             }
+        }
+        std::vector<QueuedWrite> writes;
+        {
+            std::lock_guard lock(mutex_);
+            writes.swap(writes_);
+        }
+        if (!writes.empty() && !runWrites(ctx.get(), std::move(writes))) {
+            ctx.reset();
         }
         if (ctx) {
             pass.values.assign(spec_.points.size(), 0.0);
@@ -254,7 +392,9 @@ void ModbusPoller::run() {
         const auto now = std::chrono::steady_clock::now();
         next = std::max({next + spec_.poll, now, now + backoff});
         std::unique_lock lock(mutex_);
-        if (wake_.wait_until(lock, next, [this] { return stopping_; })) {
+        // A queued write starts the next pass at once: it runs first and the pass reads it back.
+        if (wake_.wait_until(lock, next, [this] { return stopping_ || !writes_.empty(); }) &&
+            stopping_) {
             return;
         }
     }

@@ -8,6 +8,10 @@
 // the poll period up to `maxBackoff`. libmodbus' own link recovery is never used: on a refused
 // port it never returns (PLATFORM.md). An exception reply keeps the connection.
 //
+// Writes (write()) run on the same thread, before the next pass, which starts at once so the
+// caller sees the written point read back; the write itself is only the device's echo, never
+// proof that the plant moved.
+//
 // A dead or slow device delays only its own thread. The callback runs on the executor; call
 // stop() (or destroy) on the executor's thread too, and no callback runs after it returned.
 #include <boost/asio/any_io_executor.hpp>
@@ -54,12 +58,30 @@ struct PassResult {
     bool ok() const { return error == PassError::none; }
 };
 
+// One write to a point of the device (a coil, a holding register): `value` in the point's unit,
+// encoded with its scale and type.
+struct WriteRequest {
+    std::string point;
+    double value = 0;
+};
+
+struct WriteResult {
+    std::string device;
+    std::string point;
+    double value = 0;
+    core::TimeUs timeUs = 0;  // when the device's echo came back (or the write failed)
+    PassError error = PassError::none;
+    std::string message;
+    bool ok() const { return error == PassError::none; }
+};
+
 // The error class of a failed libmodbus call from its errno.
 PassError classifyModbusErrno(int error);
 
 class ModbusPoller {
   public:
     using OnPass = std::function<void(PassResult)>;
+    using OnWrite = std::function<void(WriteResult)>;
     // `clock` is read on the poller's thread.
     ModbusPoller(boost::asio::any_io_executor executor, DeviceSpec spec, const core::Clock& clock,
                  OnPass onPass);
@@ -71,10 +93,21 @@ class ModbusPoller {
     core::Result<void> start();
     // Joins the thread: returns within about one time-out.
     void stop();
+    // Queues a write; `onDone` runs on the executor with the device's answer. Refused at once
+    // (and never sent) for an unknown point, a read-only table or a value the type cannot hold.
+    core::Result<void> write(WriteRequest request, OnWrite onDone);
 
   private:
     struct Shared;
+    struct QueuedWrite {
+        std::size_t point = 0;  // into spec_.points
+        std::vector<std::uint16_t> words;
+        double value = 0;
+        OnWrite onDone;
+    };
     void run();
+    // False when a transport error closed the way: the connection must be dropped.
+    bool runWrites(void* ctx, std::vector<QueuedWrite> writes);
 
     boost::asio::any_io_executor executor_;
     DeviceSpec spec_;
@@ -84,6 +117,7 @@ class ModbusPoller {
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
+    std::vector<QueuedWrite> writes_;
     std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <numeric>
 
 namespace sekimori::io::modbus {
@@ -107,6 +108,64 @@ double decodePoint(const PointSpec& point, const ReadBatch& batch,
         }
     }
     return point.type == ValueType::boolean ? (first != 0 ? 1.0 : 0.0) : raw * point.scale;
+}
+
+core::Result<std::vector<std::uint16_t>> encodePoint(const PointSpec& point, double value) {
+    const auto refuse = [&](std::string why) {
+        return core::makeError("modbus.bad_write",
+                               std::string("point '").append(point.id).append("': ").append(why));
+    };
+    if (!std::isfinite(value)) {
+        return refuse("the value is not a number");
+    }
+    if (point.type == ValueType::boolean) {
+        if (value != 0 && value != 1) {
+            return refuse("a bit is written 0 or 1");
+        }
+        return std::vector<std::uint16_t>{static_cast<std::uint16_t>(value)};
+    }
+    if (point.type == ValueType::f32) {
+        const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(value / point.scale));
+        const auto high = static_cast<std::uint16_t>(bits >> 16);
+        const auto low = static_cast<std::uint16_t>(bits & 0xFFFF);
+        return point.words == WordOrder::highFirst ? std::vector<std::uint16_t>{high, low}
+                                                   : std::vector<std::uint16_t>{low, high};
+    }
+    const double raw = std::round(value / point.scale);
+    double low = 0;
+    double high = 0;
+    switch (point.type) {
+        case ValueType::u16:
+            high = 65535;
+            break;
+        case ValueType::s16:
+            low = -32768;
+            high = 32767;
+            break;
+        case ValueType::u32:
+            high = 4294967295.0;
+            break;
+        default:  // s32
+            low = -2147483648.0;
+            high = 2147483647.0;
+            break;
+    }
+    if (raw < low || raw > high) {
+        return refuse("the value is out of the register's range");
+    }
+    if (wordCount(point.type) == 1) {
+        const auto word = point.type == ValueType::s16
+                              ? static_cast<std::uint16_t>(static_cast<std::int16_t>(raw))
+                              : static_cast<std::uint16_t>(raw);
+        return std::vector<std::uint16_t>{word};
+    }
+    const auto bits = point.type == ValueType::s32
+                          ? static_cast<std::uint32_t>(static_cast<std::int32_t>(raw))
+                          : static_cast<std::uint32_t>(raw);
+    const auto hi = static_cast<std::uint16_t>(bits >> 16);
+    const auto lo = static_cast<std::uint16_t>(bits & 0xFFFF);
+    return point.words == WordOrder::highFirst ? std::vector<std::uint16_t>{hi, lo}
+                                               : std::vector<std::uint16_t>{lo, hi};
 }
 
 }  // namespace sekimori::io::modbus

@@ -57,4 +57,9 @@ core::Result<std::vector<ReadBatch>> planReads(const std::vector<PointSpec>& poi
 double decodePoint(const PointSpec& point, const ReadBatch& batch,
                    std::span<const std::uint16_t> words);
 
+// The words a write of `value` (in the point's unit) sends, the inverse of decodePoint: one
+// word for a bit (0 or 1) or a 16-bit type, two in the point's word order for a 32-bit one.
+// Refuses a value that is not finite or that the type cannot hold once scaled and rounded.
+core::Result<std::vector<std::uint16_t>> encodePoint(const PointSpec& point, double value);
+
 }  // namespace sekimori::io::modbus

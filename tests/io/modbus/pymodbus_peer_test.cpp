@@ -125,5 +125,60 @@ TEST(ModbusPymodbusPeer, ADocumentedMapIsReadAsServedAndAnotherUnitIsNeverAnswer
     io.run([&] { wrongUnit.stop(); });
 }
 
+struct Writes {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<WriteResult> all;
+    ModbusPoller::OnWrite sink() {
+        return [this](WriteResult w) {
+            std::lock_guard lock(mutex);
+            all.push_back(std::move(w));
+            changed.notify_all();
+        };
+    }
+    std::vector<WriteResult> waitFor(std::size_t count) {
+        std::unique_lock lock(mutex);
+        changed.wait_for(lock, 15s, [&] { return all.size() >= count; });
+        return all;
+    }
+};
+
+TEST(ModbusPymodbusPeer, WritesAreEchoedByThePeerAndReadBackByTheNextPass) {
+    const std::uint16_t port = test::unusedLoopbackPort();
+    PymodbusDevice device(port, R"({"unit": 3, "holding": {"0": 17254, "1": 32768, "2": 123}})");
+    test::IoThread io;
+    core::SystemClock clock;
+    LastPass passes;
+    ModbusPoller poller(io.executor(), meter(port, 3), clock, passes.sink());
+    ASSERT_TRUE(poller.start());
+    ASSERT_TRUE(passes.waitFor(true)) << "pymodbus never answered on port " << port;
+
+    Writes writes;
+    io.run([&] {
+        ASSERT_TRUE(poller.write({"breaker", 1}, writes.sink()));
+        ASSERT_TRUE(poller.write({"amps", 45.6}, writes.sink()));
+        ASSERT_TRUE(poller.write({"volts", 101.25}, writes.sink()));  // two registers (FC 16)
+        // Refused before anything is sent: read-only, unknown, out of range.
+        EXPECT_FALSE(poller.write({"temp", 1}, writes.sink()));
+        EXPECT_FALSE(poller.write({"nope", 1}, writes.sink()));
+        EXPECT_FALSE(poller.write({"amps", -1}, writes.sink()));
+    });
+    const auto done = writes.waitFor(3);
+    ASSERT_EQ(done.size(), 3U);
+    for (const auto& w : done) {
+        EXPECT_TRUE(w.ok()) << w.point << ": " << w.message;
+    }
+    // The pass after the writes reads the peer's registers as written.
+    std::unique_lock lock(passes.mutex);
+    const bool readBack = passes.changed.wait_for(lock, 15s, [&] {
+        const auto& last = passes.all.back();
+        return last.ok() && last.values[3] == 1.0 && last.values[1] == 45.6 &&
+               last.values[0] == 101.25;
+    });
+    lock.unlock();
+    EXPECT_TRUE(readBack);
+    io.run([&] { poller.stop(); });
+}
+
 }  // namespace
 }  // namespace sekimori::io::modbus

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "tests/io/modbus/point_spec.hpp"
@@ -88,6 +90,42 @@ TEST(ModbusDecode, TypesScalesAndWordOrders) {
     const std::vector<std::uint16_t> bitsRead{0, 1};
     EXPECT_DOUBLE_EQ(decodePoint(point("c", Table::coil, 1, ValueType::boolean), coils, bitsRead),
                      1.0);
+}
+
+// A write's words read back through decodePoint give the value written, for every type and order.
+TEST(ModbusEncode, WhatIsWrittenDecodesToTheSameValue) {
+    struct Case {
+        PointSpec spec;
+        double value;
+    };
+    PointSpec low = point("f", Table::holding, 0, ValueType::f32);
+    low.words = WordOrder::lowFirst;
+    const std::vector<Case> cases{{point("u", Table::holding, 0, ValueType::u16, 0.1), 45.6},
+                                  {point("s", Table::holding, 0, ValueType::s16, 0.1), -12.5},
+                                  {point("u32", Table::holding, 0, ValueType::u32, 0.1), 400000.5},
+                                  {point("s32", Table::holding, 0, ValueType::s32, 0.001), -380.25},
+                                  {point("f", Table::holding, 0, ValueType::f32), 230.5},
+                                  {low, -1.75},
+                                  {point("c", Table::coil, 0, ValueType::boolean), 1}};
+    for (const auto& c : cases) {
+        const auto words = encodePoint(c.spec, c.value);
+        ASSERT_TRUE(words) << c.spec.id << ": " << words.error().message;
+        const ReadBatch batch{c.spec.table, 0, static_cast<int>(words->size()), {}};
+        EXPECT_DOUBLE_EQ(decodePoint(c.spec, batch, *words), c.value) << c.spec.id;
+    }
+}
+
+TEST(ModbusEncode, AValueTheRegisterCannotHoldIsRefusedByName) {
+    for (const auto& [spec, value] : std::vector<std::pair<PointSpec, double>>{
+             {point("u", Table::holding, 0), -1},
+             {point("u", Table::holding, 0), 65536},
+             {point("s", Table::holding, 0, ValueType::s16, 0.1), 3276.8},
+             {point("c", Table::coil, 0, ValueType::boolean), 2},
+             {point("nan", Table::holding, 0), std::nan("")}}) {
+        const auto words = encodePoint(spec, value);
+        ASSERT_FALSE(words) << spec.id << " " << value;
+        EXPECT_NE(words.error().message.find("'" + spec.id + "'"), std::string::npos);
+    }
 }
 
 }  // namespace
