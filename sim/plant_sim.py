@@ -9,6 +9,12 @@ read from docs/modbus/<profile>.md, the pages a unit test holds against io/modbu
 the docs and the engine agree by construction.
 
   plant_sim.py [--speed X]        prints {"ready": {"<device>": port, ...}} once listening
+  plant_sim.py --site site.toml   serves the site's own [[modbus_devices]] instead, at their
+                                  host, port and unit id (several units may share a port), each
+                                  in the part of the plant the site file gives it: the meters of
+                                  [[power.feeds]], [power] ats and generator, the devices of
+                                  [[crac_units]] and [[sensors]], the first relay board and PDU;
+                                  prints {"ready": {"<device id>": port, ...}}
 
 Then it reads one JSON command a line on stdin and answers each with one JSON line:
   {"do": "cut", "feed": "a"}   {"do": "restore", "feed": "b"}
@@ -25,6 +31,7 @@ import os
 import random
 import struct
 import sys
+import tomllib
 
 from pymodbus.datastore import (ModbusSequentialDataBlock, ModbusServerContext,
                                 ModbusSlaveContext)
@@ -89,7 +96,7 @@ class Device:
     def __init__(self, device_id, profile):
         self.id = device_id
         self.points = read_profile(profile)
-        size = 4096
+        size = 8192  # the generator's start request is register 4104
         self.store = ModbusSlaveContext(
             di=ModbusSequentialDataBlock(0, [0] * size), co=ModbusSequentialDataBlock(0, [0] * size),
             hr=ModbusSequentialDataBlock(0, [0] * size), ir=ModbusSequentialDataBlock(0, [0] * size),
@@ -97,10 +104,15 @@ class Device:
         self.context = ModbusServerContext(slaves={1: self.store}, single=False)
         self.server = None
         self.port = None
+        self.served_as = device_id  # the site's device id in --site mode
 
     def set(self, name, value):
         table, address, kind, words, scale = self.points[name]
         self.store.setValues(FUNCTION[table], address, encode(kind, words, scale, value))
+
+    def register(self, name):
+        table, address, _, _, _ = self.points[name]
+        return self.store.getValues(FUNCTION[table], address, 1)[0]
 
     def coil(self, name):
         table, address, _, _, _ = self.points[name]
@@ -108,8 +120,9 @@ class Device:
 
 
 class Plant:
-    def __init__(self, devices, speed):
+    def __init__(self, devices, speed, cracs=("crac-1", "crac-2")):
         self.d = devices
+        self.cracs = list(cracs)
         self.speed = speed
         self.t = 0.0
         self.feed = {"a": True, "b": True}
@@ -122,10 +135,12 @@ class Plant:
         self.fuel_l = DAY_TANK_L * 0.9
         self.ups_kwh = UPS_CAPACITY_KWH
         self.room_c = 22.0
-        self.crac_failed = {"crac-1": False, "crac-2": False}
+        self.crac_failed = {unit: False for unit in self.cracs}
         # Powered long enough already at the start.
-        self.crac_power_since = {"crac-1": -CRAC_RESTART_S, "crac-2": -CRAC_RESTART_S}
-        self.crac_running = {"crac-1": True, "crac-2": True}
+        self.crac_power_since = {unit: -CRAC_RESTART_S for unit in self.cracs}
+        self.crac_running = {unit: True for unit in self.cracs}
+        # Units the room needs: all of two, all but one standby of more.
+        self.cracs_needed = len(self.cracs) if len(self.cracs) <= 2 else len(self.cracs) - 1
         self.leak = False
         self.load_kw = 42.0
 
@@ -144,9 +159,10 @@ class Plant:
 
     def step(self, dt):
         self.t += dt
-        # The generator starts when both utility feeds are gone, stops after a cool-down once
-        # one is back.
-        need_gen = not self.feed["a"] and not self.feed["b"]
+        # The generator starts when both utility feeds are gone or its start request is set (a
+        # test run, off load), stops after a cool-down once neither holds.
+        requested = self.d["gen-1"].register("start_request") == 1
+        need_gen = (not self.feed["a"] and not self.feed["b"]) or requested
         age = self.t - self.gen_since
         if need_gen and self.gen_state in (0, 5):
             self.set_gen(1)
@@ -204,7 +220,8 @@ class Plant:
                 self.emit(event="crac", unit=unit, running=on)
             running += 1 if on else 0
         target = 22.0 if running else 40.0
-        rate = (0.5 / 60) * (2 - running) if running < 2 else 0.2 / 60
+        needed = self.cracs_needed
+        rate = (0.5 / 60) * (needed - running) if running < needed else 0.2 / 60
         step = min(abs(target - self.room_c), rate * dt)
         self.room_c += step if target > self.room_c else -step
         self.publish(powered)
@@ -246,7 +263,7 @@ class Plant:
         ups.set("battery_charge", charge)
         ups.set("runtime", min(65535, self.ups_kwh / max(self.load_kw, 1) * 3600))
         ups.set("load", 100.0 * self.load_kw / 80.0)
-        for unit in ("crac-1", "crac-2"):
+        for unit in self.cracs:
             crac, on = d[unit], self.crac_running[unit]
             crac.set("running", on)
             crac.set("alarm", self.crac_failed[unit])
@@ -287,22 +304,92 @@ class Plant:
         return {"ok": do, "state": self.state()}
 
 
+def site_roles(site):
+    """{part of the plant: the site's device id} and the CRAC units' device ids."""
+    power = site.get("power", {})
+    by_profile = {}
+    for device in site.get("modbus_devices", []):
+        by_profile.setdefault(device.get("profile"), []).append(device["id"])
+    roles = {}
+    for role, feed in zip(("meter-a", "meter-b"), power.get("feeds", [])):
+        roles[role] = feed["meter"]
+    if "ats" in power:
+        roles["ats-1"] = power["ats"]
+    if "generator" in power:
+        roles["gen-1"] = power["generator"]["device"]
+    ups_cards = [u["device"] for u in power.get("ups", []) if "device" in u]
+    if ups_cards:
+        roles["ups-1"] = ups_cards[0]
+    sensors = [s["device"] for s in site.get("sensors", [])]
+    if sensors:
+        roles["room-1"] = sensors[0]
+    for role, profile in (("hubs-1", "relay"), ("pdu-1", "pdu")):
+        if by_profile.get(profile):
+            roles[role] = by_profile[profile][0]
+    cracs = []
+    for unit in site.get("crac_units", []):
+        if unit["device"] not in cracs:
+            cracs.append(unit["device"])
+    return roles, cracs
+
+
+async def serve_site(path):
+    """The plant with the site's devices served where the site file says they are."""
+    with open(path, "rb") as f:
+        site = tomllib.load(f)
+    roles, cracs = site_roles(site)
+    profiles = dict(DEVICES)
+    for unit in cracs:
+        profiles[unit] = "crac"
+    if not cracs:
+        cracs = ["crac-1", "crac-2"]
+    devices = {role: Device(role, profile) for role, profile in profiles.items()}
+    for role, device_id in roles.items():
+        devices[role].served_as = device_id
+    for unit in cracs:
+        roles.setdefault(unit, unit)
+    config = {d["id"]: d for d in site.get("modbus_devices", [])}
+    ports = {}
+    for role, device_id in roles.items():
+        if device_id not in config:
+            continue
+        c = config[device_id]
+        key = (c.get("host", "127.0.0.1"), int(c.get("port", 502)))
+        ports.setdefault(key, {})[int(c.get("unit_id", 1))] = devices[role].store
+    ready = {}
+    for (host, port), slaves in ports.items():
+        server = ModbusTcpServer(ModbusServerContext(slaves=slaves, single=False),
+                                 address=(host, port), allow_reuse_address=True)
+        asyncio.ensure_future(server.serve_forever())
+        await server.serving
+        for role, device_id in roles.items():
+            c = config.get(device_id)
+            if c and (c.get("host", "127.0.0.1"), int(c.get("port", 502))) == (host, port):
+                ready[device_id] = port
+    return devices, cracs, ready
+
+
 async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=1.0, help="plant seconds per second")
+    parser.add_argument("--site", help="serve this site file's [[modbus_devices]]")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
-    devices = {i: Device(i, p) for i, p in DEVICES.items()}
-    for dev in devices.values():
-        dev.server = ModbusTcpServer(dev.context, address=("127.0.0.1", 0),
-                                     allow_reuse_address=True)
-        asyncio.ensure_future(dev.server.serve_forever())
-        await dev.server.serving
-        dev.port = dev.server.server.sockets[0].getsockname()[1]
-    plant = Plant(devices, args.speed)
+    if args.site:
+        devices, cracs, ready = await serve_site(args.site)
+    else:
+        devices, cracs = {i: Device(i, p) for i, p in DEVICES.items()}, ("crac-1", "crac-2")
+        for dev in devices.values():
+            dev.server = ModbusTcpServer(dev.context, address=("127.0.0.1", 0),
+                                         allow_reuse_address=True)
+            asyncio.ensure_future(dev.server.serve_forever())
+            await dev.server.serving
+            dev.port = dev.server.server.sockets[0].getsockname()[1]
+        ready = {i: d.port for i, d in devices.items()}
+    plant = Plant(devices, args.speed, cracs)
     plant.step(0.0)
-    print(json.dumps({"ready": {i: d.port for i, d in devices.items()}}), flush=True)
+    print(json.dumps({"ready": ready}), flush=True)
 
     async def physics():
         while True:

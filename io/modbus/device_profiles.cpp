@@ -47,7 +47,10 @@ const std::map<std::string, std::vector<PointSpec>, std::less<>>& profiles() {
           p("frequency", T::holding, 1031, V::u16, 0.1, "Hz"),
           p("voltage_l1", T::holding, 1032, V::u32, 0.1, "V"),
           p("current_l1", T::holding, 1044, V::u32, 0.1, "A"),
-          p("power", T::holding, 1052, V::s32, 0.001, "kW")}},
+          p("power", T::holding, 1052, V::s32, 0.001, "kW"),
+          // The remote start request (simplified GenComm page 16): 1 run, 0 stop. Written only
+          // by an approved command, confirmed by engine_state, never by this echo.
+          p("start_request", T::holding, 4104, V::u16, 1, "")}},
         // Power meter, PM5100-style float32 registers (high word first).
         {"meter",
          {p("current_avg", T::holding, 3009, V::f32, 1, "A"),
