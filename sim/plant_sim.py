@@ -20,6 +20,8 @@ Then it reads one JSON command a line on stdin and answers each with one JSON li
   {"do": "cut", "feed": "a"}   {"do": "restore", "feed": "b"}
   {"do": "fail", "crac": "crac-1"}   {"do": "repair", "crac": "crac-1"}
   {"do": "leak", "on": true}   {"do": "refuel", "litres": 200}   {"do": "state"}   {"do": "quit"}
+  {"do": "stick", "device": "relay-1", "point": "coil_6"}   (a relay that echoes a write and
+  stays off; device is the site's id in --site mode)
 Events (a transfer, the generator's states, a CRAC restart) are printed as {"event": ...}.
 --speed runs the plant's clock faster (a drill's 10 minutes in one), never its Modbus."""
 import argparse
@@ -92,13 +94,27 @@ def interpolate(curve, x):
     return curve[-1][1]
 
 
+class CoilBlock(ModbusSequentialDataBlock):
+    """Coils, some of which may be stuck off: a write is echoed, the coil stays 0."""
+
+    def __init__(self, address, values):
+        super().__init__(address, values)
+        self.stuck = set()
+
+    def setValues(self, address, values):  # noqa: N802 (pymodbus' name)
+        if not isinstance(values, list):
+            values = [values]
+        values = [0 if address + i in self.stuck else v for i, v in enumerate(values)]
+        super().setValues(address, values)
+
+
 class Device:
     def __init__(self, device_id, profile):
         self.id = device_id
         self.points = read_profile(profile)
         size = 8192  # the generator's start request is register 4104
         self.store = ModbusSlaveContext(
-            di=ModbusSequentialDataBlock(0, [0] * size), co=ModbusSequentialDataBlock(0, [0] * size),
+            di=ModbusSequentialDataBlock(0, [0] * size), co=CoilBlock(0, [0] * size),
             hr=ModbusSequentialDataBlock(0, [0] * size), ir=ModbusSequentialDataBlock(0, [0] * size),
             zero_mode=True)
         self.context = ModbusServerContext(slaves={1: self.store}, single=False)
@@ -297,6 +313,14 @@ class Plant:
             self.leak = bool(c.get("on", True))
         elif do == "refuel" and isinstance(c.get("litres"), (int, float)) and c["litres"] > 0:
             self.fuel_l = min(DAY_TANK_L, self.fuel_l + c["litres"])
+        elif do == "stick":
+            device = next((dev for dev in self.d.values()
+                           if c.get("device") in (dev.served_as, dev.id)), None)
+            point = device.points.get(c.get("point")) if device else None
+            if point is None or point[0] != "coil":
+                return {"error": "bad_command", "command": c}
+            device.store.store["c"].stuck.add(point[1])
+            device.set(c["point"], False)
         elif do == "state":
             pass
         else:
