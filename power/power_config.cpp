@@ -1,10 +1,14 @@
 #include "power/power_config.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
+#include <tuple>
+#include <utility>
 
 #include "core/host_port.hpp"
 #include "io/modbus_device_config.hpp"
+#include "power/fuel_endurance.hpp"
 
 namespace sekimori::power {
 namespace {
@@ -53,15 +57,108 @@ void readUps(TomlTableReader& u, UpsConfig& ups) {
                              .value_or(ups.batteryLowPercent));
 }
 
-GeneratorConfig readGenerator(TomlTableReader& g) {
+core::SourcePos positionOf(const toml::node& node) {
+    return core::SourcePos{node.source().begin.line, node.source().begin.column};
+}
+
+std::string formatFigure(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
+// burn_curve = [[load_fraction, litres_per_hour], ...]: TomlTableReader has no arrays of
+// number pairs, so the elements are read here; each problem names the element.
+std::vector<BurnPoint> readBurnCurve(const toml::table& table, TomlTableReader& g) {
+    auto& diag = g.diagnostics();
+    const std::string path = g.keyPath("burn_curve");
+    g.claim("burn_curve");
+    const toml::node* node = table.get("burn_curve");
+    if (node == nullptr) {
+        diag.error(path, "missing required key");
+        return {};
+    }
+    diag.remember(path, positionOf(*node));
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+        diag.errorAt(positionOf(*node), path,
+                     "expected array of [load_fraction, litres_per_hour] pairs, found " +
+                         std::string(core::tomlTypeName(node->type())));
+        return {};
+    }
+    if (array->size() < 2) {
+        diag.errorAt(positionOf(*node), path,
+                     "needs at least 2 points [load_fraction, litres_per_hour]; found " +
+                         std::to_string(array->size()));
+        return {};
+    }
+    std::vector<BurnPoint> curve;
+    bool good = true;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        const std::string here = indexed(path, i);
+        const auto* pair = element.as_array();
+        std::optional<double> x;
+        std::optional<double> y;
+        if (pair != nullptr && pair->size() == 2) {
+            x = pair->get(0)->value<double>();
+            y = pair->get(1)->value<double>();
+        }
+        if (!x || !y || !std::isfinite(*x) || !std::isfinite(*y)) {
+            diag.errorAt(positionOf(element), here,
+                         "expected [load_fraction, litres_per_hour] (two numbers)");
+            good = false;
+            continue;
+        }
+        if (*x < 0 || *x > 1) {
+            diag.errorAt(positionOf(element), here,
+                         "load fraction " + formatFigure(*x) + " is out of range 0..1");
+            good = false;
+            continue;
+        }
+        if (*y <= 0 || *y > 100'000) {
+            diag.errorAt(positionOf(element), here,
+                         "litres per hour " + formatFigure(*y) +
+                             " must be above 0 and at most 100000 (a diesel burns fuel even idle)");
+            good = false;
+            continue;
+        }
+        if (!curve.empty() && *x <= curve.back().loadFraction) {
+            diag.errorAt(positionOf(element), here,
+                         "load fractions must increase strictly: " + formatFigure(*x) + " after " +
+                             formatFigure(curve.back().loadFraction));
+            good = false;
+        } else if (!curve.empty() && *y < curve.back().litresPerHour) {
+            diag.errorAt(
+                positionOf(element), here,
+                "litres per hour must not decrease as the load grows: " + formatFigure(*y) +
+                    " after " + formatFigure(curve.back().litresPerHour));
+            good = false;
+        }
+        BurnPoint point;
+        point.loadFraction = *x;
+        point.litresPerHour = *y;
+        curve.push_back(point);
+    }
+    if (!good) {
+        return {};
+    }
+    return curve;
+}
+
+GeneratorConfig readGenerator(const toml::table& table, TomlTableReader& g) {
     GeneratorConfig generator;
     constexpr double maxLitres = 10'000'000;
+    constexpr double maxKw = 100'000;
     generator.device = g.id("device", Presence::required).value_or("");
+    generator.ratingKw = g.number("rating_kw", Presence::required, 1, maxKw).value_or(0);
+    generator.burnCurve = readBurnCurve(table, g);
+    generator.siteLoadKw = g.number("site_load_kw", Presence::required, 0, maxKw).value_or(0);
     generator.dayTankLitres = g.number("day_tank_l", Presence::required, 0, maxLitres).value_or(0);
     generator.bulkTankLitres =
         g.number("bulk_tank_l", Presence::optional, 0, maxLitres).value_or(0);
-    generator.burnLitresPerHourAtSiteLoad =
-        g.number("burn_l_per_h_at_site_load", Presence::required, 0.1, 100'000).value_or(0);
+    generator.atsSide =
+        g.choice<AtsSide>("ats_side", Presence::optional, {{"a", AtsSide::a}, {"b", AtsSide::b}});
     return generator;
 }
 
@@ -73,17 +170,45 @@ PowerPlantConfig readPlant(TomlTableReader& r, core::IdRegistry& ids) {
         feed.id = f.id("id", Presence::required).value_or("");
         feed.name = f.string("name", Presence::required).value_or("");
         feed.meter = f.id("meter", Presence::required).value_or("");
+        feed.nominalVolts =
+            f.number("nominal_v", Presence::optional, 50, 50'000).value_or(feed.nominalVolts);
         ids.declare("feed", feed.id, f.keyPath("id"), diag);
     });
     if (feeds && *feeds == 0) {
         diag.error(r.keyPath("feeds"), "a site needs at least one utility feed");
     }
     p.ats = r.id("ats", Presence::optional);
+    if (const toml::table* sources = r.table("ats_sources", Presence::optional)) {
+        TomlTableReader s(*sources, r.keyPath("ats_sources"), diag);
+        p.atsSources.a = s.id("a", Presence::optional);
+        p.atsSources.b = s.id("b", Presence::optional);
+        s.finish();
+        if (!p.ats) {
+            diag.error(r.keyPath("ats_sources"), "ats_sources needs ats (the switch they feed)");
+        }
+    } else if (p.ats) {
+        // The default topology: the first feed on side a, the second on side b.
+        if (!p.feeds.empty()) {
+            p.atsSources.a = p.feeds[0].id;
+        }
+        if (p.feeds.size() > 1) {
+            p.atsSources.b = p.feeds[1].id;
+        }
+    }
     if (const toml::table* gen = r.table("generator", Presence::optional)) {
         TomlTableReader g(*gen, r.keyPath("generator"), diag);
-        p.generator = readGenerator(g);
+        p.generator = readGenerator(*gen, g);
         g.finish();
+        if (!p.ats && p.generator->atsSide) {
+            diag.error(g.keyPath("ats_side"),
+                       "ats_side needs ats (the switch the generator backs)");
+        } else if (p.ats && !p.generator->atsSide) {
+            p.generator->atsSide = AtsSide::b;
+        }
     }
+    p.requiredEnduranceHours =
+        r.number("required_endurance_h", Presence::optional, kRequiredEnduranceHours, 8760)
+            .value_or(kRequiredEnduranceHours);
     r.forEachTable("ups", Presence::optional, [&](TomlTableReader& u, std::size_t) {
         UpsConfig& ups = p.ups.emplace_back();
         readUps(u, ups);
@@ -130,9 +255,10 @@ class PowerChecks {
         }
         if (power.ats) {
             io::requireModbusDevice(ids_, *power.ats, {ModbusProfile::ats}, "power.ats", diag_);
+            atsSources(power);
         }
         if (power.generator) {
-            generator(*power.generator);
+            generator(*power.generator, power.requiredEnduranceHours);
         }
         for (std::size_t i = 0; i < power.ups.size(); ++i) {
             if (power.ups[i].device) {
@@ -167,22 +293,49 @@ class PowerChecks {
     }
 
   private:
-    void generator(const GeneratorConfig& generator) {
+    void atsSources(const PowerPlantConfig& power) {
+        const auto& sources = power.atsSources;
+        for (const auto& [side, feed] : {std::pair{"a", &sources.a}, std::pair{"b", &sources.b}}) {
+            if (*feed) {
+                ids_.require("feed", **feed, std::string("power.ats_sources.") + side, diag_);
+            }
+        }
+        if (sources.a && sources.b && *sources.a == *sources.b) {
+            diag_.error("power.ats_sources.b", "feed " + core::inQuotes(*sources.b) +
+                                                   " is already on side a; a feed feeds one side");
+        }
+    }
+
+    void generator(const GeneratorConfig& generator, double requiredHours) {
         io::requireModbusDevice(ids_, generator.device, {ModbusProfile::generator},
                                 "power.generator.device", diag_);
-        for (const char* key : {"day_tank_l", "bulk_tank_l", "burn_l_per_h_at_site_load"}) {
+        for (const char* key :
+             {"day_tank_l", "bulk_tank_l", "rating_kw", "site_load_kw", "burn_curve"}) {
             if (diag_.reported(std::string("power.generator.") + key)) {
                 return;  // the figure below would be built on a value that was never read
             }
         }
+        if (generator.burnCurve.empty()) {
+            return;  // an element of the curve was reported
+        }
+        if (generator.siteLoadKw > generator.ratingKw) {
+            diag_.error("power.generator.site_load_kw",
+                        "site load " + formatFigure(generator.siteLoadKw) +
+                            " kW exceeds the generator's rating_kw " +
+                            formatFigure(generator.ratingKw));
+            return;
+        }
         const double hours = fuelEnduranceHours(generator);
-        if (hours < kRequiredEnduranceHours) {
-            char text[256];
-            std::snprintf(text, sizeof text,
-                          "fuel lasts %.1f h at site load ((day_tank_l %.0f + bulk_tank_l %.0f) / "
-                          "burn_l_per_h_at_site_load %.1f); at least %.0f h required",
-                          hours, generator.dayTankLitres, generator.bulkTankLitres,
-                          generator.burnLitresPerHourAtSiteLoad, kRequiredEnduranceHours);
+        if (hours < requiredHours) {
+            char text[320];
+            std::snprintf(
+                text, sizeof text,
+                "fuel lasts %.1f h at site load ((day_tank_l %.0f + bulk_tank_l %.0f) / "
+                "%.1f L/h, burn_curve at site_load_kw %g of rating_kw %g); at least "
+                "%g h required",
+                hours, generator.dayTankLitres, generator.bulkTankLitres,
+                burnLitresPerHour(generator.burnCurve, generator.siteLoadKw / generator.ratingKw),
+                generator.siteLoadKw, generator.ratingKw, requiredHours);
             diag_.error("power.generator", text);
         }
     }
@@ -193,9 +346,17 @@ class PowerChecks {
 
 }  // namespace
 
+std::string_view toString(AtsSide side) {
+    return side == AtsSide::a ? "a" : "b";
+}
+
 double fuelEnduranceHours(const GeneratorConfig& generator) {
-    return (generator.dayTankLitres + generator.bulkTankLitres) /
-           generator.burnLitresPerHourAtSiteLoad;
+    if (generator.ratingKw <= 0) {
+        return 0;
+    }
+    const double burn =
+        burnLitresPerHour(generator.burnCurve, generator.siteLoadKw / generator.ratingKw);
+    return burn > 0 ? (generator.dayTankLitres + generator.bulkTankLitres) / burn : 0;
 }
 
 std::vector<std::string_view> PowerConfigSection::keys() const {

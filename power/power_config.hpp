@@ -2,31 +2,58 @@
 // The power domain's part of the site file: [power] (utility feeds, ATS, generator, UPS units)
 // and [[hub_timers]], read and checked by power's own ConfigSection (docs/config.md). Declares
 // ids of kind "feed", "ups" and "hub_timer"; checks the Modbus devices each refers to (by
-// profile), the schedules of hub timers, and the site rule that the generator's fuel lasts
-// 72 hours at site load.
+// profile), the schedules of hub timers, the switch's topology (which source feeds each side),
+// and the site rule that the generator's fuel lasts required_endurance_h (72 h at least) at
+// site load on its burn curve.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config_section.hpp"
 
 namespace sekimori::power {
 
-// The site's endurance requirement: the generator runs this long on the fuel it holds.
+// The site's endurance requirement: the generator runs this long on the fuel it holds. A site
+// may require more ([power] required_endurance_h), never less.
 inline constexpr double kRequiredEnduranceHours = 72.0;
 
 struct FeedConfig {
     std::string id;
     std::string name;
-    std::string meter;  // modbus device with profile meter
+    std::string meter;          // modbus device with profile meter
+    double nominalVolts = 230;  // the meter's line-to-neutral voltage when the feed is healthy
 };
+
+// One point of a generator's consumption curve: litres per hour at a fraction of its rating.
+struct BurnPoint {
+    double loadFraction = 0;  // 0..1 of rating_kw
+    double litresPerHour = 0;
+};
+
+// The two sides of the transfer switch, as its aux contacts on_a / on_b name them.
+enum class AtsSide { a, b };
+std::string_view toString(AtsSide side);
 
 struct GeneratorConfig {
     std::string device;  // modbus device with profile generator
+    double ratingKw = 0;
+    // At least two points, load fractions strictly increasing in 0..1, litres per hour above 0
+    // and never decreasing; interpolated between points (power/fuel_endurance.hpp).
+    std::vector<BurnPoint> burnCurve;
+    double siteLoadKw = 0;  // the design load the endurance rule is checked at
     double dayTankLitres = 0;
     double bulkTankLitres = 0;
-    double burnLitresPerHourAtSiteLoad = 0;
+    // The side of the switch the generator backs (with an ATS; "b" unless written).
+    std::optional<AtsSide> atsSide;
+};
+
+// Which feed each side of the switch takes (absent: that side has no utility feed, e.g. the
+// generator alone). Defaults to the first two feeds in order.
+struct AtsSources {
+    std::optional<std::string> a;
+    std::optional<std::string> b;
 };
 
 struct UpsConfig {
@@ -57,8 +84,10 @@ struct HubTimerConfig {
 struct PowerPlantConfig {
     std::vector<FeedConfig> feeds;
     std::optional<std::string> ats;  // modbus device with profile ats
+    AtsSources atsSources;           // meaningful only with an ats
     std::optional<GeneratorConfig> generator;
     std::vector<UpsConfig> ups;
+    double requiredEnduranceHours = kRequiredEnduranceHours;
 };
 
 struct PowerConfig {
@@ -66,7 +95,8 @@ struct PowerConfig {
     std::vector<HubTimerConfig> hubTimers;
 };
 
-// Hours the generator runs on a full day tank plus bulk tank at site load.
+// Hours the generator runs on a full day tank plus bulk tank at site_load_kw, burning along its
+// curve.
 double fuelEnduranceHours(const GeneratorConfig& generator);
 
 class PowerConfigSection final : public core::ConfigSection {
