@@ -20,7 +20,9 @@ As a library:
     site.stop()                  # or use it as a context manager
 
 As a process:
-    nut_ups.py [--ups NAME]... [--user U --password P] [--maxage S] [--port N]
+    nut_ups.py [--ups NAME]... [--values JSON] [--user U --password P] [--maxage S] [--port N]
+(--values {"ups2": {"ups.status": "OL"}} replaces a UPS's default variables: one that reports
+less)
 prints {"ready": {"port": N}} once every UPS is served, then reads one JSON command a line on
 stdin and answers each with one JSON line:
     {"do": "set", "ups": "ups1", "vars": {"ups.status": "OB"}}   -> {"ok": "set"}
@@ -78,14 +80,20 @@ def _die_with_parent():
     libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _dev_value(value):
+def _dev_value(value, initial=False):
     """A value as the .dev file holds it (dummy-ups reads it like NUT's config files: quotes
     group, a backslash escapes) and, the same text, as upsd quotes it on the wire. dummy-ups
-    mangles a double quote or a '#' inside a value, so neither is taken."""
+    mangles a double quote or a '#' inside a value, and on a re-read (not the first read) a
+    backslash too, so those are refused."""
     value = str(value)
-    if any(c in value for c in '"#\n\r\0'):
-        raise ValueError(f"the sim takes no quote, '#' or line break in a value: {value!r}")
+    refused = '"#\n\r\0' + ("" if initial else "\\")
+    if any(c in value for c in refused):
+        raise ValueError(f"the sim takes none of {refused!r} in this value: {value!r}")
     return '"' + value.replace("\\", "\\\\") + '"'
+
+
+def _conf_word(word):
+    return '"' + str(word).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class NutError(Exception):
@@ -107,7 +115,11 @@ class NutSite:
         os.mkdir(self.state_dir, 0o700)
         self.vars = {name: dict(DEFAULT_VARS) for name in self.names}
         for name, given in (values or {}).items():
-            self.vars[name] = {k: str(v) for k, v in given.items()}  # replaces the defaults: a UPS that reports less
+            self._check(name)
+            # Replaces the defaults: a UPS that reports less.
+            self.vars[name] = {k: str(v) for k, v in given.items()}
+            for v in self.vars[name].values():
+                _dev_value(v, initial=True)
         self.drivers = {}
         self.frozen = set()  # drivers stopped with SIGSTOP
         self.upsd = None
@@ -137,7 +149,8 @@ class NutSite:
         users = os.path.join(self.dir, "upsd.users")
         with open(users, "w") as f:
             if self.user:
-                f.write(f"[{self.user}]\n  password = {self.password}\n  instcmds = ALL\n")
+                f.write(f"[{self.user}]\n  password = {_conf_word(self.password)}\n"
+                        "  instcmds = ALL\n")
         for conf in ("ups.conf", "upsd.conf", "upsd.users"):
             os.chmod(os.path.join(self.dir, conf), 0o600)
 
@@ -145,7 +158,7 @@ class NutSite:
         path = os.path.join(self.dir, f"{name}.dev")
         with open(path + ".new", "w") as f:
             for key, value in self.vars[name].items():
-                f.write(f"{key}: {_dev_value(value)}\n")
+                f.write(f"{key}: {_dev_value(value, initial=True)}\n")
         os.replace(path + ".new", path)
         # dummy-ups compares st_mtime in seconds: always move it forward.
         mtime = max(int(time.time()), self._mtime.get(name, 0) + 1)
@@ -259,7 +272,8 @@ class NutSite:
                     for line in last[1:-1]:
                         parts = line.split(" ", 3)
                         served[parts[2]] = parts[3]
-                    if not want or all(served.get(k) == _dev_value(v) for k, v in want.items()):
+                    if not want or all(served.get(k) == _dev_value(v, initial=True)
+                                       for k, v in want.items()):
                         return
             except OSError as error:
                 last = str(error)
@@ -328,13 +342,14 @@ def main():
     parser.add_argument("--ups", action="append", help="a UPS name (repeat); default ups1")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--values", type=json.loads, default={})
     parser.add_argument("--maxage", type=int, default=2)
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
     if bool(args.user) != bool(args.password):
         parser.error("--user and --password go together")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with NutSite(ups=args.ups or ["ups1"], user=args.user, password=args.password,
+    with NutSite(ups=args.ups or ["ups1"], values=args.values, user=args.user, password=args.password,
                  maxage=args.maxage, port=args.port) as site:
         print(json.dumps({"ready": {"port": site.port}}), flush=True)
         for line in sys.stdin:

@@ -76,15 +76,15 @@ core::Result<std::vector<NutWord>> splitLine(std::string_view line) {
     while (i < line.size()) {
         const char c = line[i];
         const auto u = static_cast<unsigned char>(c);
+        if (c == ' ' || c == '\t') {
+            ++i;
+            continue;
+        }
         if (u < 0x20 || u == 0x7F) {
             if (c == '\r' && i + 1 == line.size()) {  // a CRLF line end from a foreign peer
                 break;
             }
             return malformed("a control character in the reply line '" + shown(line) + "'");
-        }
-        if (c == ' ' || c == '\t') {
-            ++i;
-            continue;
         }
         NutWord word;
         bool inQuotes = false;
@@ -96,7 +96,10 @@ core::Result<std::vector<NutWord>> splitLine(std::string_view line) {
         while (i < line.size()) {
             const char d = line[i];
             const auto du = static_cast<unsigned char>(d);
-            if (du < 0x20 || du == 0x7F) {
+            if (!inQuotes && (d == ' ' || d == '\t')) {
+                break;
+            }
+            if (d != '\t' && (du < 0x20 || du == 0x7F)) {
                 if (d == '\r' && i + 1 == line.size() && !inQuotes) {
                     break;
                 }
@@ -117,9 +120,6 @@ core::Result<std::vector<NutWord>> splitLine(std::string_view line) {
             if (inQuotes && d == '"') {
                 closed = true;
                 ++i;
-                break;
-            }
-            if (!inQuotes && (d == ' ' || d == '\t')) {
                 break;
             }
             if (!inQuotes && d == '"') {
