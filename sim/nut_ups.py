@@ -133,7 +133,17 @@ class NutSite:
                 self._write_dev(name)
                 self.start_driver(name, wait=False)
             self._wait_sockets()
-            self.start_upsd()
+            for attempt in range(3):
+                try:
+                    self.start_upsd()
+                    break
+                except NutError:
+                    # The free port was taken meanwhile: upsd could not listen and exited.
+                    if port or attempt == 2 or self.upsd.poll() is None:
+                        raise
+                    self.upsd = None
+                    self.port = free_port()
+                    self._write_config()
         except BaseException:
             self.stop()
             raise
