@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ struct MalformedCase {
     const char* code;
     const char* says;  // part of the message
 };
+
+void PrintTo(const MalformedCase& c, std::ostream* os) {
+    *os << c.what;
+}
 
 class NutMalformed : public ::testing::TestWithParam<MalformedCase> {};
 
