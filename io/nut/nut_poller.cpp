@@ -120,6 +120,10 @@ class Connection {
                 close();
                 return waited;
             }
+            if (!waited.ok() && waited.error != NutError::timeout) {
+                close();
+                return waited;
+            }
             if (!waited.ok()) {
                 close();
                 return Outcome::fail(NutError::timeout, "no answer to the connect to " + where +
