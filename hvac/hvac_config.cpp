@@ -49,6 +49,35 @@ SensorConfig readSensor(TomlTableReader& r) {
     return s;
 }
 
+ClimateSettings readClimate(TomlTableReader& r) {
+    ClimateSettings c;
+    constexpr std::int64_t hour = 3600;
+    c.alarmDelayS = static_cast<int>(
+        r.integer("alarm_delay_s", Presence::optional, 0, hour).value_or(c.alarmDelayS));
+    c.restoreDelayS = static_cast<int>(
+        r.integer("restore_delay_s", Presence::optional, 0, hour).value_or(c.restoreDelayS));
+    c.deadbandC = r.number("deadband_c", Presence::optional, 0.0, 5.0).value_or(c.deadbandC);
+    c.deadbandRh = r.number("deadband_rh", Presence::optional, 0.0, 20.0).value_or(c.deadbandRh);
+    auto dewMin = r.number("dew_point_min_c", Presence::optional, -40.0, 40.0);
+    auto dewMax = r.number("dew_point_max_c", Presence::optional, -40.0, 40.0);
+    c.dewPointMinC = dewMin.value_or(c.dewPointMinC);
+    c.dewPointMaxC = dewMax.value_or(c.dewPointMaxC);
+    if (c.dewPointMaxC <= c.dewPointMinC) {
+        r.diagnostics().error(r.keyPath(dewMax ? "dew_point_max_c" : "dew_point_min_c"),
+                              "dew_point_max_c must be above dew_point_min_c");
+    }
+    c.rateLimitC = r.number("rate_limit_c", Presence::optional, 0.5, 50.0).value_or(c.rateLimitC);
+    c.rateWindowS = static_cast<int>(
+        r.integer("rate_window_s", Presence::optional, 60, hour).value_or(c.rateWindowS));
+    c.powerWindowS = static_cast<int>(
+        r.integer("power_window_s", Presence::optional, 0, 24 * hour).value_or(c.powerWindowS));
+    if (c.deadbandC >= c.rateLimitC) {
+        r.diagnostics().error(r.keyPath("deadband_c"), "must be below rate_limit_c");
+    }
+    r.finish();
+    return c;
+}
+
 void requireZone(const core::IdRegistry& ids, const std::string& zone, const std::string& path,
                  core::ConfigDiagnostics& diagnostics) {
     if (!zone.empty() && !diagnostics.reported(path)) {
@@ -71,12 +100,16 @@ std::string_view sensorKindName(SensorKind kind) {
 }
 
 std::vector<std::string_view> HvacConfigSection::keys() const {
-    return {"crac_units", "sensors"};
+    return {"hvac", "crac_units", "sensors"};
 }
 
 void HvacConfigSection::read(TomlTableReader& root, const std::filesystem::path&,
                              core::IdRegistry& ids) {
     auto& diag = root.diagnostics();
+    if (const toml::table* table = root.table("hvac", Presence::optional)) {
+        TomlTableReader r(*table, "hvac", diag);
+        config_.climate = readClimate(r);
+    }
     root.forEachTable("crac_units", Presence::optional, [&](TomlTableReader& r, std::size_t) {
         config_.cracUnits.push_back(readCrac(r));
         ids.declare("crac_unit", config_.cracUnits.back().id, r.keyPath("id"), diag);
@@ -101,6 +134,21 @@ void HvacConfigSection::check(const core::SiteConfig&, const core::IdRegistry& i
         requireZone(ids, config_.sensors[i].zone, here + ".zone", diagnostics);
         io::requireModbusDevice(ids, config_.sensors[i].device, {ModbusProfile::sensor},
                                 here + ".device", diagnostics);
+        // The sensor profile has one point per kind (docs/modbus/sensor.md): the kind picks it.
+        for (std::size_t j = 0; j < i; ++j) {
+            const auto& a = config_.sensors[j];
+            const auto& b = config_.sensors[i];
+            if (a.device == b.device && a.kind == b.kind && !diagnostics.reported(here + ".kind")) {
+                diagnostics.error(here + ".kind",
+                                  std::string("sensors[")
+                                      .append(std::to_string(j))
+                                      .append("] already reads the ")
+                                      .append(sensorKindName(b.kind))
+                                      .append(" point of device \"")
+                                      .append(b.device)
+                                      .append("\"; its profile has one of each kind"));
+            }
+        }
     }
 }
 

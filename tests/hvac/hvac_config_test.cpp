@@ -72,6 +72,30 @@ TEST(HvacConfig, ReadsCracUnitsAndSensors) {
     EXPECT_EQ(loaded.hvac.sensors[0].max, 27.0);
 }
 
+TEST(HvacConfig, ReadsTheClimateSettingsWithAshraeDefaults) {
+    const auto defaults = load("");
+    ASSERT_TRUE(defaults.site.ok()) << defaults.site.error().message;
+    EXPECT_EQ(defaults.hvac.climate.alarmDelayS, 60);
+    EXPECT_DOUBLE_EQ(defaults.hvac.climate.dewPointMinC, -9.0);
+    EXPECT_DOUBLE_EQ(defaults.hvac.climate.dewPointMaxC, 15.0);
+    EXPECT_DOUBLE_EQ(defaults.hvac.climate.rateLimitC, 5.0);
+    EXPECT_EQ(defaults.hvac.climate.rateWindowS, 900);
+    const auto loaded = load(
+        "[hvac]\nalarm_delay_s = 120\nrestore_delay_s = 30\ndeadband_c = 0.3\n"
+        "deadband_rh = 3\ndew_point_min_c = -5\ndew_point_max_c = 13\nrate_limit_c = 5\n"
+        "rate_window_s = 3600\npower_window_s = 600\n");
+    ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    const auto& c = loaded.hvac.climate;
+    EXPECT_EQ(c.alarmDelayS, 120);
+    EXPECT_EQ(c.restoreDelayS, 30);
+    EXPECT_DOUBLE_EQ(c.deadbandC, 0.3);
+    EXPECT_DOUBLE_EQ(c.deadbandRh, 3.0);
+    EXPECT_DOUBLE_EQ(c.dewPointMinC, -5.0);
+    EXPECT_DOUBLE_EQ(c.dewPointMaxC, 13.0);
+    EXPECT_EQ(c.rateWindowS, 3600);
+    EXPECT_EQ(c.powerWindowS, 600);
+}
+
 struct TextCase {
     const char* name;
     const char* extra;
@@ -101,6 +125,17 @@ const TextCase textCases[] = {
      "supply_temp_max_c = 30\nreturn_temp_max_c = 25\n",
      "t.toml:35:21: crac_units[0].return_temp_max_c: return_temp_max_c must be above "
      "supply_temp_max_c"},
+    {"DewPointRangeUpsideDown", "[hvac]\ndew_point_min_c = 10\ndew_point_max_c = 5\n",
+     "t.toml:31:19: hvac.dew_point_max_c: dew_point_max_c must be above dew_point_min_c"},
+    {"UnknownHvacKey", "[hvac]\nalarm_delay = 5\n",
+     "t.toml:30:1: hvac.alarm_delay: unknown key (did you mean \"alarm_delay_s\"?)"},
+    {"TwoSensorsOfOneKindOnOneDevice",
+     "[[sensors]]\nid = \"a\"\nname = \"A\"\nzone = \"server-room\"\ndevice = \"io-1\"\n"
+     "kind = \"temperature\"\n"
+     "[[sensors]]\nid = \"b\"\nname = \"B\"\nzone = \"server-room\"\ndevice = \"io-1\"\n"
+     "kind = \"temperature\"\n",
+     "t.toml:40:8: sensors[1].kind: sensors[0] already reads the temperature point of device "
+     "\"io-1\"; its profile has one of each kind"},
 };
 
 class HvacConfigText : public ::testing::TestWithParam<TextCase> {};
