@@ -8,6 +8,7 @@
 #include "app/door_wiring.hpp"
 #include "app/health_wiring.hpp"
 #include "app/hvac_wiring.hpp"
+#include "app/power_wiring.hpp"
 #include "app/reports_wiring.hpp"
 #include "app/vault_wiring.hpp"
 #include "app/witness_wiring.hpp"
@@ -23,7 +24,7 @@ std::vector<Domain> siteDomains() {
         domains.push_back(std::move(doors));
     }
     domains.push_back(configOnly<cameras::CameraConfigSection>("cameras"));
-    domains.push_back(configOnly<power::PowerConfigSection>("power"));
+    domains.push_back(domainWith<power::PowerConfigSection>("power", makePowerService));
     domains.push_back(domainWith<hvac::HvacConfigSection>("hvac", makeHvacService));
     domains.push_back(domainWith<vault::VaultConfigSection>("vault", makeVaultService));
     domains.push_back(domainWith<custody::CustodyConfigSection>("custody", makeCustodyService));

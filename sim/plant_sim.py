@@ -20,8 +20,9 @@ Then it reads one JSON command a line on stdin and answers each with one JSON li
   {"do": "cut", "feed": "a"}   {"do": "restore", "feed": "b"}
   {"do": "fail", "crac": "crac-1"}   {"do": "repair", "crac": "crac-1"}
   {"do": "leak", "on": true}   {"do": "refuel", "litres": 200}   {"do": "state"}   {"do": "quit"}
-  {"do": "stick", "device": "relay-1", "point": "coil_6"}   (a relay that echoes a write and
-  stays off; device is the site's id in --site mode)
+  {"do": "stick", "device": "relay-1", "point": "coil_6"}   (a coil that stays off: the device
+  answers a write with its own state; device is the site's id in --site mode)
+  {"do": "jam", "on": true}   (a generator that ignores its start request: it never cranks)
 Events (a transfer, the generator's states, a CRAC restart) are printed as {"event": ...}.
 --speed runs the plant's clock faster (a drill's 10 minutes in one), never its Modbus."""
 import argparse
@@ -158,6 +159,7 @@ class Plant:
         # Units the room needs: all of two, all but one standby of more.
         self.cracs_needed = len(self.cracs) if len(self.cracs) <= 2 else len(self.cracs) - 1
         self.leak = False
+        self.jammed = False
         self.load_kw = 42.0
 
     def emit(self, **event):
@@ -179,6 +181,8 @@ class Plant:
         # test run, off load), stops after a cool-down once neither holds.
         requested = self.d["gen-1"].register("start_request") == 1
         need_gen = (not self.feed["a"] and not self.feed["b"]) or requested
+        if self.jammed and self.gen_state == 0:
+            need_gen = False
         age = self.t - self.gen_since
         if need_gen and self.gen_state in (0, 5):
             self.set_gen(1)
@@ -313,6 +317,8 @@ class Plant:
             self.leak = bool(c.get("on", True))
         elif do == "refuel" and isinstance(c.get("litres"), (int, float)) and c["litres"] > 0:
             self.fuel_l = min(DAY_TANK_L, self.fuel_l + c["litres"])
+        elif do == "jam":
+            self.jammed = bool(c.get("on", True))
         elif do == "stick":
             device = next((dev for dev in self.d.values()
                            if c.get("device") in (dev.served_as, dev.id)), None)

@@ -341,7 +341,9 @@ void ModbusPoller::run() {
             writes.swap(writes_);
         }
         if (!writes.empty() && !runWrites(ctx.get(), std::move(writes))) {
-            ctx.reset();
+            ctx.reset();  // the pass fails with it: its points are not read this time
+            pass.error = PassError::io;
+            pass.message = "connection closed after a failed write";
         }
         if (ctx) {
             pass.values.assign(spec_.points.size(), 0.0);
