@@ -15,6 +15,11 @@ the docs and the engine agree by construction.
                                   [[power.feeds]], [power] ats and generator, the devices of
                                   [[crac_units]] and [[sensors]], the first relay board and PDU;
                                   prints {"ready": {"<device id>": port, ...}}
+  plant_sim.py --site site.toml --nut
+                                  also serves the site's [[power.ups]] through NUT's real upsd
+                                  (sim/nut_ups.py) at the host:port their `nut` names, the UPS
+                                  following the plant: on battery while nothing feeds it, its
+                                  charge and runtime as the plant's battery has them
 
 Then it reads one JSON command a line on stdin and answers each with one JSON line:
   {"do": "cut", "feed": "a"}   {"do": "restore", "feed": "b"}
@@ -34,6 +39,8 @@ import os
 import random
 import struct
 import sys
+import threading
+import time
 import tomllib
 
 from pymodbus.datastore import (ModbusSequentialDataBlock, ModbusServerContext,
@@ -334,6 +341,42 @@ class Plant:
         return {"ok": do, "state": self.state()}
 
 
+class NutFollower(threading.Thread):
+    """The site's UPS units behind upsd, following the plant once a second (a write to a
+    dummy-ups file waits for upsd to serve it, so it never runs on the plant's loop)."""
+
+    def __init__(self, path, plant):
+        super().__init__(daemon=True)
+        from nut_ups import NutSite
+        with open(path, "rb") as f:
+            site = tomllib.load(f)
+        names, port = [], None
+        for ups in site.get("power", {}).get("ups", []):
+            name, _, where = ups["nut"].partition("@")
+            names.append(name)
+            port = int(where.rpartition(":")[2] or 3493)
+        self.plant = plant
+        self.site = NutSite(ups=names, port=port) if names else None
+
+    def run(self):
+        last = None
+        while self.site:
+            p = self.plant
+            powered = p.position is not None and p.source_ok(p.position)
+            charge = round(100.0 * p.ups_kwh / UPS_CAPACITY_KWH)
+            runtime = int(p.ups_kwh / max(p.load_kw, 1) * 3600)
+            status = "OL" if powered else ("OB DISCHRG LB" if charge < 30 else "OB DISCHRG")
+            wanted = {"ups.status": status, "battery.charge": str(charge),
+                      "battery.runtime": str(runtime),
+                      "input.voltage": "230.0" if powered else "0.0",
+                      "input.transfer.reason": "none" if powered else "input voltage out of range"}
+            if wanted != last:
+                for name in self.site.names:
+                    self.site.set(name, wanted)
+                last = wanted
+            time.sleep(1.0)
+
+
 def site_roles(site):
     """{part of the plant: the site's device id} and the CRAC units' device ids."""
     power = site.get("power", {})
@@ -403,6 +446,8 @@ async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=1.0, help="plant seconds per second")
     parser.add_argument("--site", help="serve this site file's [[modbus_devices]]")
+    parser.add_argument("--nut", action="store_true",
+                        help="with --site: the site's UPS units through upsd")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
@@ -419,6 +464,8 @@ async def main():
         ready = {i: d.port for i, d in devices.items()}
     plant = Plant(devices, args.speed, cracs)
     plant.step(0.0)
+    if args.site and args.nut:
+        NutFollower(args.site, plant).start()
     print(json.dumps({"ready": ready}), flush=True)
 
     async def physics():
