@@ -156,7 +156,7 @@ TEST_F(Watching, RestoredOnlyOnceInsideByTheDeadbandForTheRestoreDelay) {
 }
 
 TEST_F(Watching, APointThatIsNotGoodRaisesAndClearsNothing) {
-    set("env.humidity", 30.0);  // 30 degC / 30 %: dew point 10.5, inside its range
+    set("env.humidity", 30.0);     // 30 degC / 30 %: dew point 10.5, inside its range
     set("env.temp", 30.0, false);  // a stale value beyond the bound
     EXPECT_EQ(at(0), Types{});
     EXPECT_EQ(at(120), Types{});
