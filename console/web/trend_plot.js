@@ -77,7 +77,7 @@ export function linePlot(options) {
   } = options;
   ensureStylesheet();
   const left = 52;
-  const right = 12;
+  const right = 26;
   const top = 10;
   const bottom = 24;
   const xs = [];

@@ -9,6 +9,7 @@ import { linePlot, bucketSeries, timeTicks } from '/trend_plot.js';
 
 export const REFRESH_MS = 2000;
 export const TREND_REFRESH_MS = 30000;
+export const TREND_RETRY_MS = 5000;  // while a point has no sample yet
 const HOUR_US = 3600 * 1000000;
 
 function el(tag, cls, testid, text) {
@@ -361,6 +362,7 @@ export class ClimatePage {
 
   updateTrendChoices(sensors) {
     let any = false;
+    let fresh = false;
     for (const kind of ['temperature', 'humidity']) {
       const { block, select } = this.plots[kind];
       const mine = sensors.filter((s) => s.kind === kind && s.point);
@@ -368,37 +370,40 @@ export class ClimatePage {
       any = any || mine.length > 0;
       const first = !select.dataset.options;
       setOptions(select, mine.map((s) => [s.id, s.name || s.id]));
-      if (first && mine.length && this.shown) this.refreshTrend(kind);
+      fresh = fresh || (first && mine.length > 0);
     }
     this.trends.hidden = !any;
+    if (fresh && this.shown) this.refreshTrends();
   }
 
-  refreshTrends() {
+  async refreshTrends() {
     clearTimeout(this.trendTimer);
-    this.refreshTrend('temperature');
-    this.refreshTrend('humidity');
-    this.trendTimer = setTimeout(() => (this.shown ? this.refreshTrends() : null), TREND_REFRESH_MS);
+    const plotted = await Promise.all([this.refreshTrend('temperature'), this.refreshTrend('humidity')]);
+    clearTimeout(this.trendTimer);
+    this.trendTimer = setTimeout(() => (this.shown ? this.refreshTrends() : null),
+                                 plotted.includes(false) ? TREND_RETRY_MS : TREND_REFRESH_MS);
   }
 
   async refreshTrend(kind) {
     const api = this.api;
     const { select, body } = this.plots[kind];
     const sensor = ((this.view && this.view.sensors) || []).find((s) => s.id === select.value);
-    if (!sensor || this.plots[kind].busy) return;
+    if (!sensor) return true;  // nothing of this kind to plot
+    if (this.plots[kind].busy) return true;
     this.plots[kind].busy = true;
     try {
       const to = Date.now() * 1000;
       const r = await api.fetchJson('GET', '/api/hvac/trend?point=' + encodeURIComponent(sensor.point) +
                                     '&from_us=' + (to - HOUR_US) + '&to_us=' + to);
-      if (select.value !== sensor.id) return;
+      if (select.value !== sensor.id) return true;
       if (r.status !== 200 || !r.body) {
         body.replaceChildren(el('p', 'error', 'climate-trend-error', api.errorText(r)));
-        return;
+        return false;
       }
       const { line, band } = bucketSeries(r.body.buckets);
       if (!line.length) {
         body.replaceChildren(el('p', 'empty', 'climate-trend-empty', api.t('climate.trend.empty')));
-        return;
+        return false;
       }
       const fmt = (y) => (kind === 'humidity' ? this.percent(y) : this.temp(y));
       const marks = [];
@@ -416,6 +421,7 @@ export class ClimatePage {
       });
       plot.dataset.point = sensor.point;
       body.replaceChildren(plot);
+      return true;
     } finally {
       this.plots[kind].busy = false;
     }

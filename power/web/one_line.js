@@ -179,7 +179,7 @@ export function oneLine(plant, ctx) {
                           'data-quality': ats.quality, 'data-live': String(!stale) });
     g.appendChild(node('rect', { x: atsX, y: atsY - 12, width: 160, height: 114, rx: 6,
                                  class: 'power-node-box' }));
-    g.appendChild(node('text', { x: atsX + 8, y: atsY + 96, class: 'power-node-title' },
+    g.appendChild(node('text', { x: atsX + 8, y: atsY + 82, class: 'power-node-title' },
                        t('power.ats.title', { device: ats.device })));
     for (const s of ['a', 'b']) {
       const [tx, ty] = terminals[s];
@@ -200,7 +200,7 @@ export function oneLine(plant, ctx) {
     g.appendChild(node('text', { x: atsX - 8, y: atsY + 44, class: 'power-ats-position',
                                  'data-testid': 'power-diagram-ats-position' }, label));
     if (stale) {
-      g.appendChild(node('text', { x: atsX + 8, y: atsY + 120, class: 'power-stale-badge',
+      g.appendChild(node('text', { x: atsX + 8, y: atsY + 97, class: 'power-stale-badge',
                                    'data-testid': 'power-diagram-stale' }, stale));
     }
     nodes.appendChild(g);

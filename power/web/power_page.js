@@ -13,6 +13,7 @@ import { oneLine } from './one_line.js';
 
 export const REFRESH_MS = 2000;
 export const TREND_REFRESH_MS = 30000;
+export const TREND_RETRY_MS = 5000;  // while the point has no sample yet
 const HOUR_US = 3600 * 1000000;
 const SWITCH_POINT = /^(.+)\.((?:coil|outlet)_\d+)$/;
 
@@ -327,6 +328,7 @@ export class PowerPage {
     this.trendInFlight = true;
     clearTimeout(this.trendTimer);
     const api = this.api;
+    let next = TREND_REFRESH_MS;
     try {
       const to = Date.now() * 1000;
       const r = await api.fetchJson('GET', '/api/power/trend?point=' + encodeURIComponent(point) +
@@ -338,6 +340,7 @@ export class PowerPage {
       }
       const { line, band } = bucketSeries(r.body.buckets);
       if (!line.length) {
+        next = TREND_RETRY_MS;  // the first samples are a second away on a fresh site
         this.trendBody.replaceChildren(el('p', 'empty', 'power-trend-empty', api.t('power.trend.empty')));
         return;
       }
@@ -356,7 +359,7 @@ export class PowerPage {
         resolution: r.body.resolution || '', count: line.length })));
     } finally {
       this.trendInFlight = false;
-      this.trendTimer = setTimeout(() => (this.shown ? this.refreshTrend() : null), TREND_REFRESH_MS);
+      this.trendTimer = setTimeout(() => (this.shown ? this.refreshTrend() : null), next);
     }
   }
 
