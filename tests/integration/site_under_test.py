@@ -265,14 +265,16 @@ class SiteUnderTest:
         # ASan's quarantine (freed memory kept poisoned) is recycled 10 % at a time on whichever
         # thread's free() tips it over: at the default 256 MB that is ~25 MB of chunks released
         # in one go, billed to the io handler that happened to free (the watchdog's stack showed
-        # it: Quarantine::Recycle under a JSON destructor). 32 MB keeps the recycles small;
-        # use-after-free is still caught within the last 32 MB freed.
+        # it: Quarantine::Recycle under a JSON destructor). 32 MB still showed a 17 ms recycle
+        # under an OpenSSL free (scenario 15-offline, beside the browser tests); 8 MB keeps each
+        # recycle under a millisecond's worth; use-after-free is still caught within the last
+        # 8 MB freed, which is minutes of this daemon's allocations.
         # And 10 frames of allocation context (default 30): each free stores its stack in ASan's
         # depot, which on a loaded machine showed as a 19 ms handler inside Asio's own frees.
         if "quarantine_size_mb" not in env.get("ASAN_OPTIONS", ""):
             asan = env.get("ASAN_OPTIONS", "")
             env["ASAN_OPTIONS"] = ((asan + ":" if asan else "") +
-                                   "quarantine_size_mb=32:malloc_context_size=10")
+                                   "quarantine_size_mb=8:malloc_context_size=10")
         if self.slow_fsync_ms is not None:
             if not os.path.exists(SLOW_FSYNC_LIB):
                 raise RuntimeError(f"no slow-disk shim at {SLOW_FSYNC_LIB} (build "
