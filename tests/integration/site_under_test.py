@@ -266,9 +266,8 @@ class SiteUnderTest:
         # thread's free() tips it over: at the default 256 MB that is ~25 MB of chunks released
         # in one go, billed to the io handler that happened to free (the watchdog's stack showed
         # it: Quarantine::Recycle under a JSON destructor). 32 MB still showed a 17 ms recycle
-        # under an OpenSSL free (scenario 15-offline, beside the browser tests); 8 MB keeps each
-        # recycle under a millisecond's worth; use-after-free is still caught within the last
-        # 8 MB freed, which is minutes of this daemon's allocations.
+        # under an OpenSSL free (scenario 15-offline, beside the browser tests); 8 MB makes each
+        # recycle a quarter of that; use-after-free is still caught within the last 8 MB freed.
         # And 10 frames of allocation context (default 30): each free stores its stack in ASan's
         # depot, which on a loaded machine showed as a 19 ms handler inside Asio's own frees.
         if "quarantine_size_mb" not in env.get("ASAN_OPTIONS", ""):
