@@ -26,9 +26,8 @@ std::vector<core::AlarmRule> alarm(core::EventType raise, int priority, core::Ev
 core::Result<std::unique_ptr<core::Service>> makeHvacService(const DaemonParts& parts,
                                                              const hvac::HvacConfig& config) {
     using namespace hvac;
-    if (config.cracUnits.empty() && config.sensors.empty()) {
-        return std::unique_ptr<core::Service>();
-    }
+    // Runs on every site, as custody does: without CRAC units or sensors it polls nothing, its
+    // page says so, and its catalogue (the hvac.* event labels) is still the console's.
     std::vector<core::AlarmRule> rules;
     for (auto&& part : {alarm(kHvacLeakDetected, 1, kHvacLeakCleared),
                         alarm(kHvacEnvelopeExceeded, 2, kHvacEnvelopeRestored),

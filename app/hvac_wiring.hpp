@@ -12,7 +12,7 @@
 
 namespace sekimori::app {
 
-// Null on a site without CRAC units and sensors: nothing of hvac runs there.
+// Runs on every site: without CRAC units and sensors it polls nothing and its page says so.
 core::Result<std::unique_ptr<core::Service>> makeHvacService(const DaemonParts& parts,
                                                              const hvac::HvacConfig& config);
 

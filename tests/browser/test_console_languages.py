@@ -40,8 +40,9 @@ SAME_TEXT_KEYS = {"language.en", "language.ja", "shell.product"}
 # Words that stay as they are in Japanese text: acronyms, units, the product and language names.
 ACRONYMS = {"UTC", "ID", "CSV", "PIN", "API", "MQTT", "SVG", "JSON", "HTTP", "HTTPS", "OK", "IP",
             "URL", "SHA", "TLS", "CPU", "HVAC", "UPS", "BCP", "QR", "LED", "NG", "WebSocket",
-            "Ed25519", "SHA-256", "RTSP", "NTP", "UID", "CCTV"}
-UNITS = {"ms", "s", "min", "h", "px", "kB", "KB", "MB", "GB", "fps"}
+            "Ed25519", "SHA-256", "RTSP", "NTP", "UID", "CCTV", "CRAC", "ATS", "PDU", "RH"}
+UNITS = {"ms", "s", "min", "h", "px", "kB", "KB", "MB", "GB", "fps", "kW", "kWh", "kVA", "V",
+         "A", "Hz", "L", "degC", "rpm", "kPa"}
 PRODUCT = {"Sekimori", "English"}
 # Program names (a panel's firmware, the daemon's broker client), shown as they are.
 PROGRAMS = {"sekimori", "sekimorid", "sekimori-sim-panel", "sekimori-witness"}

@@ -37,10 +37,12 @@ from console_site import ConsoleSite, poll  # noqa: E402
 from site_under_test import SOURCE_DIR  # noqa: E402
 
 SITE_OFFSET = datetime.timedelta(minutes=540)  # the site file's utc_offset_minutes
-NOT_BUILT = {"camera_coverage", "camera_retention", "network_cut_outside_hours",
-             "generator_endurance"}
-SAFEGUARDS = NOT_BUILT | {"entry_management_area", "entry_handling_area", "two_person_work",
-                          "logs_protected", "deletion_records", "four_eyes_privileges"}
+NOT_BUILT = {"camera_coverage", "camera_retention"}
+# The power service runs (issue 17), but the report does not read its evidence yet.
+NO_POWER_EVIDENCE = {"network_cut_outside_hours", "generator_endurance"}
+SAFEGUARDS = NOT_BUILT | NO_POWER_EVIDENCE | {
+    "entry_management_area", "entry_handling_area", "two_person_work", "logs_protected",
+    "deletion_records", "four_eyes_privileges"}
 # A handling area (取扱区域) inside the server room, as the demo site has.
 HANDLING_AREA = """
 [[zones]]
@@ -178,6 +180,8 @@ class ReportsInTheBrowser(unittest.TestCase):
                 self.assertTrue(row["seqs"], "%s is ok without an event behind it" % row["id"])
         for row_id in NOT_BUILT:
             self.assertEqual(by_id[row_id]["status"], "not_built", by_id[row_id])
+        for row_id in NO_POWER_EVIDENCE:
+            self.assertEqual(by_id[row_id]["status"], "no_evidence", by_id[row_id])
         # The verification and the cosignature this test waited for.
         logs = by_id["logs_protected"]
         self.assertEqual(logs["status"], "ok", logs)
