@@ -13,15 +13,16 @@ on the page (greyed, with its badge), never live.
 
     SEKIMORI_BINARY_DIR=build /usr/bin/python3 tests/browser/test_climate_page.py
 """
-import json
 import os
 import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from site_under_test import SOURCE_DIR  # noqa: E402
-from test_power_page import DESK, BrowserPage, PlantSite, check_catalogue, device  # noqa: E402
+from test_power_page import (DESK, BrowserPage, PlantSite, check_catalogue, device,  # noqa: E402
+                             read_json)
 
 ROOM = (device("crac-1", 11, "crac", 500) + device("crac-2", 12, "crac", 500)
         + device("env-1", 21, "sensor", 500) + """
@@ -102,8 +103,7 @@ class ClimatePage(unittest.TestCase):
         self.browser.test = self
 
     def catalogue(self):
-        return json.load(open(os.path.join(SOURCE_DIR, "hvac", "web", "messages.json"),
-                              encoding="utf-8"))
+        return read_json(os.path.join(SOURCE_DIR, "hvac", "web", "messages.json"))
 
     def test_1_catalogue(self):
         catalogue = check_catalogue(self, "hvac", ("climate.", "page.climate"))

@@ -123,6 +123,9 @@ class PlantSite:
         if self.sim and self.sim.poll() is None:
             self.sim.kill()
             self.sim.wait(10)
+        if self.sim:
+            self.sim.stdin.close()
+            self.sim.stdout.close()
         self.sim = None
 
     def client(self, name):
@@ -131,6 +134,11 @@ class PlantSite:
     def close(self):
         self.stop_sim()
         self.site.close()
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def check_catalogue(test, folder, prefixes):
@@ -145,7 +153,7 @@ def check_catalogue(test, folder, prefixes):
     for other in others:
         if os.path.samefile(other, path):
             continue
-        theirs = json.load(open(other, encoding="utf-8"))
+        theirs = read_json(other)
         clash = sorted(k for k in theirs if k.startswith(prefixes))
         test.assertEqual(clash, [], "%s declares %s keys" % (other, prefixes))
     return catalogue
@@ -179,6 +187,8 @@ class BrowserPage:
     def login(self, name, language=None):
         self.page.ensure_logged_out()
         self.test.assertEqual(self.page.login(name, self.site.passwords[name], language), "shell")
+        if language:  # the shell speaks the operator's language, whatever the login page's
+            self.page.set_language(language)
         self.page.wait_until_live(WAIT_S)
         return self.page.nav_pages()
 
@@ -259,8 +269,7 @@ class PowerPage(unittest.TestCase):
 
     def test_2_desk_sees_the_transfer_in_both_languages(self):
         b = self.browser
-        catalogue = json.load(open(os.path.join(SOURCE_DIR, "power", "web", "messages.json"),
-                                   encoding="utf-8"))
+        catalogue = read_json(os.path.join(SOURCE_DIR, "power", "web", "messages.json"))
         nav = b.login(DESK, "en")
         self.assertIn("power", nav)
         b.page.open_page("power")
@@ -353,9 +362,17 @@ class PowerPage(unittest.TestCase):
         b.wait_js(ALL_STALE, what="every Modbus value stale on the page")
         position = b.attrs("power-diagram-ats", "data-position")[0]["data-position"]
         self.assertNotIn(position, ("a", "b"), "a stale switch shows no position")
-        badges = b.js("""return Array.from(document.querySelectorAll('[data-testid="power-diagram-stale"]'))
-                           .map((e) => e.textContent);""")
-        self.assertTrue(badges and all("stale" in t or "failed" in t for t in badges), badges)
+        badges = b.js("""return Array.from(document.querySelectorAll(
+            ':is([data-testid="power-diagram-feed"], [data-testid="power-diagram-ats"],'
+            + ' [data-testid="power-diagram-generator"]) [data-testid="power-diagram-stale"]'))
+            .map((e) => e.textContent);""")
+        self.assertEqual(len(badges), 4, badges)
+        self.assertTrue(all(re.match(r"(stale|failed) · \d+ (s|min) ago$", t) for t in badges), badges)
+        # What carries the load is not known either, and says why.
+        self.assertEqual(b.attrs("power-diagram-load", "data-source"), [{"data-source": "unknown"}])
+        self.assertEqual(b.js("""return document.querySelector(
+            '[data-testid="power-diagram-load"] [data-testid="power-diagram-stale"]').textContent;"""),
+            "not known: a reading is not live")
         # No energised wire is drawn from a value that is not live.
         self.assertEqual([w for w in b.attrs("power-wire-side-a", "data-energised")
                           + b.attrs("power-wire-side-b", "data-energised")
@@ -366,8 +383,7 @@ class PowerPage(unittest.TestCase):
         self.assertTrue([r for r in rows if r["data-point"].startswith("pm-a.")])
         self.assertTrue(all(r["data-quality"] != "good" for r in rows
                             if r["data-point"].startswith(("pm-a.", "ats-1.", "gen-1."))), rows)
-        b.assert_translated("power", json.load(open(os.path.join(
-            SOURCE_DIR, "power", "web", "messages.json"), encoding="utf-8")), "en")
+        b.assert_translated("power", read_json(os.path.join(SOURCE_DIR, "power", "web", "messages.json")), "en")
 
 
 if __name__ == "__main__":
