@@ -280,8 +280,10 @@ PlantModel::Observation PlantModel::observe(const core::TelemetryRegistry& regis
             o.faultReason = *o.onA ? "both_contacts" : "no_contact";
         }
     }
-    const auto generatorSide =
-        config_.generator ? config_.generator->atsSide : std::optional<AtsSide>{};
+    // A plain flag and value rather than an optional: GCC 12 -O3 warns (maybe-uninitialized)
+    // on comparing two optionals here.
+    const bool hasGeneratorSide = config_.generator && config_.generator->atsSide.has_value();
+    const AtsSide generatorSide = hasGeneratorSide ? *config_.generator->atsSide : AtsSide::b;
     for (std::size_t i = 0; i < config_.feeds.size(); ++i) {
         const FeedConfig& cfg = config_.feeds[i];
         Observation::Feed f;
@@ -306,7 +308,7 @@ PlantModel::Observation PlantModel::observe(const core::TelemetryRegistry& regis
         if (f.meterLive && *f.meterLive) {
             expected = true;
         } else if (f.meterLive) {
-            if (side && generatorSide == side) {
+            if (side && hasGeneratorSide && generatorSide == *side) {
                 if (o.engineState && (*o.engineState == kOffLoad || *o.engineState == kOnLoad)) {
                     expected = true;
                 } else if (o.engineState &&

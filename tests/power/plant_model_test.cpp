@@ -92,8 +92,8 @@ class PlantTest : public ::testing::Test {
             }
             core::TelemetryPointSpec spec;
             spec.id = id;
-            spec.unit = "-";
-            spec.source = "power:" + id.substr(0, id.find('.'));
+            spec.unit.assign(1, '-');  // (= "-" trips GCC 12 -O3 -Wrestrict here)
+            spec.source = std::string("power:").append(id, 0, id.find('.'));
             spec.pollIntervalUs = 1000 * kMs;
             ASSERT_TRUE(registry_.declare(spec));
         }
