@@ -2,7 +2,8 @@
 // (#/climate) for the roles that see hvac (operator, facility_admin, security_admin, auditor;
 // kHvacViewers in hvac/hvac_service.hpp). Reads GET /api/hvac and /api/hvac/trend
 // (hvac/hvac_views.cpp, docs/hvac.md); every text from this folder's messages.json; times in
-// the site's zone. The daemon serves this module only on a site with CRAC units or sensors.
+// the site's zone. A site with no CRAC unit and no sensor (GET /api/hvac absent or empty) has
+// no page.
 
 import { ClimatePage } from './climate_page.js';
 
@@ -20,8 +21,14 @@ function ensureStylesheet() {
 
 export async function start(api) {
   if (!PAGE_ROLES.has(api.me.role)) return;
+  const first = await api.fetchJson('GET', '/api/hvac');
+  if (first.status === 404 || (first.status === 200 && first.body &&
+      !(first.body.cracs || []).length && !(first.body.sensors || []).length)) {
+    return;  // nothing of a room climate on this site
+  }
   ensureStylesheet();
   const page = new ClimatePage(api, api.addPage({ id: 'climate', title: 'page.climate',
                                                   order: PAGE_ORDER }));
+  page.render(first);
   await page.start();
 }
