@@ -133,6 +133,7 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
     std::vector<CommandOutcome> outcomes;  // newest last, at most kOutcomesKept
     static constexpr std::size_t kOutcomesKept = 20;
     std::vector<core::EventBus::Token> tokens;
+    std::vector<nlohmann::json> lostAtRestart;  // approved, never resolved: recorded at start
     boost::asio::steady_timer timer;
     bool running = false;
 
@@ -578,9 +579,13 @@ core::Result<std::int64_t> queryNumber(const ApiCall& call, const std::string& k
 
 // The plant model's state after a restart (the bulk tank's book, the last carrier, the
 // generator's state) is the fold of its own recorded power.* events (PlantModel::apply).
-core::Result<void> restoreFromTrail(PlantModel& model, const std::string& databasePath) {
+// Also returns the commands approved before the restart whose outcome the trail does not hold:
+// in memory only, they were lost with the process, and start() records each as failed.
+core::Result<std::vector<nlohmann::json>> restoreFromTrail(PlantModel* model,
+                                                           const std::string& databasePath) {
+    std::map<std::string, nlohmann::json> open;  // approval -> its power.command_approved
     if (!std::filesystem::exists(databasePath)) {
-        return {};  // the first start: nothing recorded yet
+        return std::vector<nlohmann::json>{};  // the first start: nothing recorded yet
     }
     auto db = core::Database::open(databasePath, core::Database::Mode::readOnly);
     if (!db) {
@@ -598,7 +603,11 @@ core::Result<void> restoreFromTrail(PlantModel& model, const std::string& databa
             return more.error();
         }
         if (!*more) {
-            return {};
+            std::vector<nlohmann::json> lost;
+            for (auto& [approval, payload] : open) {
+                lost.push_back(std::move(payload));
+            }
+            return lost;
         }
         core::Event event;
         event.timeUs = select->columnInt(1);
@@ -606,7 +615,17 @@ core::Result<void> restoreFromTrail(PlantModel& model, const std::string& databa
         event.source = select->columnText(3);
         event.subject = select->columnText(4);
         event.payload = select->columnText(5);
-        model.apply(event);
+        auto payload = nlohmann::json::parse(event.payload, nullptr, false);
+        const std::string approval = payload.is_object() ? payload.value("approval", "") : "";
+        if (event.type == kPowerCommandApproved && !approval.empty()) {
+            open[approval] = payload;
+        } else if (event.type == kPowerCommandFailed || event.type == kPowerCommandConfirmed ||
+                   event.type == kPowerCommandUnconfirmed) {
+            open.erase(approval);
+        }
+        if (model != nullptr) {
+            model->apply(event);
+        }
     }
 }
 
@@ -657,11 +676,11 @@ core::Result<std::unique_ptr<PowerService>> PowerService::create(PowerServicePar
     if (auto r = impl->declare(); !r) {
         return r.error();
     }
-    if (impl->model) {
-        if (auto r = restoreFromTrail(*impl->model, impl->parts.databasePath); !r) {
-            return r.error();
-        }
+    auto lost = restoreFromTrail(impl->model.get(), impl->parts.databasePath);
+    if (!lost) {
+        return lost.error();
     }
+    impl->lostAtRestart = std::move(*lost);
     registerCommandKind(impl->parts.approvals, impl->parts);
     return std::unique_ptr<PowerService>(new PowerService(std::move(impl)));
 }
@@ -686,6 +705,16 @@ core::Result<void> PowerService::start() {
     if (auto r = impl.startPolling(); !r) {
         return r.error();
     }
+    // Nothing resends them: the plant may have changed since, and a new approval decides.
+    for (auto& approved : impl.lostAtRestart) {
+        approved["error"] = "restart";
+        approved["message"] = "the daemon restarted before the command's outcome was known";
+        impl.parts.recorder.record(
+            core::Event{impl.parts.clock.nowUs(), std::string(kPowerCommandFailed.name),
+                        "power:" + approved.value("device", ""), approved.value("requested_by", ""),
+                        approved.dump()});
+    }
+    impl.lostAtRestart.clear();
     impl.armTimer();
     return {};
 }

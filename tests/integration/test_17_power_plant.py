@@ -117,8 +117,8 @@ class PowerPlant(unittest.TestCase):
             cls.site.start()
             ops = cls.site.operators
             port = cls.site.console_port
-            cls.desk = ConsoleClient("127.0.0.1", port, "desk",
-                                     cls.site.add_operator("desk", "operator"))
+            cls.desk_password = cls.site.add_operator("desk", "operator")
+            cls.desk = ConsoleClient("127.0.0.1", port, "desk", cls.desk_password)
             cls.facility = ConsoleClient("127.0.0.1", port, FACILITY, ops.password(FACILITY))
             cls.security = ConsoleClient("127.0.0.1", port, SECURITY2, ops.password(SECURITY2))
         except BaseException:
@@ -345,6 +345,34 @@ class PowerPlant(unittest.TestCase):
         self.security.expect("POST", f"/api/approvals/{asked['approval']['id']}/approve")
         self.site.wait_event(lambda e: e[1] == "power.command_confirmed" and e[0] > since,
                              timeout=30)
+
+
+    def test_5_a_command_lost_in_a_restart_is_recorded_failed_never_resent(self):
+        self.wait_power(lambda b: b["plant"]["generator"]["state"] == "stopped", timeout=90,
+                        what="the generator stopped")
+        self.plant({"do": "jam", "on": True})  # the start is sent and never confirmed
+        since = self.last_seq()
+        _, asked = self.facility.expect(
+            "POST", "/api/power/commands",
+            {"device": "gen-1", "command": "start", "reason": "lost in a restart"}, (202,))
+        approval = asked["approval"]["id"]
+        self.security.expect("POST", f"/api/approvals/{approval}/approve")
+        self.site.wait_event(lambda e: e[1] == "power.command_sent" and e[0] > since)
+        self.site.kill_daemon()
+        self.site.start_daemon()
+        failed = self.site.wait_event(
+            lambda e: e[1] == "power.command_failed" and e[0] > since, timeout=20)
+        payload = json.loads(failed[4])
+        self.assertEqual((payload["approval"], payload["error"]), (approval, "restart"))
+        self.assertEqual(len(self.events("power.command_sent", since)), 1)  # never resent
+        self.plant({"do": "jam", "on": False})
+        # Log in again after the restart.
+        port = self.site.console_port
+        ops = self.site.operators
+        type(self).facility = ConsoleClient("127.0.0.1", port, FACILITY, ops.password(FACILITY))
+        type(self).security = ConsoleClient("127.0.0.1", port, SECURITY2,
+                                            ops.password(SECURITY2))
+        type(self).desk = ConsoleClient("127.0.0.1", port, "desk", self.desk_password)
 
 
 if __name__ == "__main__":
