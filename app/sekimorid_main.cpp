@@ -218,6 +218,18 @@ int run(const std::string& configPath) {
         return fail(recorder.error());
     }
     core::EventRecorder& events = **recorder;
+    // Installed before anything listens: a SIGTERM that comes as soon as the console port answers
+    // (a supervisor's quick restart) is a clean stop, never the default action that kills the
+    // process before the shutdown checkpoint. Asio keeps it until the loop runs.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) {
+            return;
+        }
+        core::logInfo(kComponent, "signal " + std::to_string(signal) + ": stopping");
+        events.record(daemonEvent(clock, core::kDaemonStopped, {{"signal", signal}}));
+        io.stop();
+    });
     router.onUnrouted([&](const io::MqttMessage& m) {
         recordForeignTopic(events, router, clock, site.site.id, m);
     });
@@ -281,15 +293,6 @@ int run(const std::string& configPath) {
         services->stopAll();
         return fail(watchdogOptions.error());
     }
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-        if (ec) {
-            return;
-        }
-        core::logInfo(kComponent, "signal " + std::to_string(signal) + ": stopping");
-        events.record(daemonEvent(clock, core::kDaemonStopped, {{"signal", signal}}));
-        io.stop();
-    });
     // With SEKIMORI_IO_WATCHDOG_MS set, a handler holding the io thread longer, or SQLite on it,
     // is logged as an error and makes the exit status 3.
     const auto watchdog = core::runIoLoop(io, *watchdogOptions);
