@@ -33,8 +33,6 @@ core::Result<std::unique_ptr<core::Service>> makeDoorsService(
     const DaemonParts& parts, const doors::DoorsConfig& config,
     const doors::AccessRulesConfig& rules, const doors::OfflineConfig& offline = {});
 
-// The site's schedules with their holiday rule and the [calendar] (national list + closures).
-core::Result<std::vector<policy::Schedule>> schedules(const core::SiteConfig& config);
 doors::KnownNames knownNames(const core::SiteConfig& config);
 
 // Loads (creating on first use, 0600) the pepper, template and per-panel keys of `doors`.

@@ -35,8 +35,6 @@ bool inGroups(const std::vector<std::string>& wanted, const std::vector<std::str
     return false;
 }
 
-constexpr core::TimeUs kUsPerMinute = 60'000'000;
-
 struct Stepper {
     const DoorSpec& spec;
     DoorState& state;
@@ -286,16 +284,7 @@ bool isUnlocked(const DoorState& state, core::TimeUs nowUs) {
 }
 
 core::TimeUs windowEndUs(const policy::Schedule& schedule, core::TimeUs nowUs) {
-    if (!policy::isWithin(schedule, nowUs)) {
-        return nowUs;
-    }
-    // Windows start and end on whole local minutes: step minute boundaries until one is outside.
-    const core::TimeUs limit = nowUs + 8 * 24 * 60 * kUsPerMinute;
-    core::TimeUs t = (nowUs / kUsPerMinute + 1) * kUsPerMinute;
-    while (t < limit && policy::isWithin(schedule, t)) {
-        t += kUsPerMinute;
-    }
-    return t;
+    return policy::isWithin(schedule, nowUs) ? policy::nextChangeUs(schedule, nowUs) : nowUs;
 }
 
 }  // namespace sekimori::doors

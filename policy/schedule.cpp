@@ -1,5 +1,8 @@
 #include "policy/schedule.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "protocol/topics.hpp"
 
 namespace sekimori::policy {
@@ -93,6 +96,31 @@ bool isWithin(const Schedule& schedule, core::TimeUs utcUs) {
         }
     }
     return false;
+}
+
+core::TimeUs nextChangeUs(const Schedule& schedule, core::TimeUs utcUs) {
+    // isWithin() can change only at a window's start or end minute, or at local midnight (a
+    // holiday begins or ends): those instants of the next eight local days are the candidates.
+    const bool now = isWithin(schedule, utcUs);
+    const core::TimeUs limit = utcUs + 8 * kMinutesPerDay * kUsPerMinute;
+    const LocalTime local = toLocal(utcUs, schedule.utcOffsetMinutes);
+    const core::TimeUs offsetUs = std::int64_t{schedule.utcOffsetMinutes} * kUsPerMinute;
+    std::vector<core::TimeUs> candidates;
+    for (std::int64_t day = local.day; day <= local.day + 8; ++day) {
+        const core::TimeUs midnight = day * kMinutesPerDay * kUsPerMinute - offsetUs;
+        candidates.push_back(midnight);
+        for (const auto& w : schedule.windows) {
+            candidates.push_back(midnight + w.startMinute * kUsPerMinute);
+            candidates.push_back(midnight + w.endMinute * kUsPerMinute);
+        }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    for (const core::TimeUs t : candidates) {
+        if (t > utcUs && t < limit && isWithin(schedule, t) != now) {
+            return t;
+        }
+    }
+    return limit;
 }
 
 }  // namespace sekimori::policy

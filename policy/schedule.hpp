@@ -63,4 +63,10 @@ LocalTime toLocal(core::TimeUs utcUs, int utcOffsetMinutes);
 // the end of the calendar's national list is an ordinary day (docs/holidays.md).
 bool isWithin(const Schedule& schedule, core::TimeUs utcUs);
 
+// The first instant after `utcUs` at which isWithin() differs from its value at `utcUs`: the end
+// of the window it is in, or the start of the next one. Windows begin and end on whole local
+// minutes, so it is a minute boundary; `utcUs` + 8 days when nothing changes that long (an
+// always-open or never-open schedule). Steps minute by minute: call it on a change, not per tick.
+core::TimeUs nextChangeUs(const Schedule& schedule, core::TimeUs utcUs);
+
 }  // namespace sekimori::policy

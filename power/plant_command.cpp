@@ -83,6 +83,15 @@ core::Result<PlantCommand> parsePlantCommand(const json& body,
         return bad("body.point: '" + command.point + "' is not a switch of a " +
                    std::string(profile) + " (docs/modbus/" + std::string(profile) + ".md)");
     }
+    // A hub timer's relay follows its schedule; powering it by hand would bypass the approved,
+    // self-expiring override (and the timer would cut it again at its next step).
+    for (const auto& timer : power.hubTimers) {
+        if (timer.relay.device == command.device &&
+            hubPointName(profile, timer.relay.coil) == command.point) {
+            return bad("body.point: '" + command.point + "' is switched by hub timer '" + timer.id +
+                       "'; ask for an override (POST /api/power/hubs/overrides)");
+        }
+    }
     command.value = command.command == "on" ? 1 : 0;
     command.confirmPoint = command.point;
     command.confirmValues = {command.value};

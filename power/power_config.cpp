@@ -230,8 +230,20 @@ HubTimerConfig readHubTimer(TomlTableReader& r) {
     }
     h.schedule = r.id("schedule", Presence::required).value_or("");
     h.allowOverride = r.boolean("allow_override", Presence::optional).value_or(false);
+    h.warnBeforeMinutes =
+        static_cast<int>(r.integer("warn_before_min", Presence::optional, 1, 120).value_or(10));
+    h.overrideMaxHours =
+        static_cast<int>(r.integer("override_max_h", Presence::optional, 1, 24).value_or(12));
     return h;
 }
+
+}  // namespace
+
+std::string hubPointName(std::string_view profile, int coil) {
+    return std::string(profile == "pdu" ? "outlet_" : "coil_").append(std::to_string(coil));
+}
+
+namespace {
 
 class PowerChecks {
   public:
@@ -280,6 +292,14 @@ class PowerChecks {
                 ids_.require("schedule", timer.schedule, here + ".schedule", diag_);
             }
             if (timer.relay.device.empty() || diag_.reported(here + ".relay.coil")) {
+                continue;
+            }
+            const bool pdu = ids_.has("modbus_device.pdu", timer.relay.device);
+            const bool relay = ids_.has("modbus_device.relay", timer.relay.device);
+            if ((pdu && (timer.relay.coil < 1 || timer.relay.coil > 8)) ||
+                (relay && timer.relay.coil > 7)) {
+                diag_.error(here + ".relay.coil",
+                            pdu ? "a PDU's outlet is 1..8" : "a relay board's coil is 0..7");
                 continue;
             }
             auto [it, inserted] =

@@ -79,7 +79,13 @@ struct HubTimerConfig {
     RelayRef relay;
     std::string schedule;
     bool allowOverride = false;  // out-of-hours power on an approved request
+    int warnBeforeMinutes = 10;  // the terminals' users are warned this long before a cut
+    int overrideMaxHours = 12;   // the longest override a request may ask for
 };
+
+// The relay's point a hub timer switches: "coil_<n>" on a relay board (coil 0..7), "outlet_<n>"
+// on a PDU (outlet 1..8; docs/modbus/relay.md, pdu.md).
+std::string hubPointName(std::string_view profile, int coil);
 
 struct PowerPlantConfig {
     std::vector<FeedConfig> feeds;

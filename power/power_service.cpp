@@ -18,6 +18,9 @@
 #include "io/modbus/modbus_telemetry.hpp"
 #include "io/nut/nut_poller.hpp"
 #include "io/nut/nut_telemetry.hpp"
+#include "power/hub_event_types.hpp"
+#include "power/hub_override.hpp"
+#include "power/hub_timers.hpp"
 #include "power/plant_command.hpp"
 #include "power/plant_command_event_types.hpp"
 #include "power/plant_model.hpp"
@@ -37,6 +40,23 @@ constexpr auto kTickInterval = std::chrono::milliseconds(250);
 
 ApiResult powerError(int status, std::string_view code, std::string message) {
     return ApiResult{status, json{{"error", std::move(message)}, {"code", std::string(code)}}};
+}
+
+// 202 with the approval a request made (nothing is switched before a second person approves).
+policy::ApprovalDone answerRequested(ApiReply reply) {
+    return [reply](core::Result<policy::ApprovalRequest> requested) {
+        if (!requested) {
+            reply(powerError(policy::approvalErrorStatus(requested.error()), requested.error().code,
+                             requested.error().message));
+            return;
+        }
+        reply(ApiResult{202,
+                        {{"approval",
+                          {{"id", requested->id},
+                           {"kind", requested->kind},
+                           {"state", requested->state},
+                           {"expires_us", requested->expiresUs}}}}});
+    };
 }
 
 json readingJson(const core::TelemetryReading& r) {
@@ -92,6 +112,29 @@ io::modbus::DeviceSpec deviceSpec(const io::ModbusDeviceConfig& device) {
     return spec;
 }
 
+// The site's hub timers with their schedule and the relay point each switches.
+core::Result<std::vector<HubTimerSpec>> hubTimerSpecs(const PowerServiceParts& parts) {
+    std::vector<HubTimerSpec> out;
+    for (const auto& timer : parts.config.hubTimers) {
+        HubTimerSpec spec;
+        spec.config = timer;
+        const auto schedule =
+            std::find_if(parts.schedules.begin(), parts.schedules.end(),
+                         [&](const policy::Schedule& s) { return s.id == timer.schedule; });
+        const auto* device = io::findModbusDevice(parts.devices, timer.relay.device);
+        if (schedule == parts.schedules.end() || device == nullptr) {
+            return core::makeError("power.bad_hub_timer",
+                                   "hub timer " + timer.id + ": unknown schedule or device");
+        }
+        spec.schedule = *schedule;
+        spec.point = hubPointName(io::modbusProfileName(device->profile), timer.relay.coil);
+        spec.warnBefore = std::chrono::minutes(timer.warnBeforeMinutes);
+        spec.overrideMax = std::chrono::minutes(timer.overrideMaxHours * 60);
+        out.push_back(std::move(spec));
+    }
+    return out;
+}
+
 // A command between its approval and its read-back.
 struct PendingCommand {
     std::string approval;
@@ -129,6 +172,7 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
     std::map<std::string, io::nut::NutTelemetry> nutTelemetry;
     std::vector<std::unique_ptr<io::nut::NutPoller>> nutPollers;
     std::unique_ptr<PlantModel> model;
+    std::unique_ptr<HubTimers> hubs;
     std::vector<PendingCommand> pending;
     std::vector<CommandOutcome> outcomes;  // newest last, at most kOutcomesKept
     static constexpr std::size_t kOutcomesKept = 20;
@@ -159,6 +203,11 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
             }
             model = std::make_unique<PlantModel>(*parts.config.plant, PlantModelOptions{});
         }
+        auto specs = hubTimerSpecs(parts);
+        if (!specs) {
+            return specs.error();
+        }
+        hubs = std::make_unique<HubTimers>(std::move(*specs), HubTimerOptions{});
         for (const auto& reading : registry->readings()) {
             pointNames.insert(reading.point);
         }
@@ -241,6 +290,110 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
             }
         }
         checkReadBacks(now);
+        stepHubs(now);
+    }
+
+    // ---------------------------------------------------------------- hub timers
+
+    void stepHubs(core::TimeUs now) {
+        std::map<std::string, HubReading> readings;
+        for (const auto& spec : hubs->specs()) {
+            const auto* point = registry->find(spec.config.relay.device + "." + spec.point);
+            HubReading reading;
+            if (point != nullptr) {
+                reading.quality = std::string(core::toString(point->quality()));
+                reading.timeUs = point->valueTimeUs();
+                if (point->quality() == core::TelemetryQuality::good && point->value()) {
+                    reading.on = *point->value() != 0;
+                }
+            }
+            readings.emplace(spec.config.id, std::move(reading));
+        }
+        handleHubs(hubs->evaluate(readings, now));
+    }
+
+    void handleHubs(HubStep step) {
+        for (auto& event : step.events) {
+            parts.recorder.record(std::move(event));
+        }
+        std::weak_ptr<Impl> weak = weak_from_this();
+        for (const auto& write : step.writes) {
+            auto poller = pollers.find(write.device);
+            if (poller == pollers.end()) {
+                handleHubs(hubs->writeDone(write.id, false, "not_polled",
+                                           "the device is not polled", parts.clock.nowUs()));
+                continue;
+            }
+            const std::uint64_t id = write.id;
+            auto sent = poller->second->write(
+                {write.point, write.on ? 1.0 : 0.0}, [weak, id](io::modbus::WriteResult result) {
+                    auto self = weak.lock();
+                    if (!self || !self->running) {
+                        return;
+                    }
+                    self->handleHubs(self->hubs->writeDone(
+                        id, result.ok(), std::string(io::modbus::toString(result.error)),
+                        result.message, result.timeUs));
+                });
+            if (!sent) {
+                handleHubs(hubs->writeDone(write.id, false, "refused", sent.error().message,
+                                           parts.clock.nowUs()));
+            }
+        }
+        publishHubs(hubs->takeChanged());
+    }
+
+    // Retained, so a terminal (or its user's tray app) that connects later learns the state and
+    // the coming cut at once.
+    void publishHubs(const std::vector<std::string>& changed) {
+        if (parts.router == nullptr) {
+            return;
+        }
+        const core::TimeUs now = parts.clock.nowUs();
+        for (const auto& hub : changed) {
+            json state = hubs->hubView(hub, now);
+            state["time_us"] = now;
+            parts.router->publish("sekimori/" + parts.siteId + "/hub/" + hub + "/state",
+                                  state.dump(), true);
+        }
+    }
+
+    // The approval is durable: the override joins the timer, which powers the hub in its window.
+    void onHubOverrideApproved(const core::RecordedEvent& recorded) {
+        if (!running) {
+            return;
+        }
+        const json payload = json::parse(recorded.event.payload, nullptr, false);
+        if (!payload.is_object()) {
+            return;
+        }
+        HubOverride o;
+        o.approval = payload.value("approval", "");
+        o.hub = payload.value("hub", "");
+        o.fromUs = payload.value("from_us", core::TimeUs{0});
+        o.untilUs = payload.value("until_us", core::TimeUs{0});
+        o.reason = payload.value("reason", "");
+        o.requestedBy = payload.value("requested_by", "");
+        o.approvedBy = payload.value("approved_by", "");
+        handleHubs(hubs->addOverride(std::move(o), parts.clock.nowUs()));
+        stepHubs(parts.clock.nowUs());
+    }
+
+    void getHubs(const ApiCall&, const ApiReply& reply) {
+        reply(ApiResult{
+            200, {{"time_us", parts.clock.nowUs()}, {"hubs", hubs->view(parts.clock.nowUs())}}});
+    }
+
+    void postHubOverride(const ApiCall& call, const ApiReply& reply) {
+        auto request = parseHubOverride(call.body, hubs->specs(), parts.clock.nowUs());
+        if (!request) {
+            reply(powerError(400, request.error().code, request.error().message));
+            return;
+        }
+        parts.approvals.request(call, std::string(kHubOverrideKind),
+                                hubOverrideAction(*request, parts.utcOffsetMinutes),
+                                hubOverrideSummary(*request, parts.utcOffsetMinutes), "",
+                                answerRequested(reply));
     }
 
     void armTimer() {
@@ -428,10 +581,12 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
             std::optional<PlantModel> model;
             std::vector<CommandOutcome> outcomes;
             std::map<std::string, std::pair<std::string, std::string>> ups;  // status, reason
+            json hubs;  // a few hubs: small enough to build here
             bool sent = false;
         };
+        const core::TimeUs now = parts.clock.nowUs();
         auto snapshot = std::make_shared<Snapshot>(
-            Snapshot{parts.clock.nowUs(), *registry, std::nullopt, outcomes, {}, false});
+            Snapshot{now, *registry, std::nullopt, outcomes, {}, hubs->view(now), false});
         if (model) {
             snapshot->model.emplace(*model);
         }
@@ -467,11 +622,9 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
             const json plant = snapshot->model
                                    ? snapshot->model->view(snapshot->registry, snapshot->now)
                                    : json(nullptr);
-            return json{{"time_us", snapshot->now},
-                        {"plant", plant},
-                        {"ups_status", ups},
-                        {"points", points},
-                        {"commands", commands}}
+            return json{{"time_us", snapshot->now}, {"plant", plant},
+                        {"ups_status", ups},        {"points", points},
+                        {"hubs", snapshot->hubs},   {"commands", commands}}
                 .dump();
         };
         reply(std::move(body));
@@ -483,22 +636,8 @@ struct PowerService::Impl : std::enable_shared_from_this<Impl> {
             reply(powerError(400, command.error().code, command.error().message));
             return;
         }
-        parts.approvals.request(
-            call, std::string(kPlantCommandKind), plantCommandAction(*command),
-            plantCommandSummary(*command), "",
-            [reply](core::Result<policy::ApprovalRequest> requested) {
-                if (!requested) {
-                    reply(powerError(policy::approvalErrorStatus(requested.error()),
-                                     requested.error().code, requested.error().message));
-                    return;
-                }
-                reply(ApiResult{202,
-                                {{"approval",
-                                  {{"id", requested->id},
-                                   {"kind", requested->kind},
-                                   {"state", requested->state},
-                                   {"expires_us", requested->expiresUs}}}}});
-            });
+        parts.approvals.request(call, std::string(kPlantCommandKind), plantCommandAction(*command),
+                                plantCommandSummary(*command), "", answerRequested(reply));
     }
 
     void postRefuel(const ApiCall& call, const ApiReply& reply) {
@@ -581,7 +720,7 @@ core::Result<std::int64_t> queryNumber(const ApiCall& call, const std::string& k
 // generator's state) is the fold of its own recorded power.* events (PlantModel::apply).
 // Also returns the commands approved before the restart whose outcome the trail does not hold:
 // in memory only, they were lost with the process, and start() records each as failed.
-core::Result<std::vector<nlohmann::json>> restoreFromTrail(PlantModel* model,
+core::Result<std::vector<nlohmann::json>> restoreFromTrail(PlantModel* model, HubTimers& hubs,
                                                            const std::string& databasePath) {
     std::map<std::string, nlohmann::json> open;  // approval -> its power.command_approved
     if (!std::filesystem::exists(databasePath)) {
@@ -626,6 +765,7 @@ core::Result<std::vector<nlohmann::json>> restoreFromTrail(PlantModel* model,
         if (model != nullptr) {
             model->apply(event);
         }
+        hubs.apply(event);
     }
 }
 
@@ -659,6 +799,45 @@ void registerCommandKind(policy::ApprovalEngine& engine, const PowerServiceParts
     engine.registerKind(std::move(kind));
 }
 
+// The override's window is fixed at approval: from the asked start (or now) for the minutes
+// asked; the action is re-checked as of when it was requested.
+void registerHubOverrideKind(policy::ApprovalEngine& engine, const core::Clock& clock,
+                             std::vector<HubTimerSpec> specs) {
+    if (specs.empty()) {
+        return;
+    }
+    policy::ApprovalKind kind;
+    kind.name = std::string(kHubOverrideKind);
+    kind.requesters = kPowerRequesters;
+    kind.approvers = kPowerApprovers;
+    kind.ttl = std::chrono::hours(8);  // asked in the afternoon for the evening's work
+    kind.apply = [&clock, specs](core::Database&, const policy::ApprovalRequest& request)
+        -> core::Result<std::vector<core::Event>> {
+        auto asked = parseHubOverride(request.action, specs, request.createdUs);
+        if (!asked) {
+            return asked.error();
+        }
+        const core::TimeUs now = clock.nowUs();
+        auto window =
+            approvedOverride(*asked, request.id, request.requester, request.decidedBy, now);
+        if (!window) {
+            return window.error();
+        }
+        json payload{{"approval", request.id},
+                     {"hub", window->hub},
+                     {"from_us", window->fromUs},
+                     {"until_us", window->untilUs},
+                     {"minutes", asked->minutes},
+                     {"reason", window->reason},
+                     {"requested_by", window->requestedBy},
+                     {"approved_by", window->approvedBy}};
+        return std::vector<core::Event>{core::Event{now, std::string(kHubOverrideApproved.name),
+                                                    "hub:" + window->hub, request.requester,
+                                                    payload.dump()}};
+    };
+    engine.registerKind(std::move(kind));
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<PowerService>> PowerService::create(PowerServiceParts parts) {
@@ -676,12 +855,13 @@ core::Result<std::unique_ptr<PowerService>> PowerService::create(PowerServicePar
     if (auto r = impl->declare(); !r) {
         return r.error();
     }
-    auto lost = restoreFromTrail(impl->model.get(), impl->parts.databasePath);
+    auto lost = restoreFromTrail(impl->model.get(), *impl->hubs, impl->parts.databasePath);
     if (!lost) {
         return lost.error();
     }
     impl->lostAtRestart = std::move(*lost);
     registerCommandKind(impl->parts.approvals, impl->parts);
+    registerHubOverrideKind(impl->parts.approvals, impl->parts.clock, impl->hubs->specs());
     return std::unique_ptr<PowerService>(new PowerService(std::move(impl)));
 }
 
@@ -700,6 +880,12 @@ core::Result<void> PowerService::start() {
         impl.parts.bus.subscribe(kPowerCommandApproved, [weak](const core::RecordedEvent& e) {
             if (auto self = weak.lock()) {
                 self->onApproved(e);
+            }
+        }));
+    impl.tokens.push_back(
+        impl.parts.bus.subscribe(kHubOverrideApproved, [weak](const core::RecordedEvent& e) {
+            if (auto self = weak.lock()) {
+                self->onHubOverrideApproved(e);
             }
         }));
     if (auto r = impl.startPolling(); !r) {
@@ -753,6 +939,10 @@ std::vector<core::ApiRoute> PowerService::routes() {
           [](Impl& i, const ApiCall& c, const ApiReply& r) { i.postCommand(c, r); });
     route(HttpMethod::post, "/api/power/refuel", kPowerRequesters,
           [](Impl& i, const ApiCall& c, const ApiReply& r) { i.postRefuel(c, r); });
+    route(HttpMethod::get, "/api/power/hubs", kPowerViewers,
+          [](Impl& i, const ApiCall& c, const ApiReply& r) { i.getHubs(c, r); });
+    route(HttpMethod::post, "/api/power/hubs/overrides", kPowerRequesters,
+          [](Impl& i, const ApiCall& c, const ApiReply& r) { i.postHubOverride(c, r); });
     // The trend: a blocking read of the store, on a console worker (never the io thread).
     std::shared_ptr<core::TelemetryStore> store = impl_->store;
     const std::set<std::string> names = impl_->pointNames;

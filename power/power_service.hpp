@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -18,7 +19,9 @@
 #include "core/roles.hpp"
 #include "core/service.hpp"
 #include "io/modbus_device_config.hpp"
+#include "io/mqtt_router.hpp"
 #include "policy/approval_engine.hpp"
+#include "policy/schedule.hpp"
 #include "power/power_config.hpp"
 
 namespace sekimori::power {
@@ -34,6 +37,12 @@ struct PowerServiceParts {
     std::string telemetryPath;  // the domain's own trend store (core/telemetry_store.hpp)
     std::string databasePath;   // read-only, for the start-up restore of the plant's state
     std::filesystem::path webDir;
+    // Hub timers: the site's schedules (with its calendar), and the link their retained state
+    // is published on for the terminals (sekimori/<site>/hub/<hub>/state, docs/mqtt.md).
+    std::vector<policy::Schedule> schedules;
+    io::MqttRouter* router = nullptr;  // null in unit tests: nothing is published
+    std::string siteId;
+    int utcOffsetMinutes = 540;
 };
 
 // Who sees the plant; who asks for a command or records a delivery of fuel; who approves a

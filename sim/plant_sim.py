@@ -26,7 +26,8 @@ Then it reads one JSON command a line on stdin and answers each with one JSON li
   {"do": "fail", "crac": "crac-1"}   {"do": "repair", "crac": "crac-1"}
   {"do": "leak", "on": true}   {"do": "refuel", "litres": 200}   {"do": "state"}   {"do": "quit"}
   {"do": "stick", "device": "relay-1", "point": "coil_6"}   (a coil that stays off: the device
-  answers a write with its own state; device is the site's id in --site mode)
+  answers a write with its own state; device is the site's id in --site mode; "value": 1 sticks
+  it on instead)   {"do": "unstick", "device": "relay-1", "point": "coil_6"}
   {"do": "jam", "on": true}   (a generator that ignores its start request: it never cranks)
 Events (a transfer, the generator's states, a CRAC restart) are printed as {"event": ...}.
 --speed runs the plant's clock faster (a drill's 10 minutes in one), never its Modbus."""
@@ -103,16 +104,17 @@ def interpolate(curve, x):
 
 
 class CoilBlock(ModbusSequentialDataBlock):
-    """Coils, some of which may be stuck off: a write is echoed, the coil stays 0."""
+    """Coils, some of which may be stuck (off, or on): a write is echoed, the coil keeps its
+    stuck value."""
 
     def __init__(self, address, values):
         super().__init__(address, values)
-        self.stuck = set()
+        self.stuck = {}  # address -> the value it keeps
 
     def setValues(self, address, values):  # noqa: N802 (pymodbus' name)
         if not isinstance(values, list):
             values = [values]
-        values = [0 if address + i in self.stuck else v for i, v in enumerate(values)]
+        values = [self.stuck.get(address + i, v) for i, v in enumerate(values)]
         super().setValues(address, values)
 
 
@@ -326,14 +328,20 @@ class Plant:
             self.fuel_l = min(DAY_TANK_L, self.fuel_l + c["litres"])
         elif do == "jam":
             self.jammed = bool(c.get("on", True))
-        elif do == "stick":
+        elif do in ("stick", "unstick"):
             device = next((dev for dev in self.d.values()
                            if c.get("device") in (dev.served_as, dev.id)), None)
             point = device.points.get(c.get("point")) if device else None
             if point is None or point[0] != "coil":
                 return {"error": "bad_command", "command": c}
-            device.store.store["c"].stuck.add(point[1])
-            device.set(c["point"], False)
+            coils = device.store.store["c"]
+            if do == "unstick":
+                coils.stuck.pop(point[1], None)
+            else:
+                value = 1 if c.get("value") else 0
+                coils.stuck.pop(point[1], None)
+                device.set(c["point"], bool(value))
+                coils.stuck[point[1]] = value
         elif do == "state":
             pass
         else:

@@ -1,9 +1,10 @@
 // The power domain's console module (plugin API v2, docs/console-ui.md): the "Power" page
 // (#/power) for the roles that see the plant (operator, facility_admin, security_admin,
 // auditor, bcp_coordinator; kPowerViewers in power/power_service.hpp). The facility admins
-// (kPowerRequesters) also get the command and fuel delivery forms. Reads GET /api/power
-// (power/power_service.cpp, docs/power.md); every text from this folder's messages.json; times
-// in the site's zone. A site with no [power] plant and no polled relay or PDU has no page.
+// (kPowerRequesters) also get the command, fuel delivery and hub override forms. Reads
+// GET /api/power (power/power_service.cpp, docs/power.md); every text from this folder's
+// messages.json; times in the site's zone. A site with no [power] plant, no hub timer and no
+// polled relay or PDU has no page.
 
 import { PowerPage } from './power_page.js';
 
@@ -24,7 +25,7 @@ function ensureStylesheet() {
 export async function start(api) {
   if (!PAGE_ROLES.has(api.me.role)) return;
   const first = await api.fetchJson('GET', '/api/power');
-  if (first.status === 200 && first.body && !first.body.plant &&
+  if (first.status === 200 && first.body && !first.body.plant && !(first.body.hubs || []).length &&
       !(first.body.points || []).length && !(first.body.commands || []).length) {
     return;  // nothing of a plant on this site
   }

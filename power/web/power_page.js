@@ -4,12 +4,15 @@
 // over the last hour, and the plant's commands: the latest with their state, and for a
 // facility admin the generator start / stop and relay / outlet switch forms (a reason is
 // required; the server answers 202 and a second person approves on the approvals page) and the
-// fuel delivery form. Refreshed on power.* and telemetry.* events, one request at a time, and
-// every 2 s (values age without events). A value whose quality is not good is shown greyed
-// with its age, never as live; a failed read greys the whole page.
+// fuel delivery form; and the hub timers (hub_timers.js). Refreshed on power.* and telemetry.*
+// events, one request at a time, and every 2 s (values age without events). A value whose
+// quality is not good is shown greyed with its age, never as live; a failed read greys the
+// whole page.
 
 import { linePlot, bucketSeries, timeTicks } from '/trend_plot.js';
 import { oneLine } from './one_line.js';
+import { el, setOptions } from './dom.js';
+import { HubTimersSection } from './hub_timers.js';
 
 export const REFRESH_MS = 2000;
 export const TREND_REFRESH_MS = 30000;
@@ -17,33 +20,8 @@ export const TREND_RETRY_MS = 5000;  // while the point has no sample yet
 const HOUR_US = 3600 * 1000000;
 const SWITCH_POINT = /^(.+)\.((?:coil|outlet)_\d+)$/;
 
-function el(tag, cls, testid, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (testid) node.setAttribute('data-testid', testid);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function finite(v) {
   return typeof v === 'number' && Number.isFinite(v);
-}
-
-function option(value, text) {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = text;
-  return o;
-}
-
-// Replaces a <select>'s options only when they changed (a refresh keeps the operator's pick).
-function setOptions(select, items) {
-  const want = JSON.stringify(items);
-  if (select.dataset.options === want) return;
-  const keep = select.value;
-  select.replaceChildren(...items.map(([v, text]) => option(v, text)));
-  select.dataset.options = want;
-  if (items.some(([v]) => v === keep)) select.value = keep;
 }
 
 export class PowerPage {
@@ -78,6 +56,7 @@ export class PowerPage {
     this.diagram = this.section('power.section.diagram', 'power-diagram-panel');
     this.diagramBody = el('div', 'power-diagram-body');
     this.diagram.appendChild(this.diagramBody);
+    this.hubs = new HubTimersSection(api, { requester, refresh: () => this.refresh() });
     this.fuel = this.section('power.section.fuel', 'power-fuel');
     this.fuelBody = el('div', 'power-fuel-body');
     this.fuel.appendChild(this.fuelBody);
@@ -90,7 +69,8 @@ export class PowerPage {
     this.points = this.section('power.section.points', 'power-points-panel');
     this.pointsBody = el('div');
     this.points.appendChild(this.pointsBody);
-    this.content.append(this.status, this.diagram, this.fuel, this.trend, this.commands, this.points);
+    this.content.append(this.status, this.diagram, this.hubs.element, this.fuel, this.trend,
+                        this.commands, this.points);
     for (const s of [this.diagram, this.fuel, this.trend, this.commands, this.points]) s.hidden = true;
     root.append(bar, this.error, this.content);
   }
@@ -153,6 +133,7 @@ export class PowerPage {
       this.diagramBody.replaceChildren(oneLine(plant, {
         t: api.t, staleText: (q, prefix) => this.staleText(q, prefix) }), this.upsStatus(v));
     }
+    this.hubs.render(v.hubs || [], v.time_us || Date.now() * 1000);
     this.fuel.hidden = !(plant && plant.fuel);
     if (plant && plant.fuel) this.renderFuel(plant.fuel);
     this.trend.hidden = !(v.points || []).length;
@@ -419,15 +400,17 @@ export class PowerPage {
     return form;
   }
 
-  // The generator (start / stop) and every relay board or PDU whose coils GET /api/power lists.
+  // The generator (start / stop) and every relay board or PDU whose coils GET /api/power lists,
+  // but a hub timer's coil: the server refuses it (an override is the way, hub_timers.js).
   updateCommandTargets(v) {
     const targets = [];
     const gen = v.plant && v.plant.generator;
     if (gen && gen.device) targets.push({ device: gen.device, kind: 'generator', points: [] });
+    const timed = new Set((v.hubs || []).map((h) => h.device + '.' + h.point));
     const switches = new Map();
     for (const p of v.points || []) {
       const m = SWITCH_POINT.exec(p.point);
-      if (!m) continue;
+      if (!m || timed.has(p.point)) continue;
       if (!switches.has(m[1])) switches.set(m[1], []);
       switches.get(m[1]).push(m[2]);
     }

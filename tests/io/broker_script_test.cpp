@@ -98,6 +98,7 @@ TEST_F(BrokerScriptTest, WritesConfigAccountsAndAcl) {
                        "topic read sekimori/s1/panel/+/status\n"
                        "topic read sekimori/s1/audit/checkpoint\n"
                        "topic read sekimori/s1/audit/witness/+/state\n"
+                       "topic read sekimori/s1/hub/+/state\n"
                        "topic read sekimori/s1/error\n"),
               std::string::npos)
         << acl;

@@ -136,3 +136,28 @@ TEST(Schedule, HolidayRuleWords) {
     EXPECT_FALSE(holidayRuleFromString("Closed"));
     EXPECT_FALSE(holidayRuleFromString(""));
 }
+
+TEST(Schedule, NextChangeIsTheWindowsEndOrTheNextStart) {
+    const Schedule s = office();
+    constexpr sekimori::core::TimeUs kHourUs = 60 * kMinuteUs;
+    EXPECT_EQ(nextChangeUs(s, kWed1000Jst), kWed2000Jst);
+    EXPECT_EQ(nextChangeUs(s, kWed1000Jst + 123), kWed2000Jst);
+    EXPECT_EQ(nextChangeUs(s, kWed2000Jst), kWed0800Jst + 24 * kHourUs);  // Thursday 08:00
+    EXPECT_EQ(nextChangeUs(s, kWed0800Jst - 1), kWed0800Jst);
+    EXPECT_EQ(nextChangeUs(s, kSat1000Jst), kSat1000Jst + 46 * kHourUs);  // Monday 08:00
+    // Nothing changes for eight days: the limit.
+    EXPECT_EQ(nextChangeUs(Schedule{"never", 540, {}}, kWed1000Jst),
+              kWed1000Jst + 8 * 24 * kHourUs);
+    EXPECT_EQ(nextChangeUs(Schedule{"always", 540, {{kEveryDay, 0, 1440}}}, kWed1000Jst),
+              kWed1000Jst + 8 * 24 * kHourUs);
+    // Two windows that touch at midnight are one stretch: no change at 24:00.
+    const Schedule night{"night", 540, {{kEveryDay, 22 * 60, 1440}, {kEveryDay, 0, 6 * 60}}};
+    EXPECT_EQ(nextChangeUs(night, kWed2000Jst + 3 * kHourUs), kWed0800Jst + 22 * kHourUs);
+}
+
+TEST(Schedule, NextChangeSkipsTheHolidaysAClosedScheduleKeepsShut) {
+    // Tuesday 2026-09-22 (国民の休日) and Wednesday 秋分の日 are shut: the next open is Thursday
+    // 08:00.
+    const Schedule s = withRule(HolidayRule::closedOnHolidays);
+    EXPECT_EQ(nextChangeUs(s, kHolidayTue1000Jst), kWorkdayThu1000Jst - 2 * 60 * kMinuteUs);
+}

@@ -105,5 +105,22 @@ TEST(PlantCommand, WhatTheSiteCannotBeAskedIsRefusedByName) {
     }
 }
 
+TEST(PlantCommand, AHubTimersCoilIsNotSwitchedByHand) {
+    PowerConfig config = power();
+    HubTimerConfig timer;
+    timer.id = "hub-a";
+    timer.relay = RelayRef{"pdu-1", 2};
+    config.hubTimers.push_back(timer);
+    const auto hand = parsePlantCommand(
+        json{{"device", "pdu-1"}, {"command", "on"}, {"point", "outlet_2"}, {"reason", "r"}},
+        devices(), config);
+    ASSERT_FALSE(hand);
+    EXPECT_NE(hand.error().message.find("hub timer 'hub-a'"), std::string::npos)
+        << hand.error().message;
+    EXPECT_TRUE(parsePlantCommand(
+        json{{"device", "pdu-1"}, {"command", "on"}, {"point", "outlet_3"}, {"reason", "r"}},
+        devices(), config));
+}
+
 }  // namespace
 }  // namespace sekimori::power

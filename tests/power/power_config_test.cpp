@@ -104,6 +104,10 @@ TEST(PowerConfig, ReadsThePlantAndAHubTimer) {
     ASSERT_EQ(loaded.power.hubTimers.size(), 1U);
     EXPECT_EQ(loaded.power.hubTimers[0].relay.coil, 3);
     EXPECT_EQ(loaded.power.hubTimers[0].schedule, "office");
+    EXPECT_EQ(loaded.power.hubTimers[0].warnBeforeMinutes, 10);
+    EXPECT_EQ(loaded.power.hubTimers[0].overrideMaxHours, 12);
+    EXPECT_EQ(hubPointName("relay", 3), "coil_3");
+    EXPECT_EQ(hubPointName("pdu", 3), "outlet_3");
 }
 
 TEST(PowerConfig, NoPowerTableIsFine) {
@@ -183,6 +187,12 @@ const TextCase textCases[] = {
          "schedule = \"office\"\n",
      "t.toml:42:38: hub_timers[1].relay.coil: coil 3 of \"relay-1\" already switches "
      "hub_timers[0]"},
+    {"RelayCoilOutOfRange",
+     "[[hub_timers]]\nid = \"h1\"\nname = \"H\"\nrelay = { device = \"relay-1\", coil = 8 }\n"
+     "schedule = \"office\"\n",
+     "t.toml:37:38: hub_timers[0].relay.coil: a relay board's coil is 0..7"},
+    {"WarningTooLate", std::string(timer) + "warn_before_min = 0\n",
+     "t.toml:39:19: hub_timers[0].warn_before_min: 0 is out of range 1..120"},
 };
 
 class PowerConfigText : public ::testing::TestWithParam<TextCase> {};

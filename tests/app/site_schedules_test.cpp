@@ -1,6 +1,6 @@
-// The demo site's schedules as the doors get them: the [calendar] (national list + closures)
-// is loaded and shared, and a "closed" schedule stays shut on holidays and closures.
-#include "app/door_wiring.hpp"
+// The demo site's schedules as the doors and hub timers get them: the [calendar] (national list
+// + closures) is loaded and shared, and a "closed" schedule stays shut on holidays and closures.
+#include "app/site_schedules.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@ constexpr core::TimeUs kTue20261201 = 1'796'086'800'000'000;  // an ordinary Tue
 constexpr core::TimeUs kWed20261230 = 1'798'592'400'000'000;  // 年末年始 closure
 constexpr core::TimeUs kTue20260922 = 1'790'038'800'000'000;  // 国民の休日
 
-TEST(DoorWiringSchedules, DemoBusinessHoursFollowTheCalendar) {
+TEST(SiteSchedules, DemoBusinessHoursFollowTheCalendar) {
     const auto file = loadSiteFile((sourceDir / "config/demo-site.toml").string());
     ASSERT_TRUE(file.ok()) << file.error().message;
     const auto list = schedules(file->site);
@@ -37,7 +37,7 @@ TEST(DoorWiringSchedules, DemoBusinessHoursFollowTheCalendar) {
     EXPECT_FALSE(policy::isWithin(*business, kTue20260922));
 }
 
-TEST(DoorWiringSchedules, AMissingHolidayFileStopsTheStart) {
+TEST(SiteSchedules, AMissingHolidayFileStopsTheStart) {
     auto file = loadSiteFile((sourceDir / "config/demo-site.toml").string());
     ASSERT_TRUE(file.ok()) << file.error().message;
     file->site.calendar->holidaysFile = "/nonexistent/syukujitsu.csv";
