@@ -6,6 +6,7 @@
 #include "app/approvals_wiring.hpp"
 #include "app/custody_wiring.hpp"
 #include "app/door_wiring.hpp"
+#include "app/drills_wiring.hpp"
 #include "app/health_wiring.hpp"
 #include "app/hvac_wiring.hpp"
 #include "app/power_wiring.hpp"
@@ -35,6 +36,8 @@ std::vector<Domain> siteDomains() {
         domainWith<policy::ApprovalsConfigSection>("approvals", makeApprovalsService));
     domains.push_back(domainWith<witness::WitnessConfigSection>("witness", makeWitnessLinkService));
     domains.push_back(domainWith<reports::ReportsConfigSection>("reports", makeReportsService));
+    // After reports, which makes the report-signing key the drill reports are signed with.
+    domains.push_back(domainWith<drills::DrillsConfigSection>("drills", makeDrillsService));
     return domains;
 }
 

@@ -11,7 +11,7 @@
 #include "app/cli_failure.hpp"
 #include "app/daemon_session.hpp"
 #include "core/crypto.hpp"
-#include "reports/report_signer.hpp"
+#include "core/report_signer.hpp"
 
 extern char** environ;
 
@@ -110,7 +110,7 @@ int compliance(DaemonSession& session, const CliArgs& args, std::ostream& out, s
         return 1;
     }
     // Checked here as the auditor will check it: the bytes written are the bytes signed.
-    if (!reports::verifyReportSignature(pem, html, *signature)) {
+    if (!core::verifyReportSignature(pem, html, *signature)) {
         err << "sekimori: the summary's signature does not verify under the daemon's key\n";
         return 1;
     }

@@ -4,6 +4,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <exception>
+#include <memory>
+#include <string>
 
 #include "console/http_helpers.hpp"
 #include "console/local_socket_listener.hpp"
@@ -25,9 +27,14 @@ core::ApiReply serviceReply(const std::shared_ptr<ConsoleContext>& context, std:
             core::logError("console", routeName + ": the handler replied twice");
             return;
         }
-        boost::asio::dispatch(io, [reply, answer = std::move(answer)]() mutable {
-            reply(toApiResponse(std::move(answer)));
-        });
+        // Serialized on the thread that replied: a worker route's answer can be a large
+        // report, and dumping it on the io thread held that thread for tens of milliseconds.
+        auto response = std::make_shared<ApiResponse>(toApiResponse(std::move(answer)));
+        if (!response->stream && !response->jsonText) {
+            response->jsonText = std::make_shared<const std::string>(response->body.dump());
+            response->body = nullptr;
+        }
+        boost::asio::dispatch(io, [reply, response]() mutable { reply(std::move(*response)); });
     };
 }
 

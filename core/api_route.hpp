@@ -5,6 +5,7 @@
 // and the role before the handler runs, and records who acted.
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -55,6 +56,23 @@ struct StreamBody {
     std::string fileName;  // sets Content-Disposition: attachment when not empty
     std::function<Result<std::string>()> next;
 };
+
+// A body held whole but served as a file (a signed report's bytes, a key): one chunk.
+inline StreamBody oneChunkBody(std::string contentType, std::string fileName, std::string bytes) {
+    StreamBody body;
+    body.contentType = std::move(contentType);
+    body.fileName = std::move(fileName);
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    auto sent = std::make_shared<bool>(false);
+    body.next = [data, sent]() -> Result<std::string> {
+        if (*sent) {
+            return std::string();
+        }
+        *sent = true;
+        return *data;
+    };
+    return body;
+}
 
 using ApiAnswer = std::variant<ApiResult, StreamBody>;
 using ApiReply = std::function<void(ApiAnswer)>;

@@ -415,16 +415,17 @@ TelemetryResolution TelemetryStore::resolve(const TelemetryQuery& query) const {
     return TelemetryResolution::hour;
 }
 
-Result<TelemetrySeries> TelemetryStore::query(const TelemetryQuery& query) const {
+Result<TelemetrySeries> queryTelemetry(Database& reader, const TelemetryQuery& query,
+                                       TelemetryResolution resolution) {
     if (query.toUs <= query.fromUs || query.limit == 0) {
         return makeError("telemetry.bad_query",
                          "telemetry query for " + query.point + ": needs from < to and a limit");
     }
     TelemetrySeries series;
     series.point = query.point;
-    series.resolution = resolve(query);
-    std::lock_guard lock(readerMutex_);
-    auto point = reader_->prepare("SELECT id, unit FROM telemetry_points WHERE name = ?1");
+    series.resolution =
+        resolution == TelemetryResolution::automatic ? TelemetryResolution::raw : resolution;
+    auto point = reader.prepare("SELECT id, unit FROM telemetry_points WHERE name = ?1");
     if (!point) {
         return point.error();
     }
@@ -442,7 +443,7 @@ Result<TelemetrySeries> TelemetryStore::query(const TelemetryQuery& query) const
 
     const bool raw = series.resolution == TelemetryResolution::raw;
     const Tier& tier = series.resolution == TelemetryResolution::hour ? kHourTier : kMinuteTier;
-    auto rows = reader_->prepare(
+    auto rows = reader.prepare(
         raw ? std::string("SELECT time_us, value, value, value, 1 FROM telemetry_raw"
                           " WHERE point = ?1 AND time_us >= ?2 AND time_us < ?3"
                           " ORDER BY time_us LIMIT ?4")
@@ -474,6 +475,12 @@ Result<TelemetrySeries> TelemetryStore::query(const TelemetryQuery& query) const
                                                  rows->columnInt(4)});
     }
     return series;
+}
+
+Result<TelemetrySeries> TelemetryStore::query(const TelemetryQuery& query) const {
+    const TelemetryResolution resolution = resolve(query);
+    std::lock_guard lock(readerMutex_);
+    return queryTelemetry(*reader_, query, resolution);
 }
 
 Result<TelemetryStoreCounts> TelemetryStore::counts() const {

@@ -90,6 +90,12 @@ struct TelemetryStoreCounts {
     std::int64_t hourRows = 0;
 };
 
+// One query on a connection to a store's file: the store's own reader, or a read-only
+// connection of another domain to it (a drill reads the power and hvac trends by their files).
+// `automatic` reads raw samples here (only the store knows its retention). Blocking.
+Result<TelemetrySeries> queryTelemetry(Database& reader, const TelemetryQuery& query,
+                                       TelemetryResolution resolution);
+
 class TelemetryStore {
   public:
     // Opens (creating) the file with its own connections (one writer, one reader), migrates the

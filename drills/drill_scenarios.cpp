@@ -1,5 +1,7 @@
 #include "drills/drill_scenarios.hpp"
 
+#include <algorithm>
+
 namespace sekimori::drills {
 
 namespace {
@@ -44,32 +46,36 @@ std::string_view toString(CriterionId id) {
     return "transfer_time";
 }
 
-const std::vector<ScenarioSpec>& scenarios() {
+std::vector<ScenarioSpec> scenarios(const DrillTiming& timing) {
     using C = CriterionId;
-    static const std::vector<ScenarioSpec> all{
+    const seconds hold = timing.hold;
+    const seconds half = std::max(seconds(5), hold / 2);
+    const seconds endurance = timing.enduranceHold;
+    const seconds settle = timing.settle;
+    return {
         // Feed A lost: the switch moves the load to B; A back, the load returns to it.
         {"feed_a_loss",
-         {cut(seconds(0), "a"), restore(seconds(60), "a")},
-         seconds(120),
+         {cut(seconds(0), "a"), restore(hold, "a")},
+         hold + settle,
          {C::transferTime, C::upsMinCharge, C::voltageSettling, C::frequencySettling,
           C::roomTempRise}},
-        // Both feeds lost: the UPS rides through, the generator starts and takes the load.
+        // Both feeds lost: the UPS rides through, the generator starts and takes the load. Its
+        // fuel is judged by the endurance run (a short hold burns less than the gauge shows).
         {"both_feeds_loss",
-         {cut(seconds(0), "a"), cut(seconds(0), "b"), restore(seconds(120), "a"),
-          restore(seconds(120), "b")},
-         seconds(240),
+         {cut(seconds(0), "a"), cut(seconds(0), "b"), restore(hold, "a"), restore(hold, "b")},
+         hold + settle,
          {C::generatorOnLoad, C::transferTime, C::upsMinCharge, C::voltageSettling,
-          C::frequencySettling, C::fuelEndurance, C::roomTempRise}},
+          C::frequencySettling, C::roomTempRise}},
         // The return to the preferred feed once it is back, judged on its own.
         {"retransfer",
-         {cut(seconds(0), "a"), restore(seconds(30), "a")},
-         seconds(90),
+         {cut(seconds(0), "a"), restore(half, "a")},
+         half + settle,
          {C::transferTime, C::voltageSettling, C::frequencySettling}},
-        // The generator carries the site for ten minutes: its burn against the 72 h rule.
+        // The generator carries the site: its burn against the 72 h rule.
         {"endurance",
-         {cut(seconds(0), "a"), cut(seconds(0), "b"), restore(seconds(600), "a"),
-          restore(seconds(600), "b")},
-         seconds(660),
+         {cut(seconds(0), "a"), cut(seconds(0), "b"), restore(endurance, "a"),
+          restore(endurance, "b")},
+         endurance + settle,
          {C::generatorOnLoad, C::fuelEndurance, C::roomTempRise}},
         // The other site's controller takes the doors: a rehearsal of the script, by people.
         {"site_switchover",
@@ -78,16 +84,15 @@ const std::vector<ScenarioSpec>& scenarios() {
          seconds(1200),
          {}},
     };
-    return all;
 }
 
-const ScenarioSpec* findScenario(std::string_view id) {
-    for (const auto& s : scenarios()) {
+std::optional<ScenarioSpec> findScenario(std::string_view id, const DrillTiming& timing) {
+    for (auto& s : scenarios(timing)) {
         if (s.id == id) {
-            return &s;
+            return s;
         }
     }
-    return nullptr;
+    return std::nullopt;
 }
 
 }  // namespace sekimori::drills

@@ -5,6 +5,7 @@
 // domain has no write path), an observed run marks the same moments as the operators perform
 // them on the real plant.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,9 +41,18 @@ struct ScenarioSpec {
     std::vector<CriterionId> criteria;
 };
 
-// Every scenario, in the order the console lists them.
-const std::vector<ScenarioSpec>& scenarios();
-// nullptr for an unknown id.
-const ScenarioSpec* findScenario(std::string_view id);
+// How long the site holds a loss in its drills ([drills] in the site file): a feed stays lost
+// for `hold` (the retransfer drill half of it, the endurance run `enduranceHold`), and the run
+// is measured for `settle` after the feeds return.
+struct DrillTiming {
+    std::chrono::seconds hold{60};
+    std::chrono::seconds enduranceHold{600};
+    std::chrono::seconds settle{60};
+};
+
+// Every scenario with the site's timing, in the order the console lists them.
+std::vector<ScenarioSpec> scenarios(const DrillTiming& timing);
+// nullopt for an unknown id.
+std::optional<ScenarioSpec> findScenario(std::string_view id, const DrillTiming& timing);
 
 }  // namespace sekimori::drills

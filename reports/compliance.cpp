@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "reports/report_time.hpp"
+#include "core/html_text.hpp"
+#include "core/report_time.hpp"
 
 namespace sekimori::reports {
 namespace {
@@ -264,7 +265,9 @@ json buildCompliance(const ComplianceInputs& in, const ReportsConfig& config, Re
     auto running = [&](const char* name) {
         return std::find(services.begin(), services.end(), name) != services.end();
     };
-    auto when = [&](const TrailEvent& e) { return formatSiteTime(e.timeUs, utcOffsetMinutes); };
+    auto when = [&](const TrailEvent& e) {
+        return core::formatSiteTime(e.timeUs, utcOffsetMinutes);
+    };
 
     json rows = json::array();
     for (const auto& s : safeguards()) {
@@ -420,7 +423,7 @@ json buildCompliance(const ComplianceInputs& in, const ReportsConfig& config, Re
                 {"to_us", range.toUs},
                 {"generated_us", generatedUs},
                 {"utc_offset_minutes", utcOffsetMinutes},
-                {"zone", zoneName(utcOffsetMinutes)},
+                {"zone", core::zoneName(utcOffsetMinutes)},
                 {"trail_size", in.trailSize},
                 {"services", services},
                 {"rows", std::move(rows)}};
@@ -429,30 +432,7 @@ json buildCompliance(const ComplianceInputs& in, const ReportsConfig& config, Re
 namespace {
 
 std::string escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return core::htmlEscaped(s);
 }
 
 const char* statusWords(const std::string& status) {
@@ -478,7 +458,7 @@ std::string str(const json& j, const char* key) {
 std::string renderComplianceHtml(const json& summary, const std::string& signingKeySha256) {
     const int offset = summary.value("utc_offset_minutes", 0);
     auto time = [&](const char* key) {
-        return escape(formatSiteTime(summary.value(key, core::TimeUs{0}), offset));
+        return escape(core::formatSiteTime(summary.value(key, core::TimeUs{0}), offset));
     };
     std::string h;
     h += "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n";

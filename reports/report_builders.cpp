@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "reports/report_time.hpp"
+#include "core/report_time.hpp"
 
 namespace sekimori::reports {
 namespace {
@@ -76,7 +76,7 @@ bool isAccessAttempt(const TrailEvent& e) {
 }  // namespace
 
 bool isOffHours(core::TimeUs timeUs, const SuspicionPolicy& policy, int utcOffsetMinutes) {
-    const LocalClock local = localClock(timeUs, utcOffsetMinutes);
+    const core::LocalClock local = core::localClock(timeUs, utcOffsetMinutes);
     if (policy.weekendsOffHours && (local.weekday == 0 || local.weekday == 6)) {
         return true;
     }

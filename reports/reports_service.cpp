@@ -6,10 +6,10 @@
 #include "core/api_actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/report_signer.hpp"
+#include "core/report_time.hpp"
 #include "reports/compliance.hpp"
 #include "reports/report_builders.hpp"
-#include "reports/report_signer.hpp"
-#include "reports/report_time.hpp"
 #include "reports/reports_event_types.hpp"
 
 namespace sekimori::reports {
@@ -38,7 +38,7 @@ std::variant<RangeQuery, core::ApiResult> parseRange(const core::ApiCall& call, 
     std::optional<core::TimeUs> from;
     for (const auto& [key, value] : call.query) {
         if (key == "from" || key == "to") {
-            auto t = parseReportTime(value, offset);
+            auto t = core::parseReportTime(value, offset);
             if (!t) {
                 return core::apiError(400, key +
                                                ": a time as 2026-12-01, 2026-12-01T09:30, "
@@ -74,19 +74,7 @@ std::variant<RangeQuery, core::ApiResult> parseRange(const core::ApiCall& call, 
 }
 
 core::StreamBody oneChunk(std::string contentType, std::string fileName, std::string bytes) {
-    core::StreamBody body;
-    body.contentType = std::move(contentType);
-    body.fileName = std::move(fileName);
-    auto data = std::make_shared<std::string>(std::move(bytes));
-    auto sent = std::make_shared<bool>(false);
-    body.next = [data, sent]() -> core::Result<std::string> {
-        if (*sent) {
-            return std::string();
-        }
-        *sent = true;
-        return *data;
-    };
-    return body;
+    return core::oneChunkBody(std::move(contentType), std::move(fileName), std::move(bytes));
 }
 
 }  // namespace
@@ -100,7 +88,7 @@ struct ReportsService::Impl : std::enable_shared_from_this<Impl> {
         std::string signature;
     };
 
-    std::shared_ptr<const ReportSigner> currentSigner() {
+    std::shared_ptr<const core::ReportSigner> currentSigner() {
         std::lock_guard lock(mutex);
         return signer;
     }
@@ -146,7 +134,7 @@ struct ReportsService::Impl : std::enable_shared_from_this<Impl> {
         reply(core::ApiResult{200,
                               {{"kinds", kinds},
                                {"utc_offset_minutes", parts.utcOffsetMinutes},
-                               {"zone", zoneName(parts.utcOffsetMinutes)},
+                               {"zone", core::zoneName(parts.utcOffsetMinutes)},
                                {"signing_key_sha256", s ? s->fingerprint() : ""},
                                {"public_key_pem", s ? s->publicKeyPem() : ""}}});
     }
@@ -191,7 +179,7 @@ struct ReportsService::Impl : std::enable_shared_from_this<Impl> {
         body["to_us"] = q.range.toUs;
         body["generated_us"] = parts.clock.nowUs();
         body["utc_offset_minutes"] = parts.utcOffsetMinutes;
-        body["zone"] = zoneName(parts.utcOffsetMinutes);
+        body["zone"] = core::zoneName(parts.utcOffsetMinutes);
         body["truncated"] = slice->truncated;
         json record{{"kind", kind->name},
                     {"from_us", q.range.fromUs},
@@ -330,7 +318,7 @@ struct ReportsService::Impl : std::enable_shared_from_this<Impl> {
 
     ReportsServiceParts parts;
     std::mutex mutex;
-    std::shared_ptr<const ReportSigner> signer;
+    std::shared_ptr<const core::ReportSigner> signer;
     std::deque<SignedPage> kept;
     bool running = false;
 };
@@ -347,11 +335,11 @@ core::Result<void> ReportsService::start() {
         return {};
     }
     bool created = false;
-    auto signer = ReportSigner::loadOrCreate(impl_->parts.signingKeyPath, &created);
+    auto signer = core::ReportSigner::loadOrCreate(impl_->parts.signingKeyPath, &created);
     if (!signer) {
         return signer.error();
     }
-    auto shared = std::make_shared<const ReportSigner>(std::move(*signer));
+    auto shared = std::make_shared<const core::ReportSigner>(std::move(*signer));
     if (created) {
         core::Event event;
         event.timeUs = impl_->parts.clock.nowUs();

@@ -47,6 +47,7 @@ DEFAULT_VARS = {
     "battery.runtime": "3600",
     "ups.load": "23",
     "input.voltage": "230.5",
+    "input.frequency": "50.0",
     "output.voltage": "229.8",
     "ups.mfr": "Sekimori sim",
     "ups.model": "dummy-ups",

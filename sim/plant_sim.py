@@ -29,6 +29,9 @@ Then it reads one JSON command a line on stdin and answers each with one JSON li
   answers a write with its own state; device is the site's id in --site mode; "value": 1 sticks
   it on instead)   {"do": "unstick", "device": "relay-1", "point": "coil_6"}
   {"do": "jam", "on": true}   (a generator that ignores its start request: it never cranks)
+  plant_sim.py ... --control PORT  also takes the same commands over TCP on 127.0.0.1:PORT, one
+                                  JSON line each way (a drill in simulation mode plays its
+                                  steps through it; [drills] simulator in the site file)
 Events (a transfer, the generator's states, a CRAC restart) are printed as {"event": ...}.
 --speed runs the plant's clock faster (a drill's 10 minutes in one), never its Modbus."""
 import argparse
@@ -61,7 +64,8 @@ DEVICES = {"meter-a": "meter", "meter-b": "meter", "ats-1": "ats", "gen-1": "gen
 GEN_RATING_KW = 100.0
 BURN_CURVE = [(0.0, 6.8), (0.25, 10.4), (0.5, 15.2), (0.75, 20.6), (1.0, 26.9)]
 DAY_TANK_L = 1000.0
-CRANK_S, WARM_S, COOL_S = 2.0, 8.0, 30.0
+# On load 7 s after the start request (crank 2 s, warm 5 s): a type-10 standby set (NFPA 110).
+CRANK_S, WARM_S, COOL_S = 2.0, 5.0, 30.0
 TRANSFER_DELAY_S = 3.0     # the switch waits this long on a lost source before it moves
 CRAC_RESTART_S = 20.0      # a CRAC that lost power restarts this long after it is back
 UPS_CAPACITY_KWH = 20.0
@@ -170,6 +174,8 @@ class Plant:
         self.leak = False
         self.jammed = False
         self.load_kw = 42.0
+        self.pickup_at = None         # when the generator last took the load
+        self.load_v, self.load_hz = 230.0, 50.0  # what the switch delivers (the UPS's input)
 
     def emit(self, **event):
         print(json.dumps(dict(event=event.pop("event"), t=round(self.t, 1), **event)), flush=True)
@@ -222,6 +228,7 @@ class Plant:
         powered = self.position is not None and self.source_ok(self.position)
         if self.gen_state == 3 and powered and self.position == "b" and not self.feed["b"]:
             self.set_gen(4)  # on load
+            self.pickup_at = self.t
         # Load, UPS ride-through, fuel.
         self.load_kw = 42.0 + 2.0 * math.sin(self.t / 60.0) + random.uniform(-0.3, 0.3)
         if powered:
@@ -281,8 +288,19 @@ class Plant:
         gen.set("fuel_level", 100.0 * self.fuel_l / DAY_TANK_L)
         gen.set("battery_volts", 27.6 if running else 25.4)
         gen.set("engine_rpm", 1500 + noise(3) if running else (250 if self.gen_state == 1 else 0))
-        gen.set("frequency", 50.0 + noise(0.05) if running else 0.0)
-        gen.set("voltage_l1", 230.0 + noise(1) if running else 0.0)
+        # Taking the load, the engine sags and its governor and regulator pull it back (a few
+        # seconds): what a drill's settling criteria measure.
+        since = self.t - self.pickup_at if on_load and self.pickup_at is not None else 1e9
+        gen_hz = 50.0 - 3.5 * math.exp(-since / 2.0) + noise(0.05) if running else 0.0
+        gen_v = 230.0 - 50.0 * math.exp(-since / 2.0) + noise(1) if running else 0.0
+        gen.set("frequency", gen_hz)
+        gen.set("voltage_l1", gen_v)
+        if not powered:
+            self.load_v, self.load_hz = 0.0, 0.0
+        elif self.position == "b" and not self.feed["b"]:
+            self.load_v, self.load_hz = gen_v, gen_hz
+        else:
+            self.load_v, self.load_hz = 230.0 + noise(0.5), 50.0 + noise(0.02)
         gen.set("current_l1", self.load_kw * 1000 / (3 * 230) if on_load else 0.0)
         gen.set("power", self.load_kw if on_load else 0.0)
         ups = d["ups-1"]
@@ -376,7 +394,7 @@ class NutFollower(threading.Thread):
             status = "OL" if powered else ("OB DISCHRG LB" if charge < 30 else "OB DISCHRG")
             wanted = {"ups.status": status, "battery.charge": str(charge),
                       "battery.runtime": str(runtime),
-                      "input.voltage": "230.0" if powered else "0.0",
+                      "input.voltage": f"{p.load_v:.0f}", "input.frequency": f"{p.load_hz:.1f}",
                       "input.transfer.reason": "none" if powered else "input voltage out of range"}
             if wanted != last:
                 for name in self.site.names:
@@ -456,6 +474,8 @@ async def main():
     parser.add_argument("--site", help="serve this site file's [[modbus_devices]]")
     parser.add_argument("--nut", action="store_true",
                         help="with --site: the site's UPS units through upsd")
+    parser.add_argument("--control", type=int, metavar="PORT",
+                        help="also take the commands over TCP on 127.0.0.1:PORT")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
@@ -485,21 +505,54 @@ async def main():
     reader = asyncio.StreamReader()
     await asyncio.get_running_loop().connect_read_pipe(
         lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    if args.control is not None:
+        await serve_control(plant, args.control)
     while True:
         line = await reader.readline()
         if not line:
             break
-        try:
-            command = json.loads(line)
-        except ValueError:
-            print(json.dumps({"error": "bad_json"}), flush=True)
-            continue
-        if not isinstance(command, dict):
-            print(json.dumps({"error": "bad_command", "command": command}), flush=True)
-            continue
-        if command.get("do") == "quit":
+        answer = answer_line(plant, line)
+        if answer is None:
             break
-        print(json.dumps(plant.command(command)), flush=True)
+        print(json.dumps(answer), flush=True)
+
+
+def answer_line(plant, line):
+    """One JSON command line's answer; None for quit."""
+    try:
+        command = json.loads(line)
+    except ValueError:
+        return {"error": "bad_json"}
+    if not isinstance(command, dict):
+        return {"error": "bad_command", "command": command}
+    if command.get("do") == "quit":
+        return None
+    return plant.command(command)
+
+
+async def serve_control(plant, port):
+    """The same commands over TCP on 127.0.0.1:port, one JSON line each way (a drill in
+    simulation mode plays its steps through it); quit closes that connection only."""
+    async def client(reader, writer):
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                if len(line) > 4096:
+                    answer = {"error": "line_too_long"}
+                else:
+                    answer = answer_line(plant, line)
+                if answer is None:
+                    break
+                writer.write((json.dumps(answer) + "\n").encode())
+                await writer.drain()
+        except (ConnectionError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    await asyncio.start_server(client, "127.0.0.1", port, limit=8192)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ def enroll(args):
     ops = SiteOperators(args.cli, args.config, args.secrets, initial_admin)
     ops.ensure()
     ops.ensure_desk()
+    ops.ensure_bcp()
     for name, role in ops.made:
         print(f"operator {name} ({role}): password in {ops.password_file(name)}", flush=True)
     site = load_toml(args.config)

@@ -20,6 +20,7 @@ SECURITY = "admin"          # the bootstrap admin the daemon creates
 SECURITY2 = "site-security"  # added in the bootstrap window
 FACILITY = "site-facility"   # added through an approval
 DESK = "desk"                # role operator, added through an approval (the demo's desk)
+BCP = "bcp"                  # role bcp_coordinator: asks for the demo's BCP drills
 
 
 def write_secret(path, text):
@@ -110,6 +111,12 @@ class SiteOperators:
         its password file exists."""
         if not os.path.exists(self.password_file(DESK)):
             self.add(DESK, "operator")
+
+    def ensure_bcp(self):
+        """A BCP coordinator with its own password, after ensure(); kept when its password file
+        exists."""
+        if not os.path.exists(self.password_file(BCP)):
+            self.add(BCP, "bcp_coordinator")
 
     def add(self, name, role, person=None):
         """An account asked for by the bootstrap admin and approved by the second security

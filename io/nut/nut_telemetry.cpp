@@ -48,6 +48,7 @@ const std::vector<NutPointDef>& nutPoints() {
         {"battery_runtime", "s", "battery.runtime", ""},
         {"ups_load", "%", "ups.load", ""},
         {"input_voltage", "V", "input.voltage", ""},
+        {"input_frequency", "Hz", "input.frequency", ""},
         {"output_voltage", "V", "output.voltage", ""},
         {"on_line", "", "ups.status", "OL"},
         {"on_battery", "", "ups.status", "OB"},

@@ -1,5 +1,5 @@
 #pragma once
-// A UPS's passes through upsd as telemetry (core/telemetry_registry.hpp): nine points
+// A UPS's passes through upsd as telemetry (core/telemetry_registry.hpp): ten points
 // "<id>.<point>" (docs/nut.md), declared with the UPS's poll period. A good pass samples every
 // point at the pass's time — a variable the UPS does not report gives its point the error
 // "not reported by upsd: <variable>" — and a failed pass gives every point the same error
@@ -26,7 +26,7 @@ struct NutPointDef {
     std::string_view variable;  // "battery.charge", "ups.status"
     std::string_view flag;      // "OL", "OB", "LB", "RB"; empty for a number
 };
-// The nine points, in declaration order.
+// The ten points, in declaration order.
 const std::vector<NutPointDef>& nutPoints();
 
 class NutTelemetry {

@@ -59,8 +59,10 @@ DrillInputs bothFeedsLost() {
 }
 
 TEST(DrillMeasure, BothFeedsLostIsJudgedOnEveryCriterionOfItsScenario) {
-    const auto* scenario = findScenario("both_feeds_loss");
-    ASSERT_NE(scenario, nullptr);
+    auto scenario = findScenario("both_feeds_loss", DrillTiming{});
+    ASSERT_TRUE(scenario);
+    // The endurance run judges the fuel; here the same run's fuel samples are judged as well.
+    scenario->criteria.push_back(CriterionId::fuelEndurance);
     const auto results = measure(*scenario, bothFeedsLost(), DrillLimits{});
     ASSERT_EQ(results.size(), scenario->criteria.size());
 
@@ -91,7 +93,7 @@ TEST(DrillMeasure, WhatWasNotSeenFails) {
     DrillInputs in;
     in.startUs = kStart;
     in.endUs = kStart + 120 * kSecond;
-    const auto results = measure(*findScenario("feed_a_loss"), in, DrillLimits{});
+    const auto results = measure(*findScenario("feed_a_loss", DrillTiming{}), in, DrillLimits{});
     for (const auto& r : results) {
         EXPECT_FALSE(r.measured.has_value()) << toString(r.id);
         EXPECT_EQ(r.verdict, Verdict::fail) << toString(r.id);
@@ -104,11 +106,11 @@ TEST(DrillMeasure, LimitsAndTheRunsWindowDecide) {
     DrillInputs in = bothFeedsLost();
     // A slow transfer outside the run does not count; one inside over the limit fails.
     in.events.push_back({kStart - 60 * kSecond, "power.transfer", json{{"took_ms", 60'000}}});
-    auto transfer = measure(*findScenario("retransfer"), in, DrillLimits{});
+    auto transfer = measure(*findScenario("retransfer", DrillTiming{}), in, DrillLimits{});
     EXPECT_DOUBLE_EQ(*find(transfer, CriterionId::transferTime).measured, 9.0);
     DrillLimits strict;
     strict.transferMaxS = 5;
-    transfer = measure(*findScenario("retransfer"), in, strict);
+    transfer = measure(*findScenario("retransfer", DrillTiming{}), in, strict);
     EXPECT_EQ(find(transfer, CriterionId::transferTime).verdict, Verdict::fail);
 }
 
@@ -116,15 +118,37 @@ TEST(DrillMeasure, AVoltageStillOutOfItsBandAtTheEndFails) {
     DrillInputs in = bothFeedsLost();
     in.series[std::string(kSeriesVoltage)] =
         every(kStart, 240, [](int s) { return s >= 130 ? 150.0 : 229.0; });
-    const auto results = measure(*findScenario("feed_a_loss"), in, DrillLimits{});
+    const auto results = measure(*findScenario("feed_a_loss", DrillTiming{}), in, DrillLimits{});
     const auto& volts = find(results, CriterionId::voltageSettling);
     EXPECT_EQ(volts.verdict, Verdict::fail);
     EXPECT_NE(volts.detail.find("still outside"), std::string::npos) << volts.detail;
 }
 
+TEST(DrillMeasure, TheSlowestSettlingOfEveryTransferIsJudgedNotOnlyTheLast) {
+    // The generator sags as it takes the load (transfer 1) and settles 6 s later; the return to
+    // the utility (transfer 2) is clean. The sag is what the criterion is for.
+    DrillInputs in = bothFeedsLost();
+    in.series[std::string(kSeriesFrequency)] =
+        every(kStart, 240, [](int s) { return s >= 9 && s < 15 ? 48.0 : 50.0; });
+    auto results = measure(*findScenario("both_feeds_loss", DrillTiming{}), in, DrillLimits{});
+    const auto& hz = find(results, CriterionId::frequencySettling);
+    EXPECT_DOUBLE_EQ(*hz.measured, 6.0) << hz.detail;
+    EXPECT_EQ(hz.verdict, Verdict::pass);
+    EXPECT_NE(hz.detail.find("transfer 1 of 2"), std::string::npos) << hz.detail;
+    // Not settled before the next transfer: the whole interval is measured, and judged.
+    in.series[std::string(kSeriesFrequency)] =
+        every(kStart, 240, [](int s) { return s >= 9 && s < 130 ? 48.0 : 50.0; });
+    results = measure(*findScenario("both_feeds_loss", DrillTiming{}), in, DrillLimits{});
+    const auto& stuck = find(results, CriterionId::frequencySettling);
+    EXPECT_DOUBLE_EQ(*stuck.measured, 121.0) << stuck.detail;
+    EXPECT_EQ(stuck.verdict, Verdict::fail);
+    EXPECT_NE(stuck.detail.find("at the next transfer"), std::string::npos) << stuck.detail;
+}
+
 TEST(DrillScenarios, EveryScenarioIsFoundByItsIdAndItsStepsAreInOrder) {
-    for (const auto& s : scenarios()) {
-        EXPECT_EQ(findScenario(s.id), &s);
+    for (const auto& s : scenarios(DrillTiming{})) {
+        ASSERT_TRUE(findScenario(s.id, DrillTiming{})) << s.id;
+        EXPECT_EQ(findScenario(s.id, DrillTiming{})->steps.size(), s.steps.size());
         for (std::size_t i = 1; i < s.steps.size(); ++i) {
             EXPECT_LE(s.steps[i - 1].at, s.steps[i].at) << s.id;
         }
@@ -133,11 +157,27 @@ TEST(DrillScenarios, EveryScenarioIsFoundByItsIdAndItsStepsAreInOrder) {
             EXPECT_FALSE(step.mark.empty());
         }
     }
-    EXPECT_EQ(findScenario("nope"), nullptr);
+    EXPECT_FALSE(findScenario("nope", DrillTiming{}));
     // A rehearsal by people sends nothing to the simulator.
-    for (const auto& step : findScenario("site_switchover")->steps) {
+    const auto rehearsal = findScenario("site_switchover", DrillTiming{});
+    for (const auto& step : rehearsal->steps) {
         EXPECT_TRUE(step.simCommand.is_null());
     }
+}
+
+TEST(DrillScenarios, TheSiteTimingSetsHowLongAFeedStaysLostAndHowLongTheRunIsMeasured) {
+    using std::chrono::seconds;
+    const DrillTiming timing{seconds(20), seconds(300), seconds(15)};
+    const auto feedA = findScenario("feed_a_loss", timing);
+    ASSERT_EQ(feedA->steps.size(), 2U);
+    EXPECT_EQ(feedA->steps[1].at, seconds(20));
+    EXPECT_EQ(feedA->steps[1].mark, "feed_a_restored");
+    EXPECT_EQ(feedA->duration, seconds(35));
+    EXPECT_EQ(findScenario("retransfer", timing)->steps[1].at, seconds(10)) << "half the hold";
+    EXPECT_EQ(findScenario("endurance", timing)->duration, seconds(315));
+    const auto both = findScenario("both_feeds_loss", timing);
+    EXPECT_EQ(both->steps[0].simCommand, (nlohmann::json{{"do", "cut"}, {"feed", "a"}}));
+    EXPECT_EQ(both->steps[3].simCommand, (nlohmann::json{{"do", "restore"}, {"feed", "b"}}));
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ SLOW_FSYNC_LIB = os.environ.get("SEKIMORI_SLOW_FSYNC_LIB",
 IO_WATCHDOG_MS = "15"
 # What core/io_watchdog.cpp logs at error level ("<time> error   io-watchdog: ...").
 IO_WATCHDOG_ERROR = re.compile(r"\berror\s+io-watchdog: ")
+# How every line the daemon logs begins (core/log.cpp); anything else continues the line before.
+LOG_LINE_START = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "sim"))
 from panel_process import PanelProcess, make_sign_key  # noqa: E402
 import site_operators  # noqa: E402
@@ -335,8 +337,18 @@ class SiteUnderTest:
         path = os.path.join(self.dir, "sekimorid.log")
         if not os.path.exists(path):
             return []
+        reports = []
+        in_report = False  # a slow handler's report goes on with its stack, one frame a line
         with open(path, errors="replace") as f:
-            return [line.rstrip() for line in f if IO_WATCHDOG_ERROR.search(line)]
+            for line in f:
+                if IO_WATCHDOG_ERROR.search(line):
+                    reports.append(line.rstrip())
+                    in_report = True
+                elif in_report and not LOG_LINE_START.match(line):
+                    reports[-1] += "\n" + line.rstrip()
+                else:
+                    in_report = False
+        return reports
 
     def close(self):
         """Tears everything down; then fails when the daemon's io thread was ever blocked."""

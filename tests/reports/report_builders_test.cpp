@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reports/report_time.hpp"
+#include "core/report_time.hpp"
 
 namespace sekimori::reports {
 namespace {
@@ -13,7 +13,7 @@ using nlohmann::json;
 constexpr int kJst = 540;
 
 core::TimeUs at(const char* local) {
-    return *parseReportTime(local, kJst);
+    return *core::parseReportTime(local, kJst);
 }
 
 TrailEvent ev(std::uint64_t seq, const char* local, const char* type, json payload,

@@ -12,8 +12,8 @@
 #include "core/audited_recorder.hpp"
 #include "core/crypto.hpp"
 #include "core/event_bus.hpp"
-#include "reports/report_signer.hpp"
-#include "reports/report_time.hpp"
+#include "core/report_signer.hpp"
+#include "core/report_time.hpp"
 #include "reports/reports_event_types.hpp"
 #include "reports/trail_reader.hpp"
 #include "tests/core/audit_test_support.hpp"
@@ -35,7 +35,7 @@ struct ReportsServiceTest : ::testing::Test {
     boost::asio::io_context io;
     core::EventBus bus;
     // Before the events the tests record: the recorder never stores a time before the row before.
-    core::ManualClock clock{*parseReportTime("2026-11-30T12:00", kJst)};
+    core::ManualClock clock{*core::parseReportTime("2026-11-30T12:00", kJst)};
     std::unique_ptr<core::AuditedRecorder> recorder;
     std::unique_ptr<ReportsService> service;
     std::vector<core::ApiRoute> routes;
@@ -75,7 +75,7 @@ struct ReportsServiceTest : ::testing::Test {
 
     void record(const char* local, const char* type, json payload) {
         core::Event e;
-        e.timeUs = *parseReportTime(local, kJst);
+        e.timeUs = *core::parseReportTime(local, kJst);
         e.type = type;
         e.source = "door:server-room-door";
         e.payload = payload.dump();
@@ -198,7 +198,7 @@ TEST_F(ReportsServiceTest, AReportIsAnsweredOnceItsRecordIsDurable) {
     }
     record("2026-12-01T23:00", "door.forced", {{"door", "server-room-door"}});
     ASSERT_TRUE(recorder->flush().ok());
-    clock.set(*parseReportTime("2026-12-02T12:00", kJst));
+    clock.set(*core::parseReportTime("2026-12-02T12:00", kJst));
     const auto r =
         result(get("/api/reports/{kind}",
                    call({{"from", "2026-12-01"}, {"to", "2026-12-02"}}, {{"kind", "suspicious"}})));
@@ -220,13 +220,13 @@ TEST_F(ReportsServiceTest, TheComplianceSummaryIsSignedOverItsHtml) {
     record("2026-12-01T10:00", "presence.entered",
            {{"person", "aiko"}, {"zone", "server-room"}, {"door", "server-room-door"}});
     ASSERT_TRUE(recorder->flush().ok());
-    clock.set(*parseReportTime("2026-12-02T12:00", kJst));
+    clock.set(*core::parseReportTime("2026-12-02T12:00", kJst));
     const auto r = result(get("/api/reports/compliance", call()));
     ASSERT_EQ(r.status, 200) << r.body.dump();
     const std::string html = r.body["html"];
     auto signature = core::fromBase64(r.body["signature"].get<std::string>());
     ASSERT_TRUE(signature.ok());
-    EXPECT_TRUE(verifyReportSignature(r.body["public_key_pem"], html, *signature));
+    EXPECT_TRUE(core::verifyReportSignature(r.body["public_key_pem"], html, *signature));
     EXPECT_EQ(r.body["html_sha256"], core::toHex(core::sha256(html)));
     EXPECT_EQ(r.body["summary"]["rows"].size(), 10u);
     EXPECT_EQ(r.body["summary"]["rows"][0]["status"], "ok");  // the entry into the server room
@@ -234,7 +234,7 @@ TEST_F(ReportsServiceTest, TheComplianceSummaryIsSignedOverItsHtml) {
     const std::string served = bytes(get("/api/reports/compliance.html", call()));
     const std::string servedSig = bytes(get("/api/reports/compliance.html.sig",
                                             call({{"sha256", core::toHex(core::sha256(served))}})));
-    EXPECT_TRUE(verifyReportSignature(r.body["public_key_pem"], served, servedSig));
+    EXPECT_TRUE(core::verifyReportSignature(r.body["public_key_pem"], served, servedSig));
     const std::string first =
         bytes(get("/api/reports/compliance.html.sig", call({{"sha256", r.body["html_sha256"]}})));
     EXPECT_EQ(first, *signature);

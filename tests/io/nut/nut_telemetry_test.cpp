@@ -43,13 +43,10 @@ NutPassResult good(core::TimeUs at, std::map<std::string, std::string> vars) {
 }
 
 std::map<std::string, std::string> online() {
-    return {{"ups.status", "OL CHRG"},
-            {"battery.charge", "100"},
-            {"battery.runtime", "3600"},
-            {"ups.load", "23"},
-            {"input.voltage", "230.5"},
-            {"output.voltage", "229.8"},
-            {"input.transfer.reason", "input voltage out of range"},
+    return {{"ups.status", "OL CHRG"},   {"battery.charge", "100"},
+            {"battery.runtime", "3600"}, {"ups.load", "23"},
+            {"input.voltage", "230.5"},  {"input.frequency", "50.0"},
+            {"output.voltage", "229.8"}, {"input.transfer.reason", "input voltage out of range"},
             {"ups.mfr", "not a point"}};
 }
 
@@ -64,14 +61,15 @@ struct Fixture {
     }
 };
 
-TEST(NutTelemetry, DeclaresTheNinePointsWithUnitsAndThePollPeriod) {
+TEST(NutTelemetry, DeclaresTheTenPointsWithUnitsAndThePollPeriod) {
     Fixture f;
     auto telemetry = NutTelemetry::declare(f.registry, ups(), "ups:ups-1");
     ASSERT_TRUE(telemetry) << telemetry.error().message;
     const std::vector<std::pair<std::string, std::string>> want{
-        {"battery_charge", "%"}, {"battery_runtime", "s"}, {"ups_load", "%"},
-        {"input_voltage", "V"},  {"output_voltage", "V"},  {"on_line", ""},
-        {"on_battery", ""},      {"low_battery", ""},      {"replace_battery", ""}};
+        {"battery_charge", "%"}, {"battery_runtime", "s"},  {"ups_load", "%"},
+        {"input_voltage", "V"},  {"input_frequency", "Hz"}, {"output_voltage", "V"},
+        {"on_line", ""},         {"on_battery", ""},        {"low_battery", ""},
+        {"replace_battery", ""}};
     ASSERT_EQ(nutPoints().size(), want.size());
     for (const auto& [point, unit] : want) {
         const auto& p = f.at(point);
@@ -103,6 +101,7 @@ TEST(NutTelemetry, AGoodPassSamplesNumbersAndStatusFlagsAtThePassTime) {
     EXPECT_EQ(f.at("battery_runtime").value(), 3600.0);
     EXPECT_EQ(f.at("ups_load").value(), 23.0);
     EXPECT_EQ(f.at("input_voltage").value(), 230.5);
+    EXPECT_EQ(f.at("input_frequency").value(), 50.0);
     EXPECT_EQ(f.at("output_voltage").value(), 229.8);
     EXPECT_EQ(f.at("on_line").value(), 1.0);
     EXPECT_EQ(f.at("on_battery").value(), 0.0);

@@ -249,6 +249,7 @@ TEST(NutUpsd, VariablesAreReadAsServedAndApplied) {
     EXPECT_EQ(site.value("ups-1.battery_runtime"), 3600.0);
     EXPECT_EQ(site.value("ups-1.ups_load"), 23.0);
     EXPECT_EQ(site.value("ups-1.input_voltage"), 230.5);
+    EXPECT_EQ(site.value("ups-1.input_frequency"), 50.0);
     EXPECT_EQ(site.value("ups-1.output_voltage"), 229.8);
     EXPECT_EQ(site.value("ups-1.on_line"), 1.0);
     EXPECT_EQ(site.value("ups-1.on_battery"), 0.0);

@@ -1,9 +1,9 @@
-#include "reports/report_time.hpp"
+#include "core/report_time.hpp"
 
 #include <charconv>
 #include <cstdio>
 
-namespace sekimori::reports {
+namespace sekimori::core {
 namespace {
 
 constexpr std::int64_t kUsPerSecond = 1'000'000;
@@ -153,4 +153,4 @@ LocalClock localClock(core::TimeUs timeUs, int utcOffsetMinutes) {
     return {static_cast<int>(rest / 3600), weekday};
 }
 
-}  // namespace sekimori::reports
+}  // namespace sekimori::core

@@ -1,4 +1,4 @@
-#include "reports/report_signer.hpp"
+#include "core/report_signer.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -14,7 +14,7 @@
 
 #include "core/crypto.hpp"
 
-namespace sekimori::reports {
+namespace sekimori::core {
 namespace {
 
 struct PkeyFree {
@@ -180,4 +180,4 @@ bool verifyReportSignature(const std::string& publicKeyPem, std::string_view mes
                             message.size()) == 1;
 }
 
-}  // namespace sekimori::reports
+}  // namespace sekimori::core

@@ -1,6 +1,6 @@
 // The report-signing key: made once with mode 0600, read back the same, refused when others may
 // read it; a signature openssl itself verifies (`openssl pkeyutl -verify -rawin`).
-#include "reports/report_signer.hpp"
+#include "core/report_signer.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace sekimori::reports {
+namespace sekimori::core {
 namespace {
 
 namespace fs = std::filesystem;
@@ -88,4 +88,4 @@ TEST_F(ReportSignerTest, OpensslVerifiesTheDetachedSignature) {
 }
 
 }  // namespace
-}  // namespace sekimori::reports
+}  // namespace sekimori::core

@@ -1,6 +1,8 @@
 #pragma once
 // The daemon's report-signing key: Ed25519, made with OpenSSL at first start and kept as a
-// PKCS#8 PEM file of mode 0600 (<key_dir>/report-signing.key). A report is signed as a detached
+// PKCS#8 PEM file of mode 0600 (<key_dir>/report-signing.key), one key for every signed report
+// (the compliance summary, the drill reports), so an auditor pins one fingerprint. In core
+// because several domains sign with it. A report is signed as a detached
 // signature over its exact bytes, so that `openssl pkeyutl -verify -pubin -inkey pub.pem -rawin
 // -in report.html -sigfile report.html.sig` checks it with nothing of ours (docs/reports.md).
 #include <memory>
@@ -9,7 +11,7 @@
 
 #include "core/result.hpp"
 
-namespace sekimori::reports {
+namespace sekimori::core {
 
 class ReportSigner {
   public:
@@ -40,4 +42,4 @@ class ReportSigner {
 bool verifyReportSignature(const std::string& publicKeyPem, std::string_view message,
                            std::string_view signature);
 
-}  // namespace sekimori::reports
+}  // namespace sekimori::core

@@ -1,9 +1,9 @@
 // The reports' from/to and times in the site's zone, as tables.
-#include "reports/report_time.hpp"
+#include "core/report_time.hpp"
 
 #include <gtest/gtest.h>
 
-namespace sekimori::reports {
+namespace sekimori::core {
 namespace {
 
 constexpr int kJst = 540;
@@ -59,4 +59,4 @@ TEST(ReportTime, LocalClockGivesHourAndWeekday) {
 }
 
 }  // namespace
-}  // namespace sekimori::reports
+}  // namespace sekimori::core

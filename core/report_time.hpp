@@ -7,7 +7,7 @@
 
 #include "core/clock.hpp"
 
-namespace sekimori::reports {
+namespace sekimori::core {
 
 // "1764633600000000" (microseconds since the epoch), "2026-12-01" (the site's local midnight),
 // "2026-12-01T09:30" / "2026-12-01T09:30:15" (site local), or either with "Z" or "+09:00".
@@ -26,4 +26,4 @@ struct LocalClock {
 };
 LocalClock localClock(core::TimeUs timeUs, int utcOffsetMinutes);
 
-}  // namespace sekimori::reports
+}  // namespace sekimori::core
