@@ -10,7 +10,9 @@ end judges the criteria from the trail's events and the trend stores and writes 
 - Loss of both feeds: the generator on load within 10 s, the UPS riding through.
 - Who may ask and approve; a second drill while one runs; a simulation without a simulator.
 - A report altered on disk is refused, never served; a restart during a drill aborts it and
-  restores the simulator's feeds."""
+  restores the simulator's feeds.
+- An observed test: people perform and confirm the steps, the daemon sends nothing and measures.
+- An operator stops a drill: the simulator's feeds come back."""
 import hashlib
 import http.client
 import json
@@ -204,10 +206,10 @@ class Drills(unittest.TestCase):
                     and plant["ups"][0]["quality"] == "good") and body
         return self.wait(ready, 90, "the plant at rest")
 
-    def run_drill(self, scenario):
+    def run_drill(self, scenario, mode="simulation"):
         """Requested by the coordinator, approved by the facility admin: the run's id."""
         status, asked = self.bcp.call("POST", "/api/drills/requests",
-                                      {"scenario": scenario, "mode": "simulation",
+                                      {"scenario": scenario, "mode": mode,
                                        "reason": "四半期BCP訓練 / quarterly drill"})
         self.assertEqual(status, 202, asked)
         approval = asked["approval"]
@@ -380,6 +382,61 @@ class Drills(unittest.TestCase):
         # The finished runs and their reports survive the restart.
         first = self.events("drill.finished")[0][1]["run"]
         self.assertEqual(self.raw(self.desk, f"/api/drills/runs/{first}/report.html")[0], 200)
+
+    def test_5_an_observed_test_is_marked_by_people_and_measured(self):
+        self.wait_plant_ready()
+        since = self.last_seq()
+        run = self.run_drill("feed_a_loss", mode="observe")
+        self.wait(lambda: [p for _, p in self.events("drill.started", since) if p["run"] == run],
+                  20, "the observed drill started")
+        # The operators open feed A's breaker (here: the simulator, by the test, not the daemon)
+        # and the coordinator confirms it; the daemon sent nothing.
+        self.plant({"do": "cut", "feed": "a"})
+        status, body = self.desk.call("POST", f"/api/drills/runs/{run}/marks",
+                                      {"mark": "feed_a_cut"})
+        self.assertEqual(status, 403, body)
+        status, body = self.bcp.call("POST", f"/api/drills/runs/{run}/marks", {"mark": "fire"})
+        self.assertEqual((status, body["code"]), (400, "drills.bad_request"), body)
+        self.bcp.expect("POST", f"/api/drills/runs/{run}/marks", {"mark": "feed_a_cut"})
+        status, body = self.bcp.call("POST", f"/api/drills/runs/{run}/marks",
+                                     {"mark": "feed_a_cut"})
+        self.assertEqual(status, 400, "a step is confirmed once")
+        self.wait(lambda: self.plant({"do": "state"})["state"]["position"] == "b", 20,
+                  "the switch on B")
+        self.plant({"do": "restore", "feed": "a"})
+        self.bcp.expect("POST", f"/api/drills/runs/{run}/marks", {"mark": "feed_a_restored"})
+        body = self.wait_finished(run, HOLD_S + SETTLE_S + 40)
+        self.assertEqual(body["mode"], "observe")
+        self.assertFalse(self.events("drill.step", since), "an observed drill sends nothing")
+        marked = [p for _, p in self.events("drill.marked", since)]
+        self.assertEqual([(p["mark"], p["by"], p["actor"]) for p in marked],
+                         [("feed_a_cut", "bcp1", "bcp1"), ("feed_a_restored", "bcp1", "bcp1")])
+        criteria = {c["id"]: c for c in body["criteria"]}
+        self.assertEqual(criteria["transfer_time"]["verdict"], "pass", criteria)
+        status, html = self.raw(self.desk, f"/api/drills/runs/{run}/report.html")
+        self.assertEqual(status, 200)
+        self.assertIn("実機観測 / observed real test", html.decode())
+
+    def test_6_an_operator_stops_a_drill_and_the_feeds_come_back(self):
+        self.wait_plant_ready()
+        run = self.run_drill("both_feeds_loss")
+        self.wait(lambda: not self.plant({"do": "state"})["state"]["feeds"]["b"], 20,
+                  "both feeds cut by the drill")
+        status, body = self.facility.call("POST", f"/api/drills/runs/{run}/abort",
+                                          {"reason": " "})
+        self.assertEqual(status, 400, body)
+        self.facility.expect("POST", f"/api/drills/runs/{run}/abort",
+                             {"reason": "発電機の異音 / the generator sounds wrong"})
+        _, body = self.desk.expect("GET", f"/api/drills/runs/{run}")
+        self.assertEqual(body["state"], "aborted")
+        self.assertEqual((body["abort"]["reason"], body["abort"]["by"]), ("operator", FACILITY))
+        state = self.plant({"do": "state"})["state"]
+        self.assertTrue(state["feeds"]["a"] and state["feeds"]["b"], state)
+        aborted = [p for _, p in self.events("drill.aborted") if p["run"] == run]
+        self.assertEqual((aborted[0]["actor"], aborted[0]["feeds_restored"]), (FACILITY, True))
+        status, body = self.facility.call("POST", f"/api/drills/runs/{run}/abort",
+                                          {"reason": "again"})
+        self.assertEqual((status, body["code"]), (409, "drills.not_running"), body)
 
 
 if __name__ == "__main__":
