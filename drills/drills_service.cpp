@@ -620,7 +620,9 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
               answerWhenDurable(reply, {{"run", id}, {"state", "aborted"}}));
     }
 
-    // On a console worker: the kept file, only while it has the recorded digest.
+    // On a console worker: the kept file, only while it has the digest the trail recorded and
+    // its kept signature verifies under the daemon's key (a file and a digest both rewritten by
+    // someone without the key still fail).
     void getReport(const ApiCall& call, const ApiReply& reply, bool signature) {
         const std::string id = call.params.at("id");
         std::string digest;
@@ -634,26 +636,27 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
             digest = it->second;
         }
         const auto html = readWhole(parts.reportDir / (id + ".html"));
-        if (!html || core::toHex(core::sha256(*html)) != digest) {
-            core::logError(kComponent, "drill " + id + ": the kept report " +
-                                           (html ? "does not have" : "is missing, not") +
-                                           " the digest the trail recorded (" + digest + ")");
+        const auto sig = readWhole(parts.reportDir / (id + ".html.sig"));
+        std::string wrong;
+        if (!html) {
+            wrong = "the kept report is missing";
+        } else if (core::toHex(core::sha256(*html)) != digest) {
+            wrong = "the kept report does not have the digest the trail recorded (" + digest + ")";
+        } else if (!sig || !signer ||
+                   !core::verifyReportSignature(signer->publicKeyPem(), *html, *sig)) {
+            wrong = "the kept report's signature does not verify under the report-signing key";
+        }
+        if (!wrong.empty()) {
+            core::logError(kComponent, "drill " + id + ": " + wrong);
             reply(drillError(409, "drills.report_altered",
-                             "the kept report of drill " + id +
-                                 " is not the one the trail recorded; it is not served"));
+                             "drill " + id + ": " + wrong + "; it is not served"));
             return;
         }
-        if (!signature) {
+        if (signature) {
+            reply(core::oneChunkBody("application/octet-stream", id + ".html.sig", *sig));
+        } else {
             reply(core::oneChunkBody("text/html; charset=utf-8", "", *html));
-            return;
         }
-        auto sig = readWhole(parts.reportDir / (id + ".html.sig"));
-        if (!sig || !signer || !core::verifyReportSignature(signer->publicKeyPem(), *html, *sig)) {
-            reply(drillError(409, "drills.report_altered",
-                             "the kept signature of drill " + id + " does not verify"));
-            return;
-        }
-        reply(core::oneChunkBody("application/octet-stream", id + ".html.sig", *sig));
     }
 
     void getKey(const ApiCall&, const ApiReply& reply) {

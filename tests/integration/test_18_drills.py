@@ -359,6 +359,16 @@ class Drills(unittest.TestCase):
         with open(path, "wb") as f:
             f.write(original)
         self.assertEqual(self.raw(self.desk, f"/api/drills/runs/{run}/report.html")[0], 200)
+        # A signature file replaced: neither the report nor its signature is served.
+        with open(path + ".sig", "rb") as f:
+            signature = f.read()
+        with open(path + ".sig", "wb") as f:
+            f.write(bytes(64))
+        for route in ("report.html", "report.html.sig"):
+            status, body = self.raw(self.desk, f"/api/drills/runs/{run}/{route}")
+            self.assertEqual((status, json.loads(body)["code"]), (409, "drills.report_altered"))
+        with open(path + ".sig", "wb") as f:
+            f.write(signature)
 
         self.wait_plant_ready()
         run = self.run_drill("feed_a_loss")
@@ -401,8 +411,8 @@ class Drills(unittest.TestCase):
         status, body = self.bcp.call("POST", f"/api/drills/runs/{run}/marks",
                                      {"mark": "feed_a_cut"})
         self.assertEqual(status, 400, "a step is confirmed once")
-        self.wait(lambda: self.plant({"do": "state"})["state"]["position"] == "b", 20,
-                  "the switch on B")
+        self.wait(lambda: [p for _, p in self.events("power.transfer", since)], 20,
+                  "the transfer to B confirmed by the daemon")
         self.plant({"do": "restore", "feed": "a"})
         self.bcp.expect("POST", f"/api/drills/runs/{run}/marks", {"mark": "feed_a_restored"})
         body = self.wait_finished(run, HOLD_S + SETTLE_S + 40)
