@@ -242,6 +242,13 @@ ConsoleAnswer toAnswer(ReplyShape shape, ApiResponse api) {
                      "attachment; filename=\"" + attachmentName(api.stream->fileName) + "\"");
     }
     applySecurityHeaders(out.head, true);
+    if (api.stream->selfContainedDocument) {
+        // Its own inline style, nothing loaded, no script; framed by the console's pages only.
+        out.head.set("Content-Security-Policy",
+                     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+        out.head.set("X-Frame-Options", "SAMEORIGIN");
+    }
     for (auto& [k, v] : api.headers) {
         out.head.insert(k, v);
     }

@@ -55,11 +55,17 @@ struct StreamBody {
     std::string contentType = "application/octet-stream";
     std::string fileName;  // sets Content-Disposition: attachment when not empty
     std::function<Result<std::string>()> next;
+    // A signed report's HTML: one self-contained document that runs no script and loads
+    // nothing. The console serves it with a policy that allows its own inline style and lets
+    // the console's pages (only they) show it in a frame.
+    bool selfContainedDocument = false;
 };
 
 // A body held whole but served as a file (a signed report's bytes, a key): one chunk.
-inline StreamBody oneChunkBody(std::string contentType, std::string fileName, std::string bytes) {
+inline StreamBody oneChunkBody(std::string contentType, std::string fileName, std::string bytes,
+                               bool selfContainedDocument = false) {
     StreamBody body;
+    body.selfContainedDocument = selfContainedDocument;
     body.contentType = std::move(contentType);
     body.fileName = std::move(fileName);
     auto data = std::make_shared<std::string>(std::move(bytes));

@@ -179,6 +179,24 @@ std::string plot(const DrillReport& r) {
     return h;
 }
 
+// An event's payload as an auditor reads it: "key: value" for every field, nested values in
+// their compact JSON; the actor fields left out (the trail has them).
+std::string payloadText(const nlohmann::json& payload) {
+    if (!payload.is_object()) {
+        return htmlEscaped(payload.dump());
+    }
+    std::string out;
+    for (const auto& [key, value] : payload.items()) {
+        if (key == "run" || key == "role" || key == "unix_user") {
+            continue;
+        }
+        out += out.empty() ? "" : ", ";
+        out += htmlEscaped(key) + ": " +
+               htmlEscaped(value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    return out;
+}
+
 std::string measuredText(const CriterionResult& c) {
     return c.measured ? number(*c.measured, 2) + " " + htmlEscaped(c.unit)
                       : std::string("未測定 / not measured");
@@ -244,7 +262,7 @@ std::string renderDrillReport(const DrillReport& r) {
         const double atS = static_cast<double>(e.timeUs - r.run.startedUs) / 1e6;
         h += "<tr data-event=\"" + htmlEscaped(e.type) + "\"><td>" + siteTime(r, e.timeUs) +
              "</td><td>" + number(atS, 1) + "</td><td><code>" + htmlEscaped(e.type) +
-             "</code></td><td><code>" + htmlEscaped(e.payload.dump()) + "</code></td></tr>\n";
+             "</code></td><td>" + payloadText(e.payload) + "</td></tr>\n";
     }
     h += "</tbody>\n</table>\n";
     h += "<p class=\"meta\">署名 / Signature: Ed25519 over the bytes of this file; public key "

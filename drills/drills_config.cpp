@@ -54,6 +54,7 @@ void DrillsConfigSection::read(core::TomlTableReader& root, const std::filesyste
     }
     core::TomlTableReader r(*table, "drills", root.diagnostics());
     DrillsConfig& c = config_;
+    c.present = true;
     if (auto v = r.string("simulator", Presence::optional)) {
         auto where = core::parseHostPort(*v);
         if (!where ||

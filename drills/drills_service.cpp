@@ -331,7 +331,8 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
                           {"at_s", step.at.count()},
                           {"sent", true},
                           {"command", step.simCommand},
-                          {"answer", std::move(*answer)}});
+                          // What it did, not the plant's whole state it answers with.
+                          {"answer", json{{"ok", answer->value("ok", json(nullptr))}}}});
             });
     }
 
@@ -655,7 +656,7 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
         if (signature) {
             reply(core::oneChunkBody("application/octet-stream", id + ".html.sig", *sig));
         } else {
-            reply(core::oneChunkBody("text/html; charset=utf-8", "", *html));
+            reply(core::oneChunkBody("text/html; charset=utf-8", "", *html, true));
         }
     }
 
@@ -848,7 +849,11 @@ std::vector<core::EventVisibility> DrillsService::eventVisibility() {
     return {core::EventVisibility{"drill.", kDrillViewers}};
 }
 
+// A site that rehearses nothing ([drills] absent) shows no Drills page; its routes still answer.
 std::optional<core::UiPlugin> DrillsService::uiPlugin() {
+    if (!impl_->parts.config.present) {
+        return std::nullopt;
+    }
     return core::UiPlugin{"drills", impl_->parts.webDir, "index.js", kDrillViewers};
 }
 

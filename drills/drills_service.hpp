@@ -22,9 +22,9 @@ namespace sekimori::drills {
 
 inline const core::RoleSet kDrillViewers = core::RoleSet::all();
 inline const core::RoleSet kDrillRequesters{core::Role::bcpCoordinator};
-// A second person: never the requester (the approval engine's rule).
-inline const core::RoleSet kDrillApprovers{core::Role::bcpCoordinator, core::Role::facilityAdmin,
-                                           core::Role::securityAdmin};
+// A second person of the roles that answer for the plant and the site (never the requester:
+// the approval engine's rule); the BCP team asks, it does not approve its own drills.
+inline const core::RoleSet kDrillApprovers{core::Role::facilityAdmin, core::Role::securityAdmin};
 inline const core::RoleSet kDrillAborters{core::Role::bcpCoordinator, core::Role::facilityAdmin,
                                           core::Role::securityAdmin};
 

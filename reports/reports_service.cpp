@@ -73,8 +73,10 @@ std::variant<RangeQuery, core::ApiResult> parseRange(const core::ApiCall& call, 
     return q;
 }
 
-core::StreamBody oneChunk(std::string contentType, std::string fileName, std::string bytes) {
-    return core::oneChunkBody(std::move(contentType), std::move(fileName), std::move(bytes));
+core::StreamBody oneChunk(std::string contentType, std::string fileName, std::string bytes,
+                          bool selfContainedDocument = false) {
+    return core::oneChunkBody(std::move(contentType), std::move(fileName), std::move(bytes),
+                              selfContainedDocument);
 }
 
 }  // namespace
@@ -273,7 +275,7 @@ struct ReportsService::Impl : std::enable_shared_from_this<Impl> {
                     {"sha256", page.sha256}};
         if (html) {
             recordThenReply(call, std::move(record),
-                            oneChunk("text/html; charset=utf-8", "", page.html), reply);
+                            oneChunk("text/html; charset=utf-8", "", page.html, true), reply);
             return;
         }
         auto s = currentSigner();

@@ -171,6 +171,23 @@ TEST_F(ServiceRoutes, AMultiMegabyteStreamArrivesIntactInChunks) {
     EXPECT_EQ(request(verb::get, "/api/alarms/a-1", "", cookie).status, 200u);
 }
 
+TEST_F(ServiceRoutes, ASelfContainedReportMayBeFramedByTheConsoleOnlyAndKeepsItsStyle) {
+    const std::string cookie = loginAs(Role::deskOperator);
+    const auto report = getStreamed("/api/alarms/a-1/report.html", cookie);
+    ASSERT_FALSE(report.error) << report.error.message();
+    EXPECT_EQ(report.status, 200u);
+    EXPECT_EQ(report.headers.at("Content-Security-Policy"),
+              "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+    EXPECT_EQ(report.headers.at("X-Frame-Options"), "SAMEORIGIN");
+    EXPECT_EQ(report.headers.at("X-Content-Type-Options"), "nosniff");
+    // Every other body keeps the console's own policy: never framed.
+    const auto clip = getStreamed("/api/alarms/a-1/clip?bytes=10", cookie);
+    EXPECT_EQ(clip.headers.at("X-Frame-Options"), "DENY");
+    EXPECT_NE(clip.headers.at("Content-Security-Policy").find("frame-ancestors 'none'"),
+              std::string::npos);
+}
+
 TEST_F(ServiceRoutes, AnErrorMidStreamAbortsTheConnection) {
     const std::string cookie = loginAs(Role::deskOperator);
     auto got = getStreamed("/api/alarms/a-1/clip?bytes=4000000&fail_after=3", cookie);

@@ -76,6 +76,7 @@ TEST(DrillReport, SaysWhoAndWhenJudgesEveryCriterionAndPlotsEverySeries) {
     EXPECT_NE(html.find("no samples in the run"), std::string::npos) << "the empty series says so";
     EXPECT_NE(html.find("<title>transfer → b</title>"), std::string::npos);
     EXPECT_NE(html.find("<title>feed_a_cut</title>"), std::string::npos);
+    EXPECT_NE(html.find("<td>to: b, took_ms: 3100</td>"), std::string::npos) << "readable details";
     EXPECT_NE(html.find("@page{size:A4"), std::string::npos) << "print-ready";
     EXPECT_EQ(html.find("<script>"), std::string::npos) << "the reason is text, never markup";
     EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt; 四半期訓練"), std::string::npos);

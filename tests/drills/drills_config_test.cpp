@@ -48,6 +48,7 @@ Loaded load(std::string_view extra) {
 TEST(DrillsConfig, WithoutTheTableADrillCanOnlyObserveWithTheDefaultTiming) {
     const auto loaded = load("");
     ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    EXPECT_FALSE(loaded.drills.present) << "no page on a site that rehearses nothing";
     EXPECT_FALSE(loaded.drills.simulator);
     EXPECT_EQ(loaded.drills.timing.hold, std::chrono::seconds(60));
     EXPECT_EQ(loaded.drills.timing.enduranceHold, std::chrono::seconds(600));
@@ -69,6 +70,7 @@ load_frequency = "gen-1.frequency"
 transfer_max_s = 8
 )");
     ASSERT_TRUE(loaded.site.ok()) << loaded.site.error().message;
+    EXPECT_TRUE(loaded.drills.present);
     ASSERT_TRUE(loaded.drills.simulator);
     EXPECT_EQ(loaded.drills.simulator->port, 15021);
     EXPECT_EQ(loaded.drills.timing.hold, std::chrono::seconds(20));
