@@ -23,7 +23,7 @@ struct SeriesSource {
 };
 
 struct DrillsConfig {
-    bool present = false;  // the site file has a [drills] table: the console offers the page
+    bool present = false;  // the site file has a [drills] table: the console shows the page
     std::optional<core::HostPort> simulator;  // plant_sim.py --control; loopback only
     DrillTiming timing;
     SeriesSource upsCharge{"", 1, 0};

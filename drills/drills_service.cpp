@@ -509,6 +509,7 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
     void getDrills(const ApiCall& call, const ApiReply& reply) {
         reply(ApiResult{200,
                         {{"time_us", parts.clock.nowUs()},
+                         {"configured", parts.config.present},
                          {"utc_offset_minutes", parts.utcOffsetMinutes},
                          {"simulator", parts.config.simulator.has_value()},
                          {"can_request", kDrillRequesters.contains(call.role)},
@@ -849,11 +850,9 @@ std::vector<core::EventVisibility> DrillsService::eventVisibility() {
     return {core::EventVisibility{"drill.", kDrillViewers}};
 }
 
-// A site that rehearses nothing ([drills] absent) shows no Drills page; its routes still answer.
+// Loaded on every site (its catalogue labels the drill events); the page itself is added only
+// where the site file has [drills] (GET /api/drills `configured`).
 std::optional<core::UiPlugin> DrillsService::uiPlugin() {
-    if (!impl_->parts.config.present) {
-        return std::nullopt;
-    }
     return core::UiPlugin{"drills", impl_->parts.webDir, "index.js", kDrillViewers};
 }
 

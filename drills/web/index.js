@@ -853,6 +853,9 @@ class DrillsPage {
 export async function start(api) {
   const first = await api.fetchJson('GET', '/api/drills');
   if (first.status === 404) return;  // no drills service on this site
+  // A site whose file has no [drills] rehearses nothing: no page (the catalogue still loads,
+  // for the drill events the trail may show).
+  if (first.status === 200 && first.body && first.body.configured === false) return;
   ensureStylesheet();
   const page = new DrillsPage(api, api.addPage({ id: 'drills', title: 'page.drills', order: PAGE_ORDER }));
   page.start();

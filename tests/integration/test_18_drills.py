@@ -337,6 +337,7 @@ class Drills(unittest.TestCase):
             self.assertEqual((status, body["code"]), (400, code), body)
         _, listing = self.desk.expect("GET", "/api/drills")
         self.assertTrue(listing["simulator"])
+        self.assertTrue(listing["configured"])
         self.assertFalse(listing["can_request"])
         self.assertEqual([s["id"] for s in listing["scenarios"]],
                          ["feed_a_loss", "both_feeds_loss", "retransfer", "endurance",
