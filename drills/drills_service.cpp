@@ -177,8 +177,6 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
     std::mutex digestMutex;
     std::map<std::string, std::string, std::less<>> digests;
 
-    std::shared_ptr<Impl> self() { return shared_from_this(); }
-
     // Runs `work` on the drills worker, then `done` with its result on the io thread, unless
     // the service stopped meanwhile.
     template <class Work, class Done>
