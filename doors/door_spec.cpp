@@ -119,12 +119,13 @@ core::Result<void> validateDoorSpec(const DoorSpec& door) {
     if (door.keypadOnly && !readsACard && !door.cardFormats.empty()) {
         return bad("a keypad-only door without a card reader inside reads no card");
     }
+    // Any door may name the camera that watches it (a rack's aisle camera, docs/config.md).
+    if (!door.camera.empty() && !protocol::isValidId(door.camera)) {
+        return bad("camera '" + door.camera + "' is not a valid id");
+    }
     if (door.circleGate) {
         if (door.keypadOnly || door.firstPersonIn) {
             return bad("a circle gate reads a card and has no first-person-in");
-        }
-        if (!door.camera.empty() && !protocol::isValidId(door.camera)) {
-            return bad("camera '" + door.camera + "' is not a valid id");
         }
         if (door.weightTolerancePct < 0 || door.weightTolerancePct > 50) {
             return bad("weight_tolerance_pct must be 0..50");
@@ -135,8 +136,6 @@ core::Result<void> validateDoorSpec(const DoorSpec& door) {
         if (door.cycleTimeoutMs <= 0) {
             return bad("cycle_timeout_ms must be positive");
         }
-    } else if (!door.camera.empty()) {
-        return bad("camera is a circle gate's key");
     }
     if (door.firstPersonIn) {
         if (!protocol::isValidId(door.firstPersonIn->scheduleId)) {

@@ -416,6 +416,15 @@ TEST(DoorSpec, ValidationRejectsDoorsThatCannotIdentify) {
     EXPECT_FALSE(validateDoorSpec(d));
 }
 
+TEST(DoorSpec, AnyDoorMayNameTheCameraThatWatchesIt) {
+    DoorSpec d = threeFactorDoor();
+    d.camera = "cam-server-aisle-a";  // a rack's aisle camera (config/demo-site.toml)
+    EXPECT_TRUE(validateDoorSpec(d));
+    d.camera = "Cam A";
+    ASSERT_FALSE(validateDoorSpec(d));
+    EXPECT_NE(validateDoorSpec(d).error().message.find("is not a valid id"), std::string::npos);
+}
+
 TEST(DoorSpec, ValidationOfIssue14Fields) {
     DoorSpec d = threeFactorDoor();
     d.entryFactors = {Factor::pin};  // PIN alone only on a keypad-only door
