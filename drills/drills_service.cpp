@@ -264,25 +264,45 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
         }
         const core::TimeUs endsUs =
             now + std::chrono::duration_cast<std::chrono::microseconds>(spec->duration).count();
+        active = std::move(a);
+        // The simulator hears the first step only once drill.started is durable.
+        const auto t0 = std::chrono::steady_clock::now();
+        std::weak_ptr<Impl> weak = weak_from_this();
         record(kDrillStarted, id, run->requestedBy,
                {{"scenario", spec->id},
                 {"mode", run->mode},
                 {"started_us", now},
                 {"ends_us", endsUs},
-                {"steps", std::move(steps)}});
-        active = std::move(a);
+                {"steps", std::move(steps)}},
+               [weak, id, t0, simulated](const core::Result<void>& done) {
+                   auto s = weak.lock();
+                   if (!s || !s->running || !s->isActive(id)) {
+                       return;
+                   }
+                   if (!done) {  // not recorded: nothing is played (a restart aborts the run)
+                       core::logError(kComponent,
+                                      "drill " + id + " not started: " + done.error().message);
+                       s->active.reset();
+                       return;
+                   }
+                   s->armSteps(id, t0, simulated);
+               });
+    }
+
+    void armSteps(const std::string& id, std::chrono::steady_clock::time_point t0, bool simulated) {
         std::weak_ptr<Impl> weak = weak_from_this();
-        for (std::size_t i = 0; i < spec->steps.size(); ++i) {
-            if (!simulated || spec->steps[i].simCommand.is_null()) {
+        const auto& steps = active->spec.steps;
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            if (!simulated || steps[i].simCommand.is_null()) {
                 continue;  // an observed step is confirmed by an operator (marks)
             }
-            arm(spec->steps[i].at, [weak, id, i] {
+            arm(t0 + steps[i].at, [weak, id, i] {
                 if (auto s = weak.lock(); s && s->running) {
                     s->playStep(id, i);
                 }
             });
         }
-        arm(spec->duration, [weak, id] {
+        arm(t0 + active->spec.duration, [weak, id] {
             if (auto s = weak.lock(); s && s->running) {
                 s->finish(id);
             }
@@ -290,9 +310,9 @@ struct DrillsService::Impl : std::enable_shared_from_this<Impl> {
     }
 
     template <class Fn>
-    void arm(std::chrono::seconds after, Fn fn) {
+    void arm(std::chrono::steady_clock::time_point at, Fn fn) {
         auto timer = std::make_unique<boost::asio::steady_timer>(parts.executor);
-        timer->expires_after(after);
+        timer->expires_at(at);
         timer->async_wait([fn](const boost::system::error_code& ec) {
             if (!ec) {
                 fn();

@@ -274,6 +274,10 @@ class Drills(unittest.TestCase):
         approved = self.events("drill.approved", since)
         self.assertEqual([(p["requested_by"], p["approved_by"]) for _, p in approved],
                          [("bcp1", FACILITY)])
+        started = [seq for seq, p in self.events("drill.started", since) if p["run"] == run]
+        steps = [seq for seq, p in self.events("drill.step", since) if p["run"] == run]
+        self.assertEqual(len(started), 1)
+        self.assertLess(started[0], steps[0], "nothing is played before drill.started is stored")
         finished = self.events("drill.finished", since)
         self.assertEqual(len(finished), 1)
         digest = finished[0][1]["report_sha256"]
